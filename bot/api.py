@@ -1,0 +1,107 @@
+"""REST API /api/v1 for web forms and other systems; bearer tokens from `baoxiu token create`."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.bootstrap import Desk
+from bot.tokens import token_name
+from bot.views import ticket_view
+from domain.model import Role
+from domain.services import Actor, OpenTicket, open_ticket
+from handlers.extract import find_phone
+from storage import mapping
+from storage.tables import TicketRow
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+bearer = HTTPBearer(auto_error=False)
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk  # type: ignore[no-any-return]
+
+
+DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+def api_client(desk: DeskDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    if creds is None:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    with desk.uow() as uow:
+        name = token_name(uow.session, creds.credentials)
+    if name is None:
+        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return name
+
+
+Client = Annotated[str, Depends(api_client)]
+
+
+class TicketIn(BaseModel):
+    phone: str = Field(description="owner's mobile, 11 digits")
+    description: str = Field(min_length=1, max_length=2000)
+    type: str | None = None
+    priority: str | None = None
+    customer_name: str = Field(default="", max_length=64)
+    community: str = Field(default="", max_length=64)
+    building: str = Field(default="", max_length=16)
+    unit: str = Field(default="", max_length=16)
+    room: str = Field(default="", max_length=16)
+    product_sku: str | None = Field(default=None, max_length=40)
+
+
+@router.post("/tickets", status_code=201)
+def create_ticket(body: TicketIn, desk: DeskDep, client: Client) -> dict[str, Any]:
+    rules = desk.rules
+    phone = find_phone(body.phone)
+    if phone is None:
+        raise HTTPException(422, "phone: not an 11-digit mobile number")
+    type_code = body.type or rules.default_type
+    if type_code not in rules.ticket_types:
+        raise HTTPException(422, f"type: one of {', '.join(rules.ticket_types)}")
+    priority = body.priority or rules.default_priority
+    if priority not in {p.code for p in rules.priorities}:
+        raise HTTPException(422, f"priority: one of {', '.join(p.code for p in rules.priorities)}")
+    cmd = OpenTicket(phone=phone, type=type_code, priority=priority, description=body.description,
+                     community=body.community, building=body.building, unit=body.unit, room=body.room,
+                     product_sku=body.product_sku, customer_name=body.customer_name)
+    with desk.uow() as uow:
+        if body.product_sku and uow.catalog.product(body.product_sku) is None:
+            raise HTTPException(422, f"product_sku: unknown sku {body.product_sku}")
+        ticket = open_ticket(uow, rules, desk.clock(), cmd, Actor(Role.ADMIN, f"api:{client}"[:32]))
+        uow.commit()
+        return ticket_view(uow, ticket, rules)
+
+
+@router.get("/tickets")
+def list_tickets(desk: DeskDep, client: Client, state: str | None = None, type: str | None = None,
+                 assignee: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    stmt = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit).offset(offset)
+    for column, value in (("state", state), ("type", type), ("assignee_id", assignee)):
+        if value:
+            stmt = stmt.where(getattr(TicketRow, column) == value)
+    with desk.uow() as uow:
+        return [ticket_view(uow, mapping.ticket(r), desk.rules) for r in uow.session.scalars(stmt)]
+
+
+@router.get("/tickets/{number}")
+def get_ticket(number: str, desk: DeskDep, client: Client) -> dict[str, Any]:
+    with desk.uow() as uow:
+        ticket = uow.tickets.get(number.upper())
+        if ticket is None:
+            raise HTTPException(404, f"no ticket {number[:40]}")
+        return ticket_view(uow, ticket, desk.rules)
+
+
+@router.get("/tickets/{number}/events")
+def ticket_events(number: str, desk: DeskDep, client: Client) -> list[dict[str, Any]]:
+    with desk.uow() as uow:
+        ticket = uow.tickets.get(number.upper())
+        if ticket is None:
+            raise HTTPException(404, f"no ticket {number[:40]}")
+        return ticket_view(uow, ticket, desk.rules, trail=True)["trail"]  # type: ignore[no-any-return]

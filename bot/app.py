@@ -1,0 +1,44 @@
+"""The FastAPI application factory: health, REST API, and (later) the platform callbacks."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from bot import api
+from bot.bootstrap import Desk
+
+
+def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from scheduler.runner import start
+
+        jobs = start(desk) if scheduler else None
+        yield
+        if jobs is not None:
+            jobs.shutdown(wait=False)
+
+    app = FastAPI(title="Baoxiu 报修", version="0.1.0", lifespan=lifespan)
+    app.state.desk = desk
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> JSONResponse:
+        checks = {"database": _database_ok(desk), "store": desk.store.ping()}
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ok": status == 200, **checks}, status_code=status)
+
+    app.include_router(api.router)
+    return app
+
+
+def _database_ok(desk: Desk) -> bool:
+    try:
+        with desk.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

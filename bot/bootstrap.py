@@ -1,0 +1,137 @@
+"""The one composition root: settings in, a ready `Desk` out. Real objects unless fakes are given."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+
+from bot.settings import Settings, SettingsError
+from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
+from domain.rules import FACTS, Priority, Rules, TicketType
+from domain.sla import SlaPolicy, parse_duration
+from storage import db
+from storage.kv import KeyValueStore, open_store
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger("baoxiu")
+Clock = Callable[[], datetime]
+
+DEFAULT_PRIORITIES = (Priority("urgent", "紧急"), Priority("high", "高"), Priority("normal", "普通"),
+                      Priority("low", "低"))
+DEFAULT_TYPES = (TicketType("repair", "维修", ("product", "description", "address", "phone")),)
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Desk:
+    """Everything a command, a request or a job needs, built once."""
+
+    settings: Settings
+    rules: Rules
+    engine: Engine
+    store: KeyValueStore
+    clock: Clock
+    dialog_ttl: timedelta
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._factory)
+
+    def __post_init__(self) -> None:
+        self._factory = db.session_factory(self.engine)
+
+    def close(self) -> None:
+        self.store.close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, clock: Clock = system_clock, store: KeyValueStore | None = None,
+              engine: Engine | None = None, migrate: bool = True) -> Desk:
+    rules = build_rules(settings)
+    engine = engine or db.make_engine(settings.database_url())
+    if migrate:
+        db.upgrade(engine)
+    try:
+        store = store or open_store(settings.redis.url)
+    except ValueError as e:
+        raise SettingsError(f"{settings.source}: [redis.url] {e}") from None
+    ttl = _duration(settings, "service.dialog_ttl", settings.service.dialog_ttl)
+    return Desk(settings, rules, engine, store, clock, ttl)
+
+
+def build_rules(settings: Settings) -> Rules:
+    svc = settings.service
+    try:
+        tz = ZoneInfo(svc.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{settings.source}: [service.timezone] unknown time zone") from None
+    try:
+        hours = parse_hours(svc.business_hours)
+    except ValueError as e:
+        raise SettingsError(f"{settings.source}: [service.business_hours] {e}") from None
+    calendars: dict[str, Calendar] = {
+        "24x7": AroundTheClock(),
+        "business": BusinessCalendar(tz, hours, on_fallback=_calendar_fallback),
+    }
+    types = _ticket_types(settings)
+    if svc.default_type not in types:
+        raise SettingsError(f"{settings.source}: [service.default_type] no ticket type {svc.default_type!r}")
+    priorities = tuple(Priority(p.code, p.name) for p in settings.priorities) or DEFAULT_PRIORITIES
+    return Rules(
+        tz=tz, ticket_types=types, priorities=priorities, sla=_policies(settings, calendars, types),
+        calendars=calendars, offer_timeout=_duration(settings, "service.offer_timeout", svc.offer_timeout),
+        default_type=svc.default_type, default_priority=_default_priority(priorities),
+        urgent_priority=priorities[0].code, number_prefix=svc.number_prefix,
+        region_neighbours={k: tuple(v) for k, v in svc.neighbours.items()})
+
+
+def _default_priority(priorities: tuple[Priority, ...]) -> str:
+    codes = [p.code for p in priorities]
+    return "normal" if "normal" in codes else codes[len(codes) // 2]
+
+
+def _ticket_types(settings: Settings) -> dict[str, TicketType]:
+    types = {}
+    for i, t in enumerate(settings.ticket_types):
+        unknown = [f for f in t.form if f not in FACTS]
+        if unknown:
+            raise SettingsError(f"{settings.source}: [ticket_types.{i}.form] unknown fact {unknown[0]!r}; "
+                                f"known: {', '.join(FACTS)}")
+        types[t.code] = TicketType(t.code, t.name, tuple(t.form), tuple(t.keywords))
+    return types or {t.code: t for t in DEFAULT_TYPES}
+
+
+def _policies(settings: Settings, calendars: dict[str, Calendar],
+              types: dict[str, TicketType]) -> dict[tuple[str, str], SlaPolicy]:
+    out = {}
+    for type_code, by_priority in settings.sla.items():
+        if type_code not in types:
+            raise SettingsError(f"{settings.source}: [sla.{type_code}] no ticket type {type_code!r}")
+        for prio, p in by_priority.items():
+            key = f"sla.{type_code}.{prio}"
+            if p.calendar not in calendars:
+                raise SettingsError(f"{settings.source}: [{key}.calendar] must be one of {', '.join(calendars)}")
+            out[(type_code, prio)] = SlaPolicy(
+                accept=_duration(settings, f"{key}.accept", p.accept),
+                arrive=_duration(settings, f"{key}.arrive", p.arrive),
+                resolve=_duration(settings, f"{key}.resolve", p.resolve),
+                calendar=p.calendar, warn_at=p.warn_at)
+    return out
+
+
+def _duration(settings: Settings, key: str, text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise SettingsError(f"{settings.source}: [{key}] not a duration like 30m, 4h or 2d") from None
+
+
+def _calendar_fallback(day: object) -> None:
+    log.warning("holiday calendar does not cover %s; counting Monday to Friday as workdays", day)

@@ -1,0 +1,46 @@
+"""The console channel: the same handler path in a terminal, for operators, demos and scripts."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.notices import button_label
+from handlers.base import Reply
+
+
+def render(to: str, text: str, buttons: tuple[str, ...]) -> str:
+    """`→ role:id text`, buttons as numbered choices the person can answer with."""
+    lines = [f"→ {to} {text}"]
+    if buttons:
+        lines.append("   " + "  ".join(f"[{i}] {button_label(b)}" for i, b in enumerate(buttons, 1)))
+    return "\n".join(lines)
+
+
+class ConsoleSender:
+    """Prints notices meant for anyone, as they are sent; they read as `→ technician:T01 …`."""
+
+    name = "console"
+
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+        self.last_buttons: dict[str, tuple[str, ...]] = {}
+
+    def send(self, to: str, text: str, buttons: tuple[str, ...], key: str) -> None:
+        if buttons:
+            self.last_buttons[to] = buttons
+        self.write(render(to, text, buttons))
+
+    def reply(self, to: str, reply: Reply) -> None:
+        self.send(to, reply.text, reply.buttons, "")
+
+    def pressed(self, to: str, text: str) -> str:
+        """A bare number answers the last buttons this person saw: `1` → `接单 BX…`."""
+        choices = self.last_buttons.get(to, ())
+        stripped = text.strip()
+        if stripped.isdigit() and 1 <= int(stripped) <= len(choices) and not _is_rating(choices):
+            return choices[int(stripped) - 1]
+        return text
+
+
+def _is_rating(choices: tuple[str, ...]) -> bool:
+    # Star buttons are labelled 5..1; a bare `5` already means five stars.
+    return all(c.isdigit() for c in choices)

@@ -1,0 +1,223 @@
+"""`baoxiu`: the command line. Every command reads --config or BAOXIU_CONFIG and migrates by itself."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bot.bootstrap import Desk, bootstrap
+from bot.settings import SettingsError, load_settings
+
+DEMO = Path(__file__).parent / "demo"
+
+
+class DeskContext:
+    def __init__(self, config: str | None) -> None:
+        self.config = config
+        self._desk: Desk | None = None
+
+    def desk(self) -> Desk:
+        if self._desk is None:
+            try:
+                self._desk = bootstrap(load_settings(self.config))
+            except SettingsError as e:
+                raise click.ClickException(str(e)) from None
+        return self._desk
+
+
+pass_ctx = click.make_pass_decorator(DeskContext)
+
+
+@click.group()
+@click.option("--config", "config", envvar="BAOXIU_CONFIG", type=click.Path(dir_okay=False),
+              help="配置文件 config file (default: BAOXIU_CONFIG or ./config.toml)")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """报修 Baoxiu — chat-first after-sales service desk."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = DeskContext(config)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(obj: DeskContext) -> None:
+    """Create or migrate the database to the newest schema."""
+    from storage.db import current_revision
+
+    click.echo(f"database at revision {current_revision(obj.desk().engine)}")
+
+
+@cli.command()
+@click.option("--no-scheduler", is_flag=True, help="web only; run `baoxiu worker` for the jobs")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@pass_ctx
+def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | None) -> None:
+    """Start the HTTP service (and, unless --no-scheduler, the scheduler)."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    desk = obj.desk()
+    app = create_app(desk, scheduler=not no_scheduler)
+    uvicorn.run(app, host=host or desk.settings.server.host, port=port or desk.settings.server.port,
+                log_level="info")
+
+
+@cli.command()
+@pass_ctx
+def worker(obj: DeskContext) -> None:
+    """Run the scheduled jobs only (several web processes, one or more workers)."""
+    from scheduler.runner import run_forever
+
+    run_forever(obj.desk())
+
+
+@cli.command()
+@click.option("--as", "who", default="owner:13800138000", help="owner:<phone> technician:<id> dispatcher:<id> manager:<id>")
+@click.option("--script", type=click.File(encoding="utf-8"), default=None, help="run a file of `@role:id text` lines")
+@pass_ctx
+def chat(obj: DeskContext, who: str, script) -> None:  # type: ignore[no-untyped-def]
+    """Talk to the bot in the terminal, as any role."""
+    from bot.console import ConsoleSession, interactive, run_script
+
+    session = ConsoleSession(obj.desk())
+    if script is None:
+        interactive(session, who)
+        return
+    bad = run_script(session, script)
+    if bad:
+        raise click.ClickException(f"{script.name}: line {bad}: expected `@role:id message`")
+
+
+@cli.command()
+@pass_ctx
+def demo(obj: DeskContext) -> None:
+    """Load demo products, technicians, staff and communities."""
+    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in ("sites", "products", "technicians", "staff")])
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["technicians", "staff", "products", "sites"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@pass_ctx
+def import_(obj: DeskContext, kind: str, path: str) -> None:
+    """Import a CSV file; a broken row is named by line and nothing is written."""
+    _import_files(obj.desk(), [(kind, Path(path))])
+
+
+def _import_files(desk: Desk, files: list[tuple[str, Path]]) -> None:
+    from storage.importer import ImportFailed, import_csv
+
+    with desk.uow() as uow:
+        try:
+            counts = [(kind, import_csv(uow.session, kind, path)) for kind, path in files]
+        except ImportFailed as e:
+            raise click.ClickException(f"{e}\nnothing was imported") from None
+        uow.commit()
+    for kind, n in counts:
+        click.echo(f"{kind}: {n} rows")
+
+
+@cli.group()
+def ticket() -> None:
+    """Tickets."""
+
+
+@ticket.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--state", default=None, help="new, assigned, accepted, …")
+@pass_ctx
+def ticket_list(obj: DeskContext, as_json: bool, state: str | None) -> None:
+    from sqlalchemy import select
+
+    from bot.views import ticket_view
+    from storage import mapping
+    from storage.tables import TicketRow
+
+    desk = obj.desk()
+    with desk.uow() as uow:
+        stmt = select(TicketRow).order_by(TicketRow.id)
+        if state:
+            stmt = stmt.where(TicketRow.state == state)
+        views = [ticket_view(uow, mapping.ticket(r), desk.rules) for r in uow.session.scalars(stmt)]
+    if as_json:
+        click.echo(json.dumps(views, ensure_ascii=False, indent=2))
+        return
+    for v in views:
+        click.echo(f"{v['number']}  {v['state']:<11} {v['priority']:<7} {v['type_name']}  {v['description'][:30]}")
+
+
+@ticket.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def ticket_show(obj: DeskContext, number: str, as_json: bool) -> None:
+    from bot.views import ticket_text, ticket_view
+
+    desk = obj.desk()
+    with desk.uow() as uow:
+        found = uow.tickets.get(number.upper())
+        if found is None:
+            raise click.ClickException(f"no ticket {number}")
+        view = ticket_view(uow, found, desk.rules, trail=True)
+    click.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else ticket_text(view))
+
+
+@cli.group()
+def token() -> None:
+    """API tokens for /api/v1."""
+
+
+@token.command("create")
+@click.argument("name")
+@pass_ctx
+def token_create(obj: DeskContext, name: str) -> None:
+    """Create a token; it is shown once and stored only as a hash."""
+    from bot.tokens import create_token
+
+    desk = obj.desk()
+    with desk.uow() as uow:
+        secret = create_token(uow.session, name, desk.clock())
+        uow.commit()
+    click.echo(secret)
+
+
+@cli.group()
+def sla() -> None:
+    """SLA and scheduled jobs."""
+
+
+@sla.command("tick")
+@click.option("--now", "now_text", default=None, help="ISO time, e.g. 2026-11-23T18:30:00+08:00")
+@pass_ctx
+def sla_tick(obj: DeskContext, now_text: str | None) -> None:
+    """Run every due job once at the given time."""
+    from scheduler.runner import platform_senders
+    from scheduler.jobs import tick
+
+    desk = obj.desk()
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else desk.clock()
+    except ValueError:
+        raise click.ClickException(f"--now: not an ISO time: {now_text}") from None
+    if now.tzinfo is None:
+        raise click.ClickException("--now needs a time zone, e.g. +08:00")
+    click.echo(json.dumps(tick(desk, platform_senders(desk), now)))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="baoxiu")
+    except SettingsError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)

@@ -1,0 +1,65 @@
+"""`baoxiu chat`: talk to the bot as any role, interactively or from a script file."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from bot.bootstrap import Desk
+from bot.channels.console import ConsoleSender
+from handlers.base import Inbound
+from handlers.router import handle
+from scheduler.jobs import tick
+
+LINE = re.compile(r"^@(owner|technician|dispatcher|manager|admin):(\S+)\s?(.*)$")
+PHOTO = re.compile(r"^\[(?:图片|photo)[:：]?\s*([^\]]*)\]$")
+
+
+class ConsoleSession:
+    """One terminal conversation; other people's notices are printed as they are sent."""
+
+    def __init__(self, desk: Desk, write: Callable[[str], None] = print) -> None:
+        self.desk = desk
+        self.sender = ConsoleSender(write)
+
+    def say(self, who: str, text: str) -> None:
+        text = self.sender.pressed(who, text)
+        media = PHOTO.match(text.strip())
+        inbound = Inbound("console", who, "" if media else text, media=(media.group(1) or "photo") if media else None)
+        for reply in handle(self.desk, inbound):
+            self.sender.reply(who, reply)
+        self.flush()
+
+    def flush(self) -> None:
+        """Deliver pending scheduled work (offers, notices) now."""
+        tick(self.desk, {"console": self.sender}, self.desk.clock(), fallback="console")
+
+
+def run_script(session: ConsoleSession, lines: Iterable[str]) -> int:
+    """Returns the 1-based number of the first unreadable line, or 0 when all ran."""
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = LINE.match(line)
+        if match is None:
+            return number
+        role, ref, text = match.groups()
+        session.say(f"{role}:{ref}", text)
+    return 0
+
+
+def interactive(session: ConsoleSession, who: str, read: Callable[[str], str] = input) -> None:
+    print(f"以 {who} 的身份对话。输入「帮助」查看指令，Ctrl-D 退出；按钮可用数字选择；@角色:编号 消息 可切换身份。")
+    session.flush()
+    while True:
+        try:
+            line = read(f"{who}> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        match = LINE.match(line.strip())
+        if match:
+            role, ref, text = match.groups()
+            session.say(f"{role}:{ref}", text)
+        elif line.strip():
+            session.say(who, line)

@@ -1,0 +1,143 @@
+"""Settings: one TOML file, environment overrides, and a one-line error naming the bad key."""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "BAOXIU_"
+
+
+class SettingsError(Exception):
+    """Start-up stops with this one line: which key, which file, what is wrong."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///baoxiu.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not v.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return v
+
+
+class RedisSettings(_Section):
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _redis_scheme(cls, v: str) -> str:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty or start with redis://")
+        return v
+
+
+class ServiceSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+    business_hours: list[str] = ["09:00-12:00", "13:30-18:00"]
+    number_prefix: str = Field(default="BX", pattern=r"^[A-Z]{1,6}$")
+    offer_timeout: str = "15m"
+    dialog_ttl: str = "30m"
+    default_type: str = "repair"
+    tick_seconds: float = Field(default=5, gt=0)
+    neighbours: dict[str, list[str]] = {}
+
+
+class PrioritySettings(_Section):
+    code: str
+    name: str
+
+
+class TicketTypeSettings(_Section):
+    code: str
+    name: str
+    form: list[str]
+    keywords: list[str] = []
+
+
+class SlaSettings(_Section):
+    accept: str
+    arrive: str
+    resolve: str
+    calendar: str = "business"
+    warn_at: float = Field(default=0.8, gt=0, lt=1)
+
+
+class Settings(_Section):
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    service: ServiceSettings = ServiceSettings()
+    priorities: list[PrioritySettings] = []
+    ticket_types: list[TicketTypeSettings] = []
+    sla: dict[str, dict[str, SlaSettings]] = {}
+    source: str = Field(default="(defaults)", exclude=True)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def database_url(self) -> str:
+        """SQLite paths are relative to the config file, so any working directory works."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:" and not url.startswith(prefix + "/"):
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+
+def find_config(explicit: str | None) -> Path | None:
+    chosen = explicit or os.environ.get("BAOXIU_CONFIG")
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"config file not found: {path}")
+        return path
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(explicit: str | None = None, env: dict[str, str] | None = None) -> Settings:
+    path = find_config(explicit)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"{path}: not valid TOML: {e}") from None
+    _apply_env(raw, os.environ if env is None else env)
+    source = str(path) if path else "(defaults)"
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as e:
+        raise SettingsError(_one_line(e, source)) from None
+    settings.source = source
+    settings.base_dir = path.parent.resolve() if path else Path.cwd()
+    return settings
+
+
+def _apply_env(raw: dict[str, Any], env: Any) -> None:
+    """BAOXIU_<SECTION>_<KEY> replaces [section] key, for the scalar settings sections."""
+    for section in ("server", "database", "redis", "service"):
+        for name, value in env.items():
+            head = f"{ENV_PREFIX}{section.upper()}_"
+            if name.startswith(head) and value != "":
+                raw.setdefault(section, {})[name[len(head):].lower()] = value
+
+
+def _one_line(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    # Never echo the offending value: it may be a secret.
+    return f"{source}: [{key}] {first['msg']}"

@@ -1,0 +1,63 @@
+"""A ticket as JSON for the CLI and the REST API: the same shape in both, phone masked."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.model import mask_phone
+from domain.rules import Rules
+from domain.ticket import LABELS, Ticket
+from storage.uow import SqlUnitOfWork
+
+
+def _iso(at: datetime | None, rules: Rules) -> str | None:
+    return at.astimezone(rules.tz).isoformat() if at else None
+
+
+def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = False) -> dict[str, Any]:
+    customer = uow.people.customer(ticket.customer_id)
+    site = uow.places.site(ticket.site_id) if ticket.site_id else None
+    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    tech = uow.people.technician(ticket.assignee_id) if ticket.assignee_id else None
+    view: dict[str, Any] = {
+        "number": ticket.number, "type": ticket.type, "type_name": rules.type_name(ticket.type),
+        "state": ticket.state.value, "state_label": LABELS[ticket.state], "priority": ticket.priority,
+        "description": ticket.description,
+        "customer": {"phone": mask_phone(customer.phone) if customer else None,
+                     "name": customer.name if customer else ""},
+        "site": {"community": site.community, "building": site.building, "unit": site.unit,
+                 "room": site.room, "region": site.region} if site else None,
+        "product": {"sku": product.sku, "name": product.name} if product else (
+            {"sku": ticket.product_sku, "name": None} if ticket.product_sku else None),
+        "assignee_id": ticket.assignee_id, "assignee_name": tech.name if tech else None,
+        "appointment": {"start": _iso(ticket.appointment_start, rules), "end": _iso(ticket.appointment_end, rules)}
+        if ticket.appointment_start else None,
+        "deadlines": {"accept_by": _iso(ticket.accept_by, rules), "arrive_by": _iso(ticket.arrive_by, rules),
+                      "resolve_by": _iso(ticket.resolve_by, rules)},
+        "created_at": _iso(ticket.created_at, rules), "accepted_at": _iso(ticket.accepted_at, rules),
+        "arrived_at": _iso(ticket.arrived_at, rules), "resolved_at": _iso(ticket.resolved_at, rules),
+        "closed_at": _iso(ticket.closed_at, rules), "hold_reason": ticket.hold_reason,
+        "resolution_note": ticket.resolution_note, "parts_used": ticket.parts_used,
+        "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": ticket.rating_comment,
+        "urge_count": ticket.urge_count, "reopen_count": ticket.reopen_count,
+    }
+    if trail and ticket.id is not None:
+        view["trail"] = [{"at": _iso(e.at, rules), "actor": e.actor, "action": e.action,
+                          "from": e.from_state, "to": e.to_state, "reason": e.reason}
+                         for e in uow.tickets.trail(ticket.id)]
+    return view
+
+
+def ticket_text(view: dict[str, Any]) -> str:
+    site = view["site"] or {}
+    lines = [f"{view['number']}  {view['type_name']} · {view['priority']} · {view['state_label']} ({view['state']})",
+             f"客户 {view['customer']['phone']}  地址 {site.get('community', '')}{site.get('building', '')}"
+             f"-{site.get('unit', '')}-{site.get('room', '')}",
+             f"产品 {(view['product'] or {}).get('sku', '—')}  师傅 {view['assignee_id'] or '—'}",
+             f"描述 {view['description']}",
+             f"时限 接单 {view['deadlines']['accept_by']} 上门 {view['deadlines']['arrive_by']} "
+             f"解决 {view['deadlines']['resolve_by']}",
+             f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
+    for e in view.get("trail", []):
+        lines.append(f"  {e['at']}  {e['actor']:<16} {e['action']:<10} {e['from']} → {e['to']}  {e['reason']}")
+    return "\n".join(lines)

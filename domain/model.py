@@ -1,0 +1,106 @@
+"""The people, places and things a ticket refers to."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    TECHNICIAN = "technician"
+    DISPATCHER = "dispatcher"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
+
+
+@dataclass
+class Customer:
+    phone: str
+    name: str = ""
+    id: int | None = None
+
+
+@dataclass
+class Community:
+    name: str
+    region: str = ""
+    address: str = ""
+
+
+@dataclass
+class Site:
+    """One place a job happens: a room in a community (or a public area when no room)."""
+
+    community: str
+    building: str = ""
+    unit: str = ""
+    room: str = ""
+    region: str = ""
+    id: int | None = None
+
+    def label(self) -> str:
+        parts = [self.community, self.building and f"{self.building}栋",
+                 self.unit and f"{self.unit}单元", self.room and f"{self.room}室"]
+        return "".join(p for p in parts if p)
+
+
+@dataclass
+class Technician:
+    id: str
+    name: str
+    phone: str = ""
+    skills: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    capacity: int = 4
+    on_duty: bool = True
+    active: bool = True
+    wecom_userid: str = ""
+    dingtalk_userid: str = ""
+
+
+@dataclass
+class Staff:
+    id: str
+    name: str
+    role: Role
+    wecom_userid: str = ""
+    dingtalk_userid: str = ""
+    active: bool = True
+
+
+@dataclass
+class Product:
+    sku: str
+    name: str
+    category: str
+    skill: str
+    warranty_months: int = 12
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Asset:
+    serial: str
+    sku: str
+    customer_id: int
+    install_date: date | None = None
+    warranty_end: date | None = None
+
+
+def warranty_end(install: date, months: int) -> date:
+    """The last day covered: same day `months` later, clamped to the month's end."""
+    y, m = divmod(install.month - 1 + months, 12)
+    year, month = install.year + y, m + 1
+    return date(year, month, min(install.day, calendar.monthrange(year, month)[1]))
+
+
+def mask_phone(phone: str) -> str:
+    """138****8000: enough to recognise, not enough to call."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"

@@ -1,0 +1,22 @@
+"""Notices: what a person is told when something happens, queued in the outbox."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Notice:
+    role: str            # owner / technician / dispatcher / manager
+    person_id: str       # customer id, technician id or staff id
+    kind: str            # offer, accepted, progress, survey, alert, ...
+    text: str
+    key: str             # idempotency key: one notice per key, ever
+    ticket_number: str | None = None
+    buttons: tuple[str, ...] = ()   # each button sends this command text when pressed
+    due_at: datetime | None = None  # None: as soon as possible
+
+
+def button_label(command: str) -> str:
+    """The label shown on a button is the command's first word (接单 BX… → 接单)."""
+    return command.split()[0] if command.strip() else command

@@ -1,0 +1,207 @@
+"""Use cases after dispatch: the visit, holds, completion, the owner's answer, the desk's moves."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import texts
+from domain.model import Role
+from domain.notices import Notice
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services import Actor, Refused, dispatch, locked, notify, offer, set_deadlines, tell_desk, tell_owner
+from domain.sla import shift_for_pause
+from domain.ticket import Action, State, Ticket
+
+RATING_BUTTONS = ("5", "4", "3", "2", "1")
+
+
+def own_job(uow: UnitOfWork, number: str, tech: Actor) -> Ticket:
+    ticket = locked(uow, number)
+    if ticket.assignee_id != tech.id or ticket.state is State.ASSIGNED:
+        raise Refused(f"工单 {ticket.number} 不是您负责的工单。")
+    return ticket
+
+
+def own_ticket(uow: UnitOfWork, number: str, owner: Actor) -> Ticket:
+    ticket = locked(uow, number)
+    if str(ticket.customer_id) != owner.id:
+        raise Refused(texts.unknown_ticket(number))
+    return ticket
+
+
+def _step(ticket: Ticket, action: Action, actor: Actor, now: datetime, reason: str = "") -> None:
+    if not ticket.can(action):
+        raise Refused(texts.cannot(ticket, action))
+    ticket.apply(action, actor.label, now, reason)
+
+
+def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
+               start: datetime, end: datetime) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    if ticket.state not in (State.ACCEPTED, State.WAITING):
+        raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不能预约。")
+    ticket.appointment_start, ticket.appointment_end = start, end
+    slot = texts.window(start, end, rules.tz)
+    ticket.record("appoint", tech.label, now, slot)
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "appointment", f"工单 {ticket.number}：师傅已预约 {slot} 上门，请留意。")
+    return ticket
+
+
+def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    _step(ticket, Action.ARRIVE, tech, now)
+    ticket.arrived_at = now
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "arrived", f"工单 {ticket.number}：师傅已到达现场，开始处理。")
+    return ticket
+
+
+def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor, reason: str) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    _step(ticket, Action.HOLD, tech, now, reason)
+    ticket.hold_reason = reason
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "waiting", f"工单 {ticket.number} 暂时挂起：{reason or '等待中'}。恢复后会通知您。")
+    return ticket
+
+
+def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    paused_at = ticket.held_at
+    _step(ticket, Action.RESUME, tech, now)
+    if paused_at is not None:
+        _shift_deadlines(ticket, rules, paused_at, now)
+    ticket.hold_reason = ""
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "resumed", f"工单 {ticket.number} 已恢复处理。")
+    return ticket
+
+
+def _shift_deadlines(ticket: Ticket, rules: Rules, paused_at: datetime, now: datetime) -> None:
+    policy = rules.policy(ticket.type, ticket.priority)
+    if policy is None:
+        return
+    cal = rules.calendars[policy.calendar]
+    if ticket.arrive_by and ticket.arrived_at is None:
+        ticket.arrive_by = shift_for_pause(ticket.arrive_by, cal, paused_at, now)
+    if ticket.resolve_by:
+        ticket.resolve_by = shift_for_pause(ticket.resolve_by, cal, paused_at, now)
+
+
+def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
+           note: str, parts: str) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    _step(ticket, Action.RESOLVE, tech, now, note)
+    ticket.resolved_at, ticket.resolution_note, ticket.parts_used = now, note, parts
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "resolved",
+               f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。\n请确认是否修好：",
+               ("修好了", "没修好"))
+    return ticket
+
+
+def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, fixed: bool) -> Ticket:
+    ticket = own_ticket(uow, number, owner)
+    if not fixed:
+        _step(ticket, Action.REOPEN, owner, now, "业主反馈未修好")
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        uow.tickets.save(ticket)
+        notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id or "", "reopened",
+                                f"工单 {ticket.number}：业主反馈没有修好，请尽快再次上门。",
+                                f"{ticket.number}:reopened:{now.isoformat()}", ticket.number))
+        return ticket
+    _step(ticket, Action.CONFIRM, owner, now)
+    ticket.closed_at = now
+    uow.tickets.save(ticket)
+    tell_owner(uow, now, ticket, "survey",
+               f"感谢确认！工单 {ticket.number} 已完成。请为本次服务打分（1-5 分，5 分最满意），也可以附上评价：",
+               RATING_BUTTONS)
+    return ticket
+
+
+def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor,
+         stars: int, comment: str) -> Ticket:
+    ticket = own_ticket(uow, number, owner)
+    if not 1 <= stars <= 5:
+        raise Refused("评分请用 1 到 5 的数字。")
+    if ticket.state is State.RESOLVED:
+        _step(ticket, Action.CONFIRM, owner, now, "评价即确认")
+        ticket.closed_at = now
+    if ticket.state is not State.CLOSED:
+        raise Refused(f"工单 {ticket.number} 还没有完成，完成后再评价吧。")
+    if ticket.rating is not None:
+        raise Refused(f"工单 {ticket.number} 已经评价过了，谢谢！")
+    ticket.rating, ticket.rating_comment = stars, comment
+    ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
+    uow.tickets.save(ticket)
+    if stars <= 2:
+        tell_desk(uow, now, ticket, "low_rating",
+                  f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。")
+    return ticket
+
+
+def urge(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor) -> Ticket:
+    ticket = own_ticket(uow, number, owner)
+    if not ticket.is_open:
+        raise Refused(f"工单 {ticket.number} 已{texts.state(ticket)}，无需催单。")
+    ticket.urge_count += 1
+    ticket.record("urge", owner.label, now, f"第{ticket.urge_count}次催单")
+    uow.tickets.save(ticket)
+    text = f"【催单】业主催促工单 {ticket.number}（第{ticket.urge_count}次），请尽快处理。"
+    if ticket.assignee_id and ticket.state is not State.ASSIGNED:
+        notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id, "urge", text,
+                                f"{ticket.number}:urge-{ticket.urge_count}", ticket.number))
+    else:
+        tell_desk(uow, now, ticket, f"urge{ticket.urge_count}", text)
+    return ticket
+
+
+def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, reason: str) -> Ticket:
+    ticket = own_ticket(uow, number, owner)
+    _step(ticket, Action.CANCEL, owner, now, reason or "业主取消")
+    previous, ticket.assignee_id, ticket.offer_expires_at = ticket.assignee_id, None, None
+    uow.tickets.save(ticket)
+    if previous:
+        notify(uow, now, Notice(Role.TECHNICIAN, previous, "cancelled", f"工单 {ticket.number} 已被业主取消。",
+                                f"{ticket.number}:cancelled", ticket.number))
+    return ticket
+
+
+def attach_photo(uow: UnitOfWork, now: datetime, number: str, actor: Actor, media: str) -> Ticket:
+    ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
+    ticket.photos = [*ticket.photos, media]
+    ticket.record("photo", actor.label, now, media)
+    uow.tickets.save(ticket)
+    return ticket
+
+
+def assign(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech_ref: str, desk: Actor) -> Ticket:
+    ticket = locked(uow, number)
+    tech = uow.people.find_technician(tech_ref)
+    if tech is None:
+        raise Refused(f"没有找到师傅 {tech_ref[:20]}。")
+    if not ticket.can(Action.ASSIGN):
+        raise Refused(texts.cannot(ticket, Action.ASSIGN))
+    previous = ticket.assignee_id
+    ticket.declined = [t for t in ticket.declined if t != tech.id]
+    offer(uow, rules, now, ticket, tech.id, Action.ASSIGN, desk, "人工派单")
+    if previous and previous != tech.id:
+        notify(uow, now, Notice(Role.TECHNICIAN, previous, "reassigned",
+                                f"工单 {ticket.number} 已改派给其他师傅，您无需再处理。",
+                                f"{ticket.number}:reassigned-{previous}:{now.isoformat()}", ticket.number))
+    return ticket
+
+
+def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, priority: str, desk: Actor) -> Ticket:
+    ticket = locked(uow, number)
+    if priority not in {p.code for p in rules.priorities}:
+        raise Refused("优先级可选：" + "、".join(p.name for p in rules.priorities))
+    if not ticket.is_open:
+        raise Refused(f"工单 {ticket.number} 已{texts.state(ticket)}，不能修改优先级。")
+    ticket.record("priority", desk.label, now, f"{ticket.priority} → {priority}")
+    ticket.priority = priority
+    set_deadlines(ticket, rules, ticket.created_at)
+    uow.tickets.save(ticket)
+    return ticket

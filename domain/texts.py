@@ -1,0 +1,81 @@
+"""What the bot says about tickets, in Simplified Chinese. One place for the wording."""
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from domain.model import Product, Site, Technician, mask_phone
+from domain.rules import Rules
+from domain.ticket import LABELS, Ticket
+
+WEEKDAYS = "一二三四五六日"
+
+
+def when(at: datetime | None, tz: tzinfo) -> str:
+    if at is None:
+        return "—"
+    local = at.astimezone(tz)
+    return f"{local.month}月{local.day}日(周{WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def window(start: datetime | None, end: datetime | None, tz: tzinfo) -> str:
+    if start is None:
+        return "—"
+    tail = f"-{end.astimezone(tz):%H:%M}" if end else ""
+    return when(start, tz) + tail
+
+
+def summary(ticket: Ticket, rules: Rules, product: Product | None, site: Site | None) -> str:
+    lines = [f"{ticket.number} {rules.type_name(ticket.type)} · {rules.priority_name(ticket.priority)}"
+             f" · {LABELS[ticket.state]}"]
+    if product:
+        lines.append(f"产品：{product.name}")
+    if site:
+        lines.append(f"地址：{site.label()}")
+    lines.append(f"描述：{ticket.description}")
+    return "\n".join(lines)
+
+
+def offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | None) -> str:
+    return (f"【新工单】{summary(ticket, rules, product, site)}\n"
+            f"请在 {when(ticket.offer_expires_at, rules.tz)} 前接单。")
+
+
+def opened_for_owner(ticket: Ticket, rules: Rules) -> str:
+    return (f"您的报修已受理，工单号 {ticket.number}。"
+            f"我们将在 {when(ticket.arrive_by, rules.tz)} 前安排师傅上门。")
+
+
+def accepted_for_owner(ticket: Ticket, tech: Technician | None) -> str:
+    who = f"{tech.name}（{mask_phone(tech.phone)}）" if tech else "师傅"
+    return f"工单 {ticket.number}：{who} 已接单，稍后会与您预约上门时间。"
+
+
+def nobody_left(ticket: Ticket) -> str:
+    return f"【待人工派单】{ticket.number} 暂无可派的在岗师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
+
+
+def offer_expired(ticket: Ticket) -> str:
+    return f"工单 {ticket.number} 超时未接单，已转派其他师傅。"
+
+
+def not_your_offer(ticket: Ticket) -> str:
+    if ticket.state.value in ("accepted", "in_progress", "waiting", "resolved", "closed"):
+        return f"工单 {ticket.number} 已被其他师傅接单，谢谢！"
+    return f"工单 {ticket.number} 当前没有派给您。"
+
+
+def unknown_ticket(number: str) -> str:
+    return f"没有找到工单 {number[:40]}，请核对工单号。"
+
+
+def state(ticket: Ticket) -> str:
+    return LABELS[ticket.state]
+
+
+ACTION_WORDS = {"arrive": "签到", "hold": "挂起", "resume": "恢复", "resolve": "完工", "confirm": "确认",
+                "reopen": "反馈未修好", "cancel": "取消", "assign": "派单", "accept": "接单"}
+
+
+def cannot(ticket: Ticket, action: object) -> str:
+    word = ACTION_WORDS.get(str(action), str(action))
+    return f"工单 {ticket.number} 当前状态为「{state(ticket)}」，不能{word}。"

@@ -1,0 +1,37 @@
+"""Platform-neutral messages in and out of the conversation layer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.bootstrap import Desk
+from domain.services import Actor
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str                 # console, wecom, wecom_kf, dingtalk, api
+    sender: str                  # the platform's id for the person (console: "owner:138…")
+    text: str = ""
+    msg_id: str | None = None    # the platform's message id, for dedup of retries
+    media: str | None = None     # a photo: the platform's media reference
+    phone: str | None = None     # a phone number the channel vouches for
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[str, ...] = ()
+
+
+@dataclass
+class Ctx:
+    desk: Desk
+    now: datetime
+    inbound: Inbound
+    actor: Actor
+    phone: str | None = None            # the person's known phone (owners)
+    replies: list[Reply] = field(default_factory=list)
+
+    def say(self, text: str, buttons: tuple[str, ...] = ()) -> None:
+        self.replies.append(Reply(text, buttons))

@@ -1,0 +1,109 @@
+"""What the service desk says: dispatchers file, assign and prioritise; managers ask for figures."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from domain import progress, texts
+from domain.model import Role
+from domain.services import Refused
+from domain.stats import day_figures, figures_text
+from domain.ticket import State
+from handlers import commands, report
+from handlers.base import Ctx
+from storage.uow import SqlUnitOfWork
+
+DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
+                   "工单 BX… · 今日统计 · 帮助")
+MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 帮助"
+
+
+def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    text = ctx.inbound.text
+    cmd = commands.parse(text, ctx.desk.rules.number_prefix)
+    draft = report.load(ctx)
+    if draft is not None and (cmd is None or cmd.verb not in ("help",)):
+        report.proceed(ctx, uow, draft, text)
+        return
+    allowed = DISPATCHER_VERBS if ctx.actor.role in (Role.DISPATCHER, Role.ADMIN) else MANAGER_VERBS
+    help_text = DISPATCHER_HELP if allowed is DISPATCHER_VERBS else MANAGER_HELP
+    if cmd is None or cmd.verb == "help":
+        ctx.say(help_text)
+    elif cmd.verb not in allowed:
+        ctx.say("抱歉，您的角色不能执行这个操作。\n" + help_text)
+    else:
+        allowed[cmd.verb](ctx, uow, cmd)
+
+
+def _proxy(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    found = report.read(uow, cmd.rest) if cmd.rest else None
+    if found is None:
+        draft = report.Draft(ctx.desk.rules.default_type, ctx.desk.rules.default_priority, for_desk=True)
+        draft.asking = "product"
+        report.save(ctx, draft)
+        ctx.say("好的，开始代客报修。" + "请问是哪件产品出了问题？（例如：厨房水龙头、马桶、智能门锁）")
+        return
+    report.start(ctx, uow, found, for_desk=True)
+
+
+def _assign(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    tech_ref = cmd.rest.removeprefix("给").strip()
+    if not cmd.number or not tech_ref:
+        raise Refused("请这样写：派单 BX20261123-0001 给 王建国（或师傅编号 T01）")
+    ticket = progress.assign(uow, ctx.desk.rules, ctx.now, cmd.number, tech_ref, ctx.actor)
+    uow.commit()
+    tech = uow.people.technician(ticket.assignee_id or "")
+    ctx.say(f"已将 {ticket.number} 派给 {tech.name if tech else ticket.assignee_id}，等待师傅接单。")
+
+
+def _priority(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    rules = ctx.desk.rules
+    wanted = cmd.rest.strip()
+    code = next((p.code for p in rules.priorities if wanted in (p.code, p.name)), None)
+    if not cmd.number or code is None:
+        raise Refused("请这样写：改优先级 BX20261123-0001 紧急（可选：" +
+                      "、".join(p.name for p in rules.priorities) + "）")
+    ticket = progress.set_priority(uow, rules, ctx.now, cmd.number, code, ctx.actor)
+    uow.commit()
+    ctx.say(f"{ticket.number} 优先级已改为 {rules.priority_name(code)}，"
+            f"解决时限 {texts.when(ticket.resolve_by, rules.tz)}。")
+
+
+def _queue(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    waiting = uow.tickets.in_states([State.NEW, State.ASSIGNED])
+    if not waiting:
+        ctx.say("当前没有待派单的工单。")
+        return
+    lines = [f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {t.description[:20]}"
+             + (f" → {t.assignee_id}" if t.assignee_id else "") for t in waiting]
+    ctx.say(f"待派单 {len(waiting)} 张：\n" + "\n".join(lines))
+
+
+def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    if not cmd.number:
+        raise Refused("请这样写：工单 BX20261123-0001")
+    ticket = uow.tickets.get(cmd.number)
+    if ticket is None:
+        raise Refused(texts.unknown_ticket(cmd.number))
+    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    site = uow.places.site(ticket.site_id) if ticket.site_id else None
+    rules = ctx.desk.rules
+    lines = [texts.summary(ticket, rules, product, site),
+             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}"]
+    ctx.say("\n".join(lines))
+
+
+def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    tz = ctx.desk.rules.tz
+    local = ctx.now.astimezone(tz)
+    start = datetime.combine(local.date(), time(0), tz)
+    end = start + timedelta(days=1)
+    t = uow.tickets
+    figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
+                          t.between("resolved_at", start, end), t.between("closed_at", start, end),
+                          t.count_open(), t.count_open(overdue_at=ctx.now))
+    ctx.say(figures_text(f"{local:%Y-%m-%d}", figures))
+
+
+MANAGER_VERBS = {"stats": _stats, "show": _show}
+DISPATCHER_VERBS = {"proxy": _proxy, "assign": _assign, "priority": _priority, "queue": _queue,
+                    "show": _show, "stats": _stats}

@@ -1,0 +1,80 @@
+"""Who is speaking: a platform sender becomes an Actor with a role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.model import Role
+from domain.services import Actor
+from handlers.base import Inbound
+from storage.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class Who:
+    actor: Actor
+    phone: str | None = None
+
+
+class Unknown(Exception):
+    """A sender who claims a staff role we have no record of."""
+
+
+def identify(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
+    if inbound.channel == "console":
+        who = _console(uow, inbound.sender)
+    else:
+        who = _platform(uow, inbound)
+    if who.actor.id:
+        uow.identities.touch(inbound.channel, inbound.sender, who.actor.role, who.actor.id, now)
+    return who
+
+
+def _console(uow: SqlUnitOfWork, sender: str) -> Who:
+    role_name, _, ref = sender.partition(":")
+    try:
+        role = Role(role_name)
+    except ValueError:
+        raise Unknown(f"未知的身份 {role_name[:20]}，可用：owner / technician / dispatcher / manager") from None
+    if role is Role.OWNER:
+        return _owner(uow, ref)
+    if role is Role.TECHNICIAN:
+        tech = uow.people.technician(ref)
+        if tech is None:
+            raise Unknown(f"没有编号为 {ref[:20]} 的师傅。")
+        return Who(Actor(role, tech.id, tech.name))
+    staff = uow.people.staff(ref)
+    if staff is None or staff.role is not role:
+        raise Unknown(f"没有编号为 {ref[:20]} 的{role.value}。")
+    return Who(Actor(role, staff.id, staff.name))
+
+
+def _owner(uow: SqlUnitOfWork, phone: str) -> Who:
+    customer = uow.people.customer_by_phone(phone)
+    if customer is None:
+        return Who(Actor(Role.OWNER, "", ""), phone)
+    return Who(Actor(Role.OWNER, str(customer.id), customer.name), phone)
+
+
+def _platform(uow: SqlUnitOfWork, inbound: Inbound) -> Who:
+    staff = uow.identities.staff_by_platform(inbound.channel, inbound.sender)
+    if staff is not None:
+        role, person_id = staff
+        name = _staff_name(uow, Role(role), person_id)
+        return Who(Actor(Role(role), person_id, name))
+    known = uow.identities.find(inbound.channel, inbound.sender)
+    if known is not None and known.role == Role.OWNER:
+        customer = uow.people.customer(int(known.person_id))
+        if customer is not None:
+            return Who(Actor(Role.OWNER, str(customer.id), customer.name), customer.phone)
+    if inbound.phone:
+        return _owner(uow, inbound.phone)
+    return Who(Actor(Role.OWNER, "", ""))
+
+
+def _staff_name(uow: SqlUnitOfWork, role: Role, person_id: str) -> str:
+    if role is Role.TECHNICIAN:
+        tech = uow.people.technician(person_id)
+        return tech.name if tech else ""
+    staff = uow.people.staff(person_id)
+    return staff.name if staff else ""

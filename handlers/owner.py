@@ -1,0 +1,137 @@
+"""What owners and customers can say: report, progress, urge, cancel, confirm, rate, photos."""
+from __future__ import annotations
+
+from domain import progress, texts
+from domain.model import mask_phone
+from domain.services import Refused
+from domain.ticket import State, Ticket
+from handlers import commands, report
+from handlers.base import Ctx
+from handlers.picking import in_states, pick
+from storage.uow import SqlUnitOfWork
+
+HELP = ("您好，我是报修助手。直接描述问题即可报修，例如：\n"
+        "「厨房水龙头漏水了，翠湖花园3栋2单元501」\n"
+        "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 发送照片 · 帮助")
+
+
+def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    text = ctx.inbound.text
+    cmd = commands.parse(text, ctx.desk.rules.number_prefix)
+    draft = report.load(ctx)
+    if draft is not None and (cmd is None or cmd.verb not in ("help", "status")):
+        report.proceed(ctx, uow, draft, text)
+        return
+    if ctx.inbound.media:
+        _photo(ctx, uow)
+        return
+    if cmd is not None and cmd.verb in VERBS:
+        VERBS[cmd.verb](ctx, uow, cmd)
+        return
+    if _maybe_rating(ctx, uow, text):
+        return
+    found = report.read(uow, text)
+    if report.looks_like_report(found):
+        report.start(ctx, uow, found)
+    else:
+        ctx.say("抱歉，我没看懂。" + HELP)
+
+
+def _mine(ctx: Ctx, uow: SqlUnitOfWork, open_only: bool = True) -> list[Ticket]:
+    if not ctx.actor.id:
+        return []
+    return uow.tickets.for_customer(int(ctx.actor.id), open_only=open_only)
+
+
+def _help(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    ctx.say(HELP)
+
+
+def _status(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    tickets = _mine(ctx, uow, open_only=cmd.number is not None)
+    if cmd.number:
+        tickets = [t for t in tickets if t.number == cmd.number]
+        if not tickets:
+            raise Refused(texts.unknown_ticket(cmd.number))
+    if not tickets:
+        ctx.say("您目前没有进行中的工单。直接描述问题即可报修。")
+        return
+    ctx.say("\n\n".join(_progress_line(ctx, uow, t) for t in tickets[:5]))
+
+
+def _progress_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
+    tz = ctx.desk.rules.tz
+    lines = [f"{t.number}（{ctx.desk.rules.type_name(t.type)}）：{texts.state(t)}", f"描述：{t.description}"]
+    tech = uow.people.technician(t.assignee_id) if t.assignee_id and t.state is not State.ASSIGNED else None
+    if tech:
+        lines.append(f"师傅：{tech.name}（{mask_phone(tech.phone)}）")
+    if t.appointment_start:
+        lines.append(f"预约：{texts.window(t.appointment_start, t.appointment_end, tz)}")
+    if t.state is State.WAITING and t.hold_reason:
+        lines.append(f"挂起原因：{t.hold_reason}")
+    if t.is_open and t.arrive_by and not t.arrived_at:
+        lines.append(f"承诺上门：{texts.when(t.arrive_by, tz)} 前")
+    return "\n".join(lines)
+
+
+def _urge(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_mine(ctx, uow), cmd.number, "您目前没有进行中的工单。")
+    ticket = progress.urge(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+    uow.commit()
+    ctx.say(f"已为您催促工单 {ticket.number}，我们会尽快处理。")
+
+
+def _cancel(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_mine(ctx, uow), cmd.number, "您目前没有可以取消的工单。")
+    ticket = progress.cancel(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
+    uow.commit()
+    ctx.say(f"工单 {ticket.number} 已取消。")
+
+
+def _confirm(fixed: bool):  # type: ignore[no-untyped-def]
+    def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+        waiting = in_states(_mine(ctx, uow), State.RESOLVED)
+        number = pick(waiting, cmd.number, "您目前没有待确认的工单。")
+        ticket = progress.confirm(uow, ctx.desk.rules, ctx.now, number, ctx.actor, fixed)
+        uow.commit()
+        if not fixed:
+            ctx.say(f"抱歉给您添麻烦了！工单 {ticket.number} 已重新打开，师傅会尽快再次上门。")
+    return run
+
+
+def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
+    parsed = commands.rating(text)
+    if parsed is None:
+        return False
+    candidates = [t for t in _mine(ctx, uow, open_only=False)
+                  if t.rating is None and t.state in (State.CLOSED, State.RESOLVED)]
+    if not candidates:
+        return False
+    stars, comment = parsed
+    ticket = progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
+    uow.commit()
+    ctx.say(f"感谢您的评价（{stars} 星）！" + ("我们会尽快回访改进。" if stars <= 2 else "欢迎再次使用。"))
+    return True
+
+
+def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    tickets = _mine(ctx, uow)
+    if not tickets:
+        ctx.say("收到照片。请先用文字描述一下问题，我来帮您报修。")
+        return
+    ticket = progress.attach_photo(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.media or "")
+    uow.commit()
+    ctx.say(f"照片已添加到工单 {ticket.number}，师傅上门前会查看。")
+
+
+def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    raise Refused("抱歉，这个操作只有工作人员可以使用。" + "\n" + HELP)
+
+
+VERBS = {
+    "help": _help, "status": _status, "urge": _urge, "cancel": _cancel,
+    "fixed": _confirm(True), "not_fixed": _confirm(False),
+    **{v: _proxy_refused for v in ("accept", "reject", "book", "arrive", "hold", "resume", "finish",
+                                   "my_jobs", "proxy", "assign", "priority", "queue", "stats",
+                                   "on_duty", "off_duty")},
+}

@@ -1,0 +1,229 @@
+"""The report dialog: collect what the ticket type's form needs, one question at a time, then confirm."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from domain import texts
+from domain.model import Role, mask_phone
+from domain.rules import FACTS, Rules
+from domain.services import OpenTicket, open_ticket
+from handlers.base import Ctx
+from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
+from handlers.when import parse_when
+from storage.kv import Keys
+from storage.uow import SqlUnitOfWork
+
+ADDRESS_PARTS = ("community", "building", "unit", "room")
+
+
+@dataclass
+class Draft:
+    type: str
+    priority: str
+    facts: dict[str, str] = field(default_factory=dict)
+    asking: str | None = None
+    confirming: bool = False
+    for_desk: bool = False
+
+
+def load(ctx: Ctx) -> Draft | None:
+    raw = ctx.desk.store.get(Keys.dialog(ctx.inbound.channel, ctx.inbound.sender))
+    return Draft(**json.loads(raw)) if raw else None
+
+
+def save(ctx: Ctx, draft: Draft | None) -> None:
+    key = Keys.dialog(ctx.inbound.channel, ctx.inbound.sender)
+    if draft is None:
+        ctx.desk.store.delete(key)
+    else:
+        ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
+
+
+def catalog(uow: SqlUnitOfWork) -> list[CatalogItem]:
+    return [CatalogItem(p.sku, p.name, p.category, p.aliases) for p in uow.catalog.products()]
+
+
+def read(uow: SqlUnitOfWork, text: str) -> Extracted:
+    return extract(text, catalog(uow), [c.name for c in uow.places.communities()])
+
+
+def looks_like_report(found: Extracted) -> bool:
+    return bool(found.products or found.ticket_type or found.room or found.category or found.urgent)
+
+
+def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False) -> None:
+    rules = ctx.desk.rules
+    type_code = _type_for(found, rules)
+    draft = Draft(type_code, rules.urgent_priority if found.urgent else rules.default_priority, for_desk=for_desk)
+    if ctx.phone and not for_desk:
+        draft.facts["phone"] = ctx.phone
+    _merge(draft, found, take_description=True)
+    _advance(ctx, uow, draft)
+
+
+def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
+    """The next message of an open dialog."""
+    if draft.confirming:
+        _confirming(ctx, uow, draft, text)
+        return
+    if is_negative(text) and text.strip().startswith(("取消", "不报了", "算了")):
+        save(ctx, None)
+        ctx.say("好的，已取消本次报修。")
+        return
+    problem = _answer(uow, draft, text, ctx.now.astimezone(ctx.desk.rules.tz))
+    if problem:
+        save(ctx, draft)
+        ctx.say(problem)
+        return
+    _merge(draft, read(uow, text), take_description=False)
+    _advance(ctx, uow, draft)
+
+
+def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
+    if is_affirmative(text):
+        _create(ctx, uow, draft)
+    elif text.strip().startswith(("修改", "重新", "重填")):
+        draft.facts = {"phone": draft.facts["phone"]} if "phone" in draft.facts and not draft.for_desk else {}
+        draft.confirming = False
+        _advance(ctx, uow, draft)
+    elif is_negative(text):
+        save(ctx, None)
+        ctx.say("好的，已取消本次报修，有需要随时找我。")
+    else:
+        _merge(draft, read(uow, text), take_description=False)
+        _advance(ctx, uow, draft)
+
+
+def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str | None:
+    """Fill the fact that was asked for; a message back when the answer does not fit."""
+    fact, text = draft.asking, text.strip()
+    if fact == "product":
+        matches = match_products(text, catalog(uow))
+        if matches:
+            draft.facts["product"] = matches[0].sku
+        else:
+            draft.facts["product_text"] = text[:40]
+    elif fact == "description":
+        draft.facts["description"] = text[:500]
+    elif fact == "phone":
+        phone = find_phone(text)
+        if phone is None:
+            return "手机号好像不对，请输入 11 位手机号，例如 13800138000。"
+        draft.facts["phone"] = phone
+    elif fact == "when":
+        window = parse_when(text, now)
+        if window is None:
+            return "没看懂这个时间，请换个说法，例如：明天下午3点、周六上午。"
+        draft.facts["when_start"], draft.facts["when_end"] = window.start.isoformat(), window.end.isoformat()
+    return None
+
+
+def _merge(draft: Draft, found: Extracted, take_description: bool) -> None:
+    f = draft.facts
+    if found.products and "product" not in f:
+        f["product"] = found.products[0].sku
+        f.pop("product_text", None)
+    for part in ADDRESS_PARTS:
+        value = getattr(found, part)
+        if value:
+            f[part] = value
+    if found.phone and (draft.for_desk or "phone" not in f):
+        f["phone"] = found.phone
+    if take_description and found.description and len(found.description) >= 2:
+        f["description"] = found.description[:500]
+
+
+def _missing(rules: Rules, draft: Draft) -> str | None:
+    form = rules.ticket_types[draft.type].form
+    if draft.for_desk and "phone" not in form:
+        form = (*form, "phone")
+    for fact in form:
+        if not _has(draft, fact):
+            return fact
+    return None
+
+
+def _has(draft: Draft, fact: str) -> bool:
+    f = draft.facts
+    if fact == "product":
+        return bool(f.get("product") or f.get("product_text"))
+    if fact == "address":
+        return bool(f.get("room") or (f.get("community") and f.get("building"))
+                    or (f.get("community") and draft.type == "inspection"))
+    if fact == "when":
+        return bool(f.get("when_start"))
+    return bool(f.get(fact))
+
+
+def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
+    fact = _missing(ctx.desk.rules, draft)
+    draft.asking, draft.confirming = fact, fact is None
+    save(ctx, draft)
+    if fact is not None:
+        question = FACTS[fact]
+        if draft.for_desk and fact == "phone":
+            question = "请输入报修业主的手机号（业主会收到进度通知）。"
+        ctx.say(question)
+        return
+    ctx.say(_summary(ctx, uow, draft), ("确认", "修改", "取消"))
+
+
+def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
+    rules, f = ctx.desk.rules, draft.facts
+    product = uow.catalog.product(f["product"]) if f.get("product") else None
+    lines = ["请确认报修信息：", f"类型：{rules.type_name(draft.type)}（{rules.priority_name(draft.priority)}）"]
+    if product or f.get("product_text"):
+        lines.append(f"产品：{product.name if product else f['product_text']}")
+    if f.get("description"):
+        lines.append(f"描述：{f['description']}")
+    address = _address(f)
+    if address:
+        lines.append(f"地址：{address}")
+    if f.get("when_start"):
+        start, end = datetime.fromisoformat(f["when_start"]), datetime.fromisoformat(f["when_end"])
+        lines.append(f"期望上门：{texts.window(start, end, rules.tz)}")
+    if f.get("phone"):
+        lines.append(f"电话：{mask_phone(f['phone'])}")
+    if address and not f.get("community") and uow.places.communities():
+        lines.append("（如需补充小区名称，直接回复小区名即可）")
+    lines.append("回复「确认」提交，「修改」重新填写，「取消」放弃。")
+    return "\n".join(lines)
+
+
+def _address(f: dict[str, str]) -> str:
+    parts = [f.get("community", ""), f.get("building") and f"{f['building']}栋",
+             f.get("unit") and f"{f['unit']}单元", f.get("room") and f"{f['room']}室"]
+    return "".join(p for p in parts if p)
+
+
+def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
+    rules, f = ctx.desk.rules, draft.facts
+    description = f.get("description") or f.get("product_text") or rules.type_name(draft.type)
+    preferred = None
+    if f.get("when_start"):
+        preferred = (datetime.fromisoformat(f["when_start"]), datetime.fromisoformat(f["when_end"]))
+    cmd = OpenTicket(phone=f["phone"], type=draft.type, priority=draft.priority, description=description,
+                     community=f.get("community", ""), building=f.get("building", ""), unit=f.get("unit", ""),
+                     room=f.get("room", ""), product_sku=f.get("product"), preferred=preferred)
+    ticket = open_ticket(uow, rules, ctx.now, cmd, ctx.actor)
+    if ctx.actor.role is Role.OWNER:
+        uow.identities.touch(ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
+    uow.commit()
+    save(ctx, None)
+    promise = texts.when(ticket.arrive_by, rules.tz)
+    if draft.for_desk:
+        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。预计 {promise} 前上门。")
+    else:
+        ctx.say(f"报修成功！工单号 {ticket.number}。我们将在 {promise} 前安排师傅上门，"
+                f"派单后会通知您。回复「进度」可随时查询。")
+
+
+def _type_for(found: Extracted, rules: Rules) -> str:
+    if found.ticket_type in rules.ticket_types:
+        return found.ticket_type  # type: ignore[return-value]
+    for t in rules.ticket_types.values():
+        if any(k in found.text for k in t.keywords):
+            return t.code
+    return rules.default_type

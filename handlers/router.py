@@ -1,0 +1,73 @@
+"""The conversation's front door: dedup, identify, route by role, turn failures into polite replies."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.bootstrap import Desk
+from domain.model import Role
+from domain.services import Refused
+from handlers import desk as desk_handlers
+from handlers import owner, technician
+from handlers.base import Ctx, Inbound, Reply
+from handlers.identity import Unknown, identify
+from storage.kv import Keys, StoreUnavailable
+from storage.tables import InboundRow
+
+log = logging.getLogger("baoxiu.chat")
+
+MAX_TEXT = 2000
+SORRY = "抱歉，系统开小差了，请稍后再试。如情况紧急请直接致电客服。"
+ROLE_HANDLERS = {
+    Role.OWNER: owner.on_message,
+    Role.TECHNICIAN: technician.on_message,
+    Role.DISPATCHER: desk_handlers.on_message,
+    Role.MANAGER: desk_handlers.on_message,
+    Role.ADMIN: desk_handlers.on_message,
+}
+
+
+def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
+    """One message in, the replies for the sender out. Never raises."""
+    if len(inbound.text) > MAX_TEXT:
+        return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
+    now = desk.clock()
+    try:
+        if inbound.msg_id and not _first_time(desk, inbound):
+            return []
+        with desk.uow() as uow:
+            who = identify(uow, inbound, now)
+            uow.commit()
+            ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+            ROLE_HANDLERS[who.actor.role](ctx, uow)
+            return ctx.replies
+    except (Refused, Unknown) as polite:
+        return [Reply(str(polite))]
+    except Exception:
+        log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
+        return [Reply(SORRY)]
+
+
+def _first_time(desk: Desk, inbound: Inbound) -> bool:
+    """A platform retry of a message already handled is dropped; the row makes it durable."""
+    key = Keys.inbound(inbound.channel, inbound.msg_id or "")
+    try:
+        if not desk.store.set_if_absent(key, "1", ttl=timedelta(days=1)):
+            return False
+    except StoreUnavailable:
+        log.warning("key-value store unavailable; dedup by database only")
+    with desk.uow() as uow:
+        try:
+            uow.session.add(InboundRow(channel=inbound.channel, msg_id=inbound.msg_id, received_at=desk.clock()))
+            uow.commit()
+        except IntegrityError:
+            return False
+    return True
+
+
+def _short(sender: str) -> str:
+    """Logs never carry a full phone number."""
+    head, _, tail = sender.rpartition(":")
+    return f"{head}:{tail[:3]}***" if tail.isdigit() and len(tail) >= 7 else sender

@@ -1,0 +1,132 @@
+"""What technicians can say: accept or reject offers, book, arrive, hold, resume, finish, list jobs."""
+from __future__ import annotations
+
+import re
+
+from domain import progress, services, texts
+from domain.services import Refused
+from domain.ticket import State
+from handlers import commands
+from handlers.base import Ctx
+from handlers.picking import pick
+from handlers.when import parse_when
+from storage.uow import SqlUnitOfWork
+
+HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 到达 · 挂起 原因 · 恢复 · "
+        "完工 处理说明 配件:阀芯x1 · 我的工单 · 上班 / 下班 · 帮助")
+
+ACTIVE = (State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
+PARTS = re.compile(r"(?:配件|更换配件|用料)[:：]\s*(.+)$")
+
+
+def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    cmd = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
+    if ctx.inbound.media and cmd is None:
+        _photo(ctx, uow)
+        return
+    if cmd is None or cmd.verb not in VERBS:
+        ctx.say(("抱歉，这个操作师傅账号不能使用。\n" if cmd else "") + HELP)
+        return
+    VERBS[cmd.verb](ctx, uow, cmd)
+
+
+def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list:  # type: ignore[type-arg]
+    return uow.tickets.for_technician(ctx.actor.id, states)
+
+
+def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+    current = uow.tickets.get(number)
+    if current and current.state is State.ACCEPTED and current.assignee_id == ctx.actor.id:
+        ctx.say(f"您已接过工单 {current.number}。")
+        return
+    ticket = services.accept_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+    uow.commit()
+    ctx.say(f"已接单 {ticket.number}，请尽快与业主预约上门时间：预约 明天下午3点")
+
+
+def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+    ticket = services.reject_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
+    uow.commit()
+    ctx.say(f"已拒单 {ticket.number}，系统会转派其他师傅。")
+
+
+def _book(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_jobs(ctx, uow, State.ACCEPTED, State.WAITING), cmd.number, "您当前没有需要预约的工单。")
+    window = parse_when(cmd.rest, ctx.now.astimezone(ctx.desk.rules.tz))
+    if window is None:
+        raise Refused("没看懂预约时间，请这样写：预约 明天下午3点 或 预约 周六上午")
+    ticket = progress.book_visit(uow, ctx.desk.rules, ctx.now, number, ctx.actor, window.start, window.end)
+    uow.commit()
+    ctx.say(f"已预约 {ticket.number}：{texts.window(window.start, window.end, ctx.desk.rules.tz)}，已通知业主。")
+
+
+def _simple(step, none_text: str, done: str, *states: State):  # type: ignore[no-untyped-def]
+    def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+        number = pick(_jobs(ctx, uow, *states), cmd.number, none_text)
+        ticket = step(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+        uow.commit()
+        ctx.say(done.format(n=ticket.number))
+    return run
+
+
+def _hold(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_jobs(ctx, uow, State.ACCEPTED, State.IN_PROGRESS), cmd.number, "您当前没有可以挂起的工单。")
+    if not cmd.rest:
+        raise Refused("请写明挂起原因，例如：挂起 等配件")
+    ticket = progress.hold(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest[:200])
+    uow.commit()
+    ctx.say(f"工单 {ticket.number} 已挂起（{ticket.hold_reason}），时效暂停计时。恢复时回复：恢复")
+
+
+def _finish(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_jobs(ctx, uow, State.IN_PROGRESS), cmd.number, "您当前没有处理中的工单（请先「到达」签到）。")
+    match = PARTS.search(cmd.rest)
+    parts = match.group(1).strip() if match else ""
+    note = PARTS.sub("", cmd.rest).strip(" ，,。") or "已处理"
+    ticket = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
+    uow.commit()
+    ctx.say(f"工单 {ticket.number} 已完工，等待业主确认。辛苦了！")
+
+
+def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    jobs = _jobs(ctx, uow, State.ASSIGNED, *ACTIVE)
+    if not jobs:
+        ctx.say("您当前没有工单。")
+        return
+    tz = ctx.desk.rules.tz
+    lines = [f"{t.number} {texts.state(t)} {t.description[:20]}"
+             + (f" 预约{texts.window(t.appointment_start, t.appointment_end, tz)}" if t.appointment_start else "")
+             for t in jobs]
+    ctx.say("您的工单：\n" + "\n".join(lines))
+
+
+def _duty(on: bool):  # type: ignore[no-untyped-def]
+    def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+        tech = uow.people.technician(ctx.actor.id)
+        assert tech is not None
+        tech.on_duty = on
+        uow.people.save_technician(tech)
+        uow.commit()
+        ctx.say("已上班，开始接收派单。" if on else "已下班，不再接收新派单。在手工单仍需完成。")
+    return run
+
+
+def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    jobs = _jobs(ctx, uow, State.IN_PROGRESS) or _jobs(ctx, uow, *ACTIVE)
+    if not jobs:
+        ctx.say("收到照片，但您当前没有处理中的工单。")
+        return
+    ticket = progress.attach_photo(uow, ctx.now, jobs[0].number, ctx.actor, ctx.inbound.media or "")
+    uow.commit()
+    ctx.say(f"照片已添加到工单 {ticket.number}。")
+
+
+VERBS = {
+    "help": lambda ctx, uow, cmd: ctx.say(HELP),
+    "accept": _accept, "reject": _reject, "book": _book, "hold": _hold, "finish": _finish,
+    "arrive": _simple(progress.arrive, "您当前没有待上门的工单。", "已签到 {n}，开始处理。", State.ACCEPTED),
+    "resume": _simple(progress.resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
+    "my_jobs": _my_jobs, "on_duty": _duty(True), "off_duty": _duty(False),
+}

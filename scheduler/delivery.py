@@ -1,0 +1,82 @@
+"""Outbox delivery: at least once, per notice key, with backoff and a dead letter."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.bootstrap import Desk
+from bot.channels.base import DeliveryError, Sender
+from domain.model import Role
+from storage.tables import CustomerRow, OutboxRow
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger("baoxiu.outbox")
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF = timedelta(seconds=30)
+
+
+def claim(session: Session, now: datetime, limit: int) -> list[OutboxRow]:
+    """Due rows, locked; another worker skips them instead of sending them twice."""
+    stmt = (select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.due_at <= now)
+            .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(stmt))
+
+
+def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
+                fallback: str | None = None, limit: int = 200) -> int:
+    sent = 0
+    with desk.uow() as uow:
+        for row in claim(uow.session, now, limit):
+            sent += _deliver(uow, row, senders, now, fallback)
+        uow.commit()
+    return sent
+
+
+def _deliver(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
+             fallback: str | None) -> int:
+    target = _route(uow, row, senders, fallback)
+    if target is None:
+        _failed(row, now, "no channel for this person yet")
+        return 0
+    sender, address = target
+    try:
+        sender.send(address, row.text, tuple(row.buttons), row.key)
+    except DeliveryError as e:
+        _failed(row, now, str(e), dead=not e.retry)
+        return 0
+    row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+    return 1
+
+
+def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
+           fallback: str | None) -> tuple[Sender, str] | None:
+    seen = uow.identities.latest(row.role, row.person_id)
+    if seen is not None and seen.channel in senders:
+        return senders[seen.channel], seen.external_id
+    if fallback and fallback in senders:
+        return senders[fallback], console_address(uow.session, row.role, row.person_id)
+    return None
+
+
+def console_address(session: Session, role: str, person_id: str) -> str:
+    """Owners are known in the console by phone (`owner:138…`), staff by id."""
+    if role == Role.OWNER and person_id.isdigit():
+        customer = session.get(CustomerRow, int(person_id))
+        if customer is not None:
+            return f"owner:{customer.phone}"
+    return f"{role}:{person_id}"
+
+
+def _failed(row: OutboxRow, now: datetime, error: str, dead: bool = False) -> None:
+    row.attempts += 1
+    row.last_error = error[:300]
+    if dead or row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+        log.warning("notice %s gave up after %d attempts: %s", row.id, row.attempts, row.last_error)
+        return
+    row.due_at = now + BASE_BACKOFF * (2 ** (row.attempts - 1))

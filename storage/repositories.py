@@ -1,0 +1,249 @@
+"""Repositories over one SQLAlchemy session: the only place that writes SQL for the domain."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.model import Community, Customer, Product, Site, Staff, Technician
+from domain.notices import Notice
+from domain.ticket import OPEN_STATES, State, Ticket
+from storage import mapping
+from storage.tables import (CommunityRow, CounterRow, CustomerRow, IdentityRow, OutboxRow, ProductRow, SiteRow,
+                            StaffRow, TechnicianRow, TicketEventRow, TicketRow)
+
+BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
+
+
+class SqlTickets:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _one(self, number: str, lock: bool) -> Ticket | None:
+        stmt = select(TicketRow).where(TicketRow.number == number)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = self.s.scalars(stmt).first()
+        return mapping.ticket(row) if row else None
+
+    def get(self, number: str) -> Ticket | None:
+        return self._one(number, lock=False)
+
+    def get_for_update(self, number: str) -> Ticket | None:
+        return self._one(number, lock=True)
+
+    def save(self, ticket: Ticket) -> None:
+        row = self.s.get(TicketRow, ticket.id) if ticket.id else TicketRow()
+        assert row is not None
+        mapping.fill(row, ticket)
+        row.state = ticket.state.value
+        row.held_from = ticket.held_from.value if ticket.held_from else None
+        if ticket.id is None:
+            self.s.add(row)
+            self.s.flush()
+            ticket.id = row.id
+        for e in ticket.trail:
+            self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
+                                      from_state=e.from_state.value, to_state=e.to_state.value,
+                                      reason=e.reason[:500]))
+        ticket.trail.clear()
+        self.s.flush()
+
+    def next_number(self, prefix: str, day: str) -> str:
+        name = f"ticket:{day}"
+        # The counter row is created once per day; the UPDATE takes the row lock, so
+        # concurrent openers get distinct numbers on every backend.
+        if self.s.get(CounterRow, name) is None:
+            try:
+                with self.s.begin_nested():
+                    self.s.add(CounterRow(name=name, value=0))
+            except IntegrityError:
+                pass
+        value = self.s.scalar(update(CounterRow).where(CounterRow.name == name)
+                              .values(value=CounterRow.value + 1).returning(CounterRow.value))
+        return f"{prefix}{day}-{value:04d}"
+
+    def for_customer(self, customer_id: int, open_only: bool = True) -> list[Ticket]:
+        stmt = select(TicketRow).where(TicketRow.customer_id == customer_id)
+        if open_only:
+            stmt = stmt.where(TicketRow.state.in_([s.value for s in OPEN_STATES]))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt.order_by(TicketRow.id.desc()))]
+
+    def for_technician(self, tech_id: str, states: Sequence[State]) -> list[Ticket]:
+        stmt = (select(TicketRow).where(TicketRow.assignee_id == tech_id,
+                                        TicketRow.state.in_([s.value for s in states]))
+                .order_by(TicketRow.id))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def in_states(self, states: Sequence[State], limit: int = 50) -> list[Ticket]:
+        stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in states]))
+                .order_by(TicketRow.id).limit(limit))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def offers_expired(self, now: datetime, limit: int = 100) -> list[str]:
+        stmt = (select(TicketRow.number).where(TicketRow.offer_expires_at <= now,
+                                               TicketRow.state == State.ASSIGNED.value)
+                .order_by(TicketRow.offer_expires_at).limit(limit))
+        return list(self.s.scalars(stmt))
+
+    def loads(self) -> dict[str, int]:
+        stmt = (select(TicketRow.assignee_id, func.count()).where(
+            TicketRow.state.in_([s.value for s in BUSY]), TicketRow.assignee_id.is_not(None))
+            .group_by(TicketRow.assignee_id))
+        return {tid: n for tid, n in self.s.execute(stmt).tuples() if tid}
+
+    def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
+        col = getattr(TicketRow, column)
+        stmt = select(TicketRow).where(col >= start, col < end)
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def count_open(self, overdue_at: datetime | None = None) -> int:
+        stmt = select(func.count()).select_from(TicketRow).where(
+            TicketRow.state.in_([s.value for s in OPEN_STATES]))
+        if overdue_at is not None:
+            stmt = stmt.where(TicketRow.resolve_by < overdue_at)
+        return self.s.scalar(stmt) or 0
+
+    def trail(self, ticket_id: int) -> list[TicketEventRow]:
+        stmt = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
+        return list(self.s.scalars(stmt))
+
+
+class SqlPeople:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def customer_by_phone(self, phone: str) -> Customer | None:
+        row = self.s.scalars(select(CustomerRow).where(CustomerRow.phone == phone)).first()
+        return mapping.customer(row) if row else None
+
+    def customer(self, customer_id: int) -> Customer | None:
+        row = self.s.get(CustomerRow, customer_id)
+        return mapping.customer(row) if row else None
+
+    def add_customer(self, customer: Customer) -> Customer:
+        row = CustomerRow(phone=customer.phone, name=customer.name)
+        self.s.add(row)
+        self.s.flush()
+        return mapping.customer(row)
+
+    def technician(self, tech_id: str) -> Technician | None:
+        row = self.s.get(TechnicianRow, tech_id)
+        return mapping.technician(row) if row else None
+
+    def technicians(self) -> list[Technician]:
+        return [mapping.technician(r) for r in self.s.scalars(select(TechnicianRow).order_by(TechnicianRow.id))]
+
+    def find_technician(self, name_or_id: str) -> Technician | None:
+        ref = name_or_id.strip()
+        row = self.s.get(TechnicianRow, ref) or self.s.get(TechnicianRow, ref.upper()) or self.s.scalars(
+            select(TechnicianRow).where(TechnicianRow.name.in_([ref, ref.removesuffix("师傅")]))).first()
+        return mapping.technician(row) if row else None
+
+    def save_technician(self, tech: Technician) -> None:
+        row = self.s.get(TechnicianRow, tech.id) or TechnicianRow(id=tech.id)
+        mapping.fill(row, tech)
+        self.s.add(row)
+        self.s.flush()
+
+    def mark_offered(self, tech_id: str, now: datetime) -> None:
+        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now))
+
+    def last_offered(self) -> dict[str, datetime]:
+        stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
+            TechnicianRow.last_offered_at.is_not(None))
+        return {tid: at for tid, at in self.s.execute(stmt).tuples() if at}
+
+    def staff(self, staff_id: str) -> Staff | None:
+        row = self.s.get(StaffRow, staff_id)
+        return mapping.staff(row) if row else None
+
+    def staff_with_role(self, role: str) -> list[Staff]:
+        stmt = select(StaffRow).where(StaffRow.role == str(role), StaffRow.active.is_(True)).order_by(StaffRow.id)
+        return [mapping.staff(r) for r in self.s.scalars(stmt)]
+
+
+class SqlPlaces:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def communities(self) -> list[Community]:
+        rows = self.s.scalars(select(CommunityRow).order_by(CommunityRow.name))
+        return [Community(r.name, r.region, r.address) for r in rows]
+
+    def site(self, site_id: int) -> Site | None:
+        row = self.s.get(SiteRow, site_id)
+        return mapping.site(row) if row else None
+
+    def site_for(self, site: Site) -> Site:
+        key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
+        row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
+        if row is None:
+            row = SiteRow(region=site.region, **key)
+            self.s.add(row)
+            self.s.flush()
+        return mapping.site(row)
+
+
+class SqlCatalog:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def products(self) -> list[Product]:
+        return [mapping.product(r) for r in self.s.scalars(select(ProductRow).order_by(ProductRow.sku))]
+
+    def product(self, sku: str) -> Product | None:
+        row = self.s.get(ProductRow, sku)
+        return mapping.product(row) if row else None
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, notice: Notice, now: datetime) -> None:
+        """Idempotent: a second notice with the same key is dropped."""
+        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
+            return
+        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
+                             ticket_number=notice.ticket_number, kind=notice.kind, text=notice.text,
+                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
+        self.s.flush()
+
+
+class SqlIdentities:
+    """Who a platform sender is, and where each person was last seen (where notices go)."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def find(self, channel: str, external_id: str) -> IdentityRow | None:
+        return self.s.get(IdentityRow, (channel, external_id))
+
+    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime) -> None:
+        row = self.find(channel, external_id)
+        if row is None:
+            self.s.add(IdentityRow(channel=channel, external_id=external_id, role=role,
+                                   person_id=person_id, last_seen=now))
+        else:
+            row.role, row.person_id, row.last_seen = role, person_id, now
+        self.s.flush()
+
+    def latest(self, role: str, person_id: str) -> IdentityRow | None:
+        stmt = (select(IdentityRow).where(IdentityRow.role == role, IdentityRow.person_id == person_id)
+                .order_by(IdentityRow.last_seen.desc()))
+        return self.s.scalars(stmt).first()
+
+    def staff_by_platform(self, channel: str, user_id: str) -> tuple[str, str] | None:
+        """(role, id) of the technician or staff member with this platform user id."""
+        column = {"wecom": "wecom_userid", "dingtalk": "dingtalk_userid"}.get(channel)
+        if column is None or not user_id:
+            return None
+        tech = self.s.scalars(select(TechnicianRow).where(getattr(TechnicianRow, column) == user_id)).first()
+        if tech is not None:
+            return "technician", tech.id
+        staff = self.s.scalars(select(StaffRow).where(getattr(StaffRow, column) == user_id)).first()
+        return (staff.role, staff.id) if staff is not None else None

@@ -1,0 +1,207 @@
+"""SQLAlchemy 2 tables. Times are stored as naive UTC and come back tz-aware."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Refuses naive datetimes; SQLite has no time zones, so normalise to UTC both ways."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[str]: JSON, date: Date}
+
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc))
+
+
+class CommunityRow(Base):
+    __tablename__ = "communities"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("community", "building", "unit", "room"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str] = mapped_column(String(16), default="")
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    room: Mapped[str] = mapped_column(String(16), default="")
+    region: Mapped[str] = mapped_column(String(32), default="")
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    sku: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(40))
+    skill: Mapped[str] = mapped_column(String(32))
+    warranty_months: Mapped[int] = mapped_column(Integer, default=12)
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+
+
+class AssetRow(Base):
+    __tablename__ = "assets"
+    serial: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    install_date: Mapped[date | None]
+    warranty_end: Mapped[date | None]
+
+
+class TechnicianRow(Base):
+    __tablename__ = "technicians"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    regions: Mapped[list[str]] = mapped_column(default=list)
+    capacity: Mapped[int] = mapped_column(Integer, default=4)
+    on_duty: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
+    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
+    last_offered_at: Mapped[datetime | None]
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
+    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class IdentityRow(Base):
+    """A person as a chat platform knows them; the newest one is where notices go."""
+
+    __tablename__ = "identities"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str] = mapped_column(String(32))
+    last_seen: Mapped[datetime]
+    __table_args__ = (Index("ix_identity_person", "role", "person_id"),)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(24))
+    priority: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    product_sku: Mapped[str | None] = mapped_column(String(40))
+    asset_serial: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    declined: Mapped[list[str]] = mapped_column(default=list)
+    photos: Mapped[list[str]] = mapped_column(default=list)
+    appointment_start: Mapped[datetime | None]
+    appointment_end: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    accept_by: Mapped[datetime | None]
+    arrive_by: Mapped[datetime | None]
+    resolve_by: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    held_from: Mapped[str | None] = mapped_column(String(16))
+    held_at: Mapped[datetime | None]
+    hold_reason: Mapped[str] = mapped_column(String(200), default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    parts_used: Mapped[str] = mapped_column(String(500), default="")
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    urge_count: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+
+
+class TicketEventRow(Base):
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(48))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class OutboxRow(Base):
+    """A notice waiting to be delivered; `key` makes delivery idempotent."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str] = mapped_column(String(32))
+    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+
+
+class InboundRow(Base):
+    """Every platform message handled once: the unique key stops retries."""
+
+    __tablename__ = "inbound_messages"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class CounterRow(Base):
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(default=False)
