@@ -11,7 +11,7 @@ from storage.uow import SqlUnitOfWork
 
 
 def _iso(at: datetime | None, rules: Rules) -> str | None:
-    return at.astimezone(rules.tz).isoformat() if at else None
+    return at.astimezone(rules.tz).isoformat(timespec="seconds") if at else None
 
 
 def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = False) -> dict[str, Any]:

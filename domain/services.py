@@ -62,7 +62,8 @@ def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, b
     if cmd.preferred:
         ticket.appointment_start, ticket.appointment_end = cmd.preferred
     set_deadlines(ticket, rules, now)
-    ticket.record("open", by.label, now, "代客报修" if by.role is not Role.OWNER else "")
+    opener = f"owner:{customer.id}" if by.role is Role.OWNER else by.label
+    ticket.record("open", opener, now, "代客报修" if by.role is not Role.OWNER else "")
     if by.role is not Role.OWNER:
         notify(uow, now, Notice(Role.OWNER, str(customer.id), "opened",
                                 texts.opened_for_owner(ticket, rules), _key(ticket, "opened", now),

@@ -136,7 +136,7 @@ def _community_hit(name: str, text: str) -> tuple[float, tuple[int, int]] | None
     at = text.find(name)
     if at >= 0:
         return 100.0, (at, at + len(name))
-    fuzzy = None
+    fuzzy: tuple[float, tuple[int, int]] | None = None
     if len(name) >= 3 and len(text) >= len(name):
         hit = fuzz.partial_ratio_alignment(name, text)
         if hit is not None and hit.score >= COMMUNITY_THRESHOLD:
@@ -157,7 +157,7 @@ def _find_community(text: str, communities: Iterable[str]) -> tuple[str | None, 
     best: tuple[float, str, tuple[int, int]] | None = None
     for name in communities:
         # "未来科技城·云栖苑": owners name either part, so each is tried on its own.
-        for part in {name, *re.split(r"[·・\s]+", name)}:
+        for part in dict.fromkeys((name, *re.split(r"[·・\s]+", name))):
             hit = _community_hit(part, text) if len(part) >= 2 else None
             if hit and (best is None or hit[0] > best[0]):
                 best = (hit[0], name, hit[1])

@@ -10,7 +10,7 @@ from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
 from handlers.base import Ctx
-from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
+from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative
 from handlers.when import parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
@@ -100,11 +100,13 @@ def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str |
     """Fill the fact that was asked for; a message back when the answer does not fit."""
     fact, text = draft.asking, text.strip()
     if fact == "product":
-        matches = match_products(text, catalog(uow))
-        if matches:
-            draft.facts["product"] = matches[0].sku
+        found = read(uow, text)
+        if found.products:
+            draft.facts["product"] = found.products[0].sku
         else:
             draft.facts["product_text"] = text[:40]
+        if "description" not in draft.facts and len(found.description) >= 4:
+            draft.facts["description"] = found.description[:500]
     elif fact == "description":
         draft.facts["description"] = text[:500]
     elif fact == "phone":

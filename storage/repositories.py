@@ -93,7 +93,7 @@ class SqlTickets:
         stmt = (select(TicketRow.assignee_id, func.count()).where(
             TicketRow.state.in_([s.value for s in BUSY]), TicketRow.assignee_id.is_not(None))
             .group_by(TicketRow.assignee_id))
-        return {tid: n for tid, n in self.s.execute(stmt).tuples() if tid}
+        return {tid: n for tid, n in self.s.execute(stmt) if tid}
 
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)
@@ -155,7 +155,7 @@ class SqlPeople:
     def last_offered(self) -> dict[str, datetime]:
         stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
             TechnicianRow.last_offered_at.is_not(None))
-        return {tid: at for tid, at in self.s.execute(stmt).tuples() if at}
+        return {tid: at for tid, at in self.s.execute(stmt) if at}
 
     def staff(self, staff_id: str) -> Staff | None:
         row = self.s.get(StaffRow, staff_id)

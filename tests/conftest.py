@@ -1,0 +1,139 @@
+"""Shared fixtures: an injected clock, a desk on SQLite (and on PostgreSQL + Redis when CI says so)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from bot.bootstrap import Desk, bootstrap
+from bot.console import ConsoleSession
+from bot.settings import load_settings
+from storage.db import make_engine
+from storage.importer import import_csv
+from storage.kv import MemoryStore, RedisStore
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config.example.toml"
+DEMO = ROOT / "bot" / "demo"
+CN = ZoneInfo("Asia/Shanghai")
+PG_URL = os.environ.get("BAOXIU_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("BAOXIU_TEST_REDIS_URL", "")
+
+
+class FakeClock:
+    """Time only moves when a test says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 23 Nov 2026, 10:00 in Shanghai: a normal workday morning.
+    return FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=CN).astimezone(timezone.utc))
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as e:  # a set variable with no server is a failure, never a skip
+        pytest.fail(f"BAOXIU_TEST_DATABASE_URL is set but PostgreSQL does not answer: {type(e).__name__}")
+    finally:
+        engine.dispose()
+
+
+def redis_store() -> RedisStore:
+    store = RedisStore(REDIS_URL, prefix=f"baoxiu-test:{os.getpid()}:{datetime.now().timestamp()}:")
+    if not store.ping():
+        pytest.fail("BAOXIU_TEST_REDIS_URL is set but Redis does not answer")
+    return store
+
+
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make_desk(backend: str, tmp_path: Path, clock: FakeClock, demo: bool = True) -> Desk:
+    settings = load_settings(str(EXAMPLE), env={})
+    if backend == "postgres":
+        reset_postgres(PG_URL)
+        settings.database.url = PG_URL
+        store = redis_store() if REDIS_URL else MemoryStore()
+    else:
+        settings.database.url = f"sqlite:///{tmp_path / 'baoxiu.db'}"
+        store = MemoryStore()
+    desk = bootstrap(settings, clock=clock, store=store)
+    if demo:
+        with desk.uow() as uow:
+            for kind in ("sites", "products", "technicians", "staff"):
+                import_csv(uow.session, kind, DEMO / f"{kind}.csv")
+            uow.commit()
+    return desk
+
+
+@pytest.fixture
+def desk(backend: str, tmp_path: Path, clock: FakeClock) -> Iterator[Desk]:
+    d = make_desk(backend, tmp_path, clock)
+    yield d
+    d.close()
+
+
+class Chat:
+    """The console channel with its output captured: what every person was sent."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.out: list[str] = []
+        self.session = ConsoleSession(desk, self.out.append)
+        self.desk = desk
+
+    def __call__(self, who: str, text: str) -> str:
+        """Say something as `who`; returns everything printed as a result."""
+        start = len(self.out)
+        self.session.say(who, text)
+        return "\n".join(self.out[start:])
+
+    def to(self, who: str, output: str) -> str:
+        """Only the lines addressed to `who` in an output."""
+        blocks = output.split("\n→ ") if output else []
+        picked = [b.removeprefix("→ ") for b in blocks if b.removeprefix("→ ").startswith(who + " ")]
+        return "\n".join(picked)
+
+    def tick(self) -> str:
+        start = len(self.out)
+        self.session.flush()
+        return "\n".join(self.out[start:])
+
+    def ticket(self, number: str):  # type: ignore[no-untyped-def]
+        with self.desk.uow() as uow:
+            return uow.tickets.get(number)
+
+    def last_number(self) -> str:
+        from sqlalchemy import select
+
+        from storage.tables import TicketRow
+        with self.desk.uow() as uow:
+            return uow.session.scalars(select(TicketRow.number).order_by(TicketRow.id.desc())).first() or ""
+
+
+@pytest.fixture
+def chat(desk: Desk) -> Chat:
+    return Chat(desk)

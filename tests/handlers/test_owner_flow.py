@@ -1,0 +1,141 @@
+"""Owners through the console channel: report, follow-ups, progress, urge, cancel, confirm, rate."""
+from __future__ import annotations
+
+from domain.ticket import State
+from tests.conftest import Chat
+
+OWNER = "owner:13800138000"
+FULL = "厨房水龙头漏水了，翠湖花园3栋2单元501，电话13800138000"
+
+
+def open_ticket(chat: Chat, text: str = FULL) -> str:
+    chat(OWNER, text)
+    out = chat(OWNER, "确认")
+    assert "报修成功" in out
+    return chat.last_number()
+
+
+def test_a_complete_message_becomes_a_ticket_after_one_confirmation(chat: Chat) -> None:
+    out = chat(OWNER, FULL)
+    assert "请确认报修信息" in out and "翠湖花园3栋2单元501室" in out and "138****8000" in out
+    assert chat.last_number() == ""  # nothing is created before the owner confirms
+    out = chat(OWNER, "对")
+    number = chat.last_number()
+    assert number == "BX20261123-0001"
+    assert f"工单号 {number}" in out and "前安排师傅上门" in out
+    ticket = chat.ticket(number)
+    assert ticket.state is State.ASSIGNED and ticket.product_sku and ticket.assignee_id
+    assert f"→ technician:{ticket.assignee_id} 【新工单】{number}" in out
+
+
+def test_the_console_identity_supplies_the_phone(chat: Chat) -> None:
+    out = chat(OWNER, "卫生间马桶堵了 翠湖花园5栋1单元302")
+    assert "请确认报修信息" in out and "138****8000" in out
+
+
+def test_missing_facts_are_asked_one_at_a_time_then_confirmed(chat: Chat) -> None:
+    assert "哪件产品" in chat("owner:13911112222", "家里东西坏了，漏水")
+    assert "地址" in chat("owner:13911112222", "热水器")
+    out = chat("owner:13911112222", "滨江壹号 8号楼2单元1101")
+    assert "请确认报修信息" in out and "滨江壹号8栋2单元1101室" in out
+    assert "报修成功" in chat("owner:13911112222", "确认")
+    assert chat.ticket(chat.last_number()).state is State.ASSIGNED
+
+
+def test_a_bad_phone_answer_is_asked_again(chat: Chat) -> None:
+    who = "dispatcher:D01"
+    chat(who, "代客报修 马桶漏水 翠湖花园3栋2单元501")
+    assert "11 位手机号" in chat(who, "12345")
+    assert "请确认报修信息" in chat(who, "13922223333")
+
+
+def test_urgent_words_raise_the_priority(chat: Chat) -> None:
+    chat(OWNER, "紧急！卫生间水管爆管了，水淹了 翠湖花园3栋2单元501")
+    assert "紧急" in chat.out[-1]
+
+
+def test_the_owner_can_ask_for_progress_and_urge(chat: Chat) -> None:
+    number = open_ticket(chat)
+    out = chat(OWNER, "进度")
+    assert number in out and "已派单" in out
+    out = chat(OWNER, "催单")
+    assert f"已为您催促工单 {number}" in out
+    assert chat.ticket(number).urge_count == 1
+
+
+def test_cancel_tells_the_technician_and_ends_the_ticket(chat: Chat) -> None:
+    number = open_ticket(chat)
+    tech = chat.ticket(number).assignee_id
+    out = chat(OWNER, "取消")
+    assert f"工单 {number} 已取消" in out
+    assert f"→ technician:{tech} 工单 {number} 已被业主取消" in out
+    assert chat.ticket(number).state is State.CANCELLED
+
+
+def test_not_fixed_reopens_and_a_bare_five_after_the_survey_is_five_stars(chat: Chat) -> None:
+    number = open_ticket(chat)
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", "完工 更换阀芯"):
+        chat(tech, line)
+    out = chat(OWNER, "没修好")
+    assert "重新打开" in out and f"→ {tech} 工单 {number}：业主反馈没有修好" in out
+    ticket = chat.ticket(number)
+    assert ticket.state is State.ACCEPTED and ticket.reopen_count == 1
+    chat(tech, "到达")
+    chat(tech, "完工 更换整个龙头")
+    out = chat(OWNER, "修好了")
+    assert "请为本次服务打分" in out
+    out = chat(OWNER, "5")
+    assert "5 星" in out
+    ticket = chat.ticket(number)
+    assert (ticket.state, ticket.rating) == (State.CLOSED, 5)
+
+
+def test_a_low_rating_with_a_comment_asks_the_desk_to_follow_up(chat: Chat) -> None:
+    number = open_ticket(chat)
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", "完工 已处理"):
+        chat(tech, line)
+    chat(OWNER, "修好了")
+    out = chat(OWNER, "2分 师傅迟到了一个小时")
+    assert "→ dispatcher:D01 【差评回访】" in out
+    assert chat.ticket(number).rating_comment == "师傅迟到了一个小时"
+
+
+def test_a_photo_goes_to_the_open_ticket(chat: Chat) -> None:
+    number = open_ticket(chat)
+    assert f"照片已添加到工单 {number}" in chat(OWNER, "[图片 leak.jpg]")
+    assert chat.ticket(number).photos == ["leak.jpg"]
+
+
+def test_an_owner_cannot_touch_another_owners_ticket(chat: Chat) -> None:
+    number = open_ticket(chat)
+    out = chat("owner:13955556666", f"取消 {number}")
+    assert "没有找到工单" in out
+    assert chat.ticket(number).state is State.ASSIGNED
+
+
+def test_unknown_ticket_numbers_get_a_clear_answer(chat: Chat) -> None:
+    open_ticket(chat)
+    assert "没有找到工单 BX20991231-9999" in chat(OWNER, "催单 BX20991231-9999")
+
+
+def test_staff_commands_are_refused_politely(chat: Chat) -> None:
+    number = open_ticket(chat)
+    assert "只有工作人员" in chat(OWNER, f"派单 {number} 给 T02")
+    assert chat.ticket(number).assignee_id != "T02"
+
+
+def test_bad_input_gets_help_and_changes_nothing(chat: Chat) -> None:
+    for text in ("", "😀😀😀", "<script>alert(1)</script>", "'; DROP TABLE tickets; --", "？？？"):
+        out = chat(OWNER, text)
+        assert out.startswith(f"→ {OWNER} ") and "Traceback" not in out
+    assert "太长" in chat(OWNER, "漏" * 2001)
+    assert chat.last_number() == ""
+    assert "帮助" in chat(OWNER, "帮助") or "报修助手" in chat(OWNER, "帮助")
+
+
+def test_a_dialog_can_be_cancelled_before_it_becomes_a_ticket(chat: Chat) -> None:
+    chat(OWNER, FULL)
+    assert "已取消本次报修" in chat(OWNER, "取消")
+    assert chat.last_number() == ""
