@@ -1,0 +1,88 @@
+"""Dispatchers and managers through the console."""
+from __future__ import annotations
+
+from domain.ticket import State
+from tests.conftest import Chat
+
+DESK = "dispatcher:D01"
+
+
+def proxy_report(chat: Chat) -> str:
+    chat(DESK, "代客报修")
+    chat(DESK, "卫生间马桶水箱一直漏水")
+    chat(DESK, "滨江壹号 5栋1单元1202")
+    chat(DESK, "13912345678")
+    out = chat(DESK, "确认")
+    assert "已代客创建工单" in out
+    return chat.last_number()
+
+
+def test_a_caller_on_the_phone_gets_a_ticket_and_the_notices(chat: Chat) -> None:
+    number = proxy_report(chat)
+    ticket = chat.ticket(number)
+    assert ticket.state is State.ASSIGNED
+    assert any(line.startswith(f"→ owner:13912345678 您的报修已受理，工单号 {number}") for line in chat.out)
+    tech = "technician:" + ticket.assignee_id
+    out = chat(tech, "接单")
+    assert f"→ owner:13912345678 工单 {number}：" in out
+
+
+def test_manual_assignment_offers_to_the_named_technician_and_tells_the_old_one(chat: Chat) -> None:
+    number = proxy_report(chat)
+    old = chat.ticket(number).assignee_id
+    new = "T10" if old != "T10" else "T11"
+    out = chat(DESK, f"派单 {number} 给 {new}")
+    assert f"已将 {number} 派给" in out
+    assert f"→ technician:{new} 【新工单】{number}" in out
+    assert f"→ technician:{old} 工单 {number} 已改派给其他师傅" in out
+    assert chat.ticket(number).assignee_id == new
+
+
+def test_assigning_by_name_works_and_unknown_names_are_refused(chat: Chat) -> None:
+    number = proxy_report(chat)
+    assert "已将" in chat(DESK, f"派单 {number} 给 王建国")
+    assert chat.ticket(number).assignee_id == "T01"
+    assert "没有找到师傅" in chat(DESK, f"派单 {number} 给 诸葛亮")
+
+
+def test_priority_changes_recompute_the_deadline(chat: Chat) -> None:
+    number = proxy_report(chat)
+    before = chat.ticket(number).resolve_by
+    out = chat(DESK, f"改优先级 {number} 紧急")
+    assert "优先级已改为 紧急" in out
+    ticket = chat.ticket(number)
+    assert ticket.priority == "urgent" and ticket.resolve_by < before
+    assert "可选" in chat(DESK, f"改优先级 {number} 超级急")
+
+
+def test_the_queue_lists_tickets_waiting_for_a_technician(chat: Chat) -> None:
+    assert "没有待派单" in chat(DESK, "待派单")
+    number = proxy_report(chat)
+    assert number in chat(DESK, "待派单")
+
+
+def test_todays_figures_for_the_manager(chat: Chat, clock) -> None:  # type: ignore[no-untyped-def]
+    number = proxy_report(chat)
+    tech = "technician:" + chat.ticket(number).assignee_id
+    clock.advance(minutes=30)
+    chat(tech, "接单")
+    chat(tech, "到达")
+    clock.advance(hours=1)
+    chat(tech, "完工 已修复")
+    chat("owner:13912345678", "修好了")
+    chat("owner:13912345678", "4")
+    out = chat("manager:M01", "今日统计")
+    assert "新建 1 · 完成 1 · 未完成 0 · 超时 0" in out
+    assert "平均接单用时 30分钟" in out and "平均解决用时 1小时30分" in out and "平均评分 4.0" in out
+
+
+def test_managers_cannot_dispatch(chat: Chat) -> None:
+    number = proxy_report(chat)
+    before = chat.ticket(number).assignee_id
+    target = "T10" if before != "T10" else "T11"
+    assert "不能执行" in chat("manager:M01", f"派单 {number} 给 {target}")
+    assert chat.ticket(number).assignee_id == before
+
+
+def test_a_claimed_role_must_match_the_staff_record(chat: Chat) -> None:
+    assert "没有编号为 M01 的dispatcher" in chat("dispatcher:M01", "待派单")
