@@ -38,7 +38,10 @@ pass_ctx = click.make_pass_decorator(DeskContext)
 @click.pass_context
 def cli(ctx: click.Context, config: str | None) -> None:
     """报修 Baoxiu — chat-first after-sales service desk."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Quiet by default so `chat` reads cleanly; the long-running commands log at INFO.
+    verbose = ctx.invoked_subcommand in ("serve", "worker")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ctx.obj = DeskContext(config)
 
 

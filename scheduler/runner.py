@@ -22,7 +22,8 @@ def platform_senders(desk: Desk) -> dict[str, Sender]:
 def start(desk: Desk) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=desk.rules.tz)
     senders = platform_senders(desk)
-    scheduler.add_job(lambda: _safe_tick(desk, senders), "interval", id="tick",
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
+    scheduler.add_job(_safe_tick, "interval", args=(desk, senders), id="tick", name="tick",
                       seconds=desk.settings.service.tick_seconds, max_instances=1, coalesce=True)
     scheduler.start()
     log.info("scheduler started, tick every %ss", desk.settings.service.tick_seconds)
