@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -30,6 +31,13 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
         checks = {"database": _database_ok(desk), "store": desk.store.ping()}
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"ok": status == 200, **checks}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the offending input (for a missing field, the whole body):
+        # that would send the owner's full phone number back out. Name the field, never the value.
+        detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     app.include_router(api.router)
     return app

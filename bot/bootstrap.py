@@ -54,15 +54,16 @@ class Desk:
 
 def bootstrap(settings: Settings, clock: Clock = system_clock, store: KeyValueStore | None = None,
               engine: Engine | None = None, migrate: bool = True) -> Desk:
+    # Everything that can be wrong in the settings is checked before anything is created.
     rules = build_rules(settings)
-    engine = engine or db.make_engine(settings.database_url())
-    if migrate:
-        db.upgrade(engine)
+    ttl = _duration(settings, "service.dialog_ttl", settings.service.dialog_ttl)
     try:
         store = store or open_store(settings.redis.url)
     except ValueError as e:
         raise SettingsError(f"{settings.source}: [redis.url] {e}") from None
-    ttl = _duration(settings, "service.dialog_ttl", settings.service.dialog_ttl)
+    engine = engine or db.make_engine(settings.database_url())
+    if migrate:
+        db.upgrade(engine)
     return Desk(settings, rules, engine, store, clock, ttl)
 
 

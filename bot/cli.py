@@ -93,7 +93,7 @@ def chat(obj: DeskContext, who: str, script) -> None:  # type: ignore[no-untyped
     """Talk to the bot in the terminal, as any role."""
     from bot.console import ConsoleSession, interactive, run_script
 
-    session = ConsoleSession(obj.desk())
+    session = ConsoleSession(obj.desk(), click.echo)
     if script is None:
         interactive(session, who)
         return

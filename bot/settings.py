@@ -97,8 +97,8 @@ class Settings(_Section):
         return url
 
 
-def find_config(explicit: str | None) -> Path | None:
-    chosen = explicit or os.environ.get("BAOXIU_CONFIG")
+def find_config(explicit: str | None, env: Any = None) -> Path | None:
+    chosen = explicit or (os.environ if env is None else env).get("BAOXIU_CONFIG")
     if chosen:
         path = Path(chosen).expanduser()
         if not path.is_file():
@@ -109,7 +109,7 @@ def find_config(explicit: str | None) -> Path | None:
 
 
 def load_settings(explicit: str | None = None, env: dict[str, str] | None = None) -> Settings:
-    path = find_config(explicit)
+    path = find_config(explicit, env)
     raw: dict[str, Any] = {}
     if path is not None:
         try:
@@ -133,7 +133,9 @@ def _apply_env(raw: dict[str, Any], env: Any) -> None:
         for name, value in env.items():
             head = f"{ENV_PREFIX}{section.upper()}_"
             if name.startswith(head) and value != "":
-                raw.setdefault(section, {})[name[len(head):].lower()] = value
+                target = raw.setdefault(section, {})
+                if isinstance(target, dict):  # a section written as a plain value is named by validation
+                    target[name[len(head):].lower()] = value
 
 
 def _one_line(error: ValidationError, source: str) -> str:

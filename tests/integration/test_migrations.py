@@ -1,0 +1,119 @@
+"""Schema migrations: a fresh database gets every table, an existing one keeps its data.
+
+Runs on SQLite, and on PostgreSQL when BAOXIU_TEST_DATABASE_URL is set (the
+`backend` fixture from conftest parametrizes over both).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from bot.bootstrap import Desk, bootstrap
+from bot.tokens import create_token, token_name
+from domain.ticket import State
+from storage.db import alembic_config, current_revision, make_engine, upgrade
+from storage.kv import MemoryStore
+from storage.tables import Base
+from tests.conftest import PG_URL, Chat, FakeClock, make_desk, reset_postgres
+
+OWNER = "owner:13800138000"
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()
+    assert revision
+    return revision
+
+
+@pytest.fixture
+def empty_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A database with nothing in it yet."""
+    if backend == "postgres":
+        reset_postgres(PG_URL)
+        engine = make_engine(PG_URL)
+    else:
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    yield engine
+    engine.dispose()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def report_a_repair(desk: Desk) -> str:
+    chat = Chat(desk)
+    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    assert "报修成功" in chat(OWNER, "确认")
+    return chat.last_number()
+
+
+def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engine) -> None:
+    assert current_revision(empty_engine) is None
+    assert tables(empty_engine) == set()
+
+
+def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
+    assert current_revision(empty_engine) == head() == "0001"
+
+
+def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert differences == []
+
+
+def test_upgrading_an_up_to_date_database_changes_nothing(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head()
+    assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_a_restart_on_an_existing_database_keeps_tickets_tokens_and_master_data(
+        backend: str, tmp_path: Path, clock: FakeClock) -> None:
+    first = make_desk(backend, tmp_path, clock)
+    try:
+        number = report_a_repair(first)
+        with first.uow() as uow:
+            secret = create_token(uow.session, "crm", clock())
+            uow.commit()
+        upgrade(first.engine)  # what every command does on start
+        settings = first.settings
+    finally:
+        first.close()
+
+    clock.advance(minutes=5)  # still inside the 15-minute offer
+    again = bootstrap(settings, clock=clock, store=MemoryStore())
+    try:
+        assert current_revision(again.engine) == head()
+        with again.uow() as uow:
+            ticket = uow.tickets.get(number)
+            assert ticket is not None and ticket.state is State.ASSIGNED and ticket.product_sku == "FC-K100"
+            assert [e.action for e in uow.tickets.trail(ticket.id)] == ["open", "offer"]
+            assert token_name(uow.session, secret) == "crm"
+        # The restarted desk carries on where the first stopped: the next number follows.
+        assert report_a_repair(again) == "BX20261123-0002"
+        assert f"已接单 {number}" in Chat(again)(f"technician:{ticket.assignee_id}", f"接单 {number}")
+    finally:
+        again.close()
+
+
+def test_downgrading_to_nothing_and_back_gives_the_same_schema(empty_engine: Engine) -> None:
+    from alembic import command
+
+    upgrade(empty_engine)
+    command.downgrade(alembic_config(empty_engine), "base")
+    assert tables(empty_engine) <= {"alembic_version"}
+    assert current_revision(empty_engine) is None
+    upgrade(empty_engine)
+    assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}

@@ -1,0 +1,253 @@
+"""Settings: the TOML file, the environment on top, and one clear line when something is wrong.
+
+The error line is what an operator sees when the service refuses to start: it must
+name the file and the key, and must never repeat the value (it may be a password).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import bootstrap, build_rules
+from bot.settings import Settings, SettingsError, load_settings
+from tests.conftest import EXAMPLE
+
+SECRET = "s3cr3t-Pa55w0rd"
+
+
+def write_config(folder: Path, replace: tuple[str, str] | None = None, extra: str = "") -> Path:
+    """A copy of config.example.toml with one line replaced and/or text appended."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    if replace:
+        old, new = replace
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = folder / "config.toml"
+    path.write_text(text + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def settings_error(path: Path, env: dict[str, str] | None = None, rules: bool = False) -> str:
+    """The one-line message a bad config gives, from loading or (for the rules) from build_rules."""
+    with pytest.raises(SettingsError) as caught:
+        settings = load_settings(str(path), env=env or {})
+        if rules:
+            build_rules(settings)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ") or message == f"config file not found: {path}"
+    return message
+
+
+# --- finding the file ------------------------------------------------------------------
+
+
+def test_the_example_config_loads_and_builds_the_rules(tmp_path: Path) -> None:
+    settings = load_settings(str(EXAMPLE), env={})
+    assert settings.source == str(EXAMPLE) and settings.server.port == 8000
+    rules = build_rules(settings)
+    assert set(rules.ticket_types) == {"repair", "install", "return", "complaint", "inspection", "maintenance"}
+    assert [p.code for p in rules.priorities] == ["urgent", "high", "normal", "low"]
+    assert rules.default_priority == "normal" and rules.urgent_priority == "urgent"
+    assert rules.offer_timeout.total_seconds() == 15 * 60
+    assert rules.policy("repair", "urgent").calendar == "24x7"
+    assert rules.policy("repair", "low").calendar == "business"  # the "*" policy covers the rest
+
+
+def test_a_missing_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope" / "config.toml"
+    assert settings_error(missing) == f"config file not found: {missing}"
+
+
+def test_baoxiu_config_in_the_environment_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_config(tmp_path, ("port = 8000", "port = 8123"))
+    monkeypatch.chdir(tmp_path.parent)
+    assert load_settings(env={"BAOXIU_CONFIG": str(path)}).server.port == 8123
+    monkeypatch.setenv("BAOXIU_CONFIG", str(path))
+    settings = load_settings()
+    assert settings.server.port == 8123 and settings.source == str(path)
+
+
+def test_an_explicit_path_beats_baoxiu_config(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    chosen = write_config(tmp_path / "a", ("port = 8000", "port = 8001"))
+    other = write_config(tmp_path / "b", ("port = 8000", "port = 8002"))
+    assert load_settings(str(chosen), env={"BAOXIU_CONFIG": str(other)}).server.port == 8001
+
+
+def test_baoxiu_config_pointing_nowhere_is_an_error_not_the_defaults(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.toml"
+    with pytest.raises(SettingsError, match=re.escape(f"config file not found: {missing}")):
+        load_settings(env={"BAOXIU_CONFIG": str(missing)})
+
+
+def test_config_toml_in_the_working_directory_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(tmp_path, ("port = 8000", "port = 8444"))
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.server.port == 8444 and settings.source == "config.toml"
+
+
+def test_without_any_file_the_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.source == "(defaults)" and settings.server.port == 8000
+    assert settings.database_url() == f"sqlite:///{tmp_path.resolve() / 'baoxiu.db'}"
+    rules = build_rules(settings)
+    assert list(rules.ticket_types) == ["repair"] and rules.default_priority == "normal"
+
+
+def test_a_relative_sqlite_path_is_beside_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "etc").mkdir()
+    path = write_config(tmp_path / "etc", ('url = "sqlite:///baoxiu.db"', 'url = "sqlite:///data/desk.db"'))
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(str(path), env={}).database_url() == f"sqlite:///{(tmp_path / 'etc/data/desk.db').resolve()}"
+    absolute = write_config(tmp_path / "etc", ('url = "sqlite:///baoxiu.db"', f'url = "sqlite:///{tmp_path}/x.db"'))
+    assert load_settings(str(absolute), env={}).database_url() == f"sqlite:///{tmp_path}/x.db"
+
+
+def test_a_file_that_is_not_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "postgresql+psycopg://app:' + SECRET + '@db/baoxiu\n', encoding="utf-8")
+    message = settings_error(path)
+    assert "not valid TOML" in message and SECRET not in message
+
+
+# --- bad values ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("replace", "extra", "key"), [
+    (("port = 8000", 'port = "abc"'), "", "[server.port]"),
+    (("port = 8000", "port = 70000"), "", "[server.port]"),
+    (('url = "sqlite:///baoxiu.db"', 'url = "mysql://app@db/baoxiu"'), "", "[database.url]"),
+    (('url = ""', 'url = "http://cache:6379"'), "", "[redis.url]"),
+    (('number_prefix = "BX"', 'number_prefix = "bx-"'), "", "[service.number_prefix]"),
+    (("tick_seconds = 5", "tick_seconds = 0"), "", "[service.tick_seconds]"),
+    (('business_hours = ["09:00-12:00", "13:30-18:00"]', 'business_hours = "09:00-18:00"'), "",
+     "[service.business_hours]"),
+    (None, '[smtp]\nhost = "mail"\n', "[smtp]"),
+    (("port = 8000", 'port = 8000\nhots = "0.0.0.0"'), "", "[server.hots]"),
+    (('calendar = "24x7"', 'calendar = "24x7"\nwarn_at = 1.5'), "", "[sla.repair.urgent.warn_at]"),
+    (('accept = "30m"\n', ""), "", "[sla.repair.urgent.accept]"),
+    (('code = "low"\nname = "低"', 'code = "low"'), "", "[priorities.3.name]"),
+])
+def test_a_bad_value_names_the_key_and_the_file(tmp_path: Path, replace: tuple[str, str] | None,
+                                                 extra: str, key: str) -> None:
+    message = settings_error(write_config(tmp_path, replace, extra))
+    assert key in message and str(tmp_path / "config.toml") in message
+
+
+@pytest.mark.parametrize(("replace", "extra", "key"), [
+    (('offer_timeout = "15m"', 'offer_timeout = "soon"'), "", "[service.offer_timeout]"),
+    (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus_Mons"'), "", "[service.timezone]"),
+    (('business_hours = ["09:00-12:00", "13:30-18:00"]', 'business_hours = ["9 to 5"]'), "",
+     "[service.business_hours]"),
+    (('default_type = "repair"', 'default_type = "teleport"'), "", "[service.default_type]"),
+    (('form = ["product", "address", "phone", "when"]', 'form = ["product", "mood"]'), "",
+     "[ticket_types.1.form]"),
+    (('accept = "30m"', 'accept = "half an hour"'), "", "[sla.repair.urgent.accept]"),
+    (('resolve = "40h"', 'resolve = "40"'), "", "[sla.repair.*.resolve]"),
+    (('calendar = "24x7"', 'calendar = "lunar"'), "", "[sla.repair.urgent.calendar]"),
+    (None, '[sla.teleport."*"]\naccept = "1h"\narrive = "2h"\nresolve = "3h"\n', "[sla.teleport]"),
+])
+def test_a_bad_rule_is_refused_by_build_rules_naming_the_key_and_the_file(
+        tmp_path: Path, replace: tuple[str, str] | None, extra: str, key: str) -> None:
+    path = write_config(tmp_path, replace, extra)
+    message = settings_error(path, rules=True)
+    assert key in message and str(path) in message
+
+
+def test_an_unknown_fact_is_named_with_the_known_ones(tmp_path: Path) -> None:
+    path = write_config(tmp_path, ('form = ["description", "phone"]', 'form = ["description", "mood"]'))
+    message = settings_error(path, rules=True)
+    assert "[ticket_types.3.form] unknown fact 'mood'" in message and "description" in message
+
+
+def test_bootstrap_refuses_a_bad_dialog_ttl_and_an_unsupported_store(tmp_path: Path) -> None:
+    env = {"BAOXIU_DATABASE_URL": f"sqlite:///{tmp_path}/desk.db"}
+    path = write_config(tmp_path, ('dialog_ttl = "30m"', 'dialog_ttl = "a while"'))
+    with pytest.raises(SettingsError, match=re.escape(f"{path}: [service.dialog_ttl]")):
+        bootstrap(load_settings(str(path), env=env))
+    path = write_config(tmp_path, ('url = ""', f'url = "unix://:{SECRET}@/run/redis.sock"'))
+    with pytest.raises(SettingsError) as caught:
+        bootstrap(load_settings(str(path), env=env))
+    assert f"{path}: [redis.url]" in str(caught.value) and SECRET not in str(caught.value)
+
+
+# --- secrets are never repeated -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("replace", "extra", "key"), [
+    (('url = "sqlite:///baoxiu.db"', f'url = "mysql://app:{SECRET}@db/baoxiu"'), "", "[database.url]"),
+    (('url = ""', f'url = "http://:{SECRET}@cache:6379/0"'), "", "[redis.url]"),
+    (("port = 8000", f'port = "{SECRET}"'), "", "[server.port]"),
+    (('url = "sqlite:///baoxiu.db"', f'url = "sqlite:///baoxiu.db"\npassword = "{SECRET}"'), "",
+     "[database.password]"),
+    (None, f'[wecom]\nsecret = "{SECRET}"\n', "[wecom]"),
+    (('number_prefix = "BX"', f'number_prefix = "{SECRET}"'), "", "[service.number_prefix]"),
+])
+def test_a_secret_looking_value_never_appears_in_the_error(tmp_path: Path, replace: tuple[str, str] | None,
+                                                            extra: str, key: str) -> None:
+    message = settings_error(write_config(tmp_path, replace, extra))
+    assert key in message and SECRET not in message
+
+
+def test_a_secret_in_a_bad_environment_value_never_appears_in_the_error(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    message = settings_error(path, env={"BAOXIU_DATABASE_URL": f"mysql://app:{SECRET}@db/baoxiu"})
+    assert "[database.url]" in message and SECRET not in message
+    message = settings_error(path, env={"BAOXIU_SERVER_PORT": SECRET})
+    assert "[server.port]" in message and SECRET not in message
+
+
+# --- the environment on top of the file -------------------------------------------------------
+
+
+def test_baoxiu_database_url_wins_over_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    url = "postgresql+psycopg://app:pw@db.internal:5432/baoxiu"
+    settings = load_settings(str(path), env={"BAOXIU_DATABASE_URL": url})
+    assert settings.database.url == url and settings.database_url() == url
+
+
+def test_environment_values_are_converted_like_file_values(tmp_path: Path) -> None:
+    env = {"BAOXIU_SERVER_PORT": "9100", "BAOXIU_SERVICE_OFFER_TIMEOUT": "5m",
+           "BAOXIU_REDIS_URL": "redis://cache:6379/2", "BAOXIU_SERVICE_TICK_SECONDS": "0.5"}
+    settings = load_settings(str(write_config(tmp_path)), env=env)
+    assert settings.server.port == 9100 and settings.service.tick_seconds == 0.5
+    assert settings.redis.url == "redis://cache:6379/2"
+    assert build_rules(settings).offer_timeout.total_seconds() == 300
+    assert settings.server.host == "127.0.0.1"  # the rest still comes from the file
+
+
+def test_an_empty_environment_value_leaves_the_file_value(tmp_path: Path) -> None:
+    path = write_config(tmp_path, ("port = 8000", "port = 8555"))
+    assert load_settings(str(path), env={"BAOXIU_SERVER_PORT": ""}).server.port == 8555
+
+
+def test_the_real_environment_is_read_when_none_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_config(tmp_path)
+    monkeypatch.setenv("BAOXIU_DATABASE_URL", "sqlite:////var/lib/baoxiu/desk.db")
+    assert load_settings(str(path)).database_url() == "sqlite:////var/lib/baoxiu/desk.db"
+    assert load_settings(str(path), env={}).database_url() == f"sqlite:///{tmp_path.resolve() / 'baoxiu.db'}"
+
+
+def test_an_unknown_environment_key_is_named(tmp_path: Path) -> None:
+    message = settings_error(write_config(tmp_path), env={"BAOXIU_SERVER_PROT": "9000"})
+    assert "[server.prot]" in message
+
+
+def test_a_section_written_as_a_plain_value_is_named_even_with_an_environment_override(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('database = "sqlite:///desk.db"\n', encoding="utf-8")
+    assert "[database]" in settings_error(path)
+    assert "[database]" in settings_error(path, env={"BAOXIU_DATABASE_URL": "sqlite:///other.db"})
+
+
+def test_settings_never_serialise_where_they_came_from() -> None:
+    settings = load_settings(str(EXAMPLE), env={})
+    assert "source" not in settings.model_dump() and "base_dir" not in settings.model_dump()
+    assert isinstance(settings, Settings)
