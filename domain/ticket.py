@@ -122,6 +122,13 @@ class Ticket:
     rating_comment: str = ""
     urge_count: int = 0
     reopen_count: int = 0
+    hold_count: int = 0
+    offered: list[str] = field(default_factory=list)      # grab mode: everyone the job was posted to
+    next_due_at: datetime | None = None                   # the next SLA timer (None while paused)
+    sla_fired: list[str] = field(default_factory=list)    # "kind:stage" of timers already fired
+    breaches: list[str] = field(default_factory=list)     # kinds whose deadline was missed
+    followup_at: datetime | None = None                   # next survey step (reminder, auto-close)
+    followup_stage: str = ""
     id: int | None = None
     trail: list[AuditEntry] = field(default_factory=list)   # entries added since load
 
@@ -141,6 +148,7 @@ class Ticket:
             target = self.held_from or State.ACCEPTED
         if target is State.WAITING:
             self.held_from, self.held_at = self.state, now
+            self.hold_count += 1
         elif self.state is State.WAITING:
             self.held_from, self.held_at = None, None
         self.record(action, actor, now, reason, to_state=target)

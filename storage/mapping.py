@@ -29,7 +29,8 @@ def ticket(row: TicketRow) -> Ticket:
     t = to_domain(Ticket, row)
     t.state = State(row.state)
     t.held_from = State(row.held_from) if row.held_from else None
-    t.declined, t.photos = list(row.declined or []), list(row.photos or [])
+    for name in ("declined", "photos", "offered", "sla_fired", "breaches"):
+        setattr(t, name, list(getattr(row, name) or []))
     return t
 
 

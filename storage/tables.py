@@ -148,6 +148,13 @@ class TicketRow(Base):
     rating_comment: Mapped[str] = mapped_column(String(500), default="")
     urge_count: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    hold_count: Mapped[int] = mapped_column(default=0)
+    offered: Mapped[list[str]] = mapped_column(default=list)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    sla_fired: Mapped[list[str]] = mapped_column(default=list)
+    breaches: Mapped[list[str]] = mapped_column(default=list)
+    followup_at: Mapped[datetime | None] = mapped_column(index=True)
+    followup_stage: Mapped[str] = mapped_column(String(16), default="")
 
 
 class TicketEventRow(Base):
@@ -172,6 +179,9 @@ class OutboxRow(Base):
     person_id: Mapped[str] = mapped_column(String(32))
     ticket_number: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
+    # A reply goes back exactly where the message came from; a notice follows the person.
+    channel: Mapped[str] = mapped_column(String(16), default="")
+    address: Mapped[str] = mapped_column(String(128), default="")
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[str]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(8), default="pending")
@@ -205,3 +215,38 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class MediaRow(Base):
+    """A photo sent through a platform, downloaded off the callback path."""
+
+    __tablename__ = "media"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(256))
+    ticket_number: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)
+    path: Mapped[str] = mapped_column(String(300), default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class PlanRunRow(Base):
+    """One firing of a preventive-maintenance plan; the key stops a second ticket."""
+
+    __tablename__ = "plan_runs"
+    plan: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fire_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ticket_number: Mapped[str] = mapped_column(String(32), default="")
+
+
+class DispatchDecisionRow(Base):
+    """Why a technician was chosen: every candidate considered, with its score parts."""
+
+    __tablename__ = "dispatch_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(8))
+    chosen: Mapped[list[str]] = mapped_column(default=list)
+    candidates: Mapped[list[str]] = mapped_column(default=list)

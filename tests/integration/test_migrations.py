@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import text, Engine, inspect
 
 from bot.bootstrap import Desk, bootstrap
 from bot.tokens import create_token, token_name
@@ -62,7 +62,7 @@ def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engin
 def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert current_revision(empty_engine) == head() == "0001"
+    assert current_revision(empty_engine) == head() == "0002"
 
 
 def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:
@@ -117,3 +117,19 @@ def test_downgrading_to_nothing_and_back_gives_the_same_schema(empty_engine: Eng
     assert current_revision(empty_engine) is None
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_an_older_database_is_brought_up_to_date_with_its_rows(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0001")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (phone, name, created_at) VALUES ('13800138000', '', '2026-11-01')"))
+        conn.execute(text(
+            "INSERT INTO tickets (number, type, priority, state, description, customer_id, declined, photos,"
+            " created_at, hold_reason, resolution_note, parts_used, rating_comment, urge_count, reopen_count)"
+            " VALUES ('BX20261101-0001', 'repair', 'normal', 'new', '漏水', 1, '[]', '[]', '2026-11-01',"
+            " '', '', '', '', 0, 0)"))
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == "0002"
+    with empty_engine.connect() as conn:
+        row = conn.execute(text("SELECT number, hold_count, sla_fired, followup_stage FROM tickets")).one()
+    assert row[0] == "BX20261101-0001" and row[1] == 0 and row[3] == ""
