@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from bot import api
 from bot.bootstrap import Desk
+from bot.platforms import load_platforms
 
 
 def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
@@ -19,9 +20,17 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
         from scheduler.runner import start
 
         jobs = start(desk) if scheduler else None
+        for platform in platforms:
+            if platform.start:
+                platform.start()
         yield
+        for platform in platforms:
+            if platform.stop:
+                platform.stop()
         if jobs is not None:
             jobs.shutdown(wait=False)
+
+    platforms = load_platforms(desk)
 
     app = FastAPI(title="Baoxiu 报修", version="0.1.0", lifespan=lifespan)
     app.state.desk = desk
@@ -40,6 +49,9 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     app.include_router(api.router)
+    for platform in platforms:
+        if platform.router is not None:
+            app.include_router(platform.router)
     return app
 
 

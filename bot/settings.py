@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "BAOXIU_"
 
@@ -54,7 +54,67 @@ class ServiceSettings(_Section):
     dialog_ttl: str = "30m"
     default_type: str = "repair"
     tick_seconds: float = Field(default=5, gt=0)
+    media_dir: str = "media"
     neighbours: dict[str, list[str]] = {}
+
+
+class WecomSettings(_Section):
+    enabled: bool = False
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    kf_secret: str = ""
+    kf_open_kfid: str = ""
+    timestamp_window: int = Field(default=300, ge=10)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> WecomSettings:
+        if self.enabled:
+            _require(self, "corp_id", "secret", "token", "encoding_aes_key")
+            if len(self.encoding_aes_key) != 43:
+                raise _KeyError("encoding_aes_key", "must be 43 characters")
+            if self.agent_id <= 0:
+                raise _KeyError("agent_id", "must be the app's AgentId")
+        return self
+
+
+class DingtalkSettings(_Section):
+    enabled: bool = False
+    mode: Literal["http", "stream"] = "http"
+    app_key: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+    corp_id: str = ""
+    event_token: str = ""
+    event_aes_key: str = ""
+    card_template_id: str = ""
+    api_base_url: str = "https://api.dingtalk.com"
+    oapi_base_url: str = "https://oapi.dingtalk.com"
+    sign_window: int = Field(default=3600, ge=10)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> DingtalkSettings:
+        if self.enabled:
+            _require(self, "app_key", "app_secret", "robot_code")
+            if self.event_aes_key and len(self.event_aes_key) != 43:
+                raise _KeyError("event_aes_key", "must be 43 characters")
+        return self
+
+
+class _KeyError(ValueError):
+    """A problem with one key of a section; the message names the key, never its value."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+
+
+def _require(section: BaseModel, *keys: str) -> None:
+    for key in keys:
+        if not getattr(section, key):
+            raise _KeyError(key, "is required when enabled (or set it in the environment)")
 
 
 class PrioritySettings(_Section):
@@ -82,11 +142,16 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     service: ServiceSettings = ServiceSettings()
+    wecom: WecomSettings = WecomSettings()
+    dingtalk: DingtalkSettings = DingtalkSettings()
     priorities: list[PrioritySettings] = []
     ticket_types: list[TicketTypeSettings] = []
     sla: dict[str, dict[str, SlaSettings]] = {}
     source: str = Field(default="(defaults)", exclude=True)
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def media_path(self) -> Path:
+        return (self.base_dir / self.service.media_dir).resolve()
 
     def database_url(self) -> str:
         """SQLite paths are relative to the config file, so any working directory works."""
@@ -129,7 +194,7 @@ def load_settings(explicit: str | None = None, env: dict[str, str] | None = None
 
 def _apply_env(raw: dict[str, Any], env: Any) -> None:
     """BAOXIU_<SECTION>_<KEY> replaces [section] key, for the scalar settings sections."""
-    for section in ("server", "database", "redis", "service"):
+    for section in ("server", "database", "redis", "service", "wecom", "dingtalk"):
         for name, value in env.items():
             head = f"{ENV_PREFIX}{section.upper()}_"
             if name.startswith(head) and value != "":
@@ -141,5 +206,9 @@ def _apply_env(raw: dict[str, Any], env: Any) -> None:
 def _one_line(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
+    ctx_error = first.get("ctx", {}).get("error")
+    if isinstance(ctx_error, _KeyError):
+        inner, _, problem = str(ctx_error).partition(": ")
+        return f"{source}: [{key}.{inner}] {problem}"
     # Never echo the offending value: it may be a secret.
     return f"{source}: [{key}] {first['msg']}"

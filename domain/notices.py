@@ -15,6 +15,8 @@ class Notice:
     ticket_number: str | None = None
     buttons: tuple[str, ...] = ()   # each button sends this command text when pressed
     due_at: datetime | None = None  # None: as soon as possible
+    channel: str = ""               # set for replies: exactly this chat, not wherever the person was last seen
+    address: str = ""
 
 
 def button_label(command: str) -> str:

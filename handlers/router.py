@@ -14,7 +14,9 @@ from handlers import owner, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from storage.kv import Keys, StoreUnavailable
-from storage.tables import InboundRow
+from domain.notices import Notice
+from scheduler.delivery import release_held
+from storage.tables import InboundRow, MediaRow
 
 log = logging.getLogger("baoxiu.chat")
 
@@ -39,6 +41,10 @@ def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
             return []
         with desk.uow() as uow:
             who = identify(uow, inbound, now)
+            if who.actor.id:
+                release_held(uow.session, who.actor.role, who.actor.id, now)
+            if inbound.media and inbound.channel != "console":
+                uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
             uow.commit()
             ctx = Ctx(desk, now, inbound, who.actor, who.phone)
             ROLE_HANDLERS[who.actor.role](ctx, uow)
@@ -48,6 +54,24 @@ def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
     except Exception:
         log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
         return [Reply(SORRY)]
+
+
+def handle_and_queue(desk: Desk, inbound: Inbound) -> int:
+    """For platforms that answer later: the replies go out through the outbox, back to this chat.
+
+    The keys derive from the platform's message id, so a retried callback queues nothing new.
+    """
+    replies = handle(desk, inbound)
+    if not replies:
+        return 0
+    stamp = inbound.msg_id or desk.clock().isoformat()
+    with desk.uow() as uow:
+        for i, reply in enumerate(replies):
+            uow.outbox.add(Notice("reply", "", "reply", reply.text, f"reply:{inbound.channel}:{stamp}:{i}",
+                                  buttons=reply.buttons, channel=inbound.channel, address=inbound.sender),
+                           desk.clock())
+        uow.commit()
+    return len(replies)
 
 
 def _first_time(desk: Desk, inbound: Inbound) -> bool:

@@ -1,16 +1,17 @@
-"""Outbox delivery: at least once, per notice key, with backoff and a dead letter."""
+"""Outbox delivery: at least once, per notice key, with backoff, holds and a dead letter."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Desk
-from bot.channels.base import DeliveryError, Sender
+from bot.channels.base import DeliveryError, Outgoing, Sender
 from domain.model import Role
+from domain.notices import Notice
 from storage.tables import CustomerRow, OutboxRow
 from storage.uow import SqlUnitOfWork
 
@@ -37,6 +38,12 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
     return sent
 
 
+def release_held(session: Session, role: str, person_id: str, now: datetime) -> None:
+    """The person wrote again: notices kept for them can go now."""
+    session.execute(update(OutboxRow).where(OutboxRow.role == role, OutboxRow.person_id == person_id,
+                                            OutboxRow.status == "held").values(status="pending", due_at=now))
+
+
 def _deliver(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
              fallback: str | None) -> int:
     target = _route(uow, row, senders, fallback)
@@ -44,10 +51,14 @@ def _deliver(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], 
         _failed(row, now, "no channel for this person yet")
         return 0
     sender, address = target
+    message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
     try:
-        sender.send(address, row.text, tuple(row.buttons), row.key)
+        sender.send(message)
     except DeliveryError as e:
-        _failed(row, now, str(e), dead=not e.retry)
+        if e.hold:
+            _hold(uow, row, now, str(e))
+        else:
+            _failed(row, now, str(e), dead=not e.retry)
         return 0
     row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
     return 1
@@ -55,6 +66,9 @@ def _deliver(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], 
 
 def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
            fallback: str | None) -> tuple[Sender, str] | None:
+    if row.channel:
+        sender = senders.get(row.channel)
+        return (sender, row.address) if sender else None
     seen = uow.identities.latest(row.role, row.person_id)
     if seen is not None and seen.channel in senders:
         return senders[seen.channel], seen.external_id
@@ -70,6 +84,17 @@ def console_address(session: Session, role: str, person_id: str) -> str:
         if customer is not None:
             return f"owner:{customer.phone}"
     return f"{role}:{person_id}"
+
+
+def _hold(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: str) -> None:
+    row.status, row.last_error = "held", error[:300]
+    if row.role != Role.OWNER or not row.ticket_number:
+        return
+    text = (f"【通知未送达】工单 {row.ticket_number} 的业主暂时无法接收消息（{error[:60]}），"
+            f"消息会在业主下次留言时补发，如需及时告知请电话联系。")
+    for person in uow.people.staff_with_role(Role.DISPATCHER):
+        uow.outbox.add(Notice(Role.DISPATCHER, person.id, "held", text,
+                              f"{row.ticket_number}:held-{person.id}:{row.person_id}", row.ticket_number), now)
 
 
 def _failed(row: OutboxRow, now: datetime, error: str, dead: bool = False) -> None:

@@ -16,7 +16,9 @@ log = logging.getLogger("baoxiu.scheduler")
 
 def platform_senders(desk: Desk) -> dict[str, Sender]:
     """The outbound clients of the platforms that are configured (none in the embedded default)."""
-    return dict(desk.extras.get("senders", {}))  # type: ignore[call-overload]
+    from bot.platforms import senders
+
+    return senders(desk)
 
 
 def start(desk: Desk) -> BackgroundScheduler:

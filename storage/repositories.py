@@ -209,6 +209,7 @@ class SqlOutbox:
         if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
             return
         self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
+                             channel=notice.channel, address=notice.address,
                              ticket_number=notice.ticket_number, kind=notice.kind, text=notice.text,
                              buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
         self.s.flush()

@@ -250,3 +250,12 @@ class DispatchDecisionRow(Base):
     mode: Mapped[str] = mapped_column(String(8))
     chosen: Mapped[list[str]] = mapped_column(default=list)
     candidates: Mapped[list[str]] = mapped_column(default=list)
+
+
+class CursorRow(Base):
+    """A position in a platform's message stream (微信客服 next_cursor), kept across restarts."""
+
+    __tablename__ = "cursors"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(512), default="")
+    updated_at: Mapped[datetime]

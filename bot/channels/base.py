@@ -1,20 +1,37 @@
-"""The outbound half of a chat platform: deliver a rendered notice to one person."""
+"""The outbound half of a chat platform: deliver one rendered message to one person."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
 class DeliveryError(Exception):
-    """The platform did not take the message; `retry` says whether trying later can help."""
+    """The platform did not take the message.
 
-    def __init__(self, message: str, retry: bool = True) -> None:
+    retry: trying later can help (rate limits, network); False sends it to the dead letters.
+    hold: the platform only accepts it after the person writes again (e.g. 微信客服's
+    48-hour window); the notice waits for that instead of being retried on a timer.
+    """
+
+    def __init__(self, message: str, retry: bool = True, hold: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
+        self.hold = hold
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str                          # the platform's address for the person or chat
+    text: str
+    buttons: tuple[str, ...] = ()    # each is the command text a press sends back
+    key: str = ""                    # idempotency key, unique per message, stable across retries
+    kind: str = ""                   # offer, accepted, offer_taken, survey, reply, … (cards may differ by kind)
+    ticket_number: str | None = None
 
 
 class Sender(Protocol):
     name: str
 
-    def send(self, to: str, text: str, buttons: tuple[str, ...], key: str) -> None:
-        """Deliver or raise DeliveryError. `key` is the notice's idempotency key."""
+    def send(self, message: Outgoing) -> None:
+        """Deliver or raise DeliveryError."""
         ...

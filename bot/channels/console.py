@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.channels.base import Outgoing
 from domain.notices import button_label
 from handlers.base import Reply
 
@@ -24,13 +25,13 @@ class ConsoleSender:
         self.write = write
         self.last_buttons: dict[str, tuple[str, ...]] = {}
 
-    def send(self, to: str, text: str, buttons: tuple[str, ...], key: str) -> None:
-        if buttons:
-            self.last_buttons[to] = buttons
-        self.write(render(to, text, buttons))
+    def send(self, message: Outgoing) -> None:
+        if message.buttons:
+            self.last_buttons[message.to] = message.buttons
+        self.write(render(message.to, message.text, message.buttons))
 
     def reply(self, to: str, reply: Reply) -> None:
-        self.send(to, reply.text, reply.buttons, "")
+        self.send(Outgoing(to, reply.text, reply.buttons, kind="reply"))
 
     def pressed(self, to: str, text: str) -> str:
         """A bare number answers the last buttons this person saw: `1` → `接单 BX…`."""

@@ -186,7 +186,7 @@ def test_bootstrap_refuses_a_bad_dialog_ttl_and_an_unsupported_store(tmp_path: P
     (("port = 8000", f'port = "{SECRET}"'), "", "[server.port]"),
     (('url = "sqlite:///baoxiu.db"', f'url = "sqlite:///baoxiu.db"\npassword = "{SECRET}"'), "",
      "[database.password]"),
-    (None, f'[wecom]\nsecret = "{SECRET}"\n', "[wecom]"),
+    (("kf_secret = \"\"", f'kf_secret = ""\nsecrte = "{SECRET}"'), "", "[wecom.secrte]"),
     (('number_prefix = "BX"', f'number_prefix = "{SECRET}"'), "", "[service.number_prefix]"),
 ])
 def test_a_secret_looking_value_never_appears_in_the_error(tmp_path: Path, replace: tuple[str, str] | None,
@@ -251,3 +251,13 @@ def test_settings_never_serialise_where_they_came_from() -> None:
     settings = load_settings(str(EXAMPLE), env={})
     assert "source" not in settings.model_dump() and "base_dir" not in settings.model_dump()
     assert isinstance(settings, Settings)
+
+
+def test_an_enabled_platform_with_a_bad_key_names_the_key_not_the_value(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    env = {"BAOXIU_WECOM_ENABLED": "true", "BAOXIU_WECOM_CORP_ID": "ww1", "BAOXIU_WECOM_AGENT_ID": "1000002",
+           "BAOXIU_WECOM_SECRET": SECRET, "BAOXIU_WECOM_TOKEN": "tok", "BAOXIU_WECOM_ENCODING_AES_KEY": SECRET}
+    message = settings_error(path, env=env)
+    assert "[wecom.encoding_aes_key] must be 43 characters" in message and SECRET not in message
+    message = settings_error(path, env={"BAOXIU_DINGTALK_ENABLED": "true"})
+    assert "[dingtalk.app_key] is required" in message
