@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
 DEMO = ROOT / "bot" / "demo"
 CN = ZoneInfo("Asia/Shanghai")
-PG_URL = os.environ.get("BAOXIU_TEST_DATABASE_URL", "")
+PG_BASE_URL = os.environ.get("BAOXIU_TEST_DATABASE_URL", "")
+# Each test process gets its own schema, so parallel runs on one database never collide.
+PG_SCHEMA = f"baoxiu_test_{os.getpid()}"
+PG_URL = (f"{PG_BASE_URL}{'&' if '?' in PG_BASE_URL else '?'}options=-csearch_path%3D{PG_SCHEMA}"
+          if PG_BASE_URL else "")
 REDIS_URL = os.environ.get("BAOXIU_TEST_REDIS_URL", "")
 
 
@@ -39,18 +43,30 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schema() -> Iterator[None]:
+    yield
+    if PG_BASE_URL:
+        engine = make_engine(PG_BASE_URL)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     # Monday 23 Nov 2026, 10:00 in Shanghai: a normal workday morning.
     return FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=CN).astimezone(timezone.utc))
 
 
-def reset_postgres(url: str) -> None:
-    engine = make_engine(url)
+def reset_postgres(url: str = "") -> None:
+    engine = make_engine(PG_BASE_URL)
     try:
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
     except Exception as e:  # a set variable with no server is a failure, never a skip
         pytest.fail(f"BAOXIU_TEST_DATABASE_URL is set but PostgreSQL does not answer: {type(e).__name__}")
     finally:
