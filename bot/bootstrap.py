@@ -4,14 +4,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
 from bot.settings import Settings, SettingsError
 from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
-from domain.rules import FACTS, Priority, Rules, TicketType
+from apscheduler.triggers.cron import CronTrigger
+
+from domain.dispatch import Weights
+from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
 from storage import db
 from storage.kv import KeyValueStore, open_store
@@ -85,12 +88,35 @@ def build_rules(settings: Settings) -> Rules:
     if svc.default_type not in types:
         raise SettingsError(f"{settings.source}: [service.default_type] no ticket type {svc.default_type!r}")
     priorities = tuple(Priority(p.code, p.name) for p in settings.priorities) or DEFAULT_PRIORITIES
+    d = settings.dispatch
     return Rules(
         tz=tz, ticket_types=types, priorities=priorities, sla=_policies(settings, calendars, types),
         calendars=calendars, offer_timeout=_duration(settings, "service.offer_timeout", svc.offer_timeout),
         default_type=svc.default_type, default_priority=_default_priority(priorities),
         urgent_priority=priorities[0].code, number_prefix=svc.number_prefix,
-        region_neighbours={k: tuple(v) for k, v in svc.neighbours.items()})
+        region_neighbours={k: tuple(v) for k, v in svc.neighbours.items()},
+        dispatch_mode=d.mode, grab_timeout=_duration(settings, "dispatch.grab_timeout", d.grab_timeout),
+        grab_limit=d.grab_limit, weights=Weights(**d.weights.model_dump()),
+        escalate_after=_duration(settings, "service.escalate_after", svc.escalate_after),
+        survey=SurveyPolicy(*(_duration(settings, f"survey.{k}", getattr(settings.survey, k))
+                              for k in ("delay", "remind_after", "auto_close_after"))),
+        daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
+        plans=_plans(settings, types, tz))
+
+
+def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:
+    plans = []
+    for i, p in enumerate(settings.maintenance):
+        key = f"maintenance.{i}"
+        try:
+            CronTrigger.from_crontab(p.cron, timezone=tz)
+        except ValueError:
+            raise SettingsError(f"{settings.source}: [{key}.cron] not a cron expression like '0 9 1 * *'") from None
+        if p.type not in types:
+            raise SettingsError(f"{settings.source}: [{key}.type] no ticket type {p.type!r}")
+        plans.append(Plan(p.id, p.cron, p.community, p.contact_phone, p.type, p.description, p.building,
+                          p.product_sku, p.priority))
+    return tuple(plans)
 
 
 def _default_priority(priorities: tuple[Priority, ...]) -> str:

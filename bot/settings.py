@@ -55,6 +55,7 @@ class ServiceSettings(_Section):
     default_type: str = "repair"
     tick_seconds: float = Field(default=5, gt=0)
     media_dir: str = "media"
+    escalate_after: str = "2h"
     neighbours: dict[str, list[str]] = {}
 
 
@@ -117,6 +118,43 @@ def _require(section: BaseModel, *keys: str) -> None:
             raise _KeyError(key, "is required when enabled (or set it in the environment)")
 
 
+class WeightSettings(_Section):
+    region: float = Field(default=0.4, ge=0)
+    load: float = Field(default=0.25, ge=0)
+    first_fix: float = Field(default=0.15, ge=0)
+    rating: float = Field(default=0.1, ge=0)
+    fairness: float = Field(default=0.1, ge=0)
+
+
+class DispatchSettings(_Section):
+    mode: Literal["auto", "grab"] = "auto"
+    grab_timeout: str = "30m"
+    grab_limit: int = Field(default=20, ge=1, le=200)
+    weights: WeightSettings = WeightSettings()
+
+
+class SurveySettings(_Section):
+    delay: str = "10m"
+    remind_after: str = "24h"
+    auto_close_after: str = "72h"
+
+
+class ReportSettings(_Section):
+    daily_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^$")
+
+
+class PlanSettings(_Section):
+    id: str = Field(pattern=r"^[\w.-]{1,40}$")
+    cron: str
+    community: str
+    contact_phone: str = Field(pattern=r"^1[3-9]\d{9}$")
+    type: str = "inspection"
+    description: str = "例行巡检"
+    building: str = ""
+    product_sku: str | None = None
+    priority: str = "normal"
+
+
 class PrioritySettings(_Section):
     code: str
     name: str
@@ -142,6 +180,10 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     service: ServiceSettings = ServiceSettings()
+    dispatch: DispatchSettings = DispatchSettings()
+    survey: SurveySettings = SurveySettings()
+    reports: ReportSettings = ReportSettings()
+    maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
     priorities: list[PrioritySettings] = []

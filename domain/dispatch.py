@@ -1,6 +1,7 @@
-"""Choosing a technician: by skill, region, load and who has waited longest for work."""
+"""Choosing a technician: skill and duty decide who may; region, load, record and fairness who should."""
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,24 +17,40 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Weights:
+    """How much each factor counts; configured under [dispatch.weights]."""
+
+    region: float = 0.4
+    load: float = 0.25
+    first_fix: float = 0.15
+    rating: float = 0.1
+    fairness: float = 0.1
+
+
+@dataclass(frozen=True)
+class Record:
+    """A technician's recent work: share of jobs fixed on the first visit, average stars."""
+
+    first_fix: float | None = None
+    rating: float | None = None
+
+
+@dataclass(frozen=True)
 class Candidate:
     tech: Technician
-    region_rank: int      # 0 same region, 1 neighbour, 2 elsewhere
-    load: int
-    reasons: tuple[str, ...]
+    score: float
+    parts: tuple[tuple[str, float], ...]   # (factor, value 0..1) in the order of Weights
 
-    def sort_key(self, last_offered: Mapping[str, datetime]) -> tuple[int, float, str]:
-        waited_since = last_offered.get(self.tech.id)
-        stamp = waited_since.isoformat() if waited_since else ""
-        return (self.region_rank, self.load / max(self.tech.capacity, 1), stamp)
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(f"{LABELS[name]}{value:.2f}" for name, value in self.parts)
+
+    def explain(self) -> str:
+        return f"{self.tech.id} {self.tech.name} {self.score:.3f}（{'，'.join(self.reasons)}）"
 
 
-def _region_rank(tech: Technician, region: str, neighbours: Mapping[str, tuple[str, ...]]) -> int:
-    if not region or region in tech.regions:
-        return 0
-    if any(r in tech.regions for r in neighbours.get(region, ())):
-        return 1
-    return 2
+LABELS = {"region": "区域", "load": "空闲", "first_fix": "一次修复", "rating": "评分", "fairness": "等待"}
+NEW_TECH = Record(first_fix=0.8, rating=4.0)   # someone without history starts at a fair average
 
 
 def eligible(tech: Technician, job: Job, loads: Mapping[str, int]) -> str | None:
@@ -51,17 +68,49 @@ def eligible(tech: Technician, job: Job, loads: Mapping[str, int]) -> str | None
     return None
 
 
+def _region(tech: Technician, region: str, neighbours: Mapping[str, tuple[str, ...]]) -> float:
+    if not region or region in tech.regions:
+        return 1.0
+    if any(r in tech.regions for r in neighbours.get(region, ())):
+        return 0.5
+    return 0.0
+
+
+def _fairness(last: datetime | None, now: datetime | None) -> float:
+    """Who has waited longest for an offer; a day without one counts as fully rested."""
+    if last is None or now is None:
+        return 1.0
+    return min(max((now - last).total_seconds() / 86400, 0.0), 1.0)
+
+
+def score(tech: Technician, job: Job, load: int, record: Record, last: datetime | None, now: datetime | None,
+          weights: Weights, neighbours: Mapping[str, tuple[str, ...]]) -> Candidate:
+    first_fix = record.first_fix if record.first_fix is not None else NEW_TECH.first_fix or 0.0
+    rating = record.rating if record.rating is not None else NEW_TECH.rating or 0.0
+    parts = (("region", _region(tech, job.region, neighbours)),
+             ("load", 1.0 - load / max(tech.capacity, 1)),
+             ("first_fix", first_fix), ("rating", (rating - 1) / 4), ("fairness", _fairness(last, now)))
+    total = sum(getattr(weights, name) * value for name, value in parts)
+    return Candidate(tech, round(total, 6), parts)
+
+
 def rank(techs: Iterable[Technician], job: Job, loads: Mapping[str, int],
-         last_offered: Mapping[str, datetime],
-         neighbours: Mapping[str, tuple[str, ...]] | None = None) -> list[Candidate]:
-    """Eligible technicians, best first: same region, lightest load, longest without an offer."""
-    found = []
+         last_offered: Mapping[str, datetime], neighbours: Mapping[str, tuple[str, ...]] | None = None,
+         records: Mapping[str, Record] | None = None, weights: Weights = Weights(),
+         now: datetime | None = None, limit: int = 10) -> list[Candidate]:
+    """The best `limit` eligible technicians, best first; ties go to the lower id, so it is repeatable."""
+    neighbours, records = neighbours or {}, records or {}
+    scored = (score(t, job, loads.get(t.id, 0), records.get(t.id, Record()), last_offered.get(t.id), now,
+                    weights, neighbours)
+              for t in techs if eligible(t, job, loads) is None)
+    return heapq.nsmallest(limit, scored, key=lambda c: (-c.score, c.tech.id))
+
+
+def excluded(techs: Iterable[Technician], job: Job, loads: Mapping[str, int]) -> dict[str, int]:
+    """Why the others were not considered, counted by reason (for the explanation)."""
+    counts: dict[str, int] = {}
     for tech in techs:
-        if eligible(tech, job, loads) is not None:
-            continue
-        rr = _region_rank(tech, job.region, neighbours or {})
-        load = loads.get(tech.id, 0)
-        reasons = (("同区域", "邻近区域", "跨区域")[rr], f"在手{load}/{tech.capacity}")
-        found.append(Candidate(tech, rr, load, reasons))
-    found.sort(key=lambda c: c.sort_key(last_offered))
-    return found
+        why = eligible(tech, job, loads)
+        if why is not None:
+            counts[why] = counts.get(why, 0) + 1
+    return counts

@@ -8,7 +8,7 @@ from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import Actor, Refused, dispatch, locked, notify, offer, set_deadlines, tell_desk, tell_owner
+from domain.services import Actor, Refused, keep, locked, notify, offer, set_deadlines, tell_desk, tell_owner
 from domain.sla import shift_for_pause
 from domain.ticket import Action, State, Ticket
 
@@ -43,7 +43,7 @@ def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: 
     ticket.appointment_start, ticket.appointment_end = start, end
     slot = texts.window(start, end, rules.tz)
     ticket.record("appoint", tech.label, now, slot)
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "appointment", f"工单 {ticket.number}：师傅已预约 {slot} 上门，请留意。")
     return ticket
 
@@ -52,7 +52,7 @@ def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.ARRIVE, tech, now)
     ticket.arrived_at = now
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "arrived", f"工单 {ticket.number}：师傅已到达现场，开始处理。")
     return ticket
 
@@ -61,7 +61,7 @@ def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.HOLD, tech, now, reason)
     ticket.hold_reason = reason
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "waiting", f"工单 {ticket.number} 暂时挂起：{reason or '等待中'}。恢复后会通知您。")
     return ticket
 
@@ -73,7 +73,7 @@ def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     if paused_at is not None:
         _shift_deadlines(ticket, rules, paused_at, now)
     ticket.hold_reason = ""
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "resumed", f"工单 {ticket.number} 已恢复处理。")
     return ticket
 
@@ -94,7 +94,7 @@ def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.RESOLVE, tech, now, note)
     ticket.resolved_at, ticket.resolution_note, ticket.parts_used = now, note, parts
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "resolved",
                f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。\n请确认是否修好：",
                ("修好了", "没修好"))
@@ -107,14 +107,14 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Ac
         _step(ticket, Action.REOPEN, owner, now, "业主反馈未修好")
         ticket.reopen_count += 1
         ticket.resolved_at = None
-        uow.tickets.save(ticket)
+        keep(uow, rules, ticket)
         notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id or "", "reopened",
                                 f"工单 {ticket.number}：业主反馈没有修好，请尽快再次上门。",
                                 f"{ticket.number}:reopened:{now.isoformat()}", ticket.number))
         return ticket
     _step(ticket, Action.CONFIRM, owner, now)
     ticket.closed_at = now
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "survey",
                f"感谢确认！工单 {ticket.number} 已完成。请为本次服务打分（1-5 分，5 分最满意），也可以附上评价：",
                RATING_BUTTONS)
@@ -135,7 +135,7 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
         raise Refused(f"工单 {ticket.number} 已经评价过了，谢谢！")
     ticket.rating, ticket.rating_comment = stars, comment
     ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     if stars <= 2:
         tell_desk(uow, now, ticket, "low_rating",
                   f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。")
@@ -148,7 +148,7 @@ def urge(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
         raise Refused(f"工单 {ticket.number} 已{texts.state(ticket)}，无需催单。")
     ticket.urge_count += 1
     ticket.record("urge", owner.label, now, f"第{ticket.urge_count}次催单")
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     text = f"【催单】业主催促工单 {ticket.number}（第{ticket.urge_count}次），请尽快处理。"
     if ticket.assignee_id and ticket.state is not State.ASSIGNED:
         notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id, "urge", text,
@@ -162,7 +162,7 @@ def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Act
     ticket = own_ticket(uow, number, owner)
     _step(ticket, Action.CANCEL, owner, now, reason or "业主取消")
     previous, ticket.assignee_id, ticket.offer_expires_at = ticket.assignee_id, None, None
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     if previous:
         notify(uow, now, Notice(Role.TECHNICIAN, previous, "cancelled", f"工单 {ticket.number} 已被业主取消。",
                                 f"{ticket.number}:cancelled", ticket.number))
@@ -203,5 +203,5 @@ def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, prio
     ticket.record("priority", desk.label, now, f"{ticket.priority} → {priority}")
     ticket.priority = priority
     set_deadlines(ticket, rules, ticket.created_at)
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     return ticket

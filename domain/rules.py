@@ -5,9 +5,10 @@ Built from the TOML by the edge; the domain only reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta, tzinfo
+from datetime import time, timedelta, tzinfo
 
 from domain.calendar import Calendar
+from domain.dispatch import Weights
 from domain.sla import SlaPolicy
 
 # The facts a ticket type's form may ask for, and the question for each.
@@ -35,6 +36,28 @@ class Priority:
 
 
 @dataclass(frozen=True)
+class SurveyPolicy:
+    delay: timedelta = timedelta(minutes=10)             # confirmation → survey question
+    remind_after: timedelta = timedelta(hours=24)        # one reminder when unanswered
+    auto_close_after: timedelta = timedelta(hours=72)    # then closed / recorded as "no rating"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Preventive maintenance: a cron expression that opens inspection tickets."""
+
+    id: str
+    cron: str
+    community: str
+    contact_phone: str
+    type: str = "inspection"
+    description: str = "例行巡检"
+    building: str = ""
+    product_sku: str | None = None
+    priority: str = "normal"
+
+
+@dataclass(frozen=True)
 class Rules:
     tz: tzinfo
     ticket_types: dict[str, TicketType]
@@ -47,6 +70,14 @@ class Rules:
     urgent_priority: str = "urgent"
     number_prefix: str = "BX"
     region_neighbours: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dispatch_mode: str = "auto"              # "auto": one offer at a time; "grab": post to all, first wins
+    grab_timeout: timedelta = timedelta(minutes=30)
+    grab_limit: int = 20
+    weights: Weights = Weights()
+    escalate_after: timedelta | None = timedelta(hours=2)
+    survey: SurveyPolicy = SurveyPolicy()
+    daily_report_at: time | None = time(18, 0)
+    plans: tuple[Plan, ...] = ()
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

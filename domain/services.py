@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain import texts
-from domain.dispatch import Job, rank
-from domain.model import Customer, Role, Site
+from domain.dispatch import Job, excluded, rank
+from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.sla import deadlines
+from domain.sla_watch import refresh
 from domain.ticket import Action, State, Ticket
 
 
@@ -30,6 +31,7 @@ class Actor:
 
 
 SYSTEM = Actor(Role.ADMIN, "system", "系统")
+RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
 
 
 @dataclass(frozen=True)
@@ -87,77 +89,133 @@ def set_deadlines(ticket: Ticket, rules: Rules, start: datetime) -> None:
     ticket.accept_by, ticket.arrive_by, ticket.resolve_by = d.accept_by, d.arrive_by, d.resolve_by
 
 
+def keep(uow: UnitOfWork, rules: Rules, ticket: Ticket) -> None:
+    """Save a changed ticket with its SLA clock brought up to date."""
+    refresh(ticket, rules)
+    uow.tickets.save(ticket)
+
+
 def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
-    """Offer the ticket to the best eligible technician, or tell the dispatchers no one is left."""
+    """Offer the ticket to the best technician (or, in grab mode, to all who fit), or tell the desk."""
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
-    ranked = rank(uow.people.technicians(), job, uow.tickets.loads(), uow.people.last_offered(),
-                  rules.region_neighbours)
+    techs, loads = uow.people.technicians(), uow.tickets.loads()
+    grab = rules.dispatch_mode == "grab"
+    ranked = rank(techs, job, loads, uow.people.last_offered(), rules.region_neighbours,
+                  uow.tickets.records(now - RECORD_WINDOW), rules.weights, now,
+                  limit=rules.grab_limit if grab else 10)
+    if ticket.id is None:
+        keep(uow, rules, ticket)  # the decision log refers to the ticket's row
+    uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
+                             [c.explain() for c in ranked] + [f"未考虑：{why} ×{n}" for why, n in
+                                                             excluded(techs, job, loads).items()])
     if not ranked:
-        uow.tickets.save(ticket)
+        keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
-        return
-    offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, "；".join(ranked[0].reasons))
+    elif grab:
+        post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
+    else:
+        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+
+
+def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str]) -> None:
+    ticket.apply(Action.OFFER, SYSTEM.label, now, f"抢单：{'、'.join(tech_ids)}")
+    ticket.assignee_id, ticket.offered = None, tech_ids
+    ticket.offer_expires_at = now + rules.grab_timeout
+    keep(uow, rules, ticket)
+    text = "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket))
+    for tech_id in tech_ids:
+        notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
+                                ticket.number, (f"抢单 {ticket.number}",)))
+
+
+def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None]:
+    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    site = uow.places.site(ticket.site_id) if ticket.site_id else None
+    return product, site
 
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,
           action: Action, by: Actor, reason: str) -> None:
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
-    ticket.assignee_id = tech_id
+    ticket.assignee_id, ticket.offered = tech_id, []
     ticket.offer_expires_at = now + rules.offer_timeout
     uow.people.mark_offered(tech_id, now)
-    uow.tickets.save(ticket)
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-    site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    text = texts.offer(ticket, rules, product, site)
+    keep(uow, rules, ticket)
+    text = texts.offer(ticket, rules, *_facts(uow, ticket))
     notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"offer-{tech_id}", now),
                             ticket.number, (f"接单 {ticket.number}", f"拒单 {ticket.number}")))
 
 
+def _offered_to(ticket: Ticket, tech_id: str) -> bool:
+    return ticket.state is State.ASSIGNED and (
+        ticket.assignee_id == tech_id or (ticket.assignee_id is None and tech_id in ticket.offered))
+
+
 def accept_offer(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+    """Exactly one technician wins: the ticket row is locked and its state checked under the lock."""
     ticket = locked(uow, number)
-    if ticket.state is not State.ASSIGNED or ticket.assignee_id != tech.id:
-        raise Refused(texts.not_your_offer(ticket))
+    if not _offered_to(ticket, tech.id):
+        raise Refused(texts.not_your_offer(ticket, uow.people.technician(ticket.assignee_id or "")))
+    others = [t for t in ticket.offered if t != tech.id]
     ticket.apply(Action.ACCEPT, tech.label, now)
+    ticket.assignee_id, ticket.offered = tech.id, []
     ticket.accepted_at, ticket.offer_expires_at = now, None
-    uow.tickets.save(ticket)
+    keep(uow, rules, ticket)
     person = uow.people.technician(tech.id)
     tell_owner(uow, now, ticket, "accepted", texts.accepted_for_owner(ticket, person))
+    for other in others:
+        notify(uow, now, Notice(Role.TECHNICIAN, other, "offer_taken", texts.taken(ticket, person),
+                                _key(ticket, f"taken-{other}", now), ticket.number))
     return ticket
 
 
 def reject_offer(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
                  reason: str = "") -> Ticket:
     ticket = locked(uow, number)
-    if ticket.state is not State.ASSIGNED or ticket.assignee_id != tech.id:
-        raise Refused(texts.not_your_offer(ticket))
+    if not _offered_to(ticket, tech.id):
+        raise Refused(texts.not_your_offer(ticket, None))
+    if ticket.assignee_id is None:  # grab mode: this one steps back, the others may still grab
+        ticket.offered = [t for t in ticket.offered if t != tech.id]
+        ticket.declined = [*ticket.declined, tech.id]
+        ticket.record("reject", tech.label, now, reason)
+        if not ticket.offered:
+            _back_to_dispatch(ticket, Action.REJECT, SYSTEM.label, now, "无人抢单")
+            tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
+        keep(uow, rules, ticket)
+        return ticket
     _back_to_dispatch(ticket, Action.REJECT, tech.label, now, reason)
     dispatch(uow, rules, now, ticket)
     return ticket
 
 
 def expire_offers(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
-    """Offers nobody answered in time go to the next candidate."""
+    """Offers nobody answered in time go to the next candidate; an unanswered grab goes to the desk."""
     numbers = uow.tickets.offers_expired(now)
     for number in numbers:
         ticket = uow.tickets.get_for_update(number)
         if ticket is None or ticket.state is not State.ASSIGNED or not ticket.offer_expires_at \
                 or ticket.offer_expires_at > now:
             continue
-        tech_id = ticket.assignee_id or ""
+        missed = [ticket.assignee_id] if ticket.assignee_id else list(ticket.offered)
         _back_to_dispatch(ticket, Action.EXPIRE, SYSTEM.label, now, "超时未接单")
-        notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "expired", texts.offer_expired(ticket),
-                                _key(ticket, f"expired-{tech_id}", now), ticket.number))
-        dispatch(uow, rules, now, ticket)
+        for tech_id in missed:
+            notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "expired", texts.offer_expired(ticket),
+                                    _key(ticket, f"expired-{tech_id}", now), ticket.number))
+        if len(missed) > 1:  # a grab nobody took: a person decides, instead of posting it again
+            keep(uow, rules, ticket)
+            tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
+        else:
+            dispatch(uow, rules, now, ticket)
     return len(numbers)
 
 
 def _back_to_dispatch(ticket: Ticket, action: Action, actor: str, now: datetime, reason: str) -> None:
     ticket.apply(action, actor, now, reason)
-    if ticket.assignee_id:
-        ticket.declined = [*ticket.declined, ticket.assignee_id]
-    ticket.assignee_id, ticket.offer_expires_at = None, None
+    declined = [ticket.assignee_id] if ticket.assignee_id else ticket.offered
+    ticket.declined = [*ticket.declined, *[t for t in declined if t not in ticket.declined]]
+    ticket.assignee_id, ticket.offer_expires_at, ticket.offered = None, None, []
 
 
 def locked(uow: UnitOfWork, number: str) -> Ticket:

@@ -58,10 +58,15 @@ def offer_expired(ticket: Ticket) -> str:
     return f"工单 {ticket.number} 超时未接单，已转派其他师傅。"
 
 
-def not_your_offer(ticket: Ticket) -> str:
+def not_your_offer(ticket: Ticket, holder: Technician | None) -> str:
     if ticket.state.value in ("accepted", "in_progress", "waiting", "resolved", "closed"):
-        return f"工单 {ticket.number} 已被其他师傅接单，谢谢！"
+        who = f" {holder.name} " if holder else "其他师傅"
+        return f"手慢了一步，工单 {ticket.number} 已被{who}接单，谢谢！"
     return f"工单 {ticket.number} 当前没有派给您。"
+
+
+def taken(ticket: Ticket, holder: Technician | None) -> str:
+    return f"工单 {ticket.number} 已被 {holder.name if holder else '其他师傅'} 抢单。"
 
 
 def unknown_ticket(number: str) -> str:

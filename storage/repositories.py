@@ -4,15 +4,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.dispatch import Record
 from domain.model import Community, Customer, Product, Site, Staff, Technician
 from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping
-from storage.tables import (CommunityRow, CounterRow, CustomerRow, IdentityRow, OutboxRow, ProductRow, SiteRow,
+from storage.tables import (CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
+                            ProductRow, SiteRow,
                             StaffRow, TechnicianRow, TicketEventRow, TicketRow)
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
@@ -94,6 +96,45 @@ class SqlTickets:
             TicketRow.state.in_([s.value for s in BUSY]), TicketRow.assignee_id.is_not(None))
             .group_by(TicketRow.assignee_id))
         return {tid: n for tid, n in self.s.execute(stmt) if tid}
+
+    def _locked_due(self, column: str, now: datetime, limit: int) -> list[Ticket]:
+        """Due rows, oldest first, locked; a second worker skips them (SKIP LOCKED on PostgreSQL)."""
+        col = getattr(TicketRow, column)
+        stmt = (select(TicketRow).where(col <= now).order_by(col).limit(limit)
+                .with_for_update(skip_locked=True))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def sla_due(self, now: datetime, limit: int = 200) -> list[Ticket]:
+        return self._locked_due("next_due_at", now, limit)
+
+    def followups_due(self, now: datetime, limit: int = 200) -> list[Ticket]:
+        return self._locked_due("followup_at", now, limit)
+
+    def records(self, since: datetime) -> dict[str, Record]:
+        """Each technician's first-time-fix share and average rating over closed jobs since `since`."""
+        first_time = case((and_(TicketRow.reopen_count == 0, TicketRow.hold_count == 0), 1), else_=0)
+        stmt = (select(TicketRow.assignee_id, func.count(), func.sum(first_time), func.avg(TicketRow.rating))
+                .where(TicketRow.state == State.CLOSED.value, TicketRow.closed_at >= since,
+                       TicketRow.assignee_id.is_not(None))
+                .group_by(TicketRow.assignee_id))
+        return {tid: Record(first_fix=(fixed or 0) / n, rating=float(avg) if avg is not None else None)
+                for tid, n, fixed, avg in self.s.execute(stmt) if tid and n}
+
+    def log_decision(self, ticket: Ticket, now: datetime, mode: str, chosen: list[str],
+                     candidates: list[str]) -> None:
+        assert ticket.id is not None
+        self.s.add(DispatchDecisionRow(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
+                                       candidates=[c[:200] for c in candidates[:25]]))
+
+    def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
+        stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(
+            DispatchDecisionRow.id)
+        return list(self.s.scalars(stmt))
+
+    def overdue(self, now: datetime, limit: int = 20) -> list[Ticket]:
+        stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]),
+                                        TicketRow.resolve_by < now).order_by(TicketRow.resolve_by).limit(limit))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
 
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)

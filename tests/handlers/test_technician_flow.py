@@ -77,7 +77,7 @@ def test_a_ticket_taken_by_someone_else_is_refused_politely(chat: Chat) -> None:
     number, tech = offered(chat)
     chat(tech, "接单")
     other = "technician:T05" if tech != "technician:T05" else "technician:T06"
-    assert "已被其他师傅接单" in chat(other, f"接单 {number}")
+    assert "手慢了一步" in chat(other, f"接单 {number}")
     assert "technician:" + chat.ticket(number).assignee_id == tech
 
 
