@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain import texts
+from domain import survey, texts
 from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -11,9 +11,6 @@ from domain.rules import Rules
 from domain.services import Actor, Refused, keep, locked, notify, offer, set_deadlines, tell_desk, tell_owner
 from domain.sla import shift_for_pause
 from domain.ticket import Action, State, Ticket
-
-RATING_BUTTONS = ("5", "4", "3", "2", "1")
-
 
 def own_job(uow: UnitOfWork, number: str, tech: Actor) -> Ticket:
     ticket = locked(uow, number)
@@ -94,10 +91,10 @@ def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.RESOLVE, tech, now, note)
     ticket.resolved_at, ticket.resolution_note, ticket.parts_used = now, note, parts
+    survey.after_resolve(ticket, rules, now)
     keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "resolved",
-               f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。\n请确认是否修好：",
-               ("修好了", "没修好"))
+               f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。\n请确认是否修好：", survey.CONFIRM_BUTTONS)
     return ticket
 
 
@@ -107,6 +104,7 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Ac
         _step(ticket, Action.REOPEN, owner, now, "业主反馈未修好")
         ticket.reopen_count += 1
         ticket.resolved_at = None
+        survey.schedule(ticket, "", None)
         keep(uow, rules, ticket)
         notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id or "", "reopened",
                                 f"工单 {ticket.number}：业主反馈没有修好，请尽快再次上门。",
@@ -114,10 +112,8 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Ac
         return ticket
     _step(ticket, Action.CONFIRM, owner, now)
     ticket.closed_at = now
+    survey.ask_rating(uow, rules, now, ticket)
     keep(uow, rules, ticket)
-    tell_owner(uow, now, ticket, "survey",
-               f"感谢确认！工单 {ticket.number} 已完成。请为本次服务打分（1-5 分，5 分最满意），也可以附上评价：",
-               RATING_BUTTONS)
     return ticket
 
 
@@ -134,6 +130,7 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
     if ticket.rating is not None:
         raise Refused(f"工单 {ticket.number} 已经评价过了，谢谢！")
     ticket.rating, ticket.rating_comment = stars, comment
+    survey.schedule(ticket, "", None)
     ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
     keep(uow, rules, ticket)
     if stars <= 2:
@@ -162,6 +159,7 @@ def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Act
     ticket = own_ticket(uow, number, owner)
     _step(ticket, Action.CANCEL, owner, now, reason or "业主取消")
     previous, ticket.assignee_id, ticket.offer_expires_at = ticket.assignee_id, None, None
+    survey.schedule(ticket, "", None)
     keep(uow, rules, ticket)
     if previous:
         notify(uow, now, Notice(Role.TECHNICIAN, previous, "cancelled", f"工单 {ticket.number} 已被业主取消。",

@@ -1,12 +1,10 @@
 """What the service desk says: dispatchers file, assign and prioritise; managers ask for figures."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from domain import progress, texts
 from domain.model import Role
+from domain.reports import today_text
 from domain.services import Refused
-from domain.stats import day_figures, figures_text
 from domain.ticket import State
 from handlers import commands, report
 from handlers.base import Ctx
@@ -93,15 +91,7 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    tz = ctx.desk.rules.tz
-    local = ctx.now.astimezone(tz)
-    start = datetime.combine(local.date(), time(0), tz)
-    end = start + timedelta(days=1)
-    t = uow.tickets
-    figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
-                          t.between("resolved_at", start, end), t.between("closed_at", start, end),
-                          t.count_open(), t.count_open(overdue_at=ctx.now))
-    ctx.say(figures_text(f"{local:%Y-%m-%d}", figures))
+    ctx.say(today_text(uow, ctx.desk.rules, ctx.now))
 
 
 MANAGER_VERBS = {"stats": _stats, "show": _show}

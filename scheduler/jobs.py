@@ -1,28 +1,40 @@
 """Thin jobs: a fire time becomes a use case call. Tests and `baoxiu sla tick` call them directly."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from bot.bootstrap import Desk
 from bot.channels.base import Sender
+from domain import reports, sla_watch, survey
+from domain.ports import UnitOfWork
+from domain.rules import Rules
 from domain.services import expire_offers
 from scheduler.delivery import deliver_due
 from scheduler.media import fetch_pending
+from scheduler.plans import run_plans
+
+UseCase = Callable[[UnitOfWork, Rules, datetime], int]
 
 
-def expire_offers_job(desk: Desk, now: datetime) -> int:
+def run(desk: Desk, use_case: UseCase, now: datetime) -> int:
+    """One use case in one transaction."""
     with desk.uow() as uow:
-        count = expire_offers(uow, desk.rules, now)
+        count = use_case(uow, desk.rules, now)
         uow.commit()
     return count
 
 
 def tick(desk: Desk, senders: Mapping[str, Sender], now: datetime, fallback: str | None = None) -> dict[str, int]:
-    """Every due job once, in an order where the notices a job makes go out in the same tick."""
+    """Every due job once, ordered so that the notices a job makes go out in the same tick."""
     from bot.platforms import media_fetchers
 
-    expired = expire_offers_job(desk, now)
-    sent = deliver_due(desk, senders, now, fallback)
-    fetched = fetch_pending(desk, media_fetchers(desk), now)
-    return {"offers_expired": expired, "notices_sent": sent, "media_fetched": fetched}
+    return {
+        "offers_expired": run(desk, expire_offers, now),
+        "sla_timers_fired": run(desk, sla_watch.watch, now),
+        "survey_steps": run(desk, survey.run_due, now),
+        "plans_opened": run_plans(desk, now),
+        "daily_reports": run(desk, reports.send_daily_report, now),
+        "notices_sent": deliver_due(desk, senders, now, fallback),
+        "media_fetched": fetch_pending(desk, media_fetchers(desk), now),
+    }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping
 from storage.tables import (CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
-                            ProductRow, SiteRow,
+                            PlanRunRow, ProductRow, SiteRow,
                             StaffRow, TechnicianRow, TicketEventRow, TicketRow)
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
@@ -135,6 +135,22 @@ class SqlTickets:
         stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]),
                                         TicketRow.resolve_by < now).order_by(TicketRow.resolve_by).limit(limit))
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
+        """Record one firing of a plan; False when it was recorded before. With a number: fill it in."""
+        existing = self.s.get(PlanRunRow, (plan, fire_at.astimezone(timezone.utc).replace(tzinfo=None)))
+        if number:
+            if existing is not None:
+                existing.ticket_number = number
+            return True
+        if existing is not None:
+            return False
+        try:
+            with self.s.begin_nested():
+                self.s.add(PlanRunRow(plan=plan, fire_at=fire_at))
+        except IntegrityError:
+            return False
+        return True
 
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from domain.ticket import State
-from tests.conftest import Chat
+from tests.conftest import Chat, FakeClock
 
 OWNER = "owner:13800138000"
 FULL = "厨房水龙头漏水了，翠湖花园3栋2单元501，电话13800138000"
@@ -72,7 +72,7 @@ def test_cancel_tells_the_technician_and_ends_the_ticket(chat: Chat) -> None:
     assert chat.ticket(number).state is State.CANCELLED
 
 
-def test_not_fixed_reopens_and_a_bare_five_after_the_survey_is_five_stars(chat: Chat) -> None:
+def test_not_fixed_reopens_and_a_bare_five_after_the_survey_is_five_stars(chat: Chat, clock: FakeClock) -> None:
     number = open_ticket(chat)
     tech = "technician:" + chat.ticket(number).assignee_id
     for line in ("接单", "到达", "完工 更换阀芯"):
@@ -83,8 +83,9 @@ def test_not_fixed_reopens_and_a_bare_five_after_the_survey_is_five_stars(chat: 
     assert ticket.state is State.ACCEPTED and ticket.reopen_count == 1
     chat(tech, "到达")
     chat(tech, "完工 更换整个龙头")
-    out = chat(OWNER, "修好了")
-    assert "请为本次服务打分" in out
+    assert "请为本次服务打分" not in chat(OWNER, "修好了")
+    clock.advance(minutes=10)  # the survey follows the confirmation after the configured delay
+    assert "请为本次服务打分" in chat.tick()
     out = chat(OWNER, "5")
     assert "5 星" in out
     ticket = chat.ticket(number)

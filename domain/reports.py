@@ -1,0 +1,45 @@
+"""Figures for managers: 今日统计 on request, and the daily report at the configured time."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from domain import texts
+from domain.model import Role
+from domain.notices import Notice
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.stats import DayFigures, day_figures, figures_text
+
+
+def today_figures(uow: UnitOfWork, rules: Rules, now: datetime) -> tuple[str, DayFigures]:
+    local = now.astimezone(rules.tz)
+    start = datetime.combine(local.date(), time(0), rules.tz)
+    end = start + timedelta(days=1)
+    t = uow.tickets
+    figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
+                          t.between("resolved_at", start, end), t.between("closed_at", start, end),
+                          t.count_open(), t.count_open(overdue_at=now))
+    return f"{local:%Y-%m-%d}", figures
+
+
+def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
+    return figures_text(*today_figures(uow, rules, now))
+
+
+def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
+    """Once a day after the configured time; the notice key makes a second run send nothing."""
+    local = now.astimezone(rules.tz)
+    if rules.daily_report_at is None or local.time() < rules.daily_report_at:
+        return 0
+    day, figures = today_figures(uow, rules, now)
+    lines = [figures_text(day, figures).replace("今日统计", "日报")]
+    overdue = uow.tickets.overdue(now, limit=10)
+    if overdue:
+        lines.append("超时工单：")
+        lines += [f"{t.number} {texts.state(t)} 时限 {texts.when(t.resolve_by, rules.tz)} 师傅 {t.assignee_id or '—'}"
+                  for t in overdue]
+    text = "\n".join(lines)
+    managers = uow.people.staff_with_role(Role.MANAGER)
+    for m in managers:
+        uow.outbox.add(Notice(Role.MANAGER, m.id, "daily_report", text, f"daily:{day}:{m.id}"), now)
+    return len(managers)
