@@ -218,6 +218,52 @@ def sla_tick(obj: DeskContext, now_text: str | None) -> None:
     click.echo(json.dumps(tick(desk, platform_senders(desk), now)))
 
 
+@cli.group()
+def outbox() -> None:
+    """Notices waiting, sent, held or given up (dead letters)."""
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(["pending", "held", "dead", "sent", "all"]), default="dead")
+@click.option("--limit", type=int, default=50)
+@pass_ctx
+def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
+    from sqlalchemy import select
+
+    from storage.tables import OutboxRow
+
+    desk = obj.desk()
+    with desk.uow() as uow:
+        stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+        if status != "all":
+            stmt = stmt.where(OutboxRow.status == status)
+        for row in uow.session.scalars(stmt):
+            to = f"{row.channel}:{row.address}" if row.channel else f"{row.role}:{row.person_id}"
+            click.echo(f"{row.id:>6} {row.status:<7} tries={row.attempts} {row.kind:<14} {to:<22} "
+                       f"{row.ticket_number or '':<16} {row.text[:30].replace(chr(10), ' ')}  {row.last_error}")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="every dead letter")
+@pass_ctx
+def outbox_retry(obj: DeskContext, ids: tuple[int, ...], all_dead: bool) -> None:
+    """Send dead or held notices again (same key: a notice already delivered is not duplicated)."""
+    from sqlalchemy import update
+
+    from storage.tables import OutboxRow
+
+    if not ids and not all_dead:
+        raise click.ClickException("give notice ids or --all-dead")
+    desk = obj.desk()
+    stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
+    stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
+    with desk.uow() as uow:
+        count = uow.session.execute(stmt.values(status="pending", attempts=0, due_at=desk.clock())).rowcount
+        uow.commit()
+    click.echo(f"{count} notices queued again")
+
+
 def main() -> None:
     try:
         cli(prog_name="baoxiu")

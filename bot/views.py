@@ -41,7 +41,11 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
         "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": ticket.rating_comment,
         "urge_count": ticket.urge_count, "reopen_count": ticket.reopen_count,
     }
+    view["sla"] = {"next_due_at": _iso(ticket.next_due_at, rules), "breaches": list(ticket.breaches),
+                   "fired": list(ticket.sla_fired)}
     if trail and ticket.id is not None:
+        view["dispatch"] = [{"at": _iso(d.at, rules), "mode": d.mode, "chosen": d.chosen, "candidates": d.candidates}
+                            for d in uow.tickets.decisions(ticket.id)]
         view["trail"] = [{"at": _iso(e.at, rules), "actor": e.actor, "action": e.action,
                           "from": e.from_state, "to": e.to_state, "reason": e.reason}
                          for e in uow.tickets.trail(ticket.id)]
@@ -58,6 +62,9 @@ def ticket_text(view: dict[str, Any]) -> str:
              f"时限 接单 {view['deadlines']['accept_by']} 上门 {view['deadlines']['arrive_by']} "
              f"解决 {view['deadlines']['resolve_by']}",
              f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
+    for d in view.get("dispatch", []):
+        lines.append(f"派单 {d['at']} ({d['mode']}) → {', '.join(d['chosen']) or '无人可派'}")
+        lines += [f"    {c}" for c in d["candidates"]]
     for e in view.get("trail", []):
         lines.append(f"  {e['at']}  {e['actor']:<16} {e['action']:<10} {e['from']} → {e['to']}  {e['reason']}")
     return "\n".join(lines)

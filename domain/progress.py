@@ -45,6 +45,16 @@ def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: 
     return ticket
 
 
+def depart(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+    ticket = own_job(uow, number, tech)
+    if ticket.state is not State.ACCEPTED:
+        raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不需要出发。")
+    ticket.record("depart", tech.label, now)
+    keep(uow, rules, ticket)
+    tell_owner(uow, now, ticket, "on_the_way", f"工单 {ticket.number}：师傅已出发，正在赶来，请保持电话畅通。")
+    return ticket
+
+
 def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.ARRIVE, tech, now)

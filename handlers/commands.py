@@ -15,6 +15,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "accept": ("接单", "抢单"),
     "reject": ("拒单", "拒绝"),
     "book": ("预约",),
+    "depart": ("出发", "在路上"),
     "arrive": ("到达", "签到", "已到达"),
     "hold": ("挂起",),
     "resume": ("恢复",),

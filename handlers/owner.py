@@ -131,7 +131,7 @@ def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 VERBS = {
     "help": _help, "status": _status, "urge": _urge, "cancel": _cancel,
     "fixed": _confirm(True), "not_fixed": _confirm(False),
-    **{v: _proxy_refused for v in ("accept", "reject", "book", "arrive", "hold", "resume", "finish",
+    **{v: _proxy_refused for v in ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish",
                                    "my_jobs", "proxy", "assign", "priority", "queue", "stats",
                                    "on_duty", "off_duty")},
 }

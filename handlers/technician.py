@@ -12,7 +12,7 @@ from handlers.picking import pick
 from handlers.when import parse_when
 from storage.uow import SqlUnitOfWork
 
-HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 到达 · 挂起 原因 · 恢复 · "
+HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 出发 · 到达 · 挂起 原因 · 恢复 · "
         "完工 处理说明 配件:阀芯x1 · 我的工单 · 上班 / 下班 · 帮助")
 
 ACTIVE = (State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
@@ -126,6 +126,7 @@ def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
 VERBS = {
     "help": lambda ctx, uow, cmd: ctx.say(HELP),
     "accept": _accept, "reject": _reject, "book": _book, "hold": _hold, "finish": _finish,
+    "depart": _simple(progress.depart, "您当前没有待上门的工单。", "已通知业主您已出发（{n}）。", State.ACCEPTED),
     "arrive": _simple(progress.arrive, "您当前没有待上门的工单。", "已签到 {n}，开始处理。", State.ACCEPTED),
     "resume": _simple(progress.resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
     "my_jobs": _my_jobs, "on_duty": _duty(True), "off_duty": _duty(False),
