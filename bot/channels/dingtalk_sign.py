@@ -1,0 +1,80 @@
+"""DingTalk request authentication: the robot callback sign and the event-subscription envelope.
+
+Robot callbacks carry `timestamp` (ms) and `sign` headers; the sign covers only the timestamp,
+so the body is deduplicated on msgId elsewhere. Events arrive encrypted with the same scheme as
+WeCom; dingtalk-sdk's `DingTalkCrypto` does the AES and the sha1 signature.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import struct
+from typing import Any
+
+from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
+from dingtalk.crypto import DingTalkCrypto
+
+
+def robot_sign(timestamp: str, secret: str) -> str:
+    """base64(HmacSHA256(key=secret, msg=timestamp + "\\n" + secret))."""
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def robot_sign_ok(timestamp: str | None, sign: str | None, secret: str, now_ms: int, window_s: int) -> bool:
+    """A fresh timestamp and the right sign; the comparison takes the same time either way."""
+    if not timestamp or not sign or not timestamp.isdigit() or len(timestamp) > 16:
+        return False
+    if abs(now_ms - int(timestamp)) > window_s * 1000:
+        return False
+    return hmac.compare_digest(robot_sign(timestamp, secret).encode(), sign.encode())
+
+
+class EventRefused(Exception):
+    """The envelope is not from DingTalk (wrong signature or owner key): answer 403."""
+
+
+class EventUnreadable(Exception):
+    """Signed correctly but not decryptable or not JSON: answer 400."""
+
+
+class EventCrypto:
+    """Decrypts event pushes and builds the encrypted `success` answer.
+
+    The trailing id inside the ciphertext is the app's AppKey in the new console and the
+    CorpId for older corp-level callbacks; either one configured is accepted.
+    """
+
+    def __init__(self, token: str, aes_key: str, owner_keys: tuple[str, ...]) -> None:
+        self._cryptos = [DingTalkCrypto(token, aes_key, key) for key in owner_keys if key]
+
+    def decrypt(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> tuple[dict[str, Any], int]:
+        """The event as a dict, and which owner key matched (the reply must use the same)."""
+        for index, crypto in enumerate(self._cryptos):
+            try:
+                plain = crypto.decrypt_encrypt_str(signature, timestamp, nonce, encrypt)
+            except InvalidSignatureException:
+                raise EventRefused("signature") from None
+            except InvalidCorpIdOrSuiteKeyException:
+                continue
+            except (ValueError, TypeError, struct.error, binascii.Error, UnicodeDecodeError, IndexError):
+                raise EventUnreadable("ciphertext") from None
+            return _event_dict(plain), index
+        raise EventRefused("owner key")
+
+    def success(self, index: int, timestamp: str, nonce: str) -> dict[str, str]:
+        """{msg_signature, timeStamp, nonce, encrypt} with encrypt = encrypt("success")."""
+        return dict(self._cryptos[index].encrypt_message("success", nonce=nonce, timestamp=timestamp))
+
+
+def _event_dict(plain: str) -> dict[str, Any]:
+    try:
+        event = json.loads(plain)
+    except ValueError:
+        raise EventUnreadable("not JSON") from None
+    if not isinstance(event, dict):
+        raise EventUnreadable("not an object")
+    return event

@@ -1,0 +1,164 @@
+"""A small WeCom API client: the calls wechatpy 1.8.18 lacks (template cards, card update, kf).
+
+Not wechatpy's client: its token retry has no bound (PLATFORMS.md §1.2). Here the token is
+cached in the key-value store (shared by every process), refreshed before expiry, and
+refetched once on 40014/42001/40001 -- then the call fails and the outbox decides.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bot.settings import WecomSettings
+from storage.kv import Keys, KeyValueStore, StoreUnavailable
+
+log = logging.getLogger("baoxiu.wecom")
+
+TOKEN_CODES = frozenset({40014, 42001, 40001})
+# -1 system busy, 45009 frequency, 45033 concurrency; negative codes below are ours (network).
+RETRY_CODES = frozenset({-1, 45009, 45033})
+NETWORK, BAD_ANSWER = -2, -3
+REFRESH_MARGIN = 300  # seconds before expiry a cached token is replaced
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message[:120]}")
+        self.code = code
+
+    @property
+    def retryable(self) -> bool:
+        # A token that fails twice in a row may be a rotated secret: later tries can work.
+        return self.code in RETRY_CODES or self.code in TOKEN_CODES or self.code in (NETWORK, BAD_ANSWER)
+
+
+class WecomApi:
+    """Two token holders: "app" (the self-built app's secret) and "kf" (微信客服's, or the app's)."""
+
+    def __init__(self, settings: WecomSettings, store: KeyValueStore, clock: Callable[[], datetime],
+                 http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.http = http or httpx.Client(base_url=settings.api_base_url.rstrip("/"), timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def post(self, app: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._with_token(app, lambda token: self._json("POST", path, token, body=body))
+
+    def media(self, app: str, media_id: str) -> bytes:
+        """media/get answers the file itself, or JSON when it fails."""
+        def fetch(token: str) -> dict[str, Any] | bytes:
+            response = self._request("GET", "/cgi-bin/media/get", token, params={"media_id": media_id})
+            if "json" in response.headers.get("content-type", "") or response.content[:1] == b"{":
+                return _decode(response)
+            return response.content
+        return self._with_token(app, fetch)  # type: ignore[return-value]
+
+    def upload(self, app: str, kind: str, filename: str, data: bytes, content_type: str) -> str:
+        def send(token: str) -> dict[str, Any]:
+            files = {"media": (filename, data, content_type)}
+            return _decode(self._request("POST", "/cgi-bin/media/upload", token, params={"type": kind},
+                                         files=files))
+        return str(self._with_token(app, send)["media_id"])  # type: ignore[index]
+
+    def token(self, app: str, fresh: bool = False) -> str:
+        key = Keys.token("wecom", f"{self.settings.corp_id}-{app}")
+        now = self.clock().timestamp()
+        if not fresh:
+            cached = _read_cached(self.store, key)
+            if cached and cached["expires_at"] - now > REFRESH_MARGIN:
+                return str(cached["token"])
+        data = _decode(self._request("GET", "/cgi-bin/gettoken", None, params={
+            "corpid": self.settings.corp_id, "corpsecret": self._secret(app)}))
+        _raise_for_code(data)
+        expires_in = int(data.get("expires_in", 7200))
+        _write_cached(self.store, key, {"token": data["access_token"], "expires_at": now + expires_in}, expires_in)
+        return str(data["access_token"])
+
+    def _with_token(self, app: str, call: Callable[[str], Any]) -> Any:
+        """One refetch of the token on 40014/42001/40001, then the error stands."""
+        for attempt in (0, 1):
+            result = call(self.token(app, fresh=attempt == 1))
+            if isinstance(result, bytes):
+                return result
+            code = int(result.get("errcode", 0) or 0)
+            if code in TOKEN_CODES and attempt == 0:
+                log.info("wecom %s token refused (%d); fetching a new one once", app, code)
+                continue
+            _raise_for_code(result)
+            return result
+        raise AssertionError("unreachable")
+
+    def _json(self, method: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _decode(self._request(method, path, token, json_body=body))
+
+    def _request(self, method: str, path: str, token: str | None, params: dict[str, str] | None = None,
+                 json_body: dict[str, Any] | None = None, files: Any = None) -> httpx.Response:
+        query = dict(params or {})
+        if token is not None:
+            query["access_token"] = token
+        content = json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else None
+        headers = {"Content-Type": "application/json; charset=utf-8"} if content is not None else None
+        try:
+            response = self.http.request(method, path, params=query, content=content, files=files,
+                                         headers=headers)
+        except httpx.HTTPError as e:
+            raise ApiError(NETWORK, f"network: {type(e).__name__}") from None
+        if response.status_code != 200:
+            raise ApiError(NETWORK, f"HTTP {response.status_code}")
+        return response
+
+    def _secret(self, app: str) -> str:
+        return self.settings.kf_secret or self.settings.secret if app == "kf" else self.settings.secret
+
+
+def _decode(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise ApiError(BAD_ANSWER, "not JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(BAD_ANSWER, "not an object")
+    return data
+
+
+def _raise_for_code(data: dict[str, Any]) -> None:
+    code = int(data.get("errcode", 0) or 0)
+    if code != 0:
+        raise ApiError(code, str(data.get("errmsg", "")))
+
+
+def _read_cached(store: KeyValueStore, key: str) -> dict[str, Any] | None:
+    try:
+        raw = store.get(key)
+    except StoreUnavailable:
+        return None  # fetch a token rather than fail the send
+    return json.loads(raw) if raw else None
+
+
+def _write_cached(store: KeyValueStore, key: str, value: dict[str, Any], seconds: int) -> None:
+    try:
+        store.set(key, json.dumps(value), ttl=timedelta(seconds=max(seconds, 1)))
+    except StoreUnavailable:
+        log.warning("key-value store unavailable; the wecom token is not shared")
+
+
+def check_credentials(api: WecomApi, kf: bool) -> list[tuple[str, bool, str]]:
+    """(holder, works, detail) for `baoxiu wecom check`; never prints a token or secret."""
+    results = []
+    for app in ("app", "kf") if kf else ("app",):
+        try:
+            api.token(app, fresh=True)
+            results.append((app, True, "token OK"))
+        except ApiError as e:
+            results.append((app, False, str(e)))
+    return results
