@@ -11,11 +11,10 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings, SettingsError
 from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
-from apscheduler.triggers.cron import CronTrigger
-
 from domain.dispatch import Weights
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
+from scheduler.cron import crontab_trigger
 from storage import db
 from storage.kv import KeyValueStore, open_store
 from storage.uow import SqlUnitOfWork
@@ -109,7 +108,7 @@ def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tu
     for i, p in enumerate(settings.maintenance):
         key = f"maintenance.{i}"
         try:
-            CronTrigger.from_crontab(p.cron, timezone=tz)
+            crontab_trigger(p.cron, tz)
         except ValueError:
             raise SettingsError(f"{settings.source}: [{key}.cron] not a cron expression like '0 9 1 * *'") from None
         if p.type not in types:

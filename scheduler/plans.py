@@ -4,11 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.bootstrap import Desk
 from domain.plans import open_planned
 from domain.rules import Plan
+from scheduler.cron import crontab_trigger
 
 # A worker that was down catches up on firings this far back, and no further.
 CATCH_UP = timedelta(days=1)
@@ -16,7 +15,7 @@ CATCH_UP = timedelta(days=1)
 
 def firings(plan: Plan, tz: tzinfo, now: datetime) -> Iterator[datetime]:
     """Every firing in (now - CATCH_UP, now], oldest first."""
-    trigger = CronTrigger.from_crontab(plan.cron, timezone=tz)
+    trigger = crontab_trigger(plan.cron, tz)
     at = trigger.get_next_fire_time(None, now - CATCH_UP)
     while at is not None and at <= now:
         yield at

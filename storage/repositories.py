@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -138,7 +138,7 @@ class SqlTickets:
 
     def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
         """Record one firing of a plan; False when it was recorded before. With a number: fill it in."""
-        existing = self.s.get(PlanRunRow, (plan, fire_at.astimezone(timezone.utc).replace(tzinfo=None)))
+        existing = self.s.get(PlanRunRow, (plan, fire_at))
         if number:
             if existing is not None:
                 existing.ticket_number = number

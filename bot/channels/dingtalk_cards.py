@@ -1,0 +1,126 @@
+"""Interactive cards (互动卡片) for messages with buttons, when a card template is configured.
+
+The template (built once in DingTalk's card designer) takes four string parameters:
+`title`, `markdown`, `status` (empty while the buttons are live) and `buttons`, a JSON list of
+`{"text": label, "command": command text}`; each button's callback should carry its `command`
+in the action params. Clicks come back over the Stream connection (callbackType STREAM) and run
+the same command as if the person had typed it. A card is closed (status set, buttons gone,
+for everyone who sees it) once it has been answered or the job has gone elsewhere.
+
+Each card is remembered in the key-value store for a week: its address, ticket and buttons by
+outTrackId, so a click is only honoured for a button the card really had.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.bootstrap import Desk
+from bot.channels.base import Outgoing
+from bot.channels.dingtalk_client import ApiError, DingtalkClient
+from bot.channels.dingtalk_render import Address
+from domain.notices import button_label
+from storage.kv import Keys
+
+log = logging.getLogger("baoxiu.dingtalk")
+KEEP = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Click:
+    user_id: str
+    command: str
+    reply_to: str        # the chat the card is in
+    out_track_id: str
+    ticket: str          # the ticket the card is about, "" for none
+
+
+class CardBook:
+    def __init__(self, desk: Desk, client: DingtalkClient, template_id: str) -> None:
+        self.desk, self.client, self.template_id = desk, client, template_id
+
+    def deliver(self, address: str, message: Outgoing) -> None:
+        """Create and deliver the card; the id derives from the notice key, so a retry reuses it."""
+        to = Address.parse(address)
+        out_track_id = "bx" + hashlib.sha256(message.key.encode()).hexdigest()[:40]
+        params = {"title": message.text.splitlines()[0][:40] if message.text else "报修", "status": "",
+                  "markdown": "  \n".join(message.text.splitlines()), "buttons": _buttons(message.buttons)}
+        answer = self.client.call("POST", "/v1.0/card/instances/createAndDeliver",
+                                  self._create_body(to, out_track_id, params))
+        failed = [r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success")]
+        if failed:
+            raise ApiError(f"card not delivered: {str(failed[0].get('errorMsg', ''))[:80]}", retry=False)
+        record = {"to": address, "ticket": message.ticket_number or "", "buttons": list(message.buttons)}
+        self.desk.store.set(_card_key(out_track_id), json.dumps(record, ensure_ascii=False), ttl=KEEP)
+        if message.ticket_number:
+            self.desk.store.set(_index_key(message.ticket_number, address), out_track_id, ttl=KEEP)
+
+    def click(self, data: dict[str, Any]) -> Click | None:
+        """A card callback naming one of the card's own buttons, else None."""
+        out_track_id, user_id = data.get("outTrackId"), data.get("userId")
+        if not isinstance(out_track_id, str) or not isinstance(user_id, str) or not out_track_id or not user_id:
+            return None
+        raw = self.desk.store.get(_card_key(out_track_id))
+        command = _command(data.get("content"))
+        if raw is None or command is None:
+            return None
+        record = json.loads(raw)
+        if command not in record["buttons"]:
+            return None
+        return Click(user_id, command, record["to"], out_track_id, record["ticket"])
+
+    def close(self, out_track_id: str, status: str) -> None:
+        """Best effort: a card left open only offers buttons the handlers will refuse politely."""
+        body = {"outTrackId": out_track_id, "cardUpdateOptions": {"updateCardDataByKey": True},
+                "cardData": {"cardParamMap": {"status": status[:100], "buttons": "[]"}}}
+        try:
+            self.client.call("PUT", "/v1.0/card/instances", body)
+        except ApiError as e:
+            log.warning("card %s not updated: %s", out_track_id, e)
+
+    def close_for(self, ticket_number: str, address: str, status: str) -> None:
+        out_track_id = self.desk.store.get(_index_key(ticket_number, address))
+        if out_track_id:
+            self.close(out_track_id, status)
+
+    def _create_body(self, to: Address, out_track_id: str, params: dict[str, str]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "cardTemplateId": self.template_id, "outTrackId": out_track_id, "callbackType": "STREAM",
+            "cardData": {"cardParamMap": params},
+            "imGroupOpenSpaceModel": {"supportForward": False}, "imRobotOpenSpaceModel": {"supportForward": False}}
+        if to.group:
+            body["openSpaceId"] = f"dtv1.card//IM_GROUP.{to.group}"
+            body["imGroupOpenDeliverModel"] = {"robotCode": self.client.robot_code}
+        else:
+            body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{to.user}"
+            body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client.robot_code}
+        return body
+
+
+def _buttons(commands: tuple[str, ...]) -> str:
+    return json.dumps([{"text": button_label(c), "command": c} for c in commands], ensure_ascii=False)
+
+
+def _command(content: object) -> str | None:
+    """content is a JSON string: {"cardPrivateData": {"actionIds": [...], "params": {"command": ...}}}."""
+    if not isinstance(content, str):
+        return None
+    try:
+        private = json.loads(content).get("cardPrivateData") or {}
+        command = (private.get("params") or {}).get("command")
+    except (ValueError, AttributeError):
+        return None
+    return command if isinstance(command, str) and command.strip() else None
+
+
+def _card_key(out_track_id: str) -> str:
+    # Keys has no card key yet; a card id is a handle for updating the card, kept like a token.
+    return Keys.token("dingtalk-card", out_track_id)
+
+
+def _index_key(ticket_number: str, address: str) -> str:
+    return Keys.token("dingtalk-card-of", f"{ticket_number}:{address}")

@@ -1,0 +1,161 @@
+"""A small client for DingTalk's OpenAPI (api.dingtalk.com): token, robot messages, cards, files.
+
+dingtalk-sdk only speaks oapi.dingtalk.com and retries expired tokens without a bound, so the
+robot and card calls go through here: the token is shared through the key-value store, refreshed
+five minutes before it expires, and fetched again at most once when DingTalk calls it invalid.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bot.bootstrap import Desk
+from storage.kv import Keys, StoreUnavailable
+
+log = logging.getLogger("baoxiu.dingtalk")
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+REFRESH_AHEAD = timedelta(minutes=5)
+MAX_FILE = 20 * 1024 * 1024
+_AUTH_CODES = {"InvalidAuthentication", "Unauthorized", "invalidAccessToken", "Forbidden.AccessDenied.AccessTokenInvalid"}
+# DingTalk reports throttling as codes rather than published numbers (PLATFORMS §3.3).
+_FLOW_MARKERS = ("QpsLimit", "Throttling", "FlowControl", "send.too.fast", "too.many.people", "too.many.group")
+
+
+class ApiError(Exception):
+    """DingTalk said no. `retry`: a later attempt can succeed (throttling, outage, network)."""
+
+    def __init__(self, message: str, retry: bool, code: str = "") -> None:
+        super().__init__(message)
+        self.retry = retry
+        self.code = code
+
+
+class _AuthError(ApiError):
+    pass
+
+
+class DingtalkClient:
+    def __init__(self, desk: Desk, http: httpx.Client | None = None) -> None:
+        s = desk.settings.dingtalk
+        self.desk = desk
+        self.base = s.api_base_url.rstrip("/")
+        self.app_key, self._secret, self.robot_code = s.app_key, s.app_secret, s.robot_code
+        self.http = http or httpx.Client(timeout=TIMEOUT)
+        self._fetching = threading.Lock()
+
+    # --- access token -------------------------------------------------------------
+
+    def token(self, fresh: bool = False) -> str:
+        now = self.desk.clock()
+        if not fresh:
+            cached = self._cached(now)
+            if cached:
+                return cached
+        with self._fetching:  # one fetch per process at a time; the others reuse its result
+            cached = None if fresh else self._cached(now)
+            return cached or self._fetch(now)
+
+    def _cached(self, now: datetime) -> str | None:
+        try:
+            raw = self.desk.store.get(self._token_key())
+        except StoreUnavailable:
+            return None
+        if not raw:
+            return None
+        entry = json.loads(raw)
+        if now.timestamp() >= entry["expires"] - REFRESH_AHEAD.total_seconds():
+            return None
+        return str(entry["token"])
+
+    def _fetch(self, now: datetime) -> str:
+        body = self._request("POST", "/v1.0/oauth2/accessToken", {"appKey": self.app_key, "appSecret": self._secret})
+        token, expire_in = body.get("accessToken"), body.get("expireIn")
+        if not isinstance(token, str) or not isinstance(expire_in, int) or expire_in <= 0:
+            raise ApiError("accessToken answer without a token", retry=True)
+        entry = json.dumps({"token": token, "expires": now.timestamp() + expire_in})
+        try:
+            self.desk.store.set(self._token_key(), entry, ttl=timedelta(seconds=expire_in))
+        except StoreUnavailable:
+            log.warning("key-value store unavailable; DingTalk token not shared")
+        return token
+
+    def _token_key(self) -> str:
+        return Keys.token("dingtalk", self.app_key)
+
+    # --- calls ----------------------------------------------------------------------
+
+    def call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One API call with the token; an auth error fetches a new token and tries once more."""
+        try:
+            return self._request(method, path, body, self.token())
+        except _AuthError:
+            log.info("DingTalk refused the access token; fetching a new one")
+            return self._request(method, path, body, self.token(fresh=True))
+
+    def batch_send(self, user_ids: list[str], msg_key: str, msg_param: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/v1.0/robot/oToMessages/batchSend", {
+            "robotCode": self.robot_code, "userIds": user_ids, "msgKey": msg_key,
+            "msgParam": json.dumps(msg_param, ensure_ascii=False)})
+
+    def group_send(self, conversation_id: str, msg_key: str, msg_param: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/v1.0/robot/groupMessages/send", {
+            "robotCode": self.robot_code, "openConversationId": conversation_id, "msgKey": msg_key,
+            "msgParam": json.dumps(msg_param, ensure_ascii=False)})
+
+    def post_webhook(self, url: str, body: dict[str, Any]) -> bool:
+        """A reply through a sessionWebhook; False when it is no longer taken (then use the API)."""
+        try:
+            response = self.http.post(url, json=body)
+            answer = response.json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return response.status_code == 200 and isinstance(answer, dict) and answer.get("errcode") == 0
+
+    def download(self, download_code: str) -> bytes:
+        """The bytes of a picture a person sent, by the downloadCode of their message."""
+        answer = self.call("POST", "/v1.0/robot/messageFiles/download",
+                           {"downloadCode": download_code, "robotCode": self.robot_code})
+        url = answer.get("downloadUrl")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ApiError("download answer without a URL", retry=False)
+        with self.http.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise ApiError(f"file download HTTP {response.status_code}", retry=True)
+            data = b""
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > MAX_FILE:
+                    raise ApiError("file larger than 20 MB", retry=False)
+        return data
+
+    def _request(self, method: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        headers = {"x-acs-dingtalk-access-token": token} if token else {}
+        try:
+            response = self.http.request(method, self.base + path, json=body, headers=headers)
+        except httpx.HTTPError as e:
+            raise ApiError(f"{path}: {type(e).__name__}", retry=True) from None
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise ApiError(f"{path}: HTTP {response.status_code}, not JSON", retry=response.status_code >= 500)
+        if response.status_code >= 300:
+            raise _error(path, response.status_code, answer)
+        return answer
+
+
+def _error(path: str, status: int, answer: dict[str, Any]) -> ApiError:
+    code = str(answer.get("code") or answer.get("errcode") or "")
+    text = f"{path}: HTTP {status} {code}".strip()
+    if status == 401 or code in _AUTH_CODES:
+        return _AuthError(text, retry=True, code=code)
+    if status == 429 or any(marker in code for marker in _FLOW_MARKERS):
+        return ApiError(text, retry=True, code=code)
+    return ApiError(text, retry=status >= 500, code=code)

@@ -1,0 +1,100 @@
+"""Addresses and message bodies for DingTalk: plain text, or an ActionCard whose buttons type commands.
+
+Addresses (the outbox `address`, the identities' `external_id`):
+- `<userId>`: a person's single chat with the robot (their staffId / userId);
+- `group:<openConversationId>`: a group chat the robot is in;
+- `group:<openConversationId>#<tag>`: the same group standing in for someone who is not on
+  DingTalk (a caller whose fault the desk filed from the group); the tag only keeps identity
+  rows apart and is never sent.
+
+ActionCard buttons can only open links. A `dtmd://dingtalkclient/sendMessage?content=…` link makes
+the DingTalk client send that text as the person who pressed it, so 接单 / 拒单 work without
+any setup in the developer console.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from bot.channels.base import Outgoing
+from domain.notices import button_label
+
+GROUP = "group:"
+SEND_LINK = "dtmd://dingtalkclient/sendMessage?content="
+MAX_CARD_BUTTONS = 5  # sampleActionCard2..5 hold 2 to 5 buttons
+
+
+@dataclass(frozen=True)
+class Address:
+    user: str = ""
+    group: str = ""
+    proxy: bool = False      # a group standing in for someone else: no buttons, marked as a copy
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        if text.startswith(GROUP):
+            conversation, tag, _ = text[len(GROUP):].partition("#")
+            return cls(group=conversation, proxy=bool(tag))
+        return cls(user=text)
+
+    @property
+    def key(self) -> str:
+        """Where replies land; a proxy address shares its group's session webhook."""
+        return GROUP + self.group if self.group else self.user
+
+
+def group_address(conversation_id: str) -> str:
+    return GROUP + conversation_id
+
+
+def proxy_address(conversation_id: str, tag: str) -> str:
+    return f"{GROUP}{conversation_id}#{tag}"
+
+
+def send_link(command: str) -> str:
+    return SEND_LINK + quote(command, safe="")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    webhook: dict[str, Any]        # body for a sessionWebhook
+    msg_key: str                   # OpenAPI robot template
+    msg_param: dict[str, Any]
+
+
+def render(message: Outgoing, to: Address) -> Rendered:
+    text = f"【业主通知】{message.text}" if to.proxy else message.text
+    buttons = () if to.proxy else message.buttons
+    if not buttons:
+        return Rendered({"msgtype": "text", "text": {"content": text}}, "sampleText", {"content": text})
+    title = _title(text)
+    if len(buttons) > MAX_CARD_BUTTONS:
+        markdown = _markdown(text) + "\n\n" + "  \n".join(f"[{button_label(b)}]({send_link(b)})" for b in buttons)
+        return Rendered({"msgtype": "markdown", "markdown": {"title": title, "text": markdown}},
+                        "sampleMarkdown", {"title": title, "text": markdown})
+    return _action_card(title, _markdown(text), buttons)
+
+
+def _action_card(title: str, markdown: str, buttons: tuple[str, ...]) -> Rendered:
+    links = [(button_label(b), send_link(b)) for b in buttons]
+    webhook = {"msgtype": "actionCard", "actionCard": {
+        "title": title, "text": markdown, "btnOrientation": "1" if len(links) <= 2 else "0",
+        "btns": [{"title": label, "actionURL": url} for label, url in links]}}
+    if len(links) == 1:
+        param = {"title": title, "text": markdown, "singleTitle": links[0][0], "singleURL": links[0][1]}
+        return Rendered(webhook, "sampleActionCard", param)
+    param = {"title": title, "text": markdown}
+    for n, (label, url) in enumerate(links, 1):
+        param[f"actionTitle{n}"], param[f"actionURL{n}"] = label, url
+    return Rendered(webhook, f"sampleActionCard{len(links)}", param)
+
+
+def _title(text: str) -> str:
+    """The line shown in the chat list and notifications."""
+    return (text.strip().splitlines() or ["报修通知"])[0][:40]
+
+
+def _markdown(text: str) -> str:
+    # DingTalk markdown joins single newlines; two trailing spaces keep the lines apart.
+    return "  \n".join(text.splitlines())

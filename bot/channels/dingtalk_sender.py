@@ -1,0 +1,111 @@
+"""The outbound half of DingTalk: a chat's sessionWebhook while it lasts, the robot OpenAPI after.
+
+Interactive cards replace ActionCards for messages with buttons when a template is configured.
+DingTalk errors become DeliveryError: throttled or flow-controlled recipients are retried later
+by the outbox, recipients the robot can never reach go to the dead letters.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from bot.bootstrap import Desk
+from bot.channels.base import DeliveryError, Outgoing
+from bot.channels.dingtalk_cards import CardBook
+from bot.channels.dingtalk_client import ApiError, DingtalkClient
+from bot.channels.dingtalk_render import Address, Rendered, render
+from storage.kv import Keys, StoreUnavailable
+
+# The job went to someone else or timed out: the card this person holds for it is closed.
+CLOSING_KINDS = frozenset({"offer_taken", "expired"})
+# A webhook this close to its expiry is not worth a try that would then fall back anyway.
+MARGIN = timedelta(seconds=60)
+
+
+class DingtalkSender:
+    name = "dingtalk"
+
+    def __init__(self, desk: Desk, client: DingtalkClient, cards: CardBook | None = None) -> None:
+        self.desk, self.client, self.cards = desk, client, cards
+
+    def send(self, message: Outgoing) -> None:
+        to = Address.parse(message.to)
+        try:
+            if self.cards and message.ticket_number and message.kind in CLOSING_KINDS:
+                self.cards.close_for(message.ticket_number, message.to, message.text)
+            if self.cards and message.buttons and not to.proxy:
+                self.cards.deliver(message.to, message)
+                return
+            rendered = render(message, to)
+            if not self._by_webhook(to, rendered):
+                self._by_api(to, rendered)
+        except ApiError as e:
+            raise DeliveryError(str(e), retry=e.retry) from None
+
+    def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
+        url = session_webhook(self.desk, to.key)
+        if url is None:
+            return False
+        if self.client.post_webhook(url, rendered.webhook):
+            return True
+        forget_webhook(self.desk, to.key)  # refused before its stated expiry: not worth a second try
+        return False
+
+    def _by_api(self, to: Address, rendered: Rendered) -> None:
+        if to.group:
+            self.client.group_send(to.group, rendered.msg_key, rendered.msg_param)
+            return
+        answer = self.client.batch_send([to.user], rendered.msg_key, rendered.msg_param)
+        if to.user in (answer.get("flowControlledStaffIdList") or []):
+            raise DeliveryError("flow-controlled by DingTalk", retry=True)
+        if to.user in (answer.get("invalidStaffIdList") or []):
+            raise DeliveryError("DingTalk: not a user this robot can reach", retry=False)
+
+
+# --- session webhooks, kept per chat with their expiry ------------------------------------
+
+
+def remember_webhook(desk: Desk, chat: str, url: str, expires_ms: int) -> None:
+    """Only webhooks on DingTalk's own host are kept: the callback sign does not cover the body,
+    so a replayed request must not be able to point our replies somewhere else."""
+    if not _on_dingtalk(desk, url):
+        return
+    left = datetime.fromtimestamp(expires_ms / 1000, desk.clock().tzinfo) - desk.clock()
+    if left <= MARGIN:
+        return
+    try:
+        desk.store.set(_webhook_key(chat), json.dumps({"url": url, "expires_ms": expires_ms}), ttl=left)
+    except StoreUnavailable:
+        pass  # replies then go through the OpenAPI
+
+
+def session_webhook(desk: Desk, chat: str) -> str | None:
+    try:
+        raw = desk.store.get(_webhook_key(chat))
+    except StoreUnavailable:
+        return None
+    if not raw:
+        return None
+    entry = json.loads(raw)
+    if desk.clock().timestamp() * 1000 >= entry["expires_ms"] - MARGIN.total_seconds() * 1000:
+        return None
+    return str(entry["url"])
+
+
+def forget_webhook(desk: Desk, chat: str) -> None:
+    try:
+        desk.store.delete(_webhook_key(chat))
+    except StoreUnavailable:
+        pass
+
+
+def _on_dingtalk(desk: Desk, url: str) -> bool:
+    expected = urlsplit(desk.settings.dingtalk.oapi_base_url)
+    got = urlsplit(url)
+    return (got.scheme, got.netloc) == (expected.scheme, expected.netloc)
+
+
+def _webhook_key(chat: str) -> str:
+    # Keys has no webhook key yet; a sessionWebhook is a short-lived credential, kept like a token.
+    return Keys.token("dingtalk-webhook", chat)

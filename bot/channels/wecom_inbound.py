@@ -1,0 +1,112 @@
+"""Decrypted WeCom messages (app XML fields, kf sync_msg items) → platform-neutral `Inbound`."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.base import Inbound
+
+APP, KF = "wecom", "wecom_kf"
+KF_MEDIA = "kf:"               # media refs from 微信客服 are fetched with the kf token
+VOICE_REPLY = "暂时听不了语音，请用文字描述问题，或发一张照片。"
+ENTER_TEXT = "帮助"           # entering the app greets with the role's own menu
+KF_CUSTOMER = 3                # sync_msg origin: a message the WeChat customer wrote
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a callback asks of us. kind: message | voice | card_click | kf_event | ignored."""
+
+    kind: str
+    inbound: Inbound | None = None
+    detail: str = ""           # the ignored type, for the log
+    response_code: str = ""
+    open_kfid: str = ""
+    token: str = ""
+    location: bool = False     # a shared location: a technician's check-in, an owner's address
+
+
+def dedup_id(msg: dict[str, str]) -> str:
+    """MsgId for messages; events have none: FromUserName + CreateTime + Event (+ what was clicked)."""
+    if msg.get("MsgId"):
+        return msg["MsgId"]
+    parts = [msg.get("FromUserName", ""), msg.get("CreateTime", ""), msg.get("Event", "")]
+    clicked = msg.get("TaskId", "") + msg.get("EventKey", "") + msg.get("ResponseCode", "")
+    if clicked:
+        parts.append(hashlib.sha1(clicked.encode()).hexdigest()[:16])
+    return "-".join(parts)[:128]
+
+
+def parse_app(msg: dict[str, str]) -> Parsed:
+    kind = msg.get("MsgType", "")
+    if kind == "event":
+        return _event(msg)
+    user = msg.get("FromUserName", "")
+    if not user:
+        return Parsed("ignored", detail="no sender")
+    make = _MESSAGES.get(kind)
+    if make is None:
+        return Parsed("ignored", detail=kind[:20] or "no type")
+    if kind == "voice":
+        return Parsed("voice", Inbound(APP, user, VOICE_REPLY, msg_id=dedup_id(msg)))
+    return Parsed("message", Inbound(APP, user, msg_id=dedup_id(msg), **make(msg)), location=kind == "location")
+
+
+def _event(msg: dict[str, str]) -> Parsed:
+    event, user = msg.get("Event", ""), msg.get("FromUserName", "")
+    if event == "kf_msg_or_event":
+        return Parsed("kf_event", open_kfid=msg.get("OpenKfId", ""), token=msg.get("Token", ""))
+    if not user:
+        return Parsed("ignored", detail=f"event {event[:20]}")
+    if event == "template_card_event" and msg.get("EventKey"):
+        inbound = Inbound(APP, user, msg["EventKey"], msg_id=dedup_id(msg))
+        return Parsed("card_click", inbound, response_code=msg.get("ResponseCode", ""))
+    if event == "click" and msg.get("EventKey"):
+        return Parsed("message", Inbound(APP, user, msg["EventKey"], msg_id=dedup_id(msg)))
+    if event == "enter_agent":
+        return Parsed("message", Inbound(APP, user, ENTER_TEXT, msg_id=dedup_id(msg)))
+    return Parsed("ignored", detail=f"event {event[:20]}")
+
+
+def _text(msg: dict[str, str]) -> dict[str, Any]:
+    return {"text": msg.get("Content", "")}
+
+
+def _image(msg: dict[str, str]) -> dict[str, Any]:
+    return {"media": msg.get("MediaId", "")} if msg.get("MediaId") else {"text": ""}
+
+
+def _location(msg: dict[str, str]) -> dict[str, Any]:
+    return {"text": location_text(msg.get("Label", ""))}
+
+
+def location_text(label: str) -> str:
+    """A shared location reads as its address: it fills the report's address, or checks a technician in.
+
+    The domain has no coordinates field yet, so the label is what we can pass on.
+    """
+    return label.strip()[:200] or "位置"
+
+
+_MESSAGES = {"text": _text, "image": _image, "location": _location, "voice": _text}
+
+
+def parse_kf(item: dict[str, Any]) -> Parsed:
+    """One sync_msg item; only what the customer wrote is handled (our own sends never come back)."""
+    user, msgid, kind = str(item.get("external_userid", "")), str(item.get("msgid", "")), item.get("msgtype")
+    if item.get("origin") != KF_CUSTOMER or not user or not msgid:
+        return Parsed("ignored", detail=f"kf origin {item.get('origin')} {str(kind)[:12]}")
+    if kind == "text":
+        text = item.get("text") or {}
+        # A menu click comes back as text whose menu_id is the command we put there.
+        return Parsed("message", Inbound(KF, user, str(text.get("menu_id") or text.get("content", "")), msgid))
+    if kind == "image" and (item.get("image") or {}).get("media_id"):
+        return Parsed("message", Inbound(KF, user, msg_id=msgid, media=KF_MEDIA + item["image"]["media_id"]))
+    if kind == "location":
+        place = item.get("location") or {}
+        label = f"{place.get('name', '')} {place.get('address', '')}"
+        return Parsed("message", Inbound(KF, user, location_text(label), msgid), location=True)
+    if kind == "voice":
+        return Parsed("voice", Inbound(KF, user, VOICE_REPLY, msgid))
+    return Parsed("ignored", detail=f"kf {str(kind)[:20]}")

@@ -1,0 +1,103 @@
+"""微信客服 pull: on kf_msg_or_event, sync_msg page by page from the persisted cursor.
+
+The cursor is saved after each page, so a restart neither skips nor repeats a page; a page
+handled twice (crash before the save) is harmless because `handle` dedups on msgid.
+One process pulls an account at a time; an event arriving meanwhile asks it to pull again.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.bootstrap import Desk
+from bot.channels.wecom_client import ApiError, WecomApi
+from bot.channels.wecom_inbound import Parsed, parse_kf
+from bot.channels.wecom_state import KfWindow, WecomKeys
+from storage.kv import Keys
+from storage.tables import CursorRow
+
+log = logging.getLogger("baoxiu.wecom")
+
+MAX_PAGES = 100      # a bound on one pull; the next event resumes from the saved cursor
+PAGE_LIMIT = 1000
+LOCK_TTL = timedelta(minutes=2)
+
+
+class KfSync:
+    def __init__(self, desk: Desk, api: WecomApi, window: KfWindow, on_message: Callable[[Parsed], None]) -> None:
+        self.desk, self.api, self.window, self.on_message = desk, api, window, on_message
+
+    def run(self, open_kfid: str, token: str) -> int:
+        """Pull until nothing is left; returns how many customer messages were handled."""
+        store, lock = self.desk.store, Keys.lock(f"wecom-kf-sync-{open_kfid}")
+        store.set(WecomKeys.kf_rerun(open_kfid), token or "-", ttl=timedelta(minutes=10))
+        handled = 0
+        while store.set_if_absent(lock, "1", ttl=LOCK_TTL):
+            try:
+                pending = store.get(WecomKeys.kf_rerun(open_kfid))
+                store.delete(WecomKeys.kf_rerun(open_kfid))
+                handled += self._pull(open_kfid, "" if pending in (None, "-") else str(pending))
+            finally:
+                store.delete(lock)
+            if store.get(WecomKeys.kf_rerun(open_kfid)) is None:
+                break
+        return handled
+
+    def _pull(self, open_kfid: str, token: str) -> int:
+        handled = 0
+        for _ in range(MAX_PAGES):
+            page = self._page(open_kfid, token)
+            if page is None:
+                break
+            for item in page.get("msg_list") or []:
+                handled += self._item(open_kfid, item)
+            self._save_cursor(open_kfid, str(page.get("next_cursor") or ""))
+            # has_more can be 1 on an empty page: keep going on has_more, not on the list.
+            if not page.get("has_more"):
+                break
+        return handled
+
+    def _page(self, open_kfid: str, token: str) -> dict[str, Any] | None:
+        body: dict[str, Any] = {"limit": PAGE_LIMIT, "open_kfid": open_kfid, "voice_format": 0}
+        cursor = self._cursor(open_kfid)
+        if cursor:
+            body["cursor"] = cursor
+        if token:
+            body["token"] = token
+        try:
+            return self.api.post("kf", "/cgi-bin/kf/sync_msg", body)
+        except ApiError as e:  # the next event (or its retry) pulls again from the same cursor
+            log.warning("wecom kf sync_msg failed: %s", e)
+            return None
+
+    def _item(self, open_kfid: str, item: dict[str, Any]) -> int:
+        parsed = parse_kf(item)
+        if parsed.inbound is None:
+            log.info("wecom kf item ignored: %s", parsed.detail)
+            return 0
+        sent_at = int(item.get("send_time") or self.desk.clock().timestamp())
+        self.window.customer_wrote(parsed.inbound.sender, str(item.get("open_kfid") or open_kfid), sent_at)
+        self.on_message(parsed)
+        return 1
+
+    def _cursor(self, open_kfid: str) -> str:
+        with self.desk.uow() as uow:
+            row = uow.session.get(CursorRow, _name(open_kfid))
+            return row.value if row else ""
+
+    def _save_cursor(self, open_kfid: str, cursor: str) -> None:
+        if not cursor:
+            return
+        with self.desk.uow() as uow:
+            row = uow.session.get(CursorRow, _name(open_kfid))
+            if row is None:
+                uow.session.add(CursorRow(name=_name(open_kfid), value=cursor, updated_at=self.desk.clock()))
+            else:
+                row.value, row.updated_at = cursor, self.desk.clock()
+            uow.commit()
+
+
+def _name(open_kfid: str) -> str:
+    return f"wecom_kf:{open_kfid}"[:128]

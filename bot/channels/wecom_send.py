@@ -1,0 +1,107 @@
+"""The outbound half: the app's sender (members, by UserID) and 微信客服's (customers, by external_userid)."""
+from __future__ import annotations
+
+import logging
+
+from bot.channels import wecom_cards as cards
+from bot.channels.base import DeliveryError, Outgoing
+from bot.channels.wecom_client import ApiError, WecomApi
+from bot.channels.wecom_state import CardBook, KfWindow, Pacer
+from bot.settings import WecomSettings
+
+log = logging.getLogger("baoxiu.wecom")
+
+TASK_ID_TAKEN = 42014        # our task_id derives from the outbox key: taken means already sent
+# kf/send_msg: 95001 = the 5-message cap (third-party sources); 95018 = session state / window
+# (unverified); any 950xx is treated as "wait for the customer", which is safe either way.
+KF_WINDOW_CODES = range(95000, 95100)
+KF_DUPLICATE_MSGID = 95020   # (unverified) our msgid already used: the message went out before
+
+
+def delivery_error(e: ApiError) -> DeliveryError:
+    return DeliveryError(f"wecom {e}", retry=e.retryable)
+
+
+class AppSender:
+    """Members of the corp through the self-built app: text, or a button card when there are buttons."""
+
+    name = "wecom"
+
+    def __init__(self, api: WecomApi, settings: WecomSettings, book: CardBook, pacer: Pacer) -> None:
+        self.api, self.settings, self.book, self.pacer = api, settings, book, pacer
+
+    def send(self, message: Outgoing) -> None:
+        label = cards.final_label(message.kind, message.text)
+        if label and message.ticket_number:
+            self.update_card(message.ticket_number, message.to, label)
+        if not self.pacer.allow(message.to):
+            # Above 30 a minute WeCom drops silently: wait for the outbox's next try instead.
+            raise DeliveryError("wecom: 30 messages a minute to this member; paced", retry=True)
+        if cards.can_be_card(message):
+            self._send_card(message)
+        else:
+            self._post({"touser": message.to, "agentid": self.settings.agent_id, **cards.text_body(message)})
+
+    def update_card(self, ticket: str, user: str, label: str) -> bool:
+        """Grey out the buttons of the offer card this member holds; False when it cannot be done."""
+        self.book.close(ticket, user)
+        card = self.book.spend(ticket, user)
+        if card is None:
+            return False
+        body = {"userids": [user], "agentid": self.settings.agent_id, "response_code": card.code,
+                "button": {"replace_name": label}}
+        try:
+            self.api.post("app", "/cgi-bin/message/update_template_card", body)
+        except ApiError as e:  # the notice text still goes out; a stale card is cosmetic
+            log.info("wecom card for %s not updated: %s", ticket, e)
+            return False
+        return True
+
+    def _send_card(self, message: Outgoing) -> None:
+        body = {"touser": message.to, **cards.card_body(message, self.settings.agent_id)}
+        try:
+            data = self._post(body)
+        except DeliveryError as e:
+            if isinstance(e.__cause__, ApiError) and e.__cause__.code == TASK_ID_TAKEN:
+                return  # a retry of a card WeCom already took; its response_code was lost with the answer
+            raise
+        if message.kind == "offer" and message.ticket_number:
+            self.book.sent(message.ticket_number, message.to, body["template_card"]["task_id"],
+                           str(data.get("response_code", "")))
+
+    def _post(self, body: dict[str, object]) -> dict[str, object]:
+        try:
+            data = self.api.post("app", "/cgi-bin/message/send", body)
+        except ApiError as e:
+            raise delivery_error(e) from e
+        if data.get("invaliduser"):
+            raise DeliveryError("wecom: not a member of the app's visible range", retry=False)
+        return data
+
+
+class KfSender:
+    """WeChat customers through 微信客服; buttons become a msgmenu whose clicks come back as text."""
+
+    name = "wecom_kf"
+
+    def __init__(self, api: WecomApi, settings: WecomSettings, window: KfWindow) -> None:
+        self.api, self.settings, self.window = api, settings, window
+
+    def send(self, message: Outgoing) -> None:
+        open_kfid = self.window.account(message.to) or self.settings.kf_open_kfid
+        closed = self.window.closed_because(message.to)
+        if closed:
+            raise DeliveryError(closed, hold=True)
+        if not open_kfid:
+            raise DeliveryError("wecom_kf: no 微信客服 account known for this customer", retry=False)
+        body = cards.menu_body(message) if cards.can_be_menu(message) else cards.text_body(message)
+        payload = {"touser": message.to, "open_kfid": open_kfid, "msgid": cards.kf_msgid(message), **body}
+        try:
+            self.api.post("kf", "/cgi-bin/kf/send_msg", payload)
+        except ApiError as e:
+            if e.code == KF_DUPLICATE_MSGID:
+                return
+            if e.code in KF_WINDOW_CODES:
+                raise DeliveryError("客户回复后才能继续发送", hold=True) from e
+            raise delivery_error(e) from e
+        self.window.sent(message.to)

@@ -1,0 +1,157 @@
+"""WeCom state shared by every process, in the key-value store: cards, pacing, the kf window.
+
+Time is the desk's clock (epoch seconds stored in the values), not the store's TTL clock,
+so tests move time without sleeping; TTLs only keep the store from growing.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage.kv import KeyValueStore
+
+MEMBER_PER_MINUTE = 30          # WeCom drops anything above this per member, silently
+KF_WINDOW = 48 * 3600           # seconds after the customer's last message
+KF_MAX_SENDS = 5                # messages we may send in that window
+CARD_TTL = timedelta(days=3)    # response codes die after 24-72 h anyway
+
+
+class WecomKeys:
+    """Key formats (store prefix added by the store). The user id is always last: it may hold ':'."""
+
+    @staticmethod
+    def card(ticket: str, user: str) -> str:
+        """The offer card sent to a member for a ticket: task_id, newest unused response_code."""
+        return f"wecom:card:{ticket}:{user}"
+
+    @staticmethod
+    def open_cards(user: str) -> str:
+        """Tickets whose offer card still shows live buttons to this member (JSON list)."""
+        return f"wecom:open-cards:{user}"
+
+    @staticmethod
+    def rate(minute: int, user: str) -> str:
+        return f"wecom:rate:{minute}:{user}"
+
+    @staticmethod
+    def kf_window(user: str) -> str:
+        """When the 微信客服 customer last wrote (epoch seconds) and through which account."""
+        return f"wecom:kf-window:{user}"
+
+    @staticmethod
+    def kf_sent(since: int, user: str) -> str:
+        return f"wecom:kf-sent:{since}:{user}"
+
+    @staticmethod
+    def kf_rerun(open_kfid: str) -> str:
+        """Set when a kf event arrives while another process is already pulling."""
+        return f"wecom:kf-rerun:{open_kfid}"
+
+
+def _load(store: KeyValueStore, key: str) -> Any:
+    raw = store.get(key)
+    return json.loads(raw) if raw else None
+
+
+@dataclass(frozen=True)
+class Card:
+    task_id: str
+    code: str       # "" once used
+
+
+class CardBook:
+    """Which offer card each technician holds, so a later notice can update it in place."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self.store = store
+
+    def sent(self, ticket: str, user: str, task_id: str, code: str) -> None:
+        self._save(ticket, user, Card(task_id, code))
+        tickets = self.open_tickets(user)
+        if ticket not in tickets:
+            # Read-modify-write: two offers to one member at the same instant may lose one entry,
+            # which only means that card is not swept; the notice still goes out as text.
+            self.store.set(WecomKeys.open_cards(user), json.dumps([*tickets[-19:], ticket]), ttl=CARD_TTL)
+
+    def clicked(self, ticket: str, user: str, code: str) -> None:
+        """Each click brings a fresh response_code; the newest unused one is what we can spend."""
+        card = self.get(ticket, user)
+        if card is not None and code:
+            self._save(ticket, user, Card(card.task_id, code))
+
+    def get(self, ticket: str, user: str) -> Card | None:
+        data = _load(self.store, WecomKeys.card(ticket, user))
+        return Card(data["task_id"], data["code"]) if data else None
+
+    def spend(self, ticket: str, user: str) -> Card | None:
+        """The card with a usable code, marking the code used (each works once)."""
+        card = self.get(ticket, user)
+        if card is None or not card.code:
+            return None
+        self._save(ticket, user, Card(card.task_id, ""))
+        return card
+
+    def close(self, ticket: str, user: str) -> None:
+        tickets = self.open_tickets(user)
+        if ticket in tickets:
+            self.store.set(WecomKeys.open_cards(user), json.dumps([t for t in tickets if t != ticket]),
+                           ttl=CARD_TTL)
+
+    def open_tickets(self, user: str) -> list[str]:
+        return list(_load(self.store, WecomKeys.open_cards(user)) or [])
+
+    def _save(self, ticket: str, user: str, card: Card) -> None:
+        value = json.dumps({"task_id": card.task_id, "code": card.code})
+        self.store.set(WecomKeys.card(ticket, user), value, ttl=CARD_TTL)
+
+
+class Pacer:
+    """At most 30 messages a minute per member, as a sliding estimate over two fixed minutes."""
+
+    def __init__(self, store: KeyValueStore, clock: Callable[[], datetime], limit: int = MEMBER_PER_MINUTE) -> None:
+        self.store, self.clock, self.limit = store, clock, limit
+
+    def allow(self, user: str) -> bool:
+        now = self.clock().timestamp()
+        minute, into = int(now // 60), (now % 60) / 60
+        previous = int(self.store.get(WecomKeys.rate(minute - 1, user)) or 0)
+        current = int(self.store.get(WecomKeys.rate(minute, user)) or 0)
+        if previous * (1 - into) + current >= self.limit:
+            return False
+        self.store.incr(WecomKeys.rate(minute, user), ttl=timedelta(minutes=3))
+        return True
+
+
+class KfWindow:
+    """The 48-hour / 5-message window of 微信客服, tracked so a notice is held, not refused."""
+
+    def __init__(self, store: KeyValueStore, clock: Callable[[], datetime]) -> None:
+        self.store, self.clock = store, clock
+
+    def customer_wrote(self, user: str, open_kfid: str, at: int) -> None:
+        seen = _load(self.store, WecomKeys.kf_window(user))
+        if seen and seen["since"] >= at:
+            return
+        value = json.dumps({"since": at, "open_kfid": open_kfid})
+        self.store.set(WecomKeys.kf_window(user), value, ttl=timedelta(seconds=KF_WINDOW + 86400))
+
+    def account(self, user: str) -> str:
+        seen = _load(self.store, WecomKeys.kf_window(user))
+        return str(seen["open_kfid"]) if seen else ""
+
+    def closed_because(self, user: str) -> str | None:
+        """None while we may send; otherwise why not (shown to the dispatcher)."""
+        seen = _load(self.store, WecomKeys.kf_window(user))
+        if seen is None or self.clock().timestamp() - seen["since"] > KF_WINDOW:
+            return "客户超过48小时未留言"
+        if int(self.store.get(WecomKeys.kf_sent(seen["since"], user)) or 0) >= KF_MAX_SENDS:
+            return "客户回复前最多发送5条"
+        return None
+
+    def sent(self, user: str) -> None:
+        seen = _load(self.store, WecomKeys.kf_window(user))
+        if seen is not None:
+            self.store.incr(WecomKeys.kf_sent(seen["since"], user), ttl=timedelta(seconds=KF_WINDOW))

@@ -1,0 +1,129 @@
+"""Scheduled work: surveys and their reminder, auto-close, the daily report, maintenance plans, dead letters."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.channels.base import DeliveryError, Outgoing
+from bot.settings import SettingsError, load_settings
+from bot.bootstrap import build_rules
+from domain.notices import Notice
+from domain.rules import Plan
+from domain.ticket import State
+from scheduler.delivery import MAX_ATTEMPTS, deliver_due
+from storage.tables import OutboxRow
+from tests.conftest import CN, EXAMPLE, Chat, FakeClock
+
+OWNER = "owner:13800138000"
+
+
+def resolved(chat: Chat) -> str:
+    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    number = chat.last_number()
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", "完工 更换阀芯"):
+        chat(tech, line)
+    return number
+
+
+def test_an_unconfirmed_repair_gets_one_reminder_then_closes_itself_without_a_rating(
+        chat: Chat, clock: FakeClock) -> None:
+    number = resolved(chat)
+    clock.advance(hours=24)
+    out = chat.tick()
+    assert f"→ {OWNER} 提醒：工单 {number} 师傅已完工，请确认是否修好" in out
+    clock.advance(hours=1)
+    assert "提醒" not in chat.tick()
+    clock.advance(hours=48)
+    out = chat.tick()
+    assert f"工单 {number} 已自动完成" in out
+    ticket = chat.ticket(number)
+    assert ticket.state is State.CLOSED and ticket.rating is None
+    with chat.desk.uow() as uow:
+        actions = [e.action for e in uow.tickets.trail(ticket.id)]
+    assert actions[-1] == "auto_close"
+
+
+def test_the_survey_comes_after_the_delay_with_one_reminder(chat: Chat, clock: FakeClock) -> None:
+    number = resolved(chat)
+    chat(OWNER, "修好了")
+    clock.advance(minutes=10)
+    assert "请为本次服务打分" in chat.tick()
+    clock.advance(hours=24)
+    assert f"提醒：工单 {number} 还没有评价" in chat.tick()
+    clock.advance(hours=72)
+    chat.tick()
+    with chat.desk.uow() as uow:
+        actions = [e.action for e in uow.tickets.trail(chat.ticket(number).id)]
+    assert actions[-1] == "no_rating"
+    clock.advance(hours=72)
+    assert chat.tick() == ""
+
+
+def test_the_daily_report_goes_to_managers_once_after_the_configured_time(chat: Chat, clock: FakeClock) -> None:
+    resolved(chat)
+    clock.now = datetime(2026, 11, 23, 17, 59, tzinfo=CN)
+    assert "日报" not in chat.tick()
+    clock.now = datetime(2026, 11, 23, 18, 30, tzinfo=CN)
+    out = chat.tick()
+    assert "→ manager:M01 📊 日报 2026-11-23" in out and "新建 1" in out
+    assert "日报" not in chat.tick()
+
+
+def test_a_maintenance_plan_opens_one_inspection_ticket_per_firing(chat: Chat, clock: FakeClock) -> None:
+    plan = Plan("cuihu-lift", "0 9 * * 1", "翠湖花园", "13700000001", "inspection", "电梯月检")
+    chat.desk.rules = replace(chat.desk.rules, plans=(plan,))
+    clock.now = datetime(2026, 11, 30, 9, 5, tzinfo=CN)  # Monday 9:05: the plan fired at 9:00
+    out = chat.tick()
+    number = chat.last_number()
+    ticket = chat.ticket(number)
+    assert number.startswith("BX20261130") and ticket.type == "inspection" and ticket.description == "电梯月检"
+    assert ticket.state is State.ASSIGNED and "【新工单】" in out
+    chat.tick()
+    clock.now = datetime(2026, 11, 30, 9, 1, tzinfo=CN)  # clock jumps back
+    chat.tick()
+    assert chat.last_number() == number
+
+
+def test_a_bad_cron_expression_stops_start_up_naming_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace('cron = "0 9 1 * *"', 'cron = "every monday"'),
+                   encoding="utf-8")
+    try:
+        build_rules(load_settings(str(bad), env={}))
+    except SettingsError as e:
+        assert "[maintenance.0.cron]" in str(e) and str(bad) in str(e)
+    else:
+        raise AssertionError("a bad cron expression was accepted")
+
+
+class Failing:
+    name = "console"
+
+    def send(self, message: Outgoing) -> None:
+        raise DeliveryError("platform busy", retry=True)
+
+
+def test_failing_notices_back_off_then_become_dead_letters_that_can_be_replayed(chat: Chat, clock: FakeClock) -> None:
+    desk = chat.desk
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("technician", "T01", "test", "测试通知", "test:dead"), clock())
+        uow.commit()
+    due = []
+    for _ in range(MAX_ATTEMPTS):
+        assert deliver_due(desk, {"console": Failing()}, clock(), fallback="console") == 0
+        with desk.uow() as uow:
+            row = uow.session.scalars(select(OutboxRow)).one()
+            due.append(row.due_at - clock())
+            clock.now = row.due_at
+            state = (row.status, row.attempts, row.last_error)
+    assert state == ("dead", MAX_ATTEMPTS, "platform busy")
+    assert due[1] == 2 * due[0] and due[2] == 2 * due[1]  # exponential backoff
+    with desk.uow() as uow:
+        uow.session.execute(update(OutboxRow).values(status="pending", attempts=0))
+        uow.commit()
+    assert deliver_due(desk, {"console": chat.session.sender}, clock(), fallback="console") == 1
+    assert chat.out[-1] == "→ technician:T01 测试通知"
