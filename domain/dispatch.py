@@ -42,7 +42,7 @@ class Candidate:
     parts: tuple[tuple[str, float], ...]   # (factor, value 0..1) in the order of Weights
 
     @property
-    def reasons(self) -> tuple[str, ...]:
+    def reasons(self) -> tuple[str, ...]:  # e.g. 区域1.00
         return tuple(f"{LABELS[name]}{value:.2f}" for name, value in self.parts)
 
     def explain(self) -> str:
@@ -68,30 +68,40 @@ def eligible(tech: Technician, job: Job, loads: Mapping[str, int]) -> str | None
     return None
 
 
-def _region(tech: Technician, region: str, neighbours: Mapping[str, tuple[str, ...]]) -> float:
-    if not region or region in tech.regions:
-        return 1.0
-    if any(r in tech.regions for r in neighbours.get(region, ())):
-        return 0.5
-    return 0.0
+FACTORS = ("region", "load", "first_fix", "rating", "fairness")
 
 
-def _fairness(last: datetime | None, now: datetime | None) -> float:
-    """Who has waited longest for an offer; a day without one counts as fully rested."""
-    if last is None or now is None:
-        return 1.0
-    return min(max((now - last).total_seconds() / 86400, 0.0), 1.0)
+@dataclass(frozen=True)
+class _Context:
+    """What every candidate is measured against, looked up once per job."""
+
+    job: Job
+    loads: Mapping[str, int]
+    last_offered: Mapping[str, datetime]
+    records: Mapping[str, Record]
+    nearby: tuple[str, ...]
+    now: datetime | None
+    weights: tuple[float, ...]
 
 
-def score(tech: Technician, job: Job, load: int, record: Record, last: datetime | None, now: datetime | None,
-          weights: Weights, neighbours: Mapping[str, tuple[str, ...]]) -> Candidate:
-    first_fix = record.first_fix if record.first_fix is not None else NEW_TECH.first_fix or 0.0
-    rating = record.rating if record.rating is not None else NEW_TECH.rating or 0.0
-    parts = (("region", _region(tech, job.region, neighbours)),
-             ("load", 1.0 - load / max(tech.capacity, 1)),
-             ("first_fix", first_fix), ("rating", (rating - 1) / 4), ("fairness", _fairness(last, now)))
-    total = sum(getattr(weights, name) * value for name, value in parts)
-    return Candidate(tech, round(total, 6), parts)
+def _evaluate(t: Technician, c: _Context) -> tuple[float, tuple[float, ...]] | None:
+    """(weighted total, factor values), or None when not eligible. Written flat on purpose:
+    it runs once per technician per dispatch, thousands of times (see benchmarks/)."""
+    job, load = c.job, c.loads.get(t.id, 0)
+    if (job.skill and job.skill not in t.skills) or not (t.active and t.on_duty) \
+            or load >= t.capacity or t.id in job.declined:
+        return None
+    region = 1.0 if not job.region or job.region in t.regions else (
+        0.5 if any(r in t.regions for r in c.nearby) else 0.0)
+    record = c.records.get(t.id)
+    first_fix = record.first_fix if record and record.first_fix is not None else NEW_TECH.first_fix
+    rating = record.rating if record and record.rating is not None else NEW_TECH.rating
+    last = c.last_offered.get(t.id)
+    fair = 1.0 if last is None or c.now is None else min(max((c.now - last).total_seconds() / 86400, 0.0), 1.0)
+    values = (region, 1.0 - load / max(t.capacity, 1), first_fix or 0.0, ((rating or 1.0) - 1) / 4, fair)
+    w = c.weights
+    total = w[0] * values[0] + w[1] * values[1] + w[2] * values[2] + w[3] * values[3] + w[4] * values[4]
+    return round(total, 6), values
 
 
 def rank(techs: Iterable[Technician], job: Job, loads: Mapping[str, int],
@@ -99,11 +109,15 @@ def rank(techs: Iterable[Technician], job: Job, loads: Mapping[str, int],
          records: Mapping[str, Record] | None = None, weights: Weights = Weights(),
          now: datetime | None = None, limit: int = 10) -> list[Candidate]:
     """The best `limit` eligible technicians, best first; ties go to the lower id, so it is repeatable."""
-    neighbours, records = neighbours or {}, records or {}
-    scored = (score(t, job, loads.get(t.id, 0), records.get(t.id, Record()), last_offered.get(t.id), now,
-                    weights, neighbours)
-              for t in techs if eligible(t, job, loads) is None)
-    return heapq.nsmallest(limit, scored, key=lambda c: (-c.score, c.tech.id))
+    ctx = _Context(job, loads, last_offered, records or {}, (neighbours or {}).get(job.region, ()), now,
+                   tuple(getattr(weights, name) for name in FACTORS))
+    keyed = []
+    for t in techs:
+        found = _evaluate(t, ctx)
+        if found is not None:
+            keyed.append((-found[0], t.id, t, found[1]))
+    return [Candidate(t, -neg, tuple(zip(FACTORS, values)))
+            for neg, _, t, values in heapq.nsmallest(limit, keyed, key=lambda k: (k[0], k[1]))]
 
 
 def excluded(techs: Iterable[Technician], job: Job, loads: Mapping[str, int]) -> dict[str, int]:

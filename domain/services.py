@@ -100,7 +100,7 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
-    techs, loads = uow.people.technicians(), uow.tickets.loads()
+    techs, loads = uow.people.technicians(job.skill), uow.tickets.loads()
     grab = rules.dispatch_mode == "grab"
     ranked = rank(techs, job, loads, uow.people.last_offered(), rules.region_neighbours,
                   uow.tickets.records(now - RECORD_WINDOW), rules.weights, now,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -191,8 +191,12 @@ class SqlPeople:
         row = self.s.get(TechnicianRow, tech_id)
         return mapping.technician(row) if row else None
 
-    def technicians(self) -> list[Technician]:
-        return [mapping.technician(r) for r in self.s.scalars(select(TechnicianRow).order_by(TechnicianRow.id))]
+    def technicians(self, skill: str = "") -> list[Technician]:
+        """All technicians, or only those with `skill` (filtered in SQL: dispatch reads no one it cannot use)."""
+        stmt = select(TechnicianRow).order_by(TechnicianRow.id)
+        if skill:
+            stmt = stmt.where(TechnicianRow.active.is_(True), TechnicianRow.on_duty.is_(True), _has_skill(self.s, skill))
+        return [mapping.technician(r) for r in self.s.scalars(stmt)]
 
     def find_technician(self, name_or_id: str) -> Technician | None:
         ref = name_or_id.strip()
@@ -221,6 +225,13 @@ class SqlPeople:
     def staff_with_role(self, role: str) -> list[Staff]:
         stmt = select(StaffRow).where(StaffRow.role == str(role), StaffRow.active.is_(True)).order_by(StaffRow.id)
         return [mapping.staff(r) for r in self.s.scalars(stmt)]
+
+
+def _has_skill(session: Session, skill: str) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        return text("CAST(technicians.skills AS jsonb) ? :skill").bindparams(skill=skill)  # type: ignore[return-value]
+    return text("EXISTS (SELECT 1 FROM json_each(technicians.skills) WHERE json_each.value = :skill)"
+                ).bindparams(skill=skill)  # type: ignore[return-value]
 
 
 class SqlPlaces:

@@ -1,0 +1,204 @@
+"""Stream mode: an outbound connection to DingTalk's gateway, so no public URL is needed.
+
+The dingtalk-stream SDK parses and acknowledges frames; this module adds what a service needs
+around it: its own thread and event loop, a stop, reconnection with backoff after a drop,
+the gateway address from the settings (the SDK fixes it at import from
+DINGTALK_OPENAPI_ENDPOINT), timeouts, and acks sent before the work is done. The work itself
+(handlers, database, replies) runs on one worker thread, in the order the frames came.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+import websockets
+from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, Credential, DingTalkStreamClient, EventHandler
+from dingtalk_stream.frames import EventMessage, Headers
+
+log = logging.getLogger("baoxiu.dingtalk.stream")
+Work = Callable[[dict[str, Any]], None]
+RECONNECT_MAX = 60.0
+
+
+class StreamRunner:
+    reconnect_base = 1.0  # seconds before the first reconnect; doubles while it keeps failing
+
+    def __init__(self, app_key: str, app_secret: str, endpoint: str, callbacks: dict[str, Work],
+                 on_event: Work | None = None) -> None:
+        self.client = _Client(Credential(app_key, app_secret), endpoint.rstrip("/"), self)
+        for topic, work in callbacks.items():
+            self.client.register_callback_handler(topic, _Callback(self, work))
+        if on_event is not None:
+            self.client.register_all_event_handler(_Events(self, on_event))
+        self._worker: ThreadPoolExecutor | None = None
+        self._idle = threading.Condition()
+        self._pending = 0
+        self.stopping = threading.Event()
+        self.connections = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.stopping.clear()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dingtalk-work")
+        self._thread = threading.Thread(target=self._run, name="dingtalk-stream", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        if self._loop is not None and self._task is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+
+    def submit(self, work: Work, data: dict[str, Any]) -> None:
+        if self._worker is None:
+            return
+        with self._idle:
+            self._pending += 1
+        self._worker.submit(self._do, work, data)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every frame received so far has been handled (tests, shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _do(self, work: Work, data: dict[str, Any]) -> None:
+        try:
+            work(data)
+        except Exception:
+            log.exception("DingTalk stream frame failed")  # the frame's content is never logged
+        finally:
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._task = loop.create_task(self.client.run())
+        try:
+            loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.close()
+
+
+class _Client(DingTalkStreamClient):  # type: ignore[misc]
+    def __init__(self, credential: Credential, endpoint: str, runner: StreamRunner) -> None:
+        super().__init__(credential, logger=log)
+        self.endpoint, self.runner = endpoint, runner
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def open_connection(self) -> dict[str, Any] | None:
+        topics = [{"type": "EVENT", "topic": "*"}] if self._is_event_required else []
+        topics += [{"type": "CALLBACK", "topic": t} for t in self.callback_handler_map]
+        body = {"clientId": self.credential.client_id, "clientSecret": self.credential.client_secret,
+                "subscriptions": topics, "ua": "baoxiu/dingtalk-stream", "localIp": ""}
+        try:
+            response = httpx.post(self.endpoint + "/v1.0/gateway/connections/open", json=body, timeout=10.0)
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as e:
+            log.warning("DingTalk stream: opening a connection failed (%s)", type(e).__name__)
+            return None
+        if response.status_code != 200 or not isinstance(answer, dict) or "endpoint" not in answer:
+            log.warning("DingTalk stream: gateway refused the connection (HTTP %s)", response.status_code)
+            return None
+        return answer
+
+    async def run(self) -> None:
+        self.pre_start()
+        delay = self.runner.reconnect_base
+        while not self.runner.stopping.is_set():
+            connection = await asyncio.to_thread(self.open_connection)
+            if connection:
+                try:
+                    await self._session(connection)
+                    delay = self.runner.reconnect_base  # it was up: the next drop reconnects quickly
+                except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as e:
+                    log.warning("DingTalk stream dropped (%s); reconnecting", type(e).__name__)
+            if self.runner.stopping.is_set():
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX)
+
+    async def _session(self, connection: dict[str, Any]) -> None:
+        uri = f'{connection["endpoint"]}?ticket={quote_plus(str(connection.get("ticket", "")))}'
+        async with websockets.connect(uri, open_timeout=10) as ws:
+            self.websocket = ws
+            self.runner.connections += 1
+            log.info("DingTalk stream connected")
+            keepalive = asyncio.create_task(self.keepalive(ws))
+            try:
+                async for raw in ws:
+                    self._spawn(raw)
+            finally:
+                keepalive.cancel()
+
+    def _spawn(self, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            log.warning("DingTalk stream: a frame that is not JSON was dropped")
+            return
+        task = asyncio.create_task(self.background_task(frame))
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    async def route_message(self, json_message: dict[str, Any]) -> str:
+        try:
+            return str(await super().route_message(json_message))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            log.warning("DingTalk stream: frame not understood (%s)", type(e).__name__)
+            await self._refuse(json_message)
+            return ""
+
+    async def _refuse(self, frame: dict[str, Any]) -> None:
+        headers = frame.get("headers") if isinstance(frame, dict) else None
+        if isinstance(headers, dict) and headers.get("messageId"):
+            await self.websocket.send(json.dumps(_ack(str(headers["messageId"]), AckMessage.STATUS_BAD_REQUEST).to_dict()))
+
+
+def _ack(message_id: str, code: int = AckMessage.STATUS_OK) -> AckMessage:
+    ack = AckMessage()
+    ack.code = code
+    ack.headers.message_id = message_id
+    ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
+    ack.message = "OK" if code == AckMessage.STATUS_OK else "bad frame"
+    ack.data = {"response": {}}
+    return ack
+
+
+class _Callback(CallbackHandler):  # type: ignore[misc]
+    """Acknowledges first; the gateway does not wait for the database or DingTalk's API."""
+
+    def __init__(self, runner: StreamRunner, work: Work) -> None:
+        super().__init__()
+        self.runner, self.work = runner, work
+
+    async def raw_process(self, callback_message: CallbackMessage) -> AckMessage:
+        if isinstance(callback_message.data, dict):
+            self.runner.submit(self.work, callback_message.data)
+        return _ack(callback_message.headers.message_id)
+
+
+class _Events(EventHandler):  # type: ignore[misc]
+    def __init__(self, runner: StreamRunner, work: Work) -> None:
+        super().__init__()
+        self.runner, self.work = runner, work
+
+    async def raw_process(self, event_message: EventMessage) -> AckMessage:
+        data = event_message.data if isinstance(event_message.data, dict) else {}
+        self.runner.submit(self.work, {"EventType": event_message.headers.event_type, **data})
+        return _ack(event_message.headers.message_id)

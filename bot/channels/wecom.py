@@ -1,0 +1,197 @@
+"""WeCom: the self-built app for staff ("wecom", by UserID) and 微信客服 for owners ("wecom_kf").
+
+A callback does only database work on the request path (dedup, the handler, the outbox);
+sending, kf pulls and media downloads run after the answer, as background tasks and ticks.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from bot.bootstrap import Desk
+from bot.channels.wecom_cards import BUTTON_CHARS, cut_chars
+from bot.channels.wecom_client import WecomApi
+from bot.channels.wecom_crypto import CallbackCrypto, cdata
+from bot.channels.wecom_inbound import APP, KF_MEDIA, Parsed, parse_app
+from bot.channels.wecom_kf import KfSync
+from bot.channels.wecom_routes import LogGate, make_router
+from bot.channels.wecom_send import AppSender, KfSender
+from bot.channels.wecom_state import CardBook, KfWindow, Pacer
+from bot.platforms import Platform
+from domain.model import Role
+from domain.notices import Notice, button_label
+from domain.ticket import State
+from handlers import commands
+from handlers.router import handle_and_queue
+from storage.tables import StaffRow, TechnicianRow
+
+log = logging.getLogger("baoxiu.wecom")
+
+EMPTY = 200
+NEVER_SEEN = datetime(2000, 1, 1, tzinfo=timezone.utc)  # seeded identities lose to any real one
+OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
+
+
+def platform(desk: Desk) -> Platform:
+    channel = WecomChannel(desk)
+    seed_identities(desk)
+    return Platform("wecom", senders={"wecom": channel.app, "wecom_kf": channel.kf},
+                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close)
+
+
+class WecomChannel:
+    def __init__(self, desk: Desk) -> None:
+        s = desk.settings.wecom
+        self.desk, self.settings = desk, s
+        self.api = WecomApi(s, desk.store, desk.clock)
+        self.crypto = CallbackCrypto(s.token, s.encoding_aes_key, s.corp_id, s.timestamp_window)
+        self.book = CardBook(desk.store)
+        self.window = KfWindow(desk.store, desk.clock)
+        self.app = AppSender(self.api, s, self.book, Pacer(desk.store, desk.clock))
+        self.kf = KfSender(self.api, s, self.window)
+        self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
+
+    # --- on the request path: database only ------------------------------------------
+
+    def on_callback(self, msg: dict[str, str], gate: LogGate) -> tuple[Response, list[Callable[[], None]]]:
+        parsed = parse_app(msg)
+        if parsed.kind == "kf_event":
+            return Response(status_code=EMPTY), [lambda: self.pull_kf(parsed.open_kfid, parsed.token)]
+        if parsed.kind == "ignored" or parsed.inbound is None:
+            gate.note(f"ignored: {parsed.detail}")
+            return Response(status_code=EMPTY), []
+        user = parsed.inbound.sender
+        if parsed.kind == "card_click":
+            reply = self.crypto.seal(self._button_reply(user, self.click(parsed)), self._now())
+            return Response(reply, media_type="application/xml"), [self.deliver, lambda: self.sweep(user)]
+        self.queue(parsed)
+        return Response(status_code=EMPTY), [self.deliver, lambda: self.sweep(user)]
+
+    def queue(self, parsed: Parsed) -> None:
+        """The handler's replies go to the outbox, keyed by the platform's message id."""
+        inbound = parsed.inbound
+        assert inbound is not None
+        if parsed.kind == "voice":
+            self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
+            return
+        if parsed.location and self._technician(inbound.channel, inbound.sender):
+            inbound = replace(inbound, text="到达")  # a technician sharing a location is checking in
+        handle_and_queue(self.desk, inbound)
+
+    def click(self, parsed: Parsed) -> str:
+        """Run the pressed button's command; the label the clicked button turns into."""
+        inbound = parsed.inbound
+        assert inbound is not None
+        handle_and_queue(self.desk, inbound)
+        number = _number(inbound.text, self.desk.rules.number_prefix)
+        if number is None:
+            return cut_chars("已选" + button_label(inbound.text), BUTTON_CHARS)
+        self.book.clicked(number, inbound.sender, parsed.response_code)
+        label = self._outcome(inbound.sender, inbound.text, number)
+        if label in OFFER_LABELS:
+            self.book.close(number, inbound.sender)
+        return label
+
+    # --- after the answer --------------------------------------------------------------
+
+    def deliver(self) -> None:
+        """Send what is due now instead of at the next tick; fetch photos that came in."""
+        from bot.platforms import media_fetchers, senders
+        from scheduler.delivery import deliver_due
+        from scheduler.media import fetch_pending
+
+        now = self.desk.clock()
+        deliver_due(self.desk, senders(self.desk), now)
+        fetch_pending(self.desk, media_fetchers(self.desk), now)
+
+    def pull_kf(self, open_kfid: str, token: str) -> None:
+        account = open_kfid or self.settings.kf_open_kfid
+        if account and self.kf_sync.run(account, token):
+            self.deliver()
+
+    def sweep(self, user: str) -> None:
+        """Offer cards whose job moved on (accepted by text, expired, …) stop showing live buttons."""
+        tech = self._technician(APP, user)
+        if tech is None:
+            return
+        for number in self.book.open_tickets(user):
+            with self.desk.uow() as uow:
+                ticket = uow.tickets.get(number)
+            if ticket is not None and ticket.state is State.ASSIGNED and ticket.assignee_id == tech:
+                continue
+            mine = ticket is not None and ticket.assignee_id == tech
+            self.app.update_card(number, user, "已接单" if mine else "已失效")
+
+    def fetch_media(self, ref: str) -> bytes:
+        if ref.startswith(KF_MEDIA):
+            return self.api.media("kf", ref[len(KF_MEDIA):])
+        return self.api.media("app", ref)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _outcome(self, user: str, text: str, number: str) -> str:
+        cmd = commands.parse(text, self.desk.rules.number_prefix)
+        if cmd is None or cmd.verb not in ("accept", "reject"):
+            return cut_chars("已选" + button_label(text), BUTTON_CHARS)
+        tech = self._technician(APP, user)
+        with self.desk.uow() as uow:
+            ticket = uow.tickets.get(number)
+        if ticket is None or tech is None:
+            return "已失效"
+        if cmd.verb == "accept" and ticket.assignee_id == tech and ticket.state is not State.ASSIGNED:
+            return "已接单"
+        if cmd.verb == "reject" and tech in ticket.declined:
+            return "已拒单"
+        return "已失效"
+
+    def _technician(self, channel: str, user: str) -> str | None:
+        if channel != APP:
+            return None
+        with self.desk.uow() as uow:
+            who = uow.identities.staff_by_platform(APP, user)
+        return who[1] if who and who[0] == Role.TECHNICIAN else None
+
+    def _reply_only(self, channel: str, user: str, text: str, msg_id: str) -> None:
+        """A reply that needs no handler (voice); the key makes a retried callback queue nothing."""
+        with self.desk.uow() as uow:
+            uow.outbox.add(Notice("reply", "", "reply", text, f"reply:{channel}:{msg_id}:voice",
+                                  channel=channel, address=user), self.desk.clock())
+            uow.commit()
+
+    def _button_reply(self, user: str, label: str) -> str:
+        return (f"<xml><ToUserName>{cdata(user)}</ToUserName><FromUserName>{cdata(self.settings.corp_id)}"
+                f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata('update_button')}"
+                f"</MsgType><Button><ReplaceName>{cdata(label)}</ReplaceName></Button></xml>")
+
+    def _now(self) -> str:
+        return str(int(self.desk.clock().timestamp()))
+
+
+def _number(text: str, prefix: str) -> str | None:
+    match = commands.number_pattern(prefix).search(text)
+    return match.group(0).upper() if match else None
+
+
+def seed_identities(desk: Desk) -> None:
+    """Staff with a wecom_userid can get notices before they ever write to the app.
+
+    Delivery routes by the newest identity; a seeded one is dated 2000 so any real one wins.
+    """
+    try:
+        with desk.uow() as uow:
+            people = [(Role.TECHNICIAN, r.id, r.wecom_userid) for r in uow.session.scalars(
+                select(TechnicianRow).where(TechnicianRow.wecom_userid != ""))]
+            people += [(r.role, r.id, r.wecom_userid) for r in uow.session.scalars(
+                select(StaffRow).where(StaffRow.wecom_userid != ""))]
+            for role, person_id, user in people:
+                if uow.identities.latest(role, person_id) is None:
+                    uow.identities.touch(APP, user, role, person_id, NEVER_SEEN)
+            uow.commit()
+    except Exception as e:  # start-up goes on; these people get notices once they write
+        log.warning("wecom identities not seeded: %s", type(e).__name__)
+

@@ -1,0 +1,119 @@
+"""`GET|POST /wecom/callback`: size limit, envelope, signature, time window; then the channel decides.
+
+Every refusal is an empty response with its status and at most one log line a minute per
+reason, never with the payload: WeCom retries non-200s, and strangers learn nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.wecom_crypto import Rejected, parse_xml
+
+if TYPE_CHECKING:
+    from bot.channels.wecom import WecomChannel
+
+log = logging.getLogger("baoxiu.wecom")
+
+MAX_BODY = 64 * 1024
+LOG_EVERY = 60.0
+Jobs = list[Callable[[], None]]
+
+
+class LogGate:
+    """One log line per reason per minute: a flood of bad callbacks must not flood the logs."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self.last: dict[str, float] = {}
+
+    def note(self, what: str) -> None:
+        now = self.clock().timestamp()
+        if now - self.last.get(what, float("-inf")) >= LOG_EVERY:
+            self.last[what] = now
+            log.warning("wecom callback %s", what)
+
+    def refuse(self, e: Rejected) -> Response:
+        self.note(f"refused: {e.reason} (HTTP {e.status})")
+        return Response(status_code=e.status)
+
+
+def make_router(channel: WecomChannel) -> APIRouter:
+    router = APIRouter(tags=["wecom"])
+    gate = LogGate(channel.desk.clock)
+
+    @router.get("/wecom/callback", include_in_schema=False)
+    def verify(request: Request) -> Response:
+        try:
+            query = _need(request.query_params, "msg_signature", "timestamp", "nonce", "echostr")
+            channel.crypto.check_time(query["timestamp"], channel.desk.clock().timestamp())
+            plain = channel.crypto.open(query["msg_signature"], query["timestamp"], query["nonce"],
+                                        query["echostr"])
+        except Rejected as e:
+            return gate.refuse(e)
+        # The bare plaintext: no quotes (JSON), no BOM, no newline.
+        return PlainTextResponse(plain)
+
+    @router.post("/wecom/callback", include_in_schema=False)
+    async def receive(request: Request, background: BackgroundTasks) -> Response:
+        try:
+            body = await _read_body(request)
+        except Rejected as e:
+            return gate.refuse(e)
+        response, jobs = await run_in_threadpool(_process, channel, gate, request.query_params, body)
+        for job in jobs:
+            background.add_task(_quietly, job)
+        return response
+
+    return router
+
+
+def _process(channel: WecomChannel, gate: LogGate, params: Mapping[str, str], body: bytes) -> tuple[Response, Jobs]:
+    try:
+        query = _need(params, "msg_signature", "timestamp", "nonce")
+        channel.crypto.check_time(query["timestamp"], channel.desk.clock().timestamp())
+        encrypt = parse_xml(body).get("Encrypt", "").strip()
+        if not encrypt:
+            raise Rejected(400, "no Encrypt")
+        msg = parse_xml(channel.crypto.open(query["msg_signature"], query["timestamp"], query["nonce"], encrypt))
+    except Rejected as e:
+        return gate.refuse(e), []
+    try:
+        return channel.on_callback(msg, gate)
+    except Exception as e:  # a 500 makes WeCom retry; the dedup row keeps that safe
+        log.error("wecom callback failed: %s", type(e).__name__)
+        return Response(status_code=500), []
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Rejected(413, "body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Rejected(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _need(params: Mapping[str, str], *names: str) -> dict[str, str]:
+    values = {name: params.get(name, "") for name in names}
+    if not all(values.values()):
+        raise Rejected(400, "missing query parameter")
+    return values
+
+
+def _quietly(job: Callable[[], None]) -> None:
+    """Background work after the answer; a failure is the next tick's to retry, never a traceback out."""
+    try:
+        job()
+    except Exception as e:
+        log.error("wecom background job failed: %s", type(e).__name__)
