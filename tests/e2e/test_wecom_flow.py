@@ -17,7 +17,9 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.app import create_app
 from bot.bootstrap import Desk
+from bot.platforms import senders
 from domain.ticket import State, Ticket
+from scheduler.jobs import tick
 from storage.tables import OutboxRow, TechnicianRow, TicketEventRow, TicketRow
 from tests.conftest import FakeClock
 from tests.fakes.wecom import AES_KEY, CORP_ID, TOKEN, Callbacks, FakeWecom, enable
@@ -99,7 +101,7 @@ def report_and_confirm(wecom: Callbacks, fake: FakeWecom) -> None:
 
 
 def test_an_owner_on_kf_gets_a_repair_done_and_rated_through_clicks(
-        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
     report_and_confirm(wecom, fake)
     ticket = the_ticket(desk)
     tech = wecom_user(desk, ticket.assignee_id or "")
@@ -122,10 +124,12 @@ def test_an_owner_on_kf_gets_a_repair_done_and_rated_through_clicks(
     assert "已完工" in kf_text(resolved) and menu_ids(resolved) == ["修好了", "没修好"]
 
     wecom.customer(OWNER, "修好了", menu_id="修好了")
-    survey = last_kf(fake)
+    clock.advance(minutes=10)  # the survey waits a little after the confirmation
+    print("TICK", tick(desk, senders(desk), clock()))
     with desk.uow() as uow:
         for r in uow.session.scalars(select(OutboxRow)):
-            print("OUTBOX", r.due_at, desk.clock(), r.attempts, r.kind, r.role, r.person_id, r.channel, r.status, r.last_error, r.text[:30])
+            print("OUTBOX", r.due_at, r.attempts, r.kind, r.channel, r.status, r.last_error, r.text[:30])
+    survey = last_kf(fake)
     assert menu_ids(survey) == ["5", "4", "3", "2", "1"]
     assert [i["click"]["content"] for i in survey["msgmenu"]["list"]][0] == "5 星"
     wecom.customer(OWNER, "5 星", menu_id="5")
