@@ -85,11 +85,20 @@ class Product:
 
 @dataclass
 class Asset:
-    serial: str
     sku: str
     customer_id: int
+    serial: str | None = None
+    site_id: int | None = None
+    purchase_date: date | None = None
     install_date: date | None = None
     warranty_end: date | None = None
+    id: int | None = None
+
+    def warranty_on(self, day: date) -> str:
+        """in / expired / unknown on that day."""
+        if self.warranty_end is None:
+            return "unknown"
+        return "in" if day <= self.warranty_end else "expired"
 
 
 def warranty_end(install: date, months: int) -> date:

@@ -123,6 +123,11 @@ class Ticket:
     urge_count: int = 0
     reopen_count: int = 0
     hold_count: int = 0
+    asset_id: int | None = None
+    warranty: str = "unknown"                             # in, expired, unknown
+    labour_cents: int = 0
+    parts_cents: int = 0
+    charge_cents: int = 0                                 # what the customer pays (0 in warranty)
     offered: list[str] = field(default_factory=list)      # grab mode: everyone the job was posted to
     next_due_at: datetime | None = None                   # the next SLA timer (None while paused)
     sla_fired: list[str] = field(default_factory=list)    # "kind:stage" of timers already fired

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -68,12 +68,49 @@ class ProductRow(Base):
 
 
 class AssetRow(Base):
+    """Something a customer bought and had installed: the thing a repair is about."""
+
     __tablename__ = "assets"
-    serial: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str | None] = mapped_column(String(64), unique=True)
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    purchase_date: Mapped[date | None]
     install_date: Mapped[date | None]
     warranty_end: Mapped[date | None]
+
+
+class PartRow(Base):
+    __tablename__ = "parts"
+    sku: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    price_cents: Mapped[int] = mapped_column(default=0)
+    fits: Mapped[list[str]] = mapped_column(default=list)   # product SKUs this part fits
+
+
+class StockRow(Base):
+    """Stock of one part at one place: a warehouse code, or `van:<technician id>`."""
+
+    __tablename__ = "stock"
+    part_sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"), primary_key=True)
+    location: Mapped[str] = mapped_column(String(40), primary_key=True)
+    quantity: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    low_at: Mapped[int] = mapped_column(default=2)   # warn the desk when what is free falls to this
+    __table_args__ = (CheckConstraint("quantity >= 0 AND reserved >= 0 AND reserved <= quantity",
+                                      name="ck_stock_never_negative"),)
+
+
+class ReservationRow(Base):
+    __tablename__ = "reservations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    part_sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"))
+    location: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default="reserved")   # reserved, used, released
+    created_at: Mapped[datetime]
 
 
 class TechnicianRow(Base):
@@ -149,6 +186,11 @@ class TicketRow(Base):
     urge_count: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
     hold_count: Mapped[int] = mapped_column(default=0)
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)
+    warranty: Mapped[str] = mapped_column(String(10), default="unknown")   # in, expired, unknown
+    labour_cents: Mapped[int] = mapped_column(default=0)
+    parts_cents: Mapped[int] = mapped_column(default=0)
+    charge_cents: Mapped[int] = mapped_column(default=0)
     offered: Mapped[list[str]] = mapped_column(default=list)
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
     sla_fired: Mapped[list[str]] = mapped_column(default=list)
