@@ -130,7 +130,7 @@ def _ticket_types(settings: Settings) -> dict[str, TicketType]:
         if unknown:
             raise SettingsError(f"{settings.source}: [ticket_types.{i}.form] unknown fact {unknown[0]!r}; "
                                 f"known: {', '.join(FACTS)}")
-        types[t.code] = TicketType(t.code, t.name, tuple(t.form), tuple(t.keywords))
+        types[t.code] = TicketType(t.code, t.name, tuple(t.form), tuple(t.keywords), round(t.labour * 100))
     return types or {t.code: t for t in DEFAULT_TYPES}
 
 

@@ -165,6 +165,7 @@ class TicketTypeSettings(_Section):
     name: str
     form: list[str]
     keywords: list[str] = []
+    labour: float = Field(default=0, ge=0)
 
 
 class SlaSettings(_Section):

@@ -101,6 +101,32 @@ class Asset:
         return "in" if day <= self.warranty_end else "expired"
 
 
+@dataclass(frozen=True)
+class Part:
+    """A spare part; `fits` lists the product SKUs it belongs to."""
+
+    sku: str
+    name: str
+    price_cents: int
+    fits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stock:
+    location: str
+    free: int
+    low_at: int
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: int
+    part_sku: str
+    location: str
+    quantity: int
+    status: str
+
+
 def warranty_end(install: date, months: int) -> date:
     """The last day covered: same day `months` later, clamped to the month's end."""
     y, m = divmod(install.month - 1 + months, 12)

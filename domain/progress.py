@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain import parts as spare_parts
 from domain import survey, texts
 from domain.model import Role
 from domain.notices import Notice
@@ -97,15 +98,20 @@ def _shift_deadlines(ticket: Ticket, rules: Rules, paused_at: datetime, now: dat
 
 
 def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
-           note: str, parts: str) -> Ticket:
+           note: str, parts: str) -> tuple[Ticket, list[str]]:
+    """Returns the ticket and the part names that matched nothing (kept in the note only)."""
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.RESOLVE, tech, now, note)
     ticket.resolved_at, ticket.resolution_note, ticket.parts_used = now, note, parts
+    unknown = spare_parts.use(uow, now, ticket, parts)
+    spare_parts.price(ticket, rules)
     survey.after_resolve(ticket, rules, now)
     keep(uow, rules, ticket)
+    charge = f"\n本次费用：{spare_parts.yuan(ticket.charge_cents)}（人工 {spare_parts.yuan(ticket.labour_cents)} + " \
+             f"配件 {spare_parts.yuan(ticket.parts_cents)}）" if ticket.charge_cents else ""
     tell_owner(uow, now, ticket, "resolved",
-               f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。\n请确认是否修好：", survey.CONFIRM_BUTTONS)
-    return ticket
+               f"工单 {ticket.number} 师傅已完工：{note or '已处理'}。{charge}\n请确认是否修好：", survey.CONFIRM_BUTTONS)
+    return ticket, unknown
 
 
 def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, fixed: bool) -> Ticket:

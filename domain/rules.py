@@ -27,6 +27,7 @@ class TicketType:
     name: str
     form: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    labour_cents: int = 0        # labour charged out of warranty
 
 
 @dataclass(frozen=True)

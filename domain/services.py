@@ -48,6 +48,7 @@ class OpenTicket:
     preferred: tuple[datetime, datetime] | None = None
     photos: tuple[str, ...] = ()
     customer_name: str = ""
+    asset_id: int | None = None
 
 
 def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, by: Actor) -> Ticket:
@@ -63,6 +64,7 @@ def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, b
         photos=list(cmd.photos))
     if cmd.preferred:
         ticket.appointment_start, ticket.appointment_end = cmd.preferred
+    _attach_asset(uow, rules, now, ticket, cmd.asset_id)
     set_deadlines(ticket, rules, now)
     opener = f"owner:{customer.id}" if by.role is Role.OWNER else by.label
     ticket.record("open", opener, now, "代客报修" if by.role is not Role.OWNER else "")
@@ -72,6 +74,18 @@ def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, b
                                 ticket.number))
     dispatch(uow, rules, now, ticket)
     return ticket
+
+
+def _attach_asset(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, asset_id: int | None) -> None:
+    """The customer's own purchase of this product decides the warranty (same address first)."""
+    owned = uow.people.assets(ticket.customer_id)
+    matches = [a for a in owned if a.id == asset_id] or [a for a in owned if a.sku == ticket.product_sku]
+    if not matches:
+        return
+    asset = next((a for a in matches if a.site_id == ticket.site_id), matches[0])
+    ticket.asset_id, ticket.asset_serial = asset.id, asset.serial
+    ticket.product_sku = ticket.product_sku or asset.sku
+    ticket.warranty = asset.warranty_on(now.astimezone(rules.tz).date())
 
 
 def _site(uow: UnitOfWork, cmd: OpenTicket) -> Site | None:

@@ -85,9 +85,10 @@ def _finish(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     match = PARTS.search(cmd.rest)
     parts = match.group(1).strip() if match else ""
     note = PARTS.sub("", cmd.rest).strip(" ，,。") or "已处理"
-    ticket = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
+    ticket, unknown = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
     uow.commit()
-    ctx.say(f"工单 {ticket.number} 已完工，等待业主确认。辛苦了！")
+    warning = f"\n未识别的配件：{'、'.join(unknown)}（已记入说明，未计库存和费用）" if unknown else ""
+    ctx.say(f"工单 {ticket.number} 已完工，等待业主确认。辛苦了！{warning}")
 
 
 def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.model import Community, Customer, Product, Site, Staff, Technician
+from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
 from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping
-from storage.tables import (CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
+from storage.tables import (AssetRow, CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
                             PlanRunRow, ProductRow, SiteRow,
                             StaffRow, TechnicianRow, TicketEventRow, TicketRow)
 
@@ -217,6 +217,18 @@ class SqlPeople:
         stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
             TechnicianRow.last_offered_at.is_not(None))
         return {tid: at for tid, at in self.s.execute(stmt) if at}
+
+    def assets(self, customer_id: int) -> list[Asset]:
+        stmt = select(AssetRow).where(AssetRow.customer_id == customer_id).order_by(AssetRow.id)
+        return [mapping.to_domain(Asset, r) for r in self.s.scalars(stmt)]
+
+    def customers_at(self, community: str, building: str, room: str) -> list[Customer]:
+        """Customers with a purchase installed at this address (for verifying who is who)."""
+        stmt = (select(CustomerRow).join(AssetRow, AssetRow.customer_id == CustomerRow.id)
+                .join(SiteRow, SiteRow.id == AssetRow.site_id)
+                .where(SiteRow.community == community, SiteRow.building == building, SiteRow.room == room)
+                .distinct())
+        return [mapping.customer(r) for r in self.s.scalars(stmt)]
 
     def staff(self, staff_id: str) -> Staff | None:
         row = self.s.get(StaffRow, staff_id)

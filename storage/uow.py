@@ -5,6 +5,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.parts import SqlParts
 from storage.repositories import SqlCatalog, SqlIdentities, SqlOutbox, SqlPeople, SqlPlaces, SqlTickets
 
 
@@ -20,6 +21,7 @@ class SqlUnitOfWork:
         self.catalog = SqlCatalog(self.session)
         self.outbox = SqlOutbox(self.session)
         self.identities = SqlIdentities(self.session)
+        self.parts = SqlParts(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,90 @@
+"""Spare parts and stock. Every stock change is one guarded UPDATE, so stock never goes negative."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from domain.model import Part, Reservation, Stock
+from storage.tables import PartRow, ReservationRow, StockRow, TicketRow
+
+
+def _part(row: PartRow) -> Part:
+    return Part(row.sku, row.name, row.price_cents, tuple(row.fits or ()))
+
+
+class SqlParts:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def part(self, sku: str) -> Part | None:
+        row = self.s.get(PartRow, sku)
+        return _part(row) if row else None
+
+    def find(self, ref: str) -> Part | None:
+        """By SKU, or by name when exactly one part is called that."""
+        found = self.part(ref) or self.part(ref.upper())
+        if found:
+            return found
+        rows = list(self.s.scalars(select(PartRow).where(PartRow.name == ref)))
+        return _part(rows[0]) if len(rows) == 1 else None
+
+    def fitting(self, product_sku: str) -> list[Part]:
+        rows = self.s.scalars(select(PartRow).order_by(PartRow.sku))
+        return [_part(r) for r in rows if product_sku in (r.fits or [])]
+
+    def most_used(self, product_sku: str, limit: int = 3) -> list[tuple[str, int]]:
+        """Parts used most on closed jobs for this product: what the next job likely needs."""
+        stmt = (select(ReservationRow.part_sku, func.sum(ReservationRow.quantity))
+                .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
+                .where(TicketRow.product_sku == product_sku, ReservationRow.status == "used")
+                .group_by(ReservationRow.part_sku).order_by(func.sum(ReservationRow.quantity).desc()).limit(limit))
+        return [(sku, int(n)) for sku, n in self.s.execute(stmt)]
+
+    def stock(self, part_sku: str) -> list[Stock]:
+        rows = self.s.scalars(select(StockRow).where(StockRow.part_sku == part_sku).order_by(StockRow.location))
+        return [Stock(r.location, r.quantity - r.reserved, r.low_at) for r in rows]
+
+    def reserve(self, part_sku: str, location: str, quantity: int) -> bool:
+        """Atomic: succeeds only while enough is free; concurrent reservations cannot overdraw."""
+        free = StockRow.quantity - StockRow.reserved
+        result = self.s.execute(update(StockRow).where(StockRow.part_sku == part_sku, StockRow.location == location,
+                                                       free >= quantity)
+                                .values(reserved=StockRow.reserved + quantity))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def take(self, part_sku: str, location: str, quantity: int, reserved: int = 0) -> bool:
+        """Remove parts from stock; `reserved` of them had been set aside for this job."""
+        free = StockRow.quantity - StockRow.reserved
+        result = self.s.execute(update(StockRow).where(
+            StockRow.part_sku == part_sku, StockRow.location == location,
+            StockRow.reserved >= reserved, free + reserved >= quantity)
+            .values(quantity=StockRow.quantity - quantity, reserved=StockRow.reserved - reserved))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def release(self, part_sku: str, location: str, quantity: int) -> None:
+        self.s.execute(update(StockRow).where(StockRow.part_sku == part_sku, StockRow.location == location,
+                                              StockRow.reserved >= quantity)
+                       .values(reserved=StockRow.reserved - quantity))
+
+    def add_reservation(self, ticket_id: int, part_sku: str, location: str, quantity: int, now: datetime) -> None:
+        self.s.add(ReservationRow(ticket_id=ticket_id, part_sku=part_sku, location=location, quantity=quantity,
+                                  status="reserved", created_at=now))
+        self.s.flush()
+
+    def reservations(self, ticket_id: int) -> list[Reservation]:
+        rows = self.s.scalars(select(ReservationRow).where(ReservationRow.ticket_id == ticket_id)
+                              .order_by(ReservationRow.id))
+        return [Reservation(r.id, r.part_sku, r.location, r.quantity, r.status) for r in rows]
+
+    def set_status(self, reservation_id: int, status: str, quantity: int | None = None) -> None:
+        values: dict[str, object] = {"status": status}
+        if quantity is not None:
+            values["quantity"] = quantity
+        self.s.execute(update(ReservationRow).where(ReservationRow.id == reservation_id).values(**values))
+
+    def record_use(self, ticket_id: int, part_sku: str, location: str, quantity: int, now: datetime) -> None:
+        self.s.add(ReservationRow(ticket_id=ticket_id, part_sku=part_sku, location=location, quantity=quantity,
+                                  status="used", created_at=now))
+        self.s.flush()
