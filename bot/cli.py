@@ -270,3 +270,30 @@ def main() -> None:
     except SettingsError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(1)
+
+
+@cli.group()
+def wecom() -> None:
+    """WeCom (企业微信) channel."""
+
+
+@wecom.command("check")
+@pass_ctx
+def wecom_check(obj: DeskContext) -> None:
+    """Fetch fresh tokens with the configured credentials and say whether they work."""
+    from bot.channels.wecom_client import WecomApi, check_credentials
+
+    desk = obj.desk()
+    settings = desk.settings.wecom
+    if not settings.enabled:
+        raise click.ClickException(f"{desk.settings.source}: [wecom] enabled = false")
+    api = WecomApi(settings, desk.store, desk.clock)
+    try:
+        results = check_credentials(api, kf=bool(settings.kf_secret or settings.kf_open_kfid))
+    finally:
+        api.close()
+    for holder, works, detail in results:
+        click.echo(f"{'app ' + str(settings.agent_id) if holder == 'app' else '微信客服 kf'}: "
+                   f"{'OK' if works else 'FAILED'} ({detail})")
+    if not all(works for _, works, _ in results):
+        raise click.ClickException("WeCom credentials do not work")

@@ -29,6 +29,10 @@ VERBS: dict[str, tuple[str, ...]] = {
     "queue": ("待派单",),
     "show": ("工单",),
     "stats": ("今日统计", "统计"),
+    "parts": ("配件", "备件"),
+    "reserve": ("预留", "领料"),
+    "customer": ("客户",),
+    "bind": ("绑定",),
 }
 
 _ORDERED = sorted(((w, v) for v, words in VERBS.items() for w in words), key=lambda p: -len(p[0]))

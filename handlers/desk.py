@@ -6,13 +6,13 @@ from domain.model import Role
 from domain.reports import today_text
 from domain.services import Refused
 from domain.ticket import State
-from handlers import commands, report
+from handlers import commands, customer_card, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
-                   "工单 BX… · 今日统计 · 帮助")
-MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 帮助"
+                   "工单 BX… · 客户 手机号/工单号 · 配件 BX… · 预留 BX… 配件编号 数量 · 今日统计 · 帮助")
+MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号 · 帮助"
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
@@ -94,6 +94,11 @@ def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ctx.say(today_text(uow, ctx.desk.rules, ctx.now))
 
 
-MANAGER_VERBS = {"stats": _stats, "show": _show}
+def _customer(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    ctx.say(customer_card.card(ctx, uow, customer_card.find_customer(uow, cmd.rest, cmd.number)))
+
+
+MANAGER_VERBS = {"stats": _stats, "show": _show, "customer": _customer}
 DISPATCHER_VERBS = {"proxy": _proxy, "assign": _assign, "priority": _priority, "queue": _queue,
-                    "show": _show, "stats": _stats}
+                    "show": _show, "stats": _stats, "customer": _customer,
+                    "parts": parts_chat.show, "reserve": parts_chat.reserve}

@@ -5,19 +5,23 @@ from domain import progress, texts
 from domain.model import mask_phone
 from domain.services import Refused
 from domain.ticket import State, Ticket
-from handlers import commands, report
+from handlers import binding, commands, report
 from handlers.base import Ctx
 from handlers.picking import in_states, pick
 from storage.uow import SqlUnitOfWork
 
 HELP = ("您好，我是报修助手。直接描述问题即可报修，例如：\n"
         "「厨房水龙头漏水了，翠湖花园3栋2单元501」\n"
-        "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 发送照片 · 帮助")
+        "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 发送照片 · 绑定 · 帮助")
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     text = ctx.inbound.text
     cmd = commands.parse(text, ctx.desk.rules.number_prefix)
+    verifying = binding.pending(ctx)
+    if verifying is not None:
+        binding.proceed(ctx, uow, verifying, text)
+        return
     draft = report.load(ctx)
     if draft is not None and (cmd is None or cmd.verb not in ("help", "status")):
         report.proceed(ctx, uow, draft, text)
@@ -128,10 +132,18 @@ def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     raise Refused("抱歉，这个操作只有工作人员可以使用。" + "\n" + HELP)
 
 
+def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    if ctx.inbound.channel == "console" or ctx.inbound.phone:
+        ctx.say("您的手机号已由平台确认，无需绑定。")
+        return
+    binding.start(ctx)
+
+
 VERBS = {
+    "bind": _bind,
     "help": _help, "status": _status, "urge": _urge, "cancel": _cancel,
     "fixed": _confirm(True), "not_fixed": _confirm(False),
     **{v: _proxy_refused for v in ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish",
                                    "my_jobs", "proxy", "assign", "priority", "queue", "stats",
-                                   "on_duty", "off_duty")},
+                                   "on_duty", "off_duty", "parts", "reserve", "customer")},
 }

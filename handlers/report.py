@@ -10,7 +10,9 @@ from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
 from handlers.base import Ctx
-from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative
+from domain.model import Asset, Product
+from domain.parts import yuan
+from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
 from handlers.when import parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
@@ -60,6 +62,7 @@ def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False
     if ctx.phone and not for_desk:
         draft.facts["phone"] = ctx.phone
     _merge(draft, found, take_description=True)
+    _match_purchases(uow, draft, found)
     _advance(ctx, uow, draft)
 
 
@@ -77,7 +80,9 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, draft)
         ctx.say(problem)
         return
-    _merge(draft, read(uow, text), take_description=False)
+    found = read(uow, text)
+    _merge(draft, found, take_description=False)
+    _match_purchases(uow, draft, found)
     _advance(ctx, uow, draft)
 
 
@@ -99,6 +104,8 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str | None:
     """Fill the fact that was asked for; a message back when the answer does not fit."""
     fact, text = draft.asking, text.strip()
+    if fact == "choice":
+        return _choose(uow, draft, text)
     if fact == "product":
         found = read(uow, text)
         if found.products:
@@ -137,6 +144,67 @@ def _merge(draft: Draft, found: Extracted, take_description: bool) -> None:
         f["description"] = found.description[:500]
 
 
+def _owned(uow: SqlUnitOfWork, draft: Draft) -> list[tuple[Asset, Product]]:
+    customer = uow.people.customer_by_phone(draft.facts.get("phone", "")) if draft.facts.get("phone") else None
+    if customer is None or customer.id is None:
+        return []
+    pairs = [(a, uow.catalog.product(a.sku)) for a in uow.people.assets(customer.id)]
+    return [(a, p) for a, p in pairs if p is not None]
+
+
+def _match_purchases(uow: SqlUnitOfWork, draft: Draft, found: Extracted) -> None:
+    """What this customer bought comes before the catalog; unsure means a short multiple choice."""
+    f = draft.facts
+    if "asset" in f or "choices" in f:
+        return
+    owned = _owned(uow, draft)
+    if not owned:
+        return
+    items = [CatalogItem(str(a.id), p.name, p.category, p.aliases) for a, p in owned]
+    hits = list(match_products(found.text, items)) if found.text else []
+    product = uow.catalog.product(f["product"]) if f.get("product") else None
+    category = found.category or (product.category if product else None)
+    ids = [h.sku for h in hits] + [str(a.id) for a, p in owned if category and p.category == category]
+    ids = list(dict.fromkeys(ids))
+    if len(ids) == 1 or (len(hits) >= 2 and hits[0].score - hits[1].score >= 10):
+        _take_asset(draft, next(a for a, _ in owned if str(a.id) == ids[0]))
+    elif len(ids) > 1:
+        f["choices"] = "|".join(ids[:4])
+
+
+def _take_asset(draft: Draft, asset: Asset) -> None:
+    draft.facts.update(asset=str(asset.id), product=asset.sku)
+    draft.facts.pop("product_text", None)
+    draft.facts.pop("choices", None)
+
+
+def _choose(uow: SqlUnitOfWork, draft: Draft, text: str) -> str | None:
+    ids = draft.facts.get("choices", "").split("|")
+    if text in ("都不是", "不是", "0"):
+        draft.facts.pop("choices", None)
+        draft.facts["choices_done"] = "1"
+        return None
+    if text.isdigit() and 1 <= int(text) <= len(ids):
+        owned = {str(a.id): a for a, _ in _owned(uow, draft)}
+        if ids[int(text) - 1] in owned:
+            _take_asset(draft, owned[ids[int(text) - 1]])
+            return None
+    return f"请回复 1 到 {len(ids)} 的序号，或回复「都不是」。"
+
+
+def _choice_question(uow: SqlUnitOfWork, draft: Draft) -> str:
+    owned = {str(a.id): (a, p) for a, p in _owned(uow, draft)}
+    lines = ["您购买过以下产品，请问是哪一件出了问题？"]
+    for i, asset_id in enumerate(draft.facts["choices"].split("|"), 1):
+        asset, product = owned[asset_id]
+        site = uow.places.site(asset.site_id) if asset.site_id else None
+        when = asset.install_date or asset.purchase_date
+        lines.append(f"{i}. {product.name}" + (f"（{site.label()}" if site else "（")
+                     + (f"，{when:%Y-%m} 安装）" if when else "）"))
+    lines.append("回复序号即可，都不是请回复「都不是」。")
+    return "\n".join(lines)
+
+
 def _missing(rules: Rules, draft: Draft) -> str | None:
     form = rules.ticket_types[draft.type].form
     if draft.for_desk and "phone" not in form:
@@ -160,6 +228,11 @@ def _has(draft: Draft, fact: str) -> bool:
 
 
 def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
+    if "choices" in draft.facts:
+        draft.asking, draft.confirming = "choice", False
+        save(ctx, draft)
+        ctx.say(_choice_question(uow, draft), tuple(str(i) for i in range(1, len(draft.facts["choices"].split("|")) + 1)))
+        return
     fact = _missing(ctx.desk.rules, draft)
     draft.asking, draft.confirming = fact, fact is None
     save(ctx, draft)
@@ -188,10 +261,28 @@ def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
         lines.append(f"期望上门：{texts.window(start, end, rules.tz)}")
     if f.get("phone"):
         lines.append(f"电话：{mask_phone(f['phone'])}")
+    lines += _warranty_lines(ctx, uow, draft)
     if address and not f.get("community") and uow.places.communities():
         lines.append("（如需补充小区名称，直接回复小区名即可）")
     lines.append("回复「确认」提交，「修改」重新填写，「取消」放弃。")
     return "\n".join(lines)
+
+
+def _warranty_lines(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> list[str]:
+    """The owner hears the charge rules before anything is dispatched."""
+    if not draft.facts.get("product"):
+        return []
+    labour = ctx.desk.rules.ticket_types[draft.type].labour_cents
+    rules_text = f"过保收费：人工 {yuan(labour)}，配件按价另计。" if labour else "过保时配件按价收费。"
+    asset = next((a for a, _ in _owned(uow, draft) if str(a.id) == draft.facts.get("asset")), None)
+    if asset is None:
+        return [f"保修：未查到您的购买记录，师傅上门核实。{rules_text}"]
+    state = asset.warranty_on(ctx.now.astimezone(ctx.desk.rules.tz).date())
+    if state == "in":
+        return [f"保修：保内（至 {asset.warranty_end}），本次免费。"]
+    if state == "expired":
+        return [f"保修：已过保（保修至 {asset.warranty_end}）。{rules_text}"]
+    return [f"保修：保修期未知。{rules_text}"]
 
 
 def _address(f: dict[str, str]) -> str:
@@ -208,9 +299,11 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
         preferred = (datetime.fromisoformat(f["when_start"]), datetime.fromisoformat(f["when_end"]))
     cmd = OpenTicket(phone=f["phone"], type=draft.type, priority=draft.priority, description=description,
                      community=f.get("community", ""), building=f.get("building", ""), unit=f.get("unit", ""),
-                     room=f.get("room", ""), product_sku=f.get("product"), preferred=preferred)
+                     room=f.get("room", ""), product_sku=f.get("product"), preferred=preferred,
+                     asset_id=int(f["asset"]) if f.get("asset") else None)
     ticket = open_ticket(uow, rules, ctx.now, cmd, ctx.actor)
-    if ctx.actor.role is Role.OWNER:
+    linked = ctx.actor.role is Role.OWNER and _may_link(ctx, uow, ticket.customer_id)
+    if linked:
         uow.identities.touch(ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
     uow.commit()
     save(ctx, None)
@@ -220,6 +313,18 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     else:
         ctx.say(f"报修成功！工单号 {ticket.number}。我们将在 {promise} 前安排师傅上门，"
                 f"派单后会通知您。回复「进度」可随时查询。")
+        if ctx.actor.role is Role.OWNER and not linked:
+            ctx.say(f"该号码已有服务记录。为保护隐私，进度通知会发到该号码常用的渠道；"
+                    f"如需在这里查询，请回复「绑定」验证身份。")
+
+
+def _may_link(ctx: Ctx, uow: SqlUnitOfWork, customer_id: int) -> bool:
+    """A chat is tied to a customer only when the platform vouches for the phone, the customer is new
+    (nothing but this ticket), or the chat was tied to them before: never on a typed number alone."""
+    if ctx.inbound.channel == "console" or ctx.inbound.phone or ctx.actor.id == str(customer_id):
+        return True
+    history = uow.tickets.for_customer(customer_id, open_only=False)
+    return len(history) <= 1 and not uow.people.assets(customer_id)
 
 
 def _type_for(found: Extracted, rules: Rules) -> str:

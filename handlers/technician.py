@@ -6,14 +6,14 @@ import re
 from domain import progress, services, texts
 from domain.services import Refused
 from domain.ticket import State
-from handlers import commands
+from handlers import commands, parts_chat
 from handlers.base import Ctx
 from handlers.picking import pick
 from handlers.when import parse_when
 from storage.uow import SqlUnitOfWork
 
 HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 出发 · 到达 · 挂起 原因 · 恢复 · "
-        "完工 处理说明 配件:阀芯x1 · 我的工单 · 上班 / 下班 · 帮助")
+        "配件 · 预留 配件编号 数量 · 完工 处理说明 配件:阀芯x1 · 我的工单 · 上班 / 下班 · 帮助")
 
 ACTIVE = (State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 PARTS = re.compile(r"(?:配件|更换配件|用料)[:：]\s*(.+)$")
@@ -131,4 +131,5 @@ VERBS = {
     "arrive": _simple(progress.arrive, "您当前没有待上门的工单。", "已签到 {n}，开始处理。", State.ACCEPTED),
     "resume": _simple(progress.resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
     "my_jobs": _my_jobs, "on_duty": _duty(True), "off_duty": _duty(False),
+    "parts": parts_chat.show, "reserve": parts_chat.reserve,
 }

@@ -90,6 +90,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def make_desk(backend: str, tmp_path: Path, clock: FakeClock, demo: bool = True) -> Desk:
     settings = load_settings(str(EXAMPLE), env={})
+    settings.service.media_dir = str(tmp_path / "media")
     if backend == "postgres":
         reset_postgres(PG_URL)
         settings.database.url = PG_URL

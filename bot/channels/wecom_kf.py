@@ -78,7 +78,8 @@ class KfSync:
             log.info("wecom kf item ignored: %s", parsed.detail)
             return 0
         sent_at = int(item.get("send_time") or self.desk.clock().timestamp())
-        self.window.customer_wrote(parsed.inbound.sender, str(item.get("open_kfid") or open_kfid), sent_at)
+        self.window.customer_wrote(parsed.inbound.sender, str(item.get("open_kfid") or open_kfid), sent_at,
+                                   parsed.inbound.msg_id or str(sent_at))
         self.on_message(parsed)
         return 1
 

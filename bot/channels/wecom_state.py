@@ -5,6 +5,7 @@ so tests move time without sleeping; TTLs only keep the store from growing.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ class WecomKeys:
         return f"wecom:kf-window:{user}"
 
     @staticmethod
-    def kf_sent(since: int, user: str) -> str:
-        return f"wecom:kf-sent:{since}:{user}"
+    def kf_sent(window: str, user: str) -> str:
+        """How many messages we sent since the customer message that opened `window`."""
+        return f"wecom:kf-sent:{window}:{user}"
 
     @staticmethod
     def kf_rerun(open_kfid: str) -> str:
@@ -131,11 +133,13 @@ class KfWindow:
     def __init__(self, store: KeyValueStore, clock: Callable[[], datetime]) -> None:
         self.store, self.clock = store, clock
 
-    def customer_wrote(self, user: str, open_kfid: str, at: int) -> None:
+    def customer_wrote(self, user: str, open_kfid: str, at: int, msgid: str) -> None:
+        """Every customer message opens a new window (several can share one second)."""
         seen = _load(self.store, WecomKeys.kf_window(user))
-        if seen and seen["since"] >= at:
+        if seen and seen["since"] > at:
             return
-        value = json.dumps({"since": at, "open_kfid": open_kfid})
+        window = hashlib.sha1(msgid.encode()).hexdigest()[:16]
+        value = json.dumps({"since": at, "window": window, "open_kfid": open_kfid})
         self.store.set(WecomKeys.kf_window(user), value, ttl=timedelta(seconds=KF_WINDOW + 86400))
 
     def account(self, user: str) -> str:
@@ -147,11 +151,11 @@ class KfWindow:
         seen = _load(self.store, WecomKeys.kf_window(user))
         if seen is None or self.clock().timestamp() - seen["since"] > KF_WINDOW:
             return "客户超过48小时未留言"
-        if int(self.store.get(WecomKeys.kf_sent(seen["since"], user)) or 0) >= KF_MAX_SENDS:
+        if int(self.store.get(WecomKeys.kf_sent(seen["window"], user)) or 0) >= KF_MAX_SENDS:
             return "客户回复前最多发送5条"
         return None
 
     def sent(self, user: str) -> None:
         seen = _load(self.store, WecomKeys.kf_window(user))
         if seen is not None:
-            self.store.incr(WecomKeys.kf_sent(seen["since"], user), ttl=timedelta(seconds=KF_WINDOW))
+            self.store.incr(WecomKeys.kf_sent(seen["window"], user), ttl=timedelta(seconds=KF_WINDOW))

@@ -15,13 +15,14 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from wechatpy.enterprise.crypto import PrpCrypto
@@ -56,11 +57,12 @@ class FakeWecom:
         self.kf_msgids: set[str] = set()
         self.kf_windows: dict[str, dict[str, Any]] = {}
         self.empty_pages = 0                           # pages with has_more=1 and no messages
+        self.refuse_tokens = False                     # every token invalid (40014), fresh ones too
         self.page_size = 1000
         self.lock = threading.Lock()
         self._counter = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     @property
     def base_url(self) -> str:
@@ -121,7 +123,7 @@ class FakeWecom:
     def auth(self, query: dict[str, str], app: str) -> dict[str, Any] | None:
         """None when the token is good; a stale one answers 42001 once and is then unknown."""
         record = self.tokens.get(query.get("access_token", ""))
-        if record is None:
+        if record is None or self.refuse_tokens:
             return {"errcode": 40014, "errmsg": "invalid access_token"}
         if record["stale"] or self.now() >= record["expires"]:
             del self.tokens[query["access_token"]]
@@ -367,9 +369,10 @@ class Callbacks:
         self.fake.customer_writes(user, text, menu_id, media_id)
         return self.kf_event()
 
-    def replay(self, times: int = 3) -> list[int]:
-        """Every callback sent so far, again, `times` over: as WeCom's retries would."""
-        return [self.post(q, b, retries=0, keep=False).status_code for _ in range(times) for q, b in self.sent]
+    def replay(self, times: int = 3, since: int = 0) -> list[int]:
+        """The callbacks sent so far (from index `since`), again, `times` over: as WeCom's retries would."""
+        again = self.sent[since:]
+        return [self.post(q, b, retries=0, keep=False).status_code for _ in range(times) for q, b in again]
 
 
 def enable(desk: Any, fake: FakeWecom) -> None:
@@ -377,3 +380,20 @@ def enable(desk: Any, fake: FakeWecom) -> None:
     w = desk.settings.wecom
     w.enabled, w.corp_id, w.agent_id, w.secret, w.kf_secret = True, CORP_ID, AGENT_ID, SECRET, KF_SECRET
     w.token, w.encoding_aes_key, w.api_base_url, w.kf_open_kfid = TOKEN, AES_KEY, fake.base_url, OPEN_KFID
+
+
+@pytest.fixture
+def fake(clock: Callable[[], datetime]) -> Iterator[FakeWecom]:
+    f = FakeWecom(clock)
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def wecom(desk: Any, fake: FakeWecom) -> Iterator[Callbacks]:
+    """The app with WeCom on, behind a TestClient (lifespan included), and WeCom's side of it."""
+    from bot.app import create_app
+
+    enable(desk, fake)
+    with TestClient(create_app(desk)) as client:
+        yield Callbacks(fake, client)

@@ -1,0 +1,102 @@
+"""微信客服: pulling with sync_msg (cursor kept across restarts, empty pages with has_more), and
+the 48-hour / 5-message window: a notice that cannot go is held, the dispatcher told, and it
+goes when the owner writes again."""
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.bootstrap import Desk
+from bot.platforms import senders
+from domain.notices import Notice
+from scheduler.jobs import tick
+from storage.tables import CursorRow, InboundRow, MediaRow, OutboxRow
+from tests.conftest import FakeClock
+from tests.e2e.test_wecom_flow import OWNER, kf_text, report_and_confirm, the_ticket
+from tests.fakes.wecom import OPEN_KFID, Callbacks, FakeWecom, fake, wecom  # noqa: F401
+
+
+def handled(desk: Desk) -> int:
+    with desk.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(InboundRow)) or 0
+
+
+def cursor(desk: Desk) -> str:
+    with desk.uow() as uow:
+        row = uow.session.get(CursorRow, f"wecom_kf:{OPEN_KFID}")
+        return row.value if row else ""
+
+
+def sync_cursors(fake: FakeWecom) -> list[str | None]:
+    return [body.get("cursor") for path, body in fake.requests if path == "/cgi-bin/kf/sync_msg"]
+
+
+def tell_owner(desk: Desk, clock: FakeClock, key: str) -> None:
+    ticket = the_ticket(desk)
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("owner", str(ticket.customer_id), "progress", f"工单 {ticket.number} 进展 {key}",
+                              key, ticket.number), clock())
+        uow.commit()
+
+
+def test_empty_pages_with_has_more_are_followed_and_the_cursor_saved_per_page(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    fake.page_size, fake.empty_pages = 1, 2
+    for i in range(3):
+        fake.customer_writes(f"wmCustomer{i}", "你好")
+    wecom.kf_event()
+    assert handled(desk) == 3 and cursor(desk) == "c3"
+    assert sync_cursors(fake) == [None, "c0", "c0", "c1", "c2"]
+
+
+def test_a_restart_resumes_from_the_saved_cursor(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    wecom.customer("wmCustomer1", "你好")
+    desk.extras.pop("platforms")  # a new process: nothing cached but the database and the store
+    with TestClient(create_app(desk)) as client:
+        again = Callbacks(fake, client)
+        again.customer("wmCustomer1", "进度")
+    assert sync_cursors(fake)[-1] == "c1" and handled(desk) == 2
+
+
+def test_system_events_and_servicer_messages_are_not_handled(desk: Desk, fake: FakeWecom,
+                                                             wecom: Callbacks) -> None:
+    fake.customer_writes("wmCustomer1", "客服说的话", origin=5)
+    wecom.kf_event()
+    assert handled(desk) == 0 and cursor(desk) == "c1"
+
+
+def test_the_sixth_message_waits_for_the_owner_and_the_dispatcher_is_told(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
+    report_and_confirm(wecom, fake)
+    sent = len(fake.kf_to(OWNER))
+    for i in range(5):
+        tell_owner(desk, clock, f"n{i}")
+    tick(desk, senders(desk), clock())
+    assert len(fake.kf_to(OWNER)) == sent + 4  # 报修成功 was the first of the five
+    with desk.uow() as uow:
+        assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 1
+    tick(desk, senders(desk), clock())  # the dispatchers' notice was queued by the first tick
+    assert any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
+    wecom.customer(OWNER, "进度")
+    assert any("进展 n4" in kf_text(m) for m in fake.kf_to(OWNER))
+
+
+def test_after_48_hours_notices_are_held_until_the_owner_writes(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                                clock: FakeClock) -> None:
+    report_and_confirm(wecom, fake)
+    clock.advance(hours=49)
+    tell_owner(desk, clock, "late")
+    tick(desk, senders(desk), clock())
+    assert not any("进展 late" in kf_text(m) for m in fake.kf_to(OWNER))
+    wecom.customer(OWNER, "在吗")
+    assert any("进展 late" in kf_text(m) for m in fake.kf_to(OWNER))
+
+
+def test_an_owners_photo_is_fetched_with_the_kf_token(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    report_and_confirm(wecom, fake)
+    fake.media["kfmedia_1"] = b"\xff\xd8 kitchen tap"
+    wecom.customer(OWNER, media_id="kfmedia_1")
+    assert "kf:kfmedia_1" in the_ticket(desk).photos
+    with desk.uow() as uow:
+        assert uow.session.scalar(select(MediaRow.status)) == "done"

@@ -1,0 +1,97 @@
+"""Notice text → WeCom bodies: byte limits, card rules, kf menus, and what a callback asks of us."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.channels import wecom_cards as cards
+from bot.channels.base import Outgoing
+from bot.channels.wecom_inbound import dedup_id, parse_app, parse_kf
+from bot.channels.wecom_state import KfWindow, Pacer
+from storage.kv import MemoryStore
+
+OFFER = ("【新工单】BX20261123-0001 维修 · 普通 · 已派单\n产品：厨房龙头\n地址：翠湖花园3栋2单元501室\n"
+         "描述：厨房水龙头漏水了\n请在 11月23日(周一) 10:15 前接单。")
+
+
+def offer(**changes: object) -> Outgoing:
+    values = {"to": "wangjianguo", "text": OFFER, "buttons": ("接单 BX20261123-0001", "拒单 BX20261123-0001"),
+              "key": "BX20261123-0001:offer-T01:2026-11-23T02:00:00+00:00", "kind": "offer",
+              "ticket_number": "BX20261123-0001"}
+    return Outgoing(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_cutting_keeps_whole_characters_and_says_so() -> None:
+    cut = cards.cut_bytes("漏" * 1000, 2048)
+    assert len(cut.encode()) <= 2048 and cut.endswith(cards.CUT_NOTE)
+    assert cards.cut_bytes("短", 2048) == "短"
+
+
+def test_an_offer_becomes_a_button_card_with_the_jobs_facts() -> None:
+    body = cards.card_body(offer(), agent_id=7)["template_card"]
+    assert body["card_type"] == "button_interaction" and body["main_title"]["title"].startswith("【新工单】BX")
+    assert [(r["keyname"], r["value"]) for r in body["horizontal_content_list"]][:2] == [
+        ("产品", "厨房龙头"), ("地址", "翠湖花园3栋2单元501室")]
+    assert body["sub_title_text"].startswith("请在")
+    assert [b["text"] for b in body["button_list"]] == ["接单", "拒单"]
+
+
+def test_task_ids_are_stable_per_notice_and_follow_the_platforms_alphabet() -> None:
+    first, again, other = cards.task_id(offer()), cards.task_id(offer()), cards.task_id(offer(key="x"))
+    assert first == again != other
+    assert len(first.encode()) <= 128 and first.replace("_", "").isalnum()
+    assert len(cards.kf_msgid(offer())) <= 32
+
+
+def test_more_than_six_buttons_fall_back_to_text_with_the_choices() -> None:
+    many = offer(buttons=tuple(str(i) for i in range(7)))
+    assert not cards.can_be_card(many)
+    assert cards.text_body(many)["text"]["content"].endswith("回复：0 / 1 / 2 / 3 / 4 / 5 / 6")
+
+
+def test_kf_menus_carry_the_command_in_the_click_id() -> None:
+    survey = offer(buttons=("5", "4", "3", "2", "1"), kind="survey")
+    menu = cards.menu_body(survey)["msgmenu"]
+    assert [i["click"]["id"] for i in menu["list"]] == ["5", "4", "3", "2", "1"]
+    assert menu["list"][0]["click"]["content"] == "5 星"
+
+
+def test_final_notices_name_the_new_button_text() -> None:
+    assert cards.final_label("expired", "…") == "已超时"
+    assert cards.final_label("offer_taken", "工单 BX… 已被 王师傅 抢单") == "已被王师傅抢单"
+    assert cards.final_label("accepted", "…") is None
+
+
+def test_events_dedup_on_sender_time_and_event() -> None:
+    event = {"FromUserName": "u", "CreateTime": "1", "Event": "enter_agent", "MsgType": "event"}
+    assert dedup_id(event) == "u-1-enter_agent" and dedup_id({"MsgId": "42"}) == "42"
+    assert parse_app(event).inbound.text == "帮助"  # type: ignore[union-attr]
+
+
+def test_kf_items_from_anyone_but_the_customer_are_ignored() -> None:
+    item = {"msgid": "m1", "external_userid": "wm1", "origin": 3, "msgtype": "text",
+            "text": {"content": "5 星", "menu_id": "5"}}
+    assert parse_kf(item).inbound.text == "5"  # type: ignore[union-attr]
+    assert parse_kf({**item, "origin": 5}).kind == "ignored"
+
+
+def test_pacing_lets_thirty_through_a_minute() -> None:
+    now = [datetime(2026, 11, 23, 2, 0, 30, tzinfo=timezone.utc)]
+    pacer = Pacer(MemoryStore(), lambda: now[0])
+    assert sum(pacer.allow("u") for _ in range(40)) == 30
+    now[0] += timedelta(minutes=2)
+    assert pacer.allow("u")
+
+
+def test_the_kf_window_opens_with_each_customer_message() -> None:
+    now = [datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)]
+    window = KfWindow(MemoryStore(), lambda: now[0])
+    assert window.closed_because("wm1") is not None
+    window.customer_wrote("wm1", "wk1", int(now[0].timestamp()), "m1")
+    for _ in range(5):
+        assert window.closed_because("wm1") is None
+        window.sent("wm1")
+    assert window.closed_because("wm1") == "客户回复前最多发送5条"
+    window.customer_wrote("wm1", "wk1", int(now[0].timestamp()), "m2")
+    assert window.closed_because("wm1") is None and window.account("wm1") == "wk1"
+    now[0] += timedelta(hours=49)
+    assert window.closed_because("wm1") == "客户超过48小时未留言"
