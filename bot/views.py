@@ -40,10 +40,16 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
         "resolution_note": ticket.resolution_note, "parts_used": ticket.parts_used,
         "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": ticket.rating_comment,
         "urge_count": ticket.urge_count, "reopen_count": ticket.reopen_count,
+        "asset": {"id": ticket.asset_id, "serial": ticket.asset_serial} if ticket.asset_id else None,
+        "warranty": ticket.warranty,
+        "costs": {"labour": ticket.labour_cents / 100, "parts": ticket.parts_cents / 100,
+                  "charge": ticket.charge_cents / 100},
     }
     view["sla"] = {"next_due_at": _iso(ticket.next_due_at, rules), "breaches": list(ticket.breaches),
                    "fired": list(ticket.sla_fired)}
     if trail and ticket.id is not None:
+        view["parts"] = [{"sku": r.part_sku, "quantity": r.quantity, "location": r.location, "status": r.status}
+                         for r in uow.parts.reservations(ticket.id)]
         view["dispatch"] = [{"at": _iso(d.at, rules), "mode": d.mode, "chosen": d.chosen, "candidates": d.candidates}
                             for d in uow.tickets.decisions(ticket.id)]
         view["trail"] = [{"at": _iso(e.at, rules), "actor": e.actor, "action": e.action,
@@ -61,7 +67,11 @@ def ticket_text(view: dict[str, Any]) -> str:
              f"描述 {view['description']}",
              f"时限 接单 {view['deadlines']['accept_by']} 上门 {view['deadlines']['arrive_by']} "
              f"解决 {view['deadlines']['resolve_by']}",
+             f"保修 {view['warranty']}  费用 人工 ¥{view['costs']['labour']:.2f} + 配件 ¥{view['costs']['parts']:.2f}"
+             f" → 客户支付 ¥{view['costs']['charge']:.2f}",
              f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
+    for p in view.get("parts", []):
+        lines.append(f"配件 {p['sku']}×{p['quantity']} @{p['location'] or '—'} {p['status']}")
     for d in view.get("dispatch", []):
         lines.append(f"派单 {d['at']} ({d['mode']}) → {', '.join(d['chosen']) or '无人可派'}")
         lines += [f"    {c}" for c in d["candidates"]]

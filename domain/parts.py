@@ -72,14 +72,21 @@ def _warn_if_low(uow: UnitOfWork, now: datetime, ticket: Ticket, part: Part, loc
                                   f"low:{part.sku}:{location}:{day}:{person.id}", ticket.number), now)
 
 
-def parse_used(text: str) -> list[tuple[str, int]]:
-    """`阀芯x1，FC-V01×2、密封圈` → [(阀芯, 1), (FC-V01, 2), (密封圈, 1)]."""
-    items = []
-    for token in re.split(r"[，,、;；\s]+", text.strip()):
-        m = USED.match(token)
-        if m:
-            items.append((m.group(1), int(m.group(2) or m.group(3) or 1)))
-    return items
+def parse_used(text: str) -> list[str]:
+    """`阀芯x1，FC-V01 ×2、密封圈` → [阀芯x1, FC-V01×2, 密封圈]: one token per part, quantity attached."""
+    joined = re.sub(r"\s*([x×*X])\s*(\d+)", r"\1\2", text.strip())
+    return [t for t in re.split(r"[，,、;；\s]+", joined) if t]
+
+
+def _resolve(uow: UnitOfWork, token: str) -> tuple[Part | None, int, str]:
+    """A token is a part name or SKU as written (SKUs may end in X100), else name + quantity."""
+    part = uow.parts.find(token)
+    if part is not None:
+        return part, 1, token
+    m = USED.match(token)
+    ref = m.group(1) if m else token
+    quantity = int(m.group(2) or m.group(3) or 1) if m else 1
+    return uow.parts.find(ref), min(quantity, MAX_QUANTITY), ref
 
 
 def use(uow: UnitOfWork, now: datetime, ticket: Ticket, text: str) -> list[str]:
@@ -89,8 +96,8 @@ def use(uow: UnitOfWork, now: datetime, ticket: Ticket, text: str) -> list[str]:
     assert ticket.id is not None
     open_res = [r for r in uow.parts.reservations(ticket.id) if r.status == "reserved"]
     unknown, cost = [], 0
-    for ref, quantity in parse_used(text):
-        part = uow.parts.find(ref)
+    for token in parse_used(text):
+        part, quantity, ref = _resolve(uow, token)
         if part is None:
             unknown.append(ref)
             continue

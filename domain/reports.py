@@ -8,7 +8,8 @@ from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.stats import DayFigures, day_figures, figures_text
+from domain.stats import DayFigures, Quality, day_figures, figures_text, quality, quality_text
+from domain.ticket import State
 
 
 def today_figures(uow: UnitOfWork, rules: Rules, now: datetime) -> tuple[str, DayFigures]:
@@ -22,8 +23,18 @@ def today_figures(uow: UnitOfWork, rules: Rules, now: datetime) -> tuple[str, Da
     return f"{local:%Y-%m-%d}", figures
 
 
+def quality_over(uow: UnitOfWork, rules: Rules, now: datetime, days: int = 30) -> Quality:
+    closed = uow.tickets.between("closed_at", now - timedelta(days=days), now + timedelta(seconds=1))
+    closed = [t for t in closed if t.state is State.CLOSED]
+    sites = {t.site_id for t in closed if t.site_id}
+    region_of = {sid: (site.region if (site := uow.places.site(sid)) else "") for sid in sites}
+    regions = {t.number: region_of.get(t.site_id or -1, "") for t in closed}
+    history = uow.tickets.for_assets({t.asset_id for t in closed if t.asset_id})
+    return quality(closed, regions, history)
+
+
 def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
-    return figures_text(*today_figures(uow, rules, now))
+    return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, quality_over(uow, rules, now))
 
 
 def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:

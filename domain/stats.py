@@ -48,3 +48,69 @@ def figures_text(day: str, f: DayFigures) -> str:
     return (f"📊 今日统计 {day}\n新建 {f.created} · 完成 {f.closed} · 未完成 {f.open} · 超时 {f.overdue}\n"
             f"平均接单用时 {span_text(f.avg_accept)}\n平均解决用时 {span_text(f.avg_resolve)}\n"
             f"平均评分 {rating}")
+
+
+REPEAT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Group:
+    tickets: int
+    parts_cents: int
+
+    @property
+    def parts_per_ticket(self) -> float:
+        return self.parts_cents / self.tickets / 100 if self.tickets else 0.0
+
+
+@dataclass(frozen=True)
+class Quality:
+    closed: int
+    first_time_fixed: int     # closed without a second visit or a wait for parts
+    repeats: int              # the same asset came back within 30 days
+    parts_cents: int
+    by_product: dict[str, Group]
+    by_region: dict[str, Group]
+
+    @property
+    def first_time_fix_rate(self) -> float | None:
+        return self.first_time_fixed / self.closed if self.closed else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeats / self.closed if self.closed else None
+
+
+def _is_repeat(ticket: Ticket, history: Sequence[Ticket]) -> bool:
+    return ticket.reopen_count > 0 or any(
+        other.number != ticket.number and other.closed_at is not None
+        and timedelta(0) <= ticket.created_at - other.closed_at <= REPEAT_WINDOW for other in history)
+
+
+def _grouped(tickets: Sequence[Ticket], key: dict[str, str]) -> dict[str, Group]:
+    groups: dict[str, list[Ticket]] = {}
+    for t in tickets:
+        groups.setdefault(key.get(t.number) or "未知", []).append(t)
+    return {k: Group(len(v), sum(t.parts_cents for t in v)) for k, v in sorted(groups.items())}
+
+
+def quality(closed: Sequence[Ticket], regions: dict[str, str], history: dict[int, list[Ticket]]) -> Quality:
+    """Over tickets closed in a period; `regions` by ticket number, `history` of each asset's tickets."""
+    first = sum(1 for t in closed if t.reopen_count == 0 and t.hold_count == 0)
+    repeats = sum(1 for t in closed if _is_repeat(t, history.get(t.asset_id or -1, [])))
+    products = {t.number: t.product_sku or "" for t in closed}
+    return Quality(len(closed), first, repeats, sum(t.parts_cents for t in closed),
+                   _grouped(closed, products), _grouped(closed, regions))
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def quality_text(days: int, q: Quality) -> str:
+    lines = [f"近{days}天：完成 {q.closed} · 一次修复率 {percent(q.first_time_fix_rate)} · "
+             f"返修率 {percent(q.repeat_rate)} · 单均配件 ¥{(q.parts_cents / q.closed / 100) if q.closed else 0:.0f}"]
+    top = sorted(q.by_region.items(), key=lambda kv: -kv[1].tickets)[:3]
+    if top:
+        lines.append("按区域：" + "；".join(f"{k} {g.tickets}单 配件¥{g.parts_per_ticket:.0f}/单" for k, g in top))
+    return "\n".join(lines)

@@ -167,15 +167,20 @@ def _match_purchases(uow: SqlUnitOfWork, draft: Draft, found: Extracted) -> None
     ids = [h.sku for h in hits] + [str(a.id) for a, p in owned if category and p.category == category]
     ids = list(dict.fromkeys(ids))
     if len(ids) == 1 or (len(hits) >= 2 and hits[0].score - hits[1].score >= 10):
-        _take_asset(draft, next(a for a, _ in owned if str(a.id) == ids[0]))
+        _take_asset(uow, draft, next(a for a, _ in owned if str(a.id) == ids[0]))
     elif len(ids) > 1:
         f["choices"] = "|".join(ids[:4])
 
 
-def _take_asset(draft: Draft, asset: Asset) -> None:
-    draft.facts.update(asset=str(asset.id), product=asset.sku)
-    draft.facts.pop("product_text", None)
-    draft.facts.pop("choices", None)
+def _take_asset(uow: SqlUnitOfWork, draft: Draft, asset: Asset) -> None:
+    """The purchase also tells where it is installed, unless the owner said otherwise."""
+    f = draft.facts
+    f.update(asset=str(asset.id), product=asset.sku)
+    f.pop("product_text", None)
+    f.pop("choices", None)
+    site = uow.places.site(asset.site_id) if asset.site_id else None
+    if site is not None and not any(f.get(part) for part in ADDRESS_PARTS):
+        f.update(community=site.community, building=site.building, unit=site.unit, room=site.room)
 
 
 def _choose(uow: SqlUnitOfWork, draft: Draft, text: str) -> str | None:
@@ -187,7 +192,7 @@ def _choose(uow: SqlUnitOfWork, draft: Draft, text: str) -> str | None:
     if text.isdigit() and 1 <= int(text) <= len(ids):
         owned = {str(a.id): a for a, _ in _owned(uow, draft)}
         if ids[int(text) - 1] in owned:
-            _take_asset(draft, owned[ids[int(text) - 1]])
+            _take_asset(uow, draft, owned[ids[int(text) - 1]])
             return None
     return f"请回复 1 到 {len(ids)} 的序号，或回复「都不是」。"
 

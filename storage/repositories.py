@@ -152,6 +152,13 @@ class SqlTickets:
             return False
         return True
 
+    def for_assets(self, asset_ids: set[int]) -> dict[int, list[Ticket]]:
+        found: dict[int, list[Ticket]] = {}
+        if asset_ids:
+            for row in self.s.scalars(select(TicketRow).where(TicketRow.asset_id.in_(asset_ids))):
+                found.setdefault(row.asset_id or 0, []).append(mapping.ticket(row))
+        return found
+
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)
         stmt = select(TicketRow).where(col >= start, col < end)

@@ -1,0 +1,37 @@
+"""GET /api/v1/stats: the day's figures and service quality, for dashboards and other systems."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from bot.api import Client, DeskDep
+from domain.reports import quality_over, today_figures
+from domain.stats import Group
+
+router = APIRouter(prefix="/api/v1", tags=["stats"])
+
+
+def _seconds(span: Any) -> float | None:
+    return span.total_seconds() if span is not None else None
+
+
+def _groups(groups: dict[str, Group]) -> dict[str, dict[str, float]]:
+    return {k: {"tickets": g.tickets, "parts_cost_per_ticket": round(g.parts_per_ticket, 2)} for k, g in groups.items()}
+
+
+@router.get("/stats")
+def stats(desk: DeskDep, client: Client, days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+    now = desk.clock()
+    with desk.uow() as uow:
+        day, f = today_figures(uow, desk.rules, now)
+        q = quality_over(uow, desk.rules, now, days)
+    return {
+        "today": {"date": day, "created": f.created, "closed": f.closed, "open": f.open, "overdue": f.overdue,
+                  "avg_accept_seconds": _seconds(f.avg_accept), "avg_resolve_seconds": _seconds(f.avg_resolve),
+                  "avg_rating": f.avg_rating},
+        "quality": {"days": days, "closed": q.closed, "first_time_fix_rate": q.first_time_fix_rate,
+                    "repeat_repair_rate": q.repeat_rate,
+                    "parts_cost_per_ticket": round(q.parts_cents / q.closed / 100, 2) if q.closed else 0.0,
+                    "by_product": _groups(q.by_product), "by_region": _groups(q.by_region)},
+    }
