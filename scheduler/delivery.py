@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -21,47 +22,79 @@ MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=30)
 
 
+LEASE = timedelta(minutes=2)   # a worker that dies mid-send leaves its rows to be taken again after this
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    message: Outgoing | None     # None: nowhere to send it yet
+    sender: Sender | None
+
+
 def claim(session: Session, now: datetime, limit: int) -> list[OutboxRow]:
-    """Due rows, locked; another worker skips them instead of sending them twice."""
-    stmt = (select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.due_at <= now)
+    """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
+    stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
             .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
     return list(session.scalars(stmt))
 
 
 def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
                 fallback: str | None = None, limit: int = 200) -> int:
+    """Claim in one short transaction, send with no database lock held, record in another.
+
+    Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
+    with desk.uow() as uow:
+        taken = [_take(uow, row, senders, now, fallback) for row in claim(uow.session, now, limit)]
+        uow.commit()
+    outcomes = [(c, _send(c)) for c in taken]
     sent = 0
     with desk.uow() as uow:
-        for row in claim(uow.session, now, limit):
-            sent += _deliver(uow, row, senders, now, fallback)
+        for claimed, error in outcomes:
+            row = uow.session.get(OutboxRow, claimed.id)
+            if row is None or row.status != "sending":
+                continue
+            sent += _record(uow, row, now, error)
         uow.commit()
     return sent
+
+
+def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
+          fallback: str | None) -> Claimed:
+    row.status, row.due_at = "sending", now + LEASE
+    target = _route(uow, row, senders, fallback)
+    if target is None:
+        return Claimed(row.id, None, None)
+    sender, address = target
+    return Claimed(row.id, Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number),
+                   sender)
+
+
+def _send(claimed: Claimed) -> DeliveryError | None:
+    if claimed.sender is None or claimed.message is None:
+        return DeliveryError("no channel for this person yet")
+    try:
+        claimed.sender.send(claimed.message)
+    except DeliveryError as e:
+        return e
+    return None
+
+
+def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryError | None) -> int:
+    if error is None:
+        row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+        return 1
+    if error.hold:
+        _hold(uow, row, now, str(error))
+    else:
+        _failed(row, now, str(error), dead=not error.retry)
+    return 0
 
 
 def release_held(session: Session, role: str, person_id: str, now: datetime) -> None:
     """The person wrote again: notices kept for them can go now."""
     session.execute(update(OutboxRow).where(OutboxRow.role == role, OutboxRow.person_id == person_id,
                                             OutboxRow.status == "held").values(status="pending", due_at=now))
-
-
-def _deliver(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
-             fallback: str | None) -> int:
-    target = _route(uow, row, senders, fallback)
-    if target is None:
-        _failed(row, now, "no channel for this person yet")
-        return 0
-    sender, address = target
-    message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
-    try:
-        sender.send(message)
-    except DeliveryError as e:
-        if e.hold:
-            _hold(uow, row, now, str(e))
-        else:
-            _failed(row, now, str(e), dead=not e.retry)
-        return 0
-    row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
-    return 1
 
 
 def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
@@ -98,6 +131,7 @@ def _hold(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: str) -> None
 
 
 def _failed(row: OutboxRow, now: datetime, error: str, dead: bool = False) -> None:
+    row.status = "pending"
     row.attempts += 1
     row.last_error = error[:300]
     if dead or row.attempts >= MAX_ATTEMPTS:
