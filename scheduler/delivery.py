@@ -84,7 +84,9 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
     if error is None:
         row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
         return 1
-    if error.hold:
+    if error.retry_after is not None:
+        row.status, row.due_at = "pending", now + error.retry_after
+    elif error.hold:
         _hold(uow, row, now, str(error))
     else:
         _failed(row, now, str(error), dead=not error.retry)

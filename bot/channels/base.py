@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 
@@ -11,12 +12,15 @@ class DeliveryError(Exception):
     retry: trying later can help (rate limits, network); False sends it to the dead letters.
     hold: the platform only accepts it after the person writes again (e.g. 微信客服's
     48-hour window); the notice waits for that instead of being retried on a timer.
+    retry_after: pacing (a per-person rate limit): try again then, and it is not a failed attempt.
     """
 
-    def __init__(self, message: str, retry: bool = True, hold: bool = False) -> None:
+    def __init__(self, message: str, retry: bool = True, hold: bool = False,
+                 retry_after: timedelta | None = None) -> None:
         super().__init__(message)
         self.retry = retry
         self.hold = hold
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
