@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.channels import wecom_cards as cards
 from bot.channels.base import DeliveryError, Outgoing
@@ -36,7 +37,7 @@ class AppSender:
             self.update_card(message.ticket_number, message.to, label)
         if not self.pacer.allow(message.to):
             # Above 30 a minute WeCom drops silently: wait for the outbox's next try instead.
-            raise DeliveryError("wecom: 30 messages a minute to this member; paced", retry=True)
+            raise DeliveryError("wecom: 30 messages a minute to this member; paced", retry_after=timedelta(seconds=60))
         if cards.can_be_card(message):
             self._send_card(message)
         else:
