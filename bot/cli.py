@@ -224,7 +224,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "held", "dead", "sent", "all"]), default="dead")
+@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "all"]), default="dead")
 @click.option("--limit", type=int, default=50)
 @pass_ctx
 def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
@@ -297,3 +297,30 @@ def wecom_check(obj: DeskContext) -> None:
                    f"{'OK' if works else 'FAILED'} ({detail})")
     if not all(works for _, works, _ in results):
         raise click.ClickException("WeCom credentials do not work")
+
+
+@cli.group()
+def dingtalk() -> None:
+    """DingTalk (钉钉) channel."""
+
+
+@dingtalk.command("check")
+@pass_ctx
+def dingtalk_check(obj: DeskContext) -> None:
+    """Fetch a fresh access token with the configured AppKey/AppSecret and say whether it works."""
+    from bot.channels.dingtalk_client import ApiError, DingtalkClient
+
+    desk = obj.desk()
+    settings = desk.settings.dingtalk
+    if not settings.enabled:
+        raise click.ClickException(f"{desk.settings.source}: [dingtalk] enabled = false")
+    client = DingtalkClient(desk)
+    try:
+        click.echo(f"mode {settings.mode}; robot {settings.robot_code}; " + client.check())
+    except ApiError as e:
+        raise click.ClickException(f"DingTalk credentials do not work: {e}") from None
+    finally:
+        client.close()
+    events = "configured" if settings.event_token and settings.event_aes_key else "not configured"
+    cards = "interactive cards" if settings.card_template_id else "ActionCards"
+    click.echo(f"event subscription {events}; job cards as {cards}")

@@ -66,7 +66,7 @@ def _stream(desk: Desk, cards: CardBook | None) -> StreamRunner | None:
         callbacks[ROBOT_TOPIC] = lambda data: _robot_frame(desk, data)
     if cards is not None:
         callbacks[CARD_TOPIC] = lambda data: _card_frame(desk, cards, data)
-    events = (lambda data: on_event(desk, data)) if s.mode == "stream" else None
+    events = (lambda data: _event_frame(desk, data)) if s.mode == "stream" else None
     return StreamRunner(s.app_key, s.app_secret, s.api_base_url, callbacks, events)
 
 
@@ -83,4 +83,9 @@ def _robot_frame(desk: Desk, data: dict[str, Any]) -> None:
 
 def _card_frame(desk: Desk, cards: CardBook, data: dict[str, Any]) -> None:
     on_card_click(desk, cards, data)
+    deliver_now(desk)
+
+
+def _event_frame(desk: Desk, data: dict[str, Any]) -> None:
+    on_event(desk, data)
     deliver_now(desk)

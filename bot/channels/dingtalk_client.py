@@ -22,7 +22,8 @@ log = logging.getLogger("baoxiu.dingtalk")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 REFRESH_AHEAD = timedelta(minutes=5)
 MAX_FILE = 20 * 1024 * 1024
-_AUTH_CODES = {"InvalidAuthentication", "Unauthorized", "invalidAccessToken", "Forbidden.AccessDenied.AccessTokenInvalid"}
+_AUTH_CODES = {"InvalidAuthentication", "Unauthorized", "invalidAccessToken",
+               "Forbidden.AccessDenied.AccessTokenInvalid"}
 # DingTalk reports throttling as codes rather than published numbers (PLATFORMS §3.3).
 _FLOW_MARKERS = ("QpsLimit", "Throttling", "FlowControl", "send.too.fast", "too.many.people", "too.many.group")
 
@@ -48,6 +49,14 @@ class DingtalkClient:
         self.app_key, self._secret, self.robot_code = s.app_key, s.app_secret, s.robot_code
         self.http = http or httpx.Client(timeout=TIMEOUT)
         self._fetching = threading.Lock()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def check(self) -> str:
+        """A fresh token with the configured credentials, or ApiError saying why not."""
+        token = self.token(fresh=True)
+        return f"app {self.app_key}: access token OK ({len(token)} characters)"
 
     # --- access token -------------------------------------------------------------
 

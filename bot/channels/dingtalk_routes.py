@@ -98,6 +98,8 @@ def _run_event(desk: Desk, event: dict[str, Any]) -> None:
     except Exception:
         # Never the payload: it names people. The type is enough to find the failing path.
         log.exception("DingTalk event %s failed", str(event.get("EventType"))[:40])
+        return
+    deliver_now(desk)  # jobs handed on are offered now, not at the next tick
 
 
 def _field(error: Exception) -> str:

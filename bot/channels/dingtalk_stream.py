@@ -167,7 +167,8 @@ class _Client(DingTalkStreamClient):  # type: ignore[misc]
     async def _refuse(self, frame: dict[str, Any]) -> None:
         headers = frame.get("headers") if isinstance(frame, dict) else None
         if isinstance(headers, dict) and headers.get("messageId"):
-            await self.websocket.send(json.dumps(_ack(str(headers["messageId"]), AckMessage.STATUS_BAD_REQUEST).to_dict()))
+            ack = _ack(str(headers["messageId"]), AckMessage.STATUS_BAD_REQUEST)
+            await self.websocket.send(json.dumps(ack.to_dict()))
 
 
 def _ack(message_id: str, code: int = AckMessage.STATUS_OK) -> AckMessage:

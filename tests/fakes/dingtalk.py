@@ -1,0 +1,312 @@
+"""A faithful local DingTalk (PLATFORMS.md §3, §5): its API on 127.0.0.1, its callbacks into our app.
+
+`FakeDingtalk` serves /v1.0/oauth2/accessToken, robot/oToMessages/batchSend (≤20 userIds,
+flow control on request), robot/groupMessages/send, the card endpoints, messageFiles/download,
+expiring sessionWebhook URLs and the Stream gateway (see dingtalk_gateway). It records every
+request and, normalised, every message that reached a chat (`sent`). It also builds what
+DingTalk sends us: robot callbacks signed per §3.1 and event envelopes encrypted with
+dingtalk-sdk's DingTalkCrypto (tied to the published vectors by the unit tests).
+Time is the test's clock. Codes marked (unverified) are our best reading of the docs.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from dingtalk.crypto import DingTalkCrypto
+
+from bot.channels.dingtalk_sign import robot_sign
+from bot.settings import DingtalkSettings
+from tests.fakes.dingtalk_gateway import FakeGateway
+
+APP_KEY, APP_SECRET, ROBOT_CODE = "dingfakeappkey0001", "fake-app-secret-for-tests", "dingfakerobot0001"
+CORP_ID, EVENT_TOKEN = "dingfakecorp0001", "eventtoken"
+AES_KEY = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"
+TEMPLATE = "fake-template.schema"
+SESSION_EXPIRED = 300001  # (unverified) what an expired sessionWebhook answers
+MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text"),
+            "sampleActionCard": ("title", "text", "singleTitle", "singleURL"),
+            **{f"sampleActionCard{n}": ("title", "text", *(f"{k}{i}" for i in range(1, n + 1)
+                                                           for k in ("actionTitle", "actionURL")))
+               for n in range(2, 6)}}
+
+
+@dataclass
+class Sent:
+    via: str                     # webhook, batch, group, card
+    chat: str                    # userId or group:<conversationId>
+    kind: str                    # text, markdown, actionCard, card
+    text: str
+    buttons: list[tuple[str, str]] = field(default_factory=list)   # (title, URL or command)
+
+
+class FakeDingtalk:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self.requests: list[tuple[str, str, dict[str, Any]]] = []
+        self.sent: list[Sent] = []
+        self.tokens: dict[str, datetime] = {}
+        self.token_fetches = 0
+        self.sessions: dict[str, tuple[str, datetime]] = {}
+        self.flow_control: set[str] = set()         # these users are flow-controlled once each
+        self.cards: dict[str, dict[str, Any]] = {}   # outTrackId -> {space, params, updates}
+        self.files: dict[str, bytes] = {}
+        self.gateway = FakeGateway(APP_KEY)
+        self._counter = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        # A short poll keeps stop() quick; the default would add half a second to every test.
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def configure(self, settings: DingtalkSettings, mode: str = "http", cards: bool = False) -> None:
+        settings.enabled, settings.mode = True, mode  # type: ignore[assignment]
+        settings.app_key, settings.app_secret, settings.robot_code = APP_KEY, APP_SECRET, ROBOT_CODE
+        settings.corp_id, settings.event_token, settings.event_aes_key = CORP_ID, EVENT_TOKEN, AES_KEY
+        settings.card_template_id = TEMPLATE if cards else ""
+        settings.api_base_url = settings.oapi_base_url = self.url
+
+    def next_id(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}{self._counter:06d}"
+
+    def expire_tokens(self) -> None:
+        """DingTalk may invalidate a token before its stated expiry."""
+        self.tokens.clear()
+
+    def to(self, chat: str) -> list[Sent]:
+        return [s for s in self.sent if s.chat == chat]
+
+    # --- what DingTalk sends us ------------------------------------------------------
+
+    def message(self, text: str | None = None, sender: str = "053612200117", group: str | None = None,
+                msg_id: str | None = None, picture: str | None = None,
+                rich: list[dict[str, str]] | None = None, webhook_minutes: int = 90,
+                session: str | None = None) -> dict[str, Any]:
+        """A robot callback body as in the receive-message doc; group text starts with a space.
+
+        Each carries a new sessionWebhook, unless `session` names one handed out before.
+        """
+        now = self.clock()
+        chat = f"group:{group}" if group else sender
+        if session is None:
+            session = uuid.uuid4().hex
+            self.sessions[session] = (chat, now + timedelta(minutes=webhook_minutes))
+        body: dict[str, Any] = {
+            "msgId": msg_id or self.next_id("msg"), "createAt": int(now.timestamp() * 1000),
+            "conversationType": "2" if group else "1", "conversationId": group or f"cidsingle{sender}",
+            "senderId": f"$:LWCP_v1:${sender}", "senderStaffId": sender, "senderNick": "某人",
+            "senderCorpId": CORP_ID, "chatbotCorpId": CORP_ID, "chatbotUserId": "$:LWCP_v1:$robot",
+            "robotCode": ROBOT_CODE, "isAdmin": False, "isInAtList": bool(group),
+            "sessionWebhook": f"{self.url}/robot/sendBySession?session={session}",
+            "sessionWebhookExpiredTime": int((now + timedelta(minutes=webhook_minutes)).timestamp() * 1000)}
+        if group:
+            body["conversationTitle"] = "报修服务群"
+        if picture is not None:
+            body.update(msgtype="picture", content={"downloadCode": picture})
+        elif rich is not None:
+            body.update(msgtype="richText", content={"richText": rich})
+        else:
+            body.update(msgtype="text", text={"content": (" " if group else "") + (text or "")})
+        return body
+
+    def headers(self, at: datetime | None = None, secret: str = APP_SECRET) -> dict[str, str]:
+        timestamp = str(int((at or self.clock()).timestamp() * 1000))
+        return {"timestamp": timestamp, "sign": robot_sign(timestamp, secret)}
+
+    def tap(self, sent: Sent, title: str, by: str | None = None) -> dict[str, Any]:
+        """What the client sends when someone presses an ActionCard button: the link's text, as them."""
+        url = next(u for t, u in sent.buttons if t == title)
+        assert url.startswith("dtmd://dingtalkclient/sendMessage?content="), url
+        text = unquote(url.split("content=", 1)[1])
+        group = sent.chat.removeprefix("group:") if sent.chat.startswith("group:") else None
+        return self.message(text, sender=by or sent.chat, group=group)
+
+    def event(self, event: dict[str, Any], owner_key: str = APP_KEY,
+              token: str = EVENT_TOKEN) -> tuple[dict[str, str], dict[str, str]]:
+        """(query, body) of an event push, encrypted the way DingTalk does it."""
+        crypto = DingTalkCrypto(token, AES_KEY, owner_key)
+        sealed = crypto.encrypt_message(json.dumps(event), timestamp=str(int(self.clock().timestamp() * 1000)))
+        query = {"msg_signature": sealed["msg_signature"], "timestamp": sealed["timeStamp"], "nonce": sealed["nonce"]}
+        return query, {"encrypt": sealed["encrypt"]}
+
+    @staticmethod
+    def event_answer(answer: dict[str, Any], owner_key: str = APP_KEY) -> str:
+        """The plaintext of our encrypted reply, checked the way DingTalk checks it."""
+        crypto = DingTalkCrypto(EVENT_TOKEN, AES_KEY, owner_key)
+        return str(crypto.decrypt_encrypt_str(answer["msg_signature"], answer["timeStamp"], answer["nonce"],
+                                              answer["encrypt"]))
+
+    def card_click(self, out_track_id: str, user_id: str, command: str) -> dict[str, Any]:
+        content = {"cardPrivateData": {"actionIds": ["action"], "params": {"command": command}}}
+        return {"outTrackId": out_track_id, "corpId": CORP_ID, "userId": user_id, "type": "actionCallback",
+                "content": json.dumps(content, ensure_ascii=False), "extension": "{}",
+                "spaceType": "IM_ROBOT", "spaceId": user_id}
+
+    # --- the API ---------------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any, token: str) -> tuple[int, Any]:
+        self.requests.append((method, path, body if isinstance(body, dict) else {}))
+        if path == "/v1.0/oauth2/accessToken":
+            return self._token(body)
+        if path == "/robot/sendBySession":
+            return self._session(query.get("session", ""), body)
+        if path == "/v1.0/gateway/connections/open":
+            if body.get("clientId") != APP_KEY or body.get("clientSecret") != APP_SECRET:
+                return 401, {"code": "InvalidAuthentication", "message": "bad client credentials"}
+            return 200, self.gateway.open(body.get("subscriptions") or [])
+        if path.startswith("/files/"):
+            return (200, self.files[path[7:]]) if path[7:] in self.files else (404, {})
+        if token not in self.tokens or self.tokens[token] <= self.clock():
+            return 401, {"code": "InvalidAuthentication", "message": "不合法的access_token"}
+        route = {("POST", "/v1.0/robot/oToMessages/batchSend"): self._batch,
+                 ("POST", "/v1.0/robot/groupMessages/send"): self._group,
+                 ("POST", "/v1.0/card/instances/createAndDeliver"): self._create_card,
+                 ("PUT", "/v1.0/card/instances"): self._update_card,
+                 ("POST", "/v1.0/robot/messageFiles/download"): self._download}.get((method, path))
+        return route(body) if route else (404, {"code": "NotFound", "message": path})
+
+    def _token(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if body.get("appKey") != APP_KEY or body.get("appSecret") != APP_SECRET:
+            return 400, {"code": "invalidClientIdOrSecret", "message": "无效的clientId或者clientSecret"}
+        self.token_fetches += 1
+        token = self.next_id("tok")
+        self.tokens[token] = self.clock() + timedelta(seconds=7200)
+        return 200, {"accessToken": token, "expireIn": 7200}
+
+    def _session(self, session: str, body: dict[str, Any]) -> tuple[int, Any]:
+        chat, expires = self.sessions.get(session, ("", self.clock()))
+        if not chat or expires <= self.clock():
+            return 200, {"errcode": SESSION_EXPIRED, "errmsg": "session webhook expired"}
+        self.sent.append(_from_webhook(chat, body))
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
+    def _robot_message(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        if body.get("robotCode") != ROBOT_CODE or body.get("msgKey") not in MSG_KEYS:
+            return None
+        param = json.loads(body.get("msgParam") or "null")
+        if not isinstance(param, dict) or any(k not in param for k in MSG_KEYS[body["msgKey"]]):
+            return None
+        return body["msgKey"], param
+
+    def _batch(self, body: dict[str, Any]) -> tuple[int, Any]:
+        users, found = body.get("userIds"), self._robot_message(body)
+        if found is None or not isinstance(users, list) or not 1 <= len(users) <= 20:
+            return 400, {"code": "invalidParameter", "message": "robotCode, userIds (1-20), msgKey or msgParam"}
+        throttled = [u for u in users if u in self.flow_control]
+        self.flow_control -= set(throttled)
+        for user in users:
+            if user not in throttled:
+                self.sent.append(_from_api("batch", user, *found))
+        return 200, {"processQueryKey": self.next_id("pq"), "invalidStaffIdList": [],
+                     "flowControlledStaffIdList": throttled}
+
+    def _group(self, body: dict[str, Any]) -> tuple[int, Any]:
+        found, conversation = self._robot_message(body), body.get("openConversationId")
+        if found is None or not isinstance(conversation, str) or not conversation:
+            return 400, {"code": "invalidParameter", "message": "robotCode, openConversationId, msgKey or msgParam"}
+        self.sent.append(_from_api("group", f"group:{conversation}", *found))
+        return 200, {"processQueryKey": self.next_id("pq")}
+
+    def _create_card(self, body: dict[str, Any]) -> tuple[int, Any]:
+        out_track_id, space = body.get("outTrackId"), str(body.get("openSpaceId", ""))
+        params = (body.get("cardData") or {}).get("cardParamMap")
+        if body.get("cardTemplateId") != TEMPLATE or not out_track_id or not isinstance(params, dict) \
+                or not space.startswith(("dtv1.card//IM_ROBOT.", "dtv1.card//IM_GROUP.")):
+            return 400, {"code": "invalidParameter", "message": "cardTemplateId, outTrackId, cardData or openSpaceId"}
+        if out_track_id in self.cards:
+            return 400, {"code": "param.outTrackId.duplicate", "message": "outTrackId exists"}  # (unverified)
+        kind, _, target = space.removeprefix("dtv1.card//").partition(".")
+        chat = f"group:{target}" if kind == "IM_GROUP" else target
+        self.cards[out_track_id] = {"chat": chat, "params": dict(params), "updates": 0}
+        buttons = [(b["text"], b["command"]) for b in json.loads(params.get("buttons", "[]"))]
+        self.sent.append(Sent("card", chat, "card", params.get("markdown", ""), buttons))
+        return 200, {"success": True, "result": {"outTrackId": out_track_id, "deliverResults": [
+            {"spaceType": kind, "spaceId": target, "success": True}]}}
+
+    def _update_card(self, body: dict[str, Any]) -> tuple[int, Any]:
+        card = self.cards.get(body.get("outTrackId", ""))
+        params = (body.get("cardData") or {}).get("cardParamMap")
+        if card is None or not isinstance(params, dict):
+            return 400, {"code": "invalidParameter", "message": "unknown outTrackId"}
+        card["params"].update(params)
+        card["updates"] += 1
+        return 200, {"success": True, "result": True}
+
+    def _download(self, body: dict[str, Any]) -> tuple[int, Any]:
+        code = body.get("downloadCode")
+        if body.get("robotCode") != ROBOT_CODE or code not in self.files:
+            return 400, {"code": "invalidParameter", "message": "downloadCode"}
+        return 200, {"downloadUrl": f"{self.url}/files/{code}"}
+
+
+def _from_webhook(chat: str, body: dict[str, Any]) -> Sent:
+    kind = body.get("msgtype", "")
+    if kind == "text":
+        return Sent("webhook", chat, kind, body["text"]["content"])
+    if kind == "markdown":
+        return Sent("webhook", chat, kind, body["markdown"]["text"])
+    card = body["actionCard"]
+    return Sent("webhook", chat, kind, card["text"], [(b["title"], b["actionURL"]) for b in card["btns"]])
+
+
+def _from_api(via: str, chat: str, key: str, param: dict[str, Any]) -> Sent:
+    if key == "sampleText":
+        return Sent(via, chat, "text", param["content"])
+    if key == "sampleMarkdown":
+        return Sent(via, chat, "markdown", param["text"])
+    if key == "sampleActionCard":
+        return Sent(via, chat, "actionCard", param["text"], [(param["singleTitle"], param["singleURL"])])
+    count = int(key.removeprefix("sampleActionCard"))
+    return Sent(via, chat, "actionCard", param["text"],
+                [(param[f"actionTitle{i}"], param[f"actionURL{i}"]) for i in range(1, count + 1)])
+
+
+def _handler(fake: FakeDingtalk) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._answer("GET")
+
+        def do_POST(self) -> None:
+            self._answer("POST")
+
+        def do_PUT(self) -> None:
+            self._answer("PUT")
+
+        def _answer(self, method: str) -> None:
+            parts = urlsplit(self.path)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            token = self.headers.get("x-acs-dingtalk-access-token", "")
+            status, answer = (400, {"code": "invalidJson"}) if body is None else \
+                fake.answer(method, parts.path, query, body, token)
+            data = answer if isinstance(answer, bytes) else json.dumps(answer, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/octet-stream" if isinstance(answer, bytes)
+                             else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
