@@ -301,3 +301,18 @@ class CursorRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(String(512), default="")
     updated_at: Mapped[datetime]
+
+
+class DingtalkCardRow(Base):
+    """A DingTalk interactive card we delivered: where it is, which ticket, which buttons it had.
+
+    Kept in the database, not the key-value store, so a click after a restart is still honoured
+    and a card can still be closed once its job has gone elsewhere."""
+
+    __tablename__ = "dingtalk_cards"
+    out_track_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(128))
+    ticket_number: Mapped[str] = mapped_column(String(32), default="")
+    buttons: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    __table_args__ = (Index("ix_dingtalk_card_ticket", "ticket_number", "address"),)

@@ -7,8 +7,9 @@ in the action params. Clicks come back over the Stream connection (callbackType 
 the same command as if the person had typed it. A card is closed (status set, buttons gone,
 for everyone who sees it) once it has been answered or the job has gone elsewhere.
 
-Each card is remembered in the key-value store for a week: its address, ticket and buttons by
-outTrackId, so a click is only honoured for a button the card really had.
+Each card is recorded in the database (`dingtalk_cards`) before it is created: its address,
+ticket and buttons by outTrackId, so a click is only honoured for a button the card really had,
+and a restart forgets neither the clicks nor which card to close.
 """
 from __future__ import annotations
 
@@ -16,18 +17,20 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from bot.bootstrap import Desk
 from bot.channels.base import Outgoing
 from bot.channels.dingtalk_client import ApiError, DingtalkClient
 from bot.channels.dingtalk_render import Address
 from domain.notices import button_label
-from storage.kv import Keys
+from storage.tables import DingtalkCardRow
 
 log = logging.getLogger("baoxiu.dingtalk")
-KEEP = timedelta(days=7)
+# (unverified) how createAndDeliver refuses an outTrackId it has already delivered.
+_DUPLICATE_MARKERS = ("duplicate", "exist", "repeat")
 
 
 @dataclass(frozen=True)
@@ -39,39 +42,50 @@ class Click:
     ticket: str          # the ticket the card is about, "" for none
 
 
+def track_id(key: str) -> str:
+    """The card's outTrackId derives from the notice key, so a retry reuses it."""
+    return "bx" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
 class CardBook:
     def __init__(self, desk: Desk, client: DingtalkClient, template_id: str) -> None:
         self.desk, self.client, self.template_id = desk, client, template_id
 
     def deliver(self, address: str, message: Outgoing) -> None:
-        """Create and deliver the card; the id derives from the notice key, so a retry reuses it."""
+        """Record the card, then create and deliver it.
+
+        Recorded first: a card DingTalk shows is always one we know. If DingTalk took the card
+        but its answer was lost, the retry's "duplicate" means it is there: delivered."""
         to = Address.parse(address)
-        out_track_id = "bx" + hashlib.sha256(message.key.encode()).hexdigest()[:40]
+        out_track_id = track_id(message.key)
+        self._remember(out_track_id, address, message)
         params = {"title": message.text.splitlines()[0][:40] if message.text else "报修", "status": "",
                   "markdown": "  \n".join(message.text.splitlines()), "buttons": _buttons(message.buttons)}
-        answer = self.client.call("POST", "/v1.0/card/instances/createAndDeliver",
-                                  self._create_body(to, out_track_id, params))
+        try:
+            answer = self.client.call("POST", "/v1.0/card/instances/createAndDeliver",
+                                      self._create_body(to, out_track_id, params))
+        except ApiError as e:
+            if _duplicate(e):
+                log.info("card %s was already delivered", out_track_id)
+                return
+            raise
         failed = [r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success")]
         if failed:
             raise ApiError(f"card not delivered: {str(failed[0].get('errorMsg', ''))[:80]}", retry=False)
-        record = {"to": address, "ticket": message.ticket_number or "", "buttons": list(message.buttons)}
-        self.desk.store.set(_card_key(out_track_id), json.dumps(record, ensure_ascii=False), ttl=KEEP)
-        if message.ticket_number:
-            self.desk.store.set(_index_key(message.ticket_number, address), out_track_id, ttl=KEEP)
 
     def click(self, data: dict[str, Any]) -> Click | None:
         """A card callback naming one of the card's own buttons, else None."""
         out_track_id, user_id = data.get("outTrackId"), data.get("userId")
         if not isinstance(out_track_id, str) or not isinstance(user_id, str) or not out_track_id or not user_id:
             return None
-        raw = self.desk.store.get(_card_key(out_track_id))
         command = _command(data.get("content"))
-        if raw is None or command is None:
+        if command is None:
             return None
-        record = json.loads(raw)
-        if command not in record["buttons"]:
-            return None
-        return Click(user_id, command, record["to"], out_track_id, record["ticket"])
+        with self.desk.uow() as uow:
+            row = uow.session.get(DingtalkCardRow, out_track_id[:64])
+            if row is None or command not in row.buttons:
+                return None
+            return Click(user_id, command, row.address, out_track_id, row.ticket_number)
 
     def close(self, out_track_id: str, status: str) -> None:
         """Best effort: a card left open only offers buttons the handlers will refuse politely."""
@@ -83,9 +97,20 @@ class CardBook:
             log.warning("card %s not updated: %s", out_track_id, e)
 
     def close_for(self, ticket_number: str, address: str, status: str) -> None:
-        out_track_id = self.desk.store.get(_index_key(ticket_number, address))
-        if out_track_id:
+        """Close every card this chat was sent about the ticket (an offer, a reminder)."""
+        with self.desk.uow() as uow:
+            ids = list(uow.session.scalars(select(DingtalkCardRow.out_track_id).where(
+                DingtalkCardRow.ticket_number == ticket_number, DingtalkCardRow.address == address)))
+        for out_track_id in ids:
             self.close(out_track_id, status)
+
+    def _remember(self, out_track_id: str, address: str, message: Outgoing) -> None:
+        with self.desk.uow() as uow:
+            if uow.session.get(DingtalkCardRow, out_track_id) is None:
+                uow.session.add(DingtalkCardRow(out_track_id=out_track_id, address=address[:128],
+                                                ticket_number=message.ticket_number or "",
+                                                buttons=list(message.buttons), created_at=self.desk.clock()))
+                uow.commit()
 
     def _create_body(self, to: Address, out_track_id: str, params: dict[str, str]) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -99,6 +124,11 @@ class CardBook:
             body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{to.user}"
             body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client.robot_code}
         return body
+
+
+def _duplicate(error: ApiError) -> bool:
+    code = error.code.lower()
+    return "outtrackid" in code and any(m in code for m in _DUPLICATE_MARKERS)
 
 
 def _buttons(commands: tuple[str, ...]) -> str:
@@ -115,12 +145,3 @@ def _command(content: object) -> str | None:
     except (ValueError, AttributeError):
         return None
     return command if isinstance(command, str) and command.strip() else None
-
-
-def _card_key(out_track_id: str) -> str:
-    # Keys has no card key yet; a card id is a handle for updating the card, kept like a token.
-    return Keys.token("dingtalk-card", out_track_id)
-
-
-def _index_key(ticket_number: str, address: str) -> str:
-    return Keys.token("dingtalk-card-of", f"{ticket_number}:{address}")

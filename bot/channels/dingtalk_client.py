@@ -29,12 +29,14 @@ _FLOW_MARKERS = ("QpsLimit", "Throttling", "FlowControl", "send.too.fast", "too.
 
 
 class ApiError(Exception):
-    """DingTalk said no. `retry`: a later attempt can succeed (throttling, outage, network)."""
+    """DingTalk said no. `retry`: a later attempt can succeed (throttling, outage, network);
+    `flow`: throttled, so waiting is the whole remedy and the try is not a failure."""
 
-    def __init__(self, message: str, retry: bool, code: str = "") -> None:
+    def __init__(self, message: str, retry: bool, code: str = "", flow: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
         self.code = code
+        self.flow = flow
 
 
 class _AuthError(ApiError):
@@ -166,5 +168,5 @@ def _error(path: str, status: int, answer: dict[str, Any]) -> ApiError:
     if status == 401 or code in _AUTH_CODES:
         return _AuthError(text, retry=True, code=code)
     if status == 429 or any(marker in code for marker in _FLOW_MARKERS):
-        return ApiError(text, retry=True, code=code)
+        return ApiError(text, retry=True, code=code, flow=True)
     return ApiError(text, retry=status >= 500, code=code)

@@ -9,7 +9,10 @@ Addresses (the outbox `address`, the identities' `external_id`):
 
 ActionCard buttons can only open links. A `dtmd://dingtalkclient/sendMessage?content=…` link makes
 the DingTalk client send that text as the person who pressed it, so 接单 / 拒单 work without
-any setup in the developer console.
+any setup in the developer console, but only in a single chat with the robot: in a group the
+text is posted without an @ of the robot, and the robot only hears messages that @ it. So in
+groups the choices are written out as what to reply (`@机器人 确认`), unless a card template
+is configured (interactive cards call back in groups too).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from domain.notices import button_label
 GROUP = "group:"
 SEND_LINK = "dtmd://dingtalkclient/sendMessage?content="
 MAX_CARD_BUTTONS = 5  # sampleActionCard2..5 hold 2 to 5 buttons
+MENTION = "@机器人"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Rendered:
 def render(message: Outgoing, to: Address) -> Rendered:
     text = f"【业主通知】{message.text}" if to.proxy else message.text
     buttons = () if to.proxy else message.buttons
+    if buttons and to.group:
+        text, buttons = text + "\n\n" + reply_hint(buttons), ()
     if not buttons:
         return Rendered({"msgtype": "text", "text": {"content": text}}, "sampleText", {"content": text})
     title = _title(text)
@@ -74,6 +80,11 @@ def render(message: Outgoing, to: Address) -> Rendered:
         return Rendered({"msgtype": "markdown", "markdown": {"title": title, "text": markdown}},
                         "sampleMarkdown", {"title": title, "text": markdown})
     return _action_card(title, _markdown(text), buttons)
+
+
+def reply_hint(commands: tuple[str, ...]) -> str:
+    """The choices as replies a group member types; the robot only hears what @-mentions it."""
+    return "\n".join([f"请 {MENTION} 回复以下指令之一：", *(f"{MENTION} {c}" for c in commands)])
 
 
 def _action_card(title: str, markdown: str, buttons: tuple[str, ...]) -> Rendered:

@@ -1,14 +1,20 @@
 """The outbound half of DingTalk: a chat's sessionWebhook while it lasts, the robot OpenAPI after.
 
 Interactive cards replace ActionCards for messages with buttons when a template is configured.
-DingTalk errors become DeliveryError: throttled or flow-controlled recipients are retried later
-by the outbox, recipients the robot can never reach go to the dead letters.
+DingTalk errors become DeliveryError: throttled or flow-controlled recipients wait (pacing, not a
+failed attempt), outages are retried with backoff, recipients the robot can never reach go to the
+dead letters. Nothing raised here escapes as anything but a DeliveryError, so one bad message
+never stops the rest of a delivery run.
 """
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Desk
 from bot.channels.base import DeliveryError, Outgoing
@@ -17,8 +23,12 @@ from bot.channels.dingtalk_client import ApiError, DingtalkClient
 from bot.channels.dingtalk_render import Address, Rendered, render
 from storage.kv import Keys, StoreUnavailable
 
-# The job went to someone else or timed out: the card this person holds for it is closed.
-CLOSING_KINDS = frozenset({"offer_taken", "expired"})
+log = logging.getLogger("baoxiu.dingtalk")
+# The job went to someone else, timed out, was reassigned or cancelled: the card this person
+# holds for it is closed, with the state in front where the notice text does not say it.
+CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消"}
+# DingTalk does not publish its robot rate limits; a flow-controlled recipient waits this long.
+PACING = timedelta(seconds=60)
 # A webhook this close to its expiry is not worth a try that would then fall back anyway.
 MARGIN = timedelta(seconds=60)
 
@@ -30,18 +40,30 @@ class DingtalkSender:
         self.desk, self.client, self.cards = desk, client, cards
 
     def send(self, message: Outgoing) -> None:
-        to = Address.parse(message.to)
         try:
-            if self.cards and message.ticket_number and message.kind in CLOSING_KINDS:
-                self.cards.close_for(message.ticket_number, message.to, message.text)
-            if self.cards and message.buttons and not to.proxy:
-                self.cards.deliver(message.to, message)
-                return
-            rendered = render(message, to)
-            if not self._by_webhook(to, rendered):
-                self._by_api(to, rendered)
+            self._send(message)
         except ApiError as e:
-            raise DeliveryError(str(e), retry=e.retry) from None
+            raise DeliveryError(str(e), retry=e.retry, retry_after=PACING if e.flow else None) from None
+        except (StoreUnavailable, SQLAlchemyError, httpx.HTTPError, OSError) as e:
+            raise DeliveryError(f"dingtalk: {type(e).__name__}", retry=True) from None
+        except DeliveryError:
+            raise
+        except Exception as e:  # a bug must not leave the row claimed nor stop the run
+            log.exception("DingTalk send failed (%s)", type(e).__name__)
+            raise DeliveryError(f"dingtalk: {type(e).__name__}", retry=True) from None
+
+    def _send(self, message: Outgoing) -> None:
+        to = Address.parse(message.to)
+        if self.cards and message.ticket_number and message.kind in CLOSING_KINDS:
+            label = CLOSING_KINDS[message.kind]
+            status = f"{label}：{message.text}" if label and label not in message.text else message.text
+            self.cards.close_for(message.ticket_number, message.to, status)
+        if self.cards and message.buttons and not to.proxy:
+            self.cards.deliver(message.to, message)
+            return
+        rendered = render(message, to)
+        if not self._by_webhook(to, rendered):
+            self._by_api(to, rendered)
 
     def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
         url = session_webhook(self.desk, to.key)
@@ -58,7 +80,7 @@ class DingtalkSender:
             return
         answer = self.client.batch_send([to.user], rendered.msg_key, rendered.msg_param)
         if to.user in (answer.get("flowControlledStaffIdList") or []):
-            raise DeliveryError("flow-controlled by DingTalk", retry=True)
+            raise DeliveryError("flow-controlled by DingTalk", retry_after=PACING)
         if to.user in (answer.get("invalidStaffIdList") or []):
             raise DeliveryError("DingTalk: not a user this robot can reach", retry=False)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ def client(desk: Desk, fake: FakeDingtalk) -> Iterator[TestClient]:
         yield c
 
 
-def post(client: TestClient, fake: FakeDingtalk, body: dict[str, Any]) -> Response:
+def post(client: TestClient, fake: FakeDingtalk, body: dict[str, Any] | None) -> Response:
+    assert body is not None, "DingTalk would not call the robot for this"
     response = client.post("/dingtalk/robot", json=body, headers=fake.headers())
     assert response.status_code == 200, response.text
     return response
@@ -151,10 +153,34 @@ def test_a_flow_controlled_offer_is_retried_by_the_outbox_not_dropped(
     assert not fake.to(tech)
     with desk.uow() as uow:
         row = uow.session.scalars(select(OutboxRow).where(OutboxRow.kind == "offer")).one()
-        assert row.status == "pending" and row.attempts == 1 and "flow-controlled" in row.last_error
+        # Pacing, not a failure: no attempt spent, the next try a minute on.
+        assert row.status == "pending" and row.attempts == 0 and row.due_at == clock() + timedelta(minutes=1)
+    for _ in range(12):                                     # more than the 8 attempts a failure gets
+        fake.flow_control.add(tech)
+        clock.advance(minutes=1)
+        tick(desk, senders(desk), clock())
+        assert not fake.to(tech)
     clock.advance(minutes=1)
     tick(desk, senders(desk), clock())
     assert number in offer_for(fake, tech).text
+    with desk.uow() as uow:
+        row = uow.session.scalars(select(OutboxRow).where(OutboxRow.kind == "offer")).one()
+        assert row.status == "sent" and row.attempts == 1
+
+
+def test_a_flow_controlled_group_waits_and_then_gets_its_reply(
+        desk: Desk, fake: FakeDingtalk, client: TestClient, clock: FakeClock) -> None:
+    say(client, fake, "待派单")
+    clock.advance(hours=2)                                  # the webhook is gone: replies use the API
+    fake.flow_control_groups.add(GROUP)
+    post(client, fake, fake.message("待派单", sender=DESK, group=GROUP, webhook_minutes=1))
+    assert len(fake.to(IN_GROUP)) == 1
+    with desk.uow() as uow:
+        row = uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id.desc())).first()
+        assert row is not None and row.status == "pending" and row.attempts == 0
+    clock.advance(minutes=1)
+    tick(desk, senders(desk), clock())
+    assert fake.to(IN_GROUP)[-1].via == "group" and "没有待派单" in fake.to(IN_GROUP)[-1].text
 
 
 def test_the_token_is_cached_refreshed_early_and_refetched_once_when_refused(

@@ -31,6 +31,7 @@ CORP_ID, EVENT_TOKEN = "dingfakecorp0001", "eventtoken"
 AES_KEY = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"
 TEMPLATE = "fake-template.schema"
 SESSION_EXPIRED = 300001  # (unverified) what an expired sessionWebhook answers
+ROBOT_MENTION = "@报修机器人"  # how the fake robot is @-mentioned in a group
 MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text"),
             "sampleActionCard": ("title", "text", "singleTitle", "singleURL"),
             **{f"sampleActionCard{n}": ("title", "text", *(f"{k}{i}" for i in range(1, n + 1)
@@ -56,6 +57,9 @@ class FakeDingtalk:
         self.token_fetches = 0
         self.sessions: dict[str, tuple[str, datetime]] = {}
         self.flow_control: set[str] = set()         # these users are flow-controlled once each
+        self.flow_control_groups: set[str] = set()  # these conversations refuse one send each
+        self.lose_answer: set[str] = set()          # these paths do their work once, then hang up
+        self.gateway_failures = 0                   # connections/open answers 503 this many times
         self.cards: dict[str, dict[str, Any]] = {}   # outTrackId -> {space, params, updates}
         self.files: dict[str, bytes] = {}
         self.gateway = FakeGateway(APP_KEY)
@@ -128,13 +132,20 @@ class FakeDingtalk:
         timestamp = str(int((at or self.clock()).timestamp() * 1000))
         return {"timestamp": timestamp, "sign": robot_sign(timestamp, secret)}
 
-    def tap(self, sent: Sent, title: str, by: str | None = None) -> dict[str, Any]:
-        """What the client sends when someone presses an ActionCard button: the link's text, as them."""
+    def tap(self, sent: Sent, title: str, by: str | None = None) -> dict[str, Any] | None:
+        """What the client sends when someone presses an ActionCard button: the link's text, as them.
+
+        In a group the text is posted as an ordinary message without an @ of the robot, and
+        DingTalk only calls a robot back for messages that @ it: then there is no callback (None)."""
         url = next(u for t, u in sent.buttons if t == title)
         assert url.startswith("dtmd://dingtalkclient/sendMessage?content="), url
         text = unquote(url.split("content=", 1)[1])
-        group = sent.chat.removeprefix("group:") if sent.chat.startswith("group:") else None
-        return self.message(text, sender=by or sent.chat, group=group)
+        if not sent.chat.startswith("group:"):
+            return self.message(text, sender=by or sent.chat)
+        if not text.startswith(ROBOT_MENTION):
+            return None
+        return self.message(text.removeprefix(ROBOT_MENTION).strip(), sender=by or sent.chat,
+                            group=sent.chat.removeprefix("group:"))
 
     def event(self, event: dict[str, Any], owner_key: str = APP_KEY,
               token: str = EVENT_TOKEN) -> tuple[dict[str, str], dict[str, str]]:
@@ -166,6 +177,9 @@ class FakeDingtalk:
         if path == "/robot/sendBySession":
             return self._session(query.get("session", ""), body)
         if path == "/v1.0/gateway/connections/open":
+            if self.gateway_failures > 0:
+                self.gateway_failures -= 1
+                return 503, {"code": "ServiceUnavailable", "message": "gateway busy"}
             if body.get("clientId") != APP_KEY or body.get("clientSecret") != APP_SECRET:
                 return 401, {"code": "InvalidAuthentication", "message": "bad client credentials"}
             return 200, self.gateway.open(body.get("subscriptions") or [])
@@ -177,7 +191,8 @@ class FakeDingtalk:
                  ("POST", "/v1.0/robot/groupMessages/send"): self._group,
                  ("POST", "/v1.0/card/instances/createAndDeliver"): self._create_card,
                  ("PUT", "/v1.0/card/instances"): self._update_card,
-                 ("POST", "/v1.0/robot/messageFiles/download"): self._download}.get((method, path))
+                 ("POST", "/v1.0/robot/messageFiles/download"): self._download,
+                 ("POST", "/v1.0/robot/plugins/query"): self._plugins}.get((method, path))
         return route(body) if route else (404, {"code": "NotFound", "message": path})
 
     def _token(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -219,8 +234,17 @@ class FakeDingtalk:
         found, conversation = self._robot_message(body), body.get("openConversationId")
         if found is None or not isinstance(conversation, str) or not conversation:
             return 400, {"code": "invalidParameter", "message": "robotCode, openConversationId, msgKey or msgParam"}
+        if conversation in self.flow_control_groups:
+            self.flow_control_groups.discard(conversation)
+            return 400, {"code": "send.too.fast", "message": "发送太快"}  # (unverified) code from third-party code
         self.sent.append(_from_api("group", f"group:{conversation}", *found))
         return 200, {"processQueryKey": self.next_id("pq")}
+
+    def _plugins(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """查询单聊机器人快捷入口: harmless, and it says whether the robotCode is this app's."""
+        if body.get("robotCode") != ROBOT_CODE:
+            return 400, {"code": "robot.not.exist", "message": "robotCode不存在"}  # (unverified)
+        return 200, {"pluginInfoList": []}
 
     def _create_card(self, body: dict[str, Any]) -> tuple[int, Any]:
         out_track_id, space = body.get("outTrackId"), str(body.get("openSpaceId", ""))
@@ -298,6 +322,10 @@ def _handler(fake: FakeDingtalk) -> type[BaseHTTPRequestHandler]:
             token = self.headers.get("x-acs-dingtalk-access-token", "")
             status, answer = (400, {"code": "invalidJson"}) if body is None else \
                 fake.answer(method, parts.path, query, body, token)
+            if parts.path in fake.lose_answer:      # the work is done, the answer never arrives
+                fake.lose_answer.discard(parts.path)
+                self.close_connection = True
+                return
             data = answer if isinstance(answer, bytes) else json.dumps(answer, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream" if isinstance(answer, bytes)
