@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +19,7 @@ from domain.ticket import State, Ticket
 from scheduler.jobs import tick
 from storage.tables import MediaRow, OutboxRow, TechnicianRow, TicketEventRow, TicketRow
 from tests.conftest import FakeClock
-from tests.fakes.dingtalk import FakeDingtalk, Sent
+from tests.fakes.dingtalk import ROBOT_MENTION, FakeDingtalk, Sent
 
 GROUP = "cidBaoxiuDesk0001+/=="       # real conversation ids are base64: '+', '/' and '=' included
 DESK, MANAGER = "053612200117", "053612200589"
@@ -243,3 +244,25 @@ def test_rich_text_is_read_as_its_text_then_its_pictures(
     post(client, fake, fake.message(sender=tech, rich=[{"text": "现场照片"}, {"downloadCode": "dlc-r1"}]))
     assert "dlc-r1" in ticket_row(desk).photos
     assert fake.to(tech)[-1].text.startswith("照片已添加到工单")
+
+
+def test_choices_in_a_group_are_written_as_replies_that_at_the_robot(
+        desk: Desk, fake: FakeDingtalk, client: TestClient, clock: FakeClock) -> None:
+    for text in ("代客报修", "卫生间马桶水箱一直漏水", "滨江壹号 5栋1单元1202", "13912345678"):
+        say(client, fake, text)
+    form = fake.to(IN_GROUP)[-1]
+    assert form.kind == "text" and not form.buttons          # a button link would post without the @
+    assert "@机器人 确认" in form.text and "@机器人 取消" in form.text
+    say(client, fake, "确认")                                 # "@报修机器人 确认", the @ stripped by DingTalk
+    assert ticket_row(desk).state is State.ASSIGNED
+
+
+def test_a_button_link_pressed_in_a_group_never_reaches_the_robot(fake: FakeDingtalk) -> None:
+    link = "dtmd://dingtalkclient/sendMessage?content="
+    card = Sent("webhook", IN_GROUP, "actionCard", "请确认",
+                [("确认", link + quote("确认")), ("at", link + quote(f"{ROBOT_MENTION} 确认"))])
+    assert fake.tap(card, "确认", by=DESK) is None             # plain group text: DingTalk stays silent
+    mentioned = fake.tap(card, "at", by=DESK)                  # only an @ of the robot calls it
+    assert mentioned is not None and mentioned["text"]["content"].strip() == "确认"
+    single = Sent("batch", DESK, "actionCard", "请确认", [("确认", link + quote("确认"))])
+    assert fake.tap(single, "确认") is not None

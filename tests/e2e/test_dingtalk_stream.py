@@ -30,8 +30,9 @@ def start(desk: Desk, fake: FakeDingtalk, mode: str = "stream", cards: bool = Fa
     runner = desk.extras["dingtalk.stream"]
     assert isinstance(runner, StreamRunner)
     runner.reconnect_base = 0.05
+    connection = fake.gateway.connections + 1             # a restart makes a second connection
     with TestClient(app):
-        fake.gateway.wait_connected(1)
+        fake.gateway.wait_connected(connection)
         yield runner
     assert not fake.gateway.unacked()                    # every frame was acknowledged
 
