@@ -5,6 +5,11 @@ around it: its own thread and event loop, a stop, reconnection with backoff afte
 the gateway address from the settings (the SDK fixes it at import from
 DINGTALK_OPENAPI_ENDPOINT), timeouts, and acks sent before the work is done. The work itself
 (handlers, database, replies) runs on one worker thread, in the order the frames came.
+
+Frames carry what people wrote (names, phones, addresses), so none is ever logged: the SDK's
+routing, which logs whole frames for unknown topics, pings and disconnects, is replaced here,
+and websockets' frame-by-frame debug output is switched off for this connection. Frames of a
+topic or type we do not handle are acknowledged all the same, so the gateway does not resend.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote_plus
@@ -20,7 +25,7 @@ from urllib.parse import quote_plus
 import httpx
 import websockets
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, Credential, DingTalkStreamClient, EventHandler
-from dingtalk_stream.frames import EventMessage, Headers
+from dingtalk_stream.frames import EventMessage, Headers, SystemMessage
 
 log = logging.getLogger("baoxiu.dingtalk.stream")
 Work = Callable[[dict[str, Any]], None]
@@ -29,6 +34,8 @@ RECONNECT_MAX = 60.0
 
 class StreamRunner:
     reconnect_base = 1.0  # seconds before the first reconnect; doubles while it keeps failing
+    # How the backoff waits; tests swap it for one that records the delay and returns at once.
+    pause: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     def __init__(self, app_key: str, app_secret: str, endpoint: str, callbacks: dict[str, Work],
                  on_event: Work | None = None) -> None:
@@ -130,12 +137,12 @@ class _Client(DingTalkStreamClient):  # type: ignore[misc]
                     log.warning("DingTalk stream dropped (%s); reconnecting", type(e).__name__)
             if self.runner.stopping.is_set():
                 break
-            await asyncio.sleep(delay)
+            await self.runner.pause(delay)
             delay = min(delay * 2, RECONNECT_MAX)
 
     async def _session(self, connection: dict[str, Any]) -> None:
         uri = f'{connection["endpoint"]}?ticket={quote_plus(str(connection.get("ticket", "")))}'
-        async with websockets.connect(uri, open_timeout=10) as ws:
+        async with websockets.connect(uri, open_timeout=10, logger=_NoFrames(log)) as ws:
             self.websocket = ws
             self.runner.connections += 1
             log.info("DingTalk stream connected")
@@ -156,19 +163,55 @@ class _Client(DingTalkStreamClient):  # type: ignore[misc]
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
 
-    async def route_message(self, json_message: dict[str, Any]) -> str:
+    async def background_task(self, json_message: dict[str, Any]) -> None:
         try:
-            return str(await super().route_message(json_message))
+            if await self.route_message(json_message) == DingTalkStreamClient.TAG_DISCONNECT:
+                await self.websocket.close()
+        except Exception as e:  # the SDK would log the exception text, which can quote the frame
+            log.warning("DingTalk stream: frame failed (%s)", type(e).__name__)
+
+    async def route_message(self, json_message: dict[str, Any]) -> str:
+        """The SDK's routing without its logging of whole frames; every frame is acknowledged."""
+        try:
+            ack, result = await self._route(json_message)
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             log.warning("DingTalk stream: frame not understood (%s)", type(e).__name__)
             await self._refuse(json_message)
             return ""
+        await self.websocket.send(json.dumps(ack.to_dict()))
+        return result
+
+    async def _route(self, frame: dict[str, Any]) -> tuple[AckMessage, str]:
+        kind, headers = frame.get("type", ""), frame.get("headers") or {}
+        topic = str(headers.get("topic", ""))[:80]
+        if kind == SystemMessage.TYPE:
+            ack = await self.system_handler.raw_process(SystemMessage.from_dict(frame))  # echoes pings
+            if topic == SystemMessage.TOPIC_DISCONNECT:
+                log.info("DingTalk stream: the gateway asked for a new connection")
+                return ack, DingTalkStreamClient.TAG_DISCONNECT
+            return ack, ""
+        if kind == EventMessage.TYPE:
+            return await self.event_handler.raw_process(EventMessage.from_dict(frame)), ""
+        if kind == CallbackMessage.TYPE:
+            message = CallbackMessage.from_dict(frame)
+            handler = self.callback_handler_map.get(message.headers.topic)
+            if handler is not None:
+                return await handler.raw_process(message), ""
+        log.info("DingTalk stream: %s frame on topic %s acknowledged and ignored", str(kind)[:20], topic)
+        return _ack(str(headers["messageId"])), ""
 
     async def _refuse(self, frame: dict[str, Any]) -> None:
         headers = frame.get("headers") if isinstance(frame, dict) else None
         if isinstance(headers, dict) and headers.get("messageId"):
             ack = _ack(str(headers["messageId"]), AckMessage.STATUS_BAD_REQUEST)
             await self.websocket.send(json.dumps(ack.to_dict()))
+
+
+class _NoFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """websockets logs every frame's text at DEBUG; for this connection it never does."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
 
 
 def _ack(message_id: str, code: int = AckMessage.STATUS_OK) -> AckMessage:

@@ -1,13 +1,14 @@
 """DingTalk in Stream mode, end to end: the SDK client against the fake gateway on 127.0.0.1."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import Desk
@@ -15,7 +16,7 @@ from bot.channels.dingtalk_stream import StreamRunner
 from bot.platforms import senders
 from domain.ticket import State
 from scheduler.jobs import tick
-from storage.tables import InboundRow, TechnicianRow
+from storage.tables import InboundRow, OutboxRow, TechnicianRow, TicketEventRow, TicketRow
 from tests.conftest import FakeClock
 from tests.e2e.test_dingtalk_http import (  # noqa: F401  (fixture)
     DESK, GROUP, IN_GROUP, MANAGER, fake, offer_for, ticket_row, userid_of)
@@ -24,12 +25,23 @@ from tests.fakes.dingtalk import FakeDingtalk
 ROBOT, CARD = "/v1.0/im/bot/messages/get", "/v1.0/card/instances/callback"
 
 
+class Pauses:
+    """The runner's reconnect backoff without waiting: each delay is recorded, none is slept."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        await asyncio.sleep(0)
+
+
 def start(desk: Desk, fake: FakeDingtalk, mode: str = "stream", cards: bool = False) -> Iterator[StreamRunner]:
     fake.configure(desk.settings.dingtalk, mode=mode, cards=cards)
     app = create_app(desk)
     runner = desk.extras["dingtalk.stream"]
     assert isinstance(runner, StreamRunner)
-    runner.reconnect_base = 0.05
+    runner.pause = Pauses()  # type: ignore[method-assign]
     connection = fake.gateway.connections + 1             # a restart makes a second connection
     with TestClient(app):
         fake.gateway.wait_connected(connection)
@@ -79,10 +91,14 @@ def test_a_fault_filed_in_a_group_over_stream_reaches_the_technician_and_the_fig
     tap = fake.tap(card, "接单")
     push(fake, runner, ROBOT, tap)
     assert ticket_row(desk).state is State.ACCEPTED
-    assert any(s.text.startswith(f"【业主通知】工单 {number}：") for s in fake.to(IN_GROUP))
-    sent = len(fake.sent)
+    assert any(s.text.startswith(f"【业主通知】工单 {number}：") and "已接单" in s.text for s in fake.to(IN_GROUP))
+    sent, before = len(fake.sent), rows(desk)
     push(fake, runner, ROBOT, tap)                      # the same frame content delivered twice
     assert len(fake.sent) == sent and ticket_row(desk).state is State.ACCEPTED
+    assert rows(desk) == before
+    with desk.uow() as uow:
+        assert uow.session.scalar(select(func.count(TicketRow.id))) == 1
+        assert uow.session.scalar(select(func.count()).where(InboundRow.msg_id == tap["msgId"])) == 1
 
     say(fake, runner, "到达", sender=tech, group=None)
     clock.advance(minutes=50)
@@ -90,6 +106,13 @@ def test_a_fault_filed_in_a_group_over_stream_reaches_the_technician_and_the_fig
     say(fake, runner, "今日统计", sender=MANAGER)
     figures = fake.to(IN_GROUP)[-1].text
     assert "新建 1" in figures and "平均接单用时 10分钟" in figures and "平均解决用时 1小时0分" in figures
+
+
+def rows(desk: Desk) -> tuple[int, ...]:
+    """Tickets, their audit trail, notices and handled messages: what a repeat must not add to."""
+    with desk.uow() as uow:
+        return tuple(uow.session.scalar(select(func.count()).select_from(t)) or 0
+                     for t in (TicketRow, TicketEventRow, OutboxRow, InboundRow))
 
 
 def test_the_client_reconnects_after_the_connection_drops(

@@ -7,6 +7,7 @@ the SDK reads them, and records every ack by messageId so tests can check each f
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from typing import Any
@@ -29,7 +30,7 @@ class FakeGateway:
         self.refused = 0
         self._current: ServerConnection | None = None
         self._changed = threading.Condition()
-        self.server = serve(self._serve, "127.0.0.1", 0)
+        self.server = serve(self._serve, "127.0.0.1", 0, logger=_Quiet(logging.getLogger("tests.fake.gateway")))
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
@@ -114,3 +115,10 @@ class FakeGateway:
         with self._changed:
             self.acks[message_id] = ack
             self._changed.notify_all()
+
+
+class _Quiet(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """DingTalk's side of the socket does not write frames into our logs either."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)

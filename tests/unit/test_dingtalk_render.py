@@ -77,3 +77,9 @@ def test_a_group_standing_in_for_a_caller_gets_a_marked_copy_without_buttons() -
     proxy = "group:c#owner-1"
     rendered = render(Outgoing(proxy, "请确认是否修好：", ("修好了", "没修好")), Address.parse(proxy))
     assert rendered.msg_key == "sampleText" and rendered.msg_param["content"] == "【业主通知】请确认是否修好："
+
+
+def test_in_a_group_the_choices_are_replies_to_type_not_links() -> None:
+    rendered = render(Outgoing("group:c", "请确认报修信息：", ("确认", "修改")), Address.parse("group:c"))
+    assert rendered.msg_key == "sampleText" and rendered.webhook["msgtype"] == "text"
+    assert rendered.msg_param["content"].splitlines()[-2:] == ["@机器人 确认", "@机器人 修改"]
