@@ -261,3 +261,29 @@ def test_an_enabled_platform_with_a_bad_key_names_the_key_not_the_value(tmp_path
     assert "[wecom.encoding_aes_key] must be 43 characters" in message and SECRET not in message
     message = settings_error(path, env={"BAOXIU_DINGTALK_ENABLED": "true"})
     assert "[dingtalk.app_key] is required" in message
+
+
+DINGTALK = {"BAOXIU_DINGTALK_ENABLED": "true", "BAOXIU_DINGTALK_APP_KEY": "dingkey",
+            "BAOXIU_DINGTALK_APP_SECRET": SECRET, "BAOXIU_DINGTALK_ROBOT_CODE": "dingkey"}
+GOOD_AES = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"BAOXIU_DINGTALK_EVENT_TOKEN": "tok", "BAOXIU_DINGTALK_EVENT_AES_KEY": GOOD_AES[:-1] + "-"},
+     "[dingtalk.event_aes_key] must be the 43 letters and digits of a base64 key"),
+    ({"BAOXIU_DINGTALK_EVENT_TOKEN": "tok"}, "[dingtalk.event_aes_key] is required when event_token is set"),
+    ({"BAOXIU_DINGTALK_EVENT_AES_KEY": GOOD_AES}, "[dingtalk.event_token] is required when event_aes_key is set"),
+    ({"BAOXIU_DINGTALK_SIGN_WINDOW": "86400"}, "[dingtalk.sign_window]"),
+    ({"BAOXIU_DINGTALK_API_BASE_URL": "api.dingtalk.com"}, "[dingtalk.api_base_url] Value error, must be an http"),
+    ({"BAOXIU_DINGTALK_OAPI_BASE_URL": "ftp://oapi.dingtalk.com"}, "[dingtalk.oapi_base_url]"),
+])
+def test_dingtalk_settings_that_would_fail_at_serve_are_refused_in_one_line(
+        tmp_path: Path, env: dict[str, str], expected: str) -> None:
+    message = settings_error(write_config(tmp_path), env={**DINGTALK, **env})
+    assert expected in message and "\n" not in message and GOOD_AES not in message and SECRET not in message
+
+
+def test_a_complete_dingtalk_event_subscription_is_accepted(tmp_path: Path) -> None:
+    env = {**DINGTALK, "BAOXIU_DINGTALK_EVENT_TOKEN": "tok", "BAOXIU_DINGTALK_EVENT_AES_KEY": GOOD_AES,
+           "BAOXIU_DINGTALK_SIGN_WINDOW": "3600"}
+    assert load_settings(str(write_config(tmp_path)), env=env).dingtalk.event_aes_key == GOOD_AES
