@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.bootstrap import Desk
 from bot.channels.dingtalk_events import on_event
 from bot.channels.dingtalk_inbound import Malformed, deliver_now, parse, receive
-from bot.channels.dingtalk_sign import EventCrypto, EventRefused, EventUnreadable, robot_sign_ok
+from bot.channels.dingtalk_sign import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
 
 log = logging.getLogger("baoxiu.dingtalk")
 MAX_BODY = 64 * 1024
@@ -57,6 +57,10 @@ def build_router(desk: Desk, events: EventCrypto | None) -> APIRouter:
         q = request.query_params
         signature = q.get("msg_signature") or q.get("signature") or ""
         timestamp, nonce = q.get("timestamp") or q.get("timeStamp") or "", q.get("nonce") or ""
+        # dingtalk-sdk does not look at the time; the signature covers it, so an old push
+        # replayed as it was (a month-old "user left") is refused here.
+        if not fresh(timestamp, int(desk.clock().timestamp() * 1000), settings.sign_window):
+            return _status(403, "stale timestamp")
         try:
             encrypt = _encrypt_field(json.loads(await _body(request)))
             event, owner = events.decrypt(signature, timestamp, nonce, encrypt)

@@ -26,11 +26,16 @@ def robot_sign(timestamp: str, secret: str) -> str:
 
 def robot_sign_ok(timestamp: str | None, sign: str | None, secret: str, now_ms: int, window_s: int) -> bool:
     """A fresh timestamp and the right sign; the comparison takes the same time either way."""
-    if not timestamp or not sign or not timestamp.isdigit() or len(timestamp) > 16:
-        return False
-    if abs(now_ms - int(timestamp)) > window_s * 1000:
+    if not sign or not fresh(timestamp, now_ms, window_s):
         return False
     return hmac.compare_digest(robot_sign(timestamp, secret).encode(), sign.encode())
+
+
+def fresh(timestamp: str | None, now_ms: int, window_s: int) -> bool:
+    """A millisecond timestamp within the window either side of now."""
+    if not timestamp or not timestamp.isdigit() or len(timestamp) > 16:
+        return False
+    return abs(now_ms - int(timestamp)) <= window_s * 1000
 
 
 class EventRefused(Exception):

@@ -110,3 +110,18 @@ def test_staff_who_leave_are_deactivated_and_come_back_when_they_rejoin(
 def test_other_events_are_answered_and_ignored(desk: Desk, fake: FakeDingtalk, client: TestClient) -> None:
     push(client, fake, {"EventType": "bpms_task_change", "processInstanceId": json.dumps({"a": 1})})
     push(client, fake, {"EventType": "user_leave_org", "UserId": "not-a-list-member"})
+
+
+def test_an_event_older_than_the_sign_window_is_refused_and_changes_nothing(
+        desk: Desk, fake: FakeDingtalk, client: TestClient, clock: FakeClock) -> None:
+    query, body = fake.event({"EventType": "user_leave_org", "UserId": ["053612207728"]})
+    clock.advance(days=30)                                # the same push, replayed a month later
+    assert client.post(EVENTS, params=query, json=body).status_code == 403
+    clock.advance(days=-30, hours=1, minutes=1)           # or one minute past the hour
+    assert client.post(EVENTS, params=query, json=body).status_code == 403
+    with desk.uow() as uow:
+        assert uow.session.get(TechnicianRow, "T01").active is True  # type: ignore[union-attr]
+    clock.advance(minutes=-2)                             # inside the hour it is still DingTalk's
+    assert client.post(EVENTS, params=query, json=body).status_code == 200
+    with desk.uow() as uow:
+        assert uow.session.get(TechnicianRow, "T01").active is False  # type: ignore[union-attr]
