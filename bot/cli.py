@@ -307,8 +307,8 @@ def dingtalk() -> None:
 @dingtalk.command("check")
 @pass_ctx
 def dingtalk_check(obj: DeskContext) -> None:
-    """Fetch a fresh access token with the configured AppKey/AppSecret and say whether it works."""
-    from bot.channels.dingtalk_client import ApiError, DingtalkClient
+    """Check the access token, the robot code and (Stream) the gateway; one OK/FAILED line each."""
+    from bot.channels.dingtalk_client import DingtalkClient
 
     desk = obj.desk()
     settings = desk.settings.dingtalk
@@ -316,11 +316,15 @@ def dingtalk_check(obj: DeskContext) -> None:
         raise click.ClickException(f"{desk.settings.source}: [dingtalk] enabled = false")
     client = DingtalkClient(desk)
     try:
-        click.echo(f"mode {settings.mode}; robot {settings.robot_code}; " + client.check())
-    except ApiError as e:
-        raise click.ClickException(f"DingTalk credentials do not work: {e}") from None
+        # Cards call back over a Stream connection in either mode.
+        results = client.checks(stream=settings.mode == "stream" or bool(settings.card_template_id))
     finally:
         client.close()
+    click.echo(f"mode {settings.mode}")
+    for what, works, detail in results:
+        click.echo(f"{what} {'OK' if works else 'FAILED'} ({detail})")
+    if not all(works for _, works, _ in results):
+        raise click.ClickException("DingTalk credentials do not work")
     events = "configured" if settings.event_token and settings.event_aes_key else "not configured"
     cards = "interactive cards" if settings.card_template_id else "ActionCards"
     click.echo(f"event subscription {events}; job cards as {cards}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,10 +56,35 @@ class DingtalkClient:
     def close(self) -> None:
         self.http.close()
 
-    def check(self) -> str:
-        """A fresh token with the configured credentials, or ApiError saying why not."""
-        token = self.token(fresh=True)
-        return f"app {self.app_key}: access token OK ({len(token)} characters)"
+    def checks(self, stream: bool) -> list[tuple[str, bool, str]]:
+        """(what, works, detail) for the token, the robot code and, for Stream, the gateway.
+
+        Each call is harmless: a token, a query of the robot's shortcuts (it names the robot code,
+        so DingTalk says whether the code is this app's), a gateway ticket that is never used."""
+        results = [self._try("access token", lambda: f"app {self.app_key}, {len(self.token(fresh=True))} characters")]
+        if results[0][1]:
+            results.append(self._try("robot code", self._check_robot))
+        if stream:
+            results.append(self._try("stream gateway", self._check_gateway))
+        return results
+
+    def _try(self, what: str, probe: Callable[[], str]) -> tuple[str, bool, str]:
+        try:
+            return what, True, probe()
+        except ApiError as e:
+            return what, False, str(e)
+
+    def _check_robot(self) -> str:
+        self.call("POST", "/v1.0/robot/plugins/query", {"robotCode": self.robot_code})
+        return f"robot {self.robot_code}"
+
+    def _check_gateway(self) -> str:
+        answer = self._request("POST", "/v1.0/gateway/connections/open", {
+            "clientId": self.app_key, "clientSecret": self._secret, "ua": "baoxiu/check", "localIp": "",
+            "subscriptions": [{"type": "CALLBACK", "topic": "/v1.0/im/bot/messages/get"}]})
+        if not isinstance(answer.get("endpoint"), str):
+            raise ApiError("connections/open answered without an endpoint", retry=True)
+        return "connections/open answered with an endpoint"
 
     # --- access token -------------------------------------------------------------
 

@@ -45,3 +45,25 @@ def test_a_wrong_secret_is_reported_without_echoing_it(tmp_path: Path, fake: Fak
 def test_a_disabled_channel_says_so(tmp_path: Path, fake: FakeDingtalk) -> None:
     result = check(tmp_path, fake, BAOXIU_DINGTALK_ENABLED="false")
     assert result.exit_code != 0 and "[dingtalk] enabled = false" in result.output
+
+
+def test_the_robot_code_is_checked_too(tmp_path: Path, fake: FakeDingtalk) -> None:
+    result = check(tmp_path, fake, BAOXIU_DINGTALK_ROBOT_CODE="dingsomeoneelsesrobot")
+    assert result.exit_code != 0
+    assert "access token OK" in result.output and "robot code FAILED" in result.output
+
+
+def test_stream_mode_checks_the_gateway_and_reports_each_line(tmp_path: Path, fake: FakeDingtalk) -> None:
+    result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="stream")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split(" (")[0] for line in lines[1:4]] == ["access token OK", "robot code OK", "stream gateway OK"]
+    fake.gateway_failures = 1
+    result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="stream")
+    assert result.exit_code != 0 and "stream gateway FAILED (" in result.output and "robot code OK" in result.output
+
+
+def test_http_mode_does_not_open_a_gateway_connection(tmp_path: Path, fake: FakeDingtalk) -> None:
+    result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="http")
+    assert result.exit_code == 0 and "stream gateway" not in result.output
+    assert not any(path.endswith("connections/open") for _, path, _ in fake.requests)
