@@ -2,7 +2,9 @@
 
 Robot callbacks carry `timestamp` (ms) and `sign` headers; the sign covers only the timestamp,
 so the body is deduplicated on msgId elsewhere. Events arrive encrypted with the same scheme as
-WeCom; dingtalk-sdk's `DingTalkCrypto` does the AES and the sha1 signature.
+WeCom: dingtalk-sdk's `DingTalkCrypto` checks and decrypts them; the encrypted `success` reply is
+sealed here (AES-256-CBC, IV = key[:16], PKCS#7 to 32, sha1 signature), so the published vectors
+test our own code and the fake, which uses the library, checks it independently.
 """
 from __future__ import annotations
 
@@ -11,8 +13,13 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
+import string
 import struct
+from collections.abc import Callable
 from typing import Any
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
 from dingtalk.crypto import DingTalkCrypto
@@ -53,8 +60,12 @@ class EventCrypto:
     CorpId for older corp-level callbacks; either one configured is accepted.
     """
 
-    def __init__(self, token: str, aes_key: str, owner_keys: tuple[str, ...]) -> None:
-        self._cryptos = [DingTalkCrypto(token, aes_key, key) for key in owner_keys if key]
+    def __init__(self, token: str, aes_key: str, owner_keys: tuple[str, ...],
+                 random16: Callable[[], str] | None = None) -> None:
+        self._token, self._key = token, base64.b64decode(aes_key + "=")
+        self._owners = [key for key in owner_keys if key]
+        self._cryptos = [DingTalkCrypto(token, aes_key, key) for key in self._owners]
+        self._random16 = random16 or _random16
 
     def decrypt(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> tuple[dict[str, Any], int]:
         """The event as a dict, and which owner key matched (the reply must use the same)."""
@@ -72,7 +83,26 @@ class EventCrypto:
 
     def success(self, index: int, timestamp: str, nonce: str) -> dict[str, str]:
         """{msg_signature, timeStamp, nonce, encrypt} with encrypt = encrypt("success")."""
-        return dict(self._cryptos[index].encrypt_message("success", nonce=nonce, timestamp=timestamp))
+        return self.seal(index, "success", timestamp, nonce)
+
+    def seal(self, index: int, message: str, timestamp: str, nonce: str) -> dict[str, str]:
+        """The envelope DingTalk expects: random(16) | length (4, big-endian) | message | owner key."""
+        text = message.encode()
+        framed = self._random16().encode() + struct.pack(">I", len(text)) + text + self._owners[index].encode()
+        encrypt = base64.b64encode(aes_encrypt(self._key, framed)).decode()
+        signature = hashlib.sha1("".join(sorted([self._token, timestamp, nonce, encrypt])).encode()).hexdigest()
+        return {"msg_signature": signature, "encrypt": encrypt, "timeStamp": timestamp, "nonce": nonce}
+
+
+def aes_encrypt(key: bytes, data: bytes) -> bytes:
+    """AES-256-CBC with IV = key[:16] over data PKCS#7-padded to a multiple of 32 bytes."""
+    pad = 32 - len(data) % 32
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
+
+
+def _random16() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
 
 
 def _event_dict(plain: str) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from dingtalk.crypto import DingTalkCrypto, PrpCrypto, _get_signature
 
-from bot.channels.dingtalk_sign import EventCrypto, EventRefused, EventUnreadable, robot_sign, robot_sign_ok
+from bot.channels.dingtalk_sign import (
+    EventCrypto, EventRefused, EventUnreadable, aes_encrypt, robot_sign, robot_sign_ok)
 
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures" / "dingtalk" / "vectors.json").read_text())
 CRYPTO = {v["id"]: v for v in VECTORS["crypto_vectors"]}
@@ -75,23 +75,35 @@ def test_a_signed_but_garbled_ciphertext_is_unreadable() -> None:
         EventCrypto(v["token"], v["aes_key"], (v["owner_key"],)).decrypt(signature, "1", "n", garbled)
 
 
-def test_the_success_answer_is_byte_exact_with_a_fixed_random(monkeypatch: pytest.MonkeyPatch) -> None:
-    v = CRYPTO["ding-suite-check-create-suite-url"]["encrypt"]
+def test_our_envelope_is_byte_exact_with_the_published_one() -> None:
     base = CRYPTO["ding-suite-check-create-suite-url"]
+    v = base["encrypt"]
+    crypto = EventCrypto(base["token"], base["aes_key"], ("someone-else", base["owner_key"]),
+                         random16=lambda: v["fixed_random_16"])
+    assert crypto.seal(1, v["plaintext"], v["timestamp"], v["nonce"]) == v["expected"]
+
+
+def test_the_success_answer_is_byte_exact_with_the_library_reproducing_the_vector(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    base = CRYPTO["ding-suite-check-create-suite-url"]
+    v = base["encrypt"]
     monkeypatch.setattr(PrpCrypto, "get_random_string", lambda self: v["fixed_random_16"])
-    sealed = DingTalkCrypto(base["token"], base["aes_key"], base["owner_key"]).encrypt_message(
-        v["plaintext"], nonce=v["nonce"], timestamp=v["timestamp"])
-    assert sealed == v["expected"]
-    answer = EventCrypto(base["token"], base["aes_key"], (base["owner_key"],)).success(0, v["timestamp"], v["nonce"])
-    assert set(answer) == {"msg_signature", "timeStamp", "nonce", "encrypt"}
-    assert answer["timeStamp"] == v["timestamp"] and answer["nonce"] == v["nonce"]
+    library = DingTalkCrypto(base["token"], base["aes_key"], base["owner_key"])
+    assert library.encrypt_message(v["plaintext"], nonce=v["nonce"], timestamp=v["timestamp"]) == v["expected"]
+    ours = EventCrypto(base["token"], base["aes_key"], (base["owner_key"],), random16=lambda: v["fixed_random_16"])
+    answer = ours.success(0, v["timestamp"], v["nonce"])
+    assert answer == library.encrypt_message("success", nonce=v["nonce"], timestamp=v["timestamp"])
+    assert library.decrypt_encrypt_str(answer["msg_signature"], v["timestamp"], v["nonce"],
+                                       answer["encrypt"]) == "success"
+
+
+def test_two_success_answers_differ_in_their_random_prefix() -> None:
+    base = CRYPTO["ding-suite-check-create-suite-url"]
+    crypto = EventCrypto(base["token"], base["aes_key"], (base["owner_key"],))
+    assert crypto.success(0, "1", "n")["encrypt"] != crypto.success(0, "1", "n")["encrypt"]
 
 
 def test_the_raw_aes_block_matches_the_published_ciphertext() -> None:
     v: dict[str, Any] = CRYPTO["ding-raw-aes-block"]
-    key = base64.b64decode(v["aes_key"] + "=")
-    data = v["plaintext_bytes_utf8"].encode()
-    pad = 32 - len(data) % 32
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
-    sealed = encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
+    sealed = aes_encrypt(base64.b64decode(v["aes_key"] + "="), v["plaintext_bytes_utf8"].encode())
     assert base64.b64encode(sealed).decode() == v["expected_ciphertext_base64"]
