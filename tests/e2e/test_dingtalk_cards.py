@@ -10,9 +10,8 @@ from scheduler.jobs import tick
 from storage.kv import KeyValueStore, MemoryStore, StoreUnavailable
 from storage.tables import OutboxRow
 from tests.conftest import FakeClock
-from tests.e2e.test_dingtalk_http import (  # noqa: F401  (fixture)
-    DESK, GROUP, IN_GROUP, MANAGER, fake, ticket_row, userid_of)
-from tests.e2e.test_dingtalk_stream import CARD, ROBOT, file_for_a_caller, push, say, start
+from tests.e2e.test_dingtalk_http import fake, ticket_row, userid_of  # noqa: F401  (fixture)
+from tests.e2e.test_dingtalk_stream import CARD, file_for_a_caller, push, say, start
 from tests.fakes.dingtalk import FakeDingtalk
 
 CREATE = "/v1.0/card/instances/createAndDeliver"

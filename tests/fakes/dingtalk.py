@@ -14,17 +14,17 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from dingtalk.crypto import DingTalkCrypto
 
 from bot.channels.dingtalk_sign import robot_sign
 from bot.settings import DingtalkSettings
 from tests.fakes.dingtalk_gateway import FakeGateway
+from tests.fakes.dingtalk_wire import Sent, from_api, from_webhook, handler
 
 APP_KEY, APP_SECRET, ROBOT_CODE = "dingfakeappkey0001", "fake-app-secret-for-tests", "dingfakerobot0001"
 CORP_ID, EVENT_TOKEN = "dingfakecorp0001", "eventtoken"
@@ -37,15 +37,6 @@ MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text"),
             **{f"sampleActionCard{n}": ("title", "text", *(f"{k}{i}" for i in range(1, n + 1)
                                                            for k in ("actionTitle", "actionURL")))
                for n in range(2, 6)}}
-
-
-@dataclass
-class Sent:
-    via: str                     # webhook, batch, group, card
-    chat: str                    # userId or group:<conversationId>
-    kind: str                    # text, markdown, actionCard, card
-    text: str
-    buttons: list[tuple[str, str]] = field(default_factory=list)   # (title, URL or command)
 
 
 class FakeDingtalk:
@@ -64,7 +55,7 @@ class FakeDingtalk:
         self.files: dict[str, bytes] = {}
         self.gateway = FakeGateway(APP_KEY)
         self._counter = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
         # A short poll keeps stop() quick; the default would add half a second to every test.
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -207,7 +198,7 @@ class FakeDingtalk:
         chat, expires = self.sessions.get(session, ("", self.clock()))
         if not chat or expires <= self.clock():
             return 200, {"errcode": SESSION_EXPIRED, "errmsg": "session webhook expired"}
-        self.sent.append(_from_webhook(chat, body))
+        self.sent.append(from_webhook(chat, body))
         return 200, {"errcode": 0, "errmsg": "ok"}
 
     def _robot_message(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -226,7 +217,7 @@ class FakeDingtalk:
         self.flow_control -= set(throttled)
         for user in users:
             if user not in throttled:
-                self.sent.append(_from_api("batch", user, *found))
+                self.sent.append(from_api("batch", user, *found))
         return 200, {"processQueryKey": self.next_id("pq"), "invalidStaffIdList": [],
                      "flowControlledStaffIdList": throttled}
 
@@ -237,7 +228,7 @@ class FakeDingtalk:
         if conversation in self.flow_control_groups:
             self.flow_control_groups.discard(conversation)
             return 400, {"code": "send.too.fast", "message": "发送太快"}  # (unverified) code from third-party code
-        self.sent.append(_from_api("group", f"group:{conversation}", *found))
+        self.sent.append(from_api("group", f"group:{conversation}", *found))
         return 200, {"processQueryKey": self.next_id("pq")}
 
     def _plugins(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -276,65 +267,3 @@ class FakeDingtalk:
         if body.get("robotCode") != ROBOT_CODE or code not in self.files:
             return 400, {"code": "invalidParameter", "message": "downloadCode"}
         return 200, {"downloadUrl": f"{self.url}/files/{code}"}
-
-
-def _from_webhook(chat: str, body: dict[str, Any]) -> Sent:
-    kind = body.get("msgtype", "")
-    if kind == "text":
-        return Sent("webhook", chat, kind, body["text"]["content"])
-    if kind == "markdown":
-        return Sent("webhook", chat, kind, body["markdown"]["text"])
-    card = body["actionCard"]
-    return Sent("webhook", chat, kind, card["text"], [(b["title"], b["actionURL"]) for b in card["btns"]])
-
-
-def _from_api(via: str, chat: str, key: str, param: dict[str, Any]) -> Sent:
-    if key == "sampleText":
-        return Sent(via, chat, "text", param["content"])
-    if key == "sampleMarkdown":
-        return Sent(via, chat, "markdown", param["text"])
-    if key == "sampleActionCard":
-        return Sent(via, chat, "actionCard", param["text"], [(param["singleTitle"], param["singleURL"])])
-    count = int(key.removeprefix("sampleActionCard"))
-    return Sent(via, chat, "actionCard", param["text"],
-                [(param[f"actionTitle{i}"], param[f"actionURL{i}"]) for i in range(1, count + 1)])
-
-
-def _handler(fake: FakeDingtalk) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._answer("GET")
-
-        def do_POST(self) -> None:
-            self._answer("POST")
-
-        def do_PUT(self) -> None:
-            self._answer("PUT")
-
-        def _answer(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                body = json.loads(raw) if raw else {}
-            except ValueError:
-                body = None
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            token = self.headers.get("x-acs-dingtalk-access-token", "")
-            status, answer = (400, {"code": "invalidJson"}) if body is None else \
-                fake.answer(method, parts.path, query, body, token)
-            if parts.path in fake.lose_answer:      # the work is done, the answer never arrives
-                fake.lose_answer.discard(parts.path)
-                self.close_connection = True
-                return
-            data = answer if isinstance(answer, bytes) else json.dumps(answer, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/octet-stream" if isinstance(answer, bytes)
-                             else "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
