@@ -76,13 +76,14 @@ class CardBook:
     def click(self, data: dict[str, Any]) -> Click | None:
         """A card callback naming one of the card's own buttons, else None."""
         out_track_id, user_id = data.get("outTrackId"), data.get("userId")
-        if not isinstance(out_track_id, str) or not isinstance(user_id, str) or not out_track_id or not user_id:
+        if not isinstance(out_track_id, str) or not isinstance(user_id, str) or not out_track_id or not user_id \
+                or len(out_track_id) > 64:
             return None
         command = _command(data.get("content"))
         if command is None:
             return None
         with self.desk.uow() as uow:
-            row = uow.session.get(DingtalkCardRow, out_track_id[:64])
+            row = uow.session.get(DingtalkCardRow, out_track_id)
             if row is None or command not in row.buttons:
                 return None
             return Click(user_id, command, row.address, out_track_id, row.ticket_number)
