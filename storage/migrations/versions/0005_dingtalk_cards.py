@@ -1,12 +1,12 @@
 """DingTalk interactive cards kept in the database
 
-Revision ID: 0005d
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005d'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
