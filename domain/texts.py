@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from domain.model import Product, Site, Technician, mask_phone
+from domain.model import Product, Site, Technician, mask_phone, mask_phones
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
 
@@ -31,7 +31,7 @@ def summary(ticket: Ticket, rules: Rules, product: Product | None, site: Site | 
         lines.append(f"产品：{product.name}")
     if site:
         lines.append(f"地址：{site.label()}")
-    lines.append(f"描述：{ticket.description}")
+    lines.append(f"描述：{mask_phones(ticket.description)}")
     return "\n".join(lines)
 
 

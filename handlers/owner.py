@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from domain import progress, texts
-from domain.model import mask_phone
+from domain.model import mask_phone, mask_phones
 from domain.services import Refused
 from domain.ticket import State, Ticket
 from handlers import binding, commands, report
@@ -65,14 +65,14 @@ def _status(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 def _progress_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
     tz = ctx.desk.rules.tz
-    lines = [f"{t.number}（{ctx.desk.rules.type_name(t.type)}）：{texts.state(t)}", f"描述：{t.description}"]
+    lines = [f"{t.number}（{ctx.desk.rules.type_name(t.type)}）：{texts.state(t)}", f"描述：{mask_phones(t.description)}"]
     tech = uow.people.technician(t.assignee_id) if t.assignee_id and t.state is not State.ASSIGNED else None
     if tech:
         lines.append(f"师傅：{tech.name}（{mask_phone(tech.phone)}）")
     if t.appointment_start:
         lines.append(f"预约：{texts.window(t.appointment_start, t.appointment_end, tz)}")
     if t.state is State.WAITING and t.hold_reason:
-        lines.append(f"挂起原因：{t.hold_reason}")
+        lines.append(f"挂起原因：{mask_phones(t.hold_reason)}")
     if t.is_open and t.arrive_by and not t.arrived_at:
         lines.append(f"承诺上门：{texts.when(t.arrive_by, tz)} 前")
     return "\n".join(lines)

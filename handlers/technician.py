@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from domain import progress, services, texts
+from domain.model import mask_phones
 from domain.services import Refused
 from domain.ticket import State
 from handlers import commands, parts_chat
@@ -97,7 +98,7 @@ def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         ctx.say("您当前没有工单。")
         return
     tz = ctx.desk.rules.tz
-    lines = [f"{t.number} {texts.state(t)} {t.description[:20]}"
+    lines = [f"{t.number} {texts.state(t)} {mask_phones(t.description)[:20]}"
              + (f" 预约{texts.window(t.appointment_start, t.appointment_end, tz)}" if t.appointment_start else "")
              for t in jobs]
     ctx.say("您的工单：\n" + "\n".join(lines))

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
+from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician, mask_phones
 from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping
@@ -297,7 +297,7 @@ class SqlOutbox:
             return
         self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
                              channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=notice.text,
+                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
                              buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
         self.s.flush()
 
