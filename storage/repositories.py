@@ -301,6 +301,11 @@ class SqlOutbox:
                              buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
         self.s.flush()
 
+    def withdraw(self, key: str) -> None:
+        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
+        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status == "pending")
+                       .values(status="dropped"))
+
 
 class SqlIdentities:
     """Who a platform sender is, and where each person was last seen (where notices go)."""
