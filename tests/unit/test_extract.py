@@ -72,6 +72,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("2单元501 电话13800138000 地漏堵了",
      {"building": None, "unit": "2", "room": "501", "phone": PHONE, "desc": "地漏堵了"}),
     ("2024年买的地板起翘了，3栋", {"building": "3", "room": None, "sku": "FL-E"}),
+    ("马桶漏水 翠湖花园3号楼2门501",
+     {**ADDR_3_2_501, "community": "翠湖花园", "sku": "TL-S", "desc": "马桶漏水"}),
+    ("3栋2梯501 地漏堵了", {**ADDR_3_2_501, "sku": "DN-F", "desc": "地漏堵了"}),
+    ("3/2/501 花洒不出水", {**ADDR_3_2_501, "sku": "SH-H", "desc": "花洒不出水"}),
+    ("5楼501 马桶堵了", {"building": None, "room": "501", "sku": "TL-S", "desc": "马桶堵了"}),
+    ("12楼301 马桶堵了", {"building": "12", "room": "301", "sku": "TL-S"}),
+    ("3栋2门锁坏了", {"building": "3", "unit": None, "sku": "LK-F"}),
     # phone digits never become a room, a room never becomes a phone
     ("电话13800138000，3栋501", {"building": "3", "unit": None, "room": "501", "phone": PHONE}),
     ("13800138000", {"phone": PHONE, "room": None, "building": None, "desc": ""}),
