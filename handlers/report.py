@@ -14,7 +14,7 @@ from handlers.base import Ctx
 from domain.model import Asset, Product
 from domain.parts import yuan
 from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
-from handlers.when import parse_when
+from handlers.when import is_past, parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
@@ -148,6 +148,8 @@ def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str |
         draft.facts["phone"] = phone
     elif fact == "when":
         window = parse_when(text, now)
+        if window is None and is_past(text, now):
+            return "这个时间已经过去了，请说一个以后的时间，例如：明天下午3点、周六上午。"
         if window is None:
             return "没看懂这个时间，请换个说法，例如：明天下午3点、周六上午。"
         draft.facts["when_start"], draft.facts["when_end"] = window.start.isoformat(), window.end.isoformat()

@@ -10,7 +10,7 @@ from domain.ticket import State
 from handlers import commands, parts_chat
 from handlers.base import Ctx
 from handlers.picking import pick
-from handlers.when import parse_when
+from handlers.when import is_past, parse_when
 from storage.uow import SqlUnitOfWork
 
 HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 出发 · 到达 · 挂起 原因 · 恢复 · "
@@ -55,7 +55,10 @@ def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 def _book(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_jobs(ctx, uow, State.ACCEPTED, State.WAITING), cmd.number, "您当前没有需要预约的工单。")
-    window = parse_when(cmd.rest, ctx.now.astimezone(ctx.desk.rules.tz))
+    local = ctx.now.astimezone(ctx.desk.rules.tz)
+    window = parse_when(cmd.rest, local)
+    if window is None and is_past(cmd.rest, local):
+        raise Refused(f"「{cmd.rest[:30]}」已经过去了，请预约现在以后的时间，例如：预约 明天下午3点")
     if window is None:
         raise Refused("没看懂预约时间，请这样写：预约 明天下午3点 或 预约 周六上午")
     ticket = progress.book_visit(uow, ctx.desk.rules, ctx.now, number, ctx.actor, window.start, window.end)
