@@ -35,11 +35,22 @@ def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list:  # type: ignore
     return uow.tickets.for_technician(ctx.actor.id, states)
 
 
-def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+def _offers(ctx: Ctx, uow: SqlUnitOfWork) -> list:  # type: ignore[type-arg]
+    """Offers made to this technician alone, and grab postings still open to them."""
+    posted = [t for t in uow.tickets.in_states([State.ASSIGNED], limit=500)
+              if t.assignee_id is None and ctx.actor.id in t.offered]
+    return _jobs(ctx, uow, State.ASSIGNED) + posted
+
+
+def _mine_already(ctx: Ctx, uow: SqlUnitOfWork, number: str) -> bool:
     current = uow.tickets.get(number)
-    if current and current.state is State.ACCEPTED and current.assignee_id == ctx.actor.id:
-        ctx.say(f"您已接过工单 {current.number}。")
+    return bool(current and current.state not in (State.ASSIGNED, State.NEW) and current.assignee_id == ctx.actor.id)
+
+
+def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
+    if _mine_already(ctx, uow, number):
+        ctx.say(f"您已接过工单 {number}。")
         return
     ticket = services.accept_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
     uow.commit()
@@ -47,7 +58,9 @@ def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+    number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
+    if _mine_already(ctx, uow, number):
+        raise Refused(f"工单 {number} 您已接单，不能再拒单。如无法继续处理，请联系派单员改派。")
     ticket = services.reject_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
     uow.commit()
     ctx.say(f"已拒单 {ticket.number}，系统会转派其他师傅。")
