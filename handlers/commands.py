@@ -48,7 +48,8 @@ class Command:
 
 
 def number_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(prefix)}\d{{8}}-\d{{3,5}}\b", re.IGNORECASE)
+    # Not \b: Chinese characters count as word characters, and "派单BX…-0001给李强" has no spaces.
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}\d{{8}}-\d{{3,5}}(?!\d)", re.IGNORECASE)
 
 
 def parse(text: str, prefix: str) -> Command | None:

@@ -172,9 +172,17 @@ def _find_community(text: str, communities: Iterable[str]) -> tuple[str | None, 
     return (best[1], best[2]) if best else (None, None)
 
 
+# Characters owners type for one another (same sound or shape on the keyboard): 地版, 花晒, 淋雨房, 水笼头.
+# Both the term and the text are folded, so a typo of one of these is an exact hit, even in two characters.
+_CONFUSABLE = str.maketrans("版晒雨笼捅琐汽气座厨", "板洒浴龙桶锁器器坐橱")
+# A room name in front of a term says where, not what: 卫生间门 must not match 卫生间漏水 by its first 3 characters.
+_PLACE = re.compile(r"^(?:卫生间|洗手间|浴室|厕所|厨房|卧室|客厅|阳台|书房)")
+
+
 def _similarity(term: str, text: str) -> float:
-    if term in text:
+    if term in text or term.translate(_CONFUSABLE) in text.translate(_CONFUSABLE):
         return 100.0
+    term = _PLACE.sub("", term)
     if len(term) < 3:  # two characters with one wrong is a different word
         return 0.0
     if len(term) > len(text):

@@ -107,6 +107,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("水笼头坏了", {"skus": {"FC-K", "FC-B"}, "category": "水龙头", "type": "repair"}),
     ("热水气不热了", {"category": "热水器", "type": "repair"}),
     ("座便器漏水", {"sku": "TL-S", "category": "马桶"}),
+    ("地版起鼓了", {"sku": "FL-E", "category": "地板"}),
+    ("花晒不出水", {"sku": "SH-H", "category": "花洒"}),
     # urgency
     ("急！！卫生间跑水了，地漏往上冒水", {"sku": "DN-F", "urgent": True, "type": "repair"}),
     ("厨房水管爆管了，水淹了半个厨房，快来人😭", {"urgent": True, "type": "repair"}),
@@ -255,3 +257,27 @@ def test_is_negative(text: str) -> None:
 def test_not_negative(text: str) -> None:
     # A correction that carries the new fact is left for the caller to re-read.
     assert not is_negative(text)
+
+
+def _demo_catalog() -> list[CatalogItem]:
+    import csv
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "bot" / "demo" / "products.csv"
+    with path.open(encoding="utf-8") as f:
+        return [CatalogItem(r["sku"], r["name"], r["category"], tuple(a for a in r["aliases"].split("|") if a))
+                for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("卫生间漏水到楼下了", None),              # a room, not the bathroom door
+    ("淋雨房门关不上", "淋浴房"),               # a typo of the enclosure, not 房门
+    ("淋浴房门关不上", "淋浴房"),
+    ("地版起鼓了", "地板"),
+    ("花晒不出水", "花洒"),
+    ("卫生间门关不上", "室内门"),
+    ("厨房龙头漏水", "水龙头"),
+])
+def test_the_demo_catalogue_matches_what_owners_mean(text: str, category: str | None) -> None:
+    catalog = _demo_catalog()
+    found = extract(text, catalog)
+    assert found.category == category, found.products
