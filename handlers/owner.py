@@ -75,8 +75,10 @@ def _progress_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
         lines.append(f"预约：{texts.window(t.appointment_start, t.appointment_end, tz)}")
     if t.state is State.WAITING and t.hold_reason:
         lines.append(f"挂起原因：{mask_phones(t.hold_reason)}")
-    if t.is_open and t.arrive_by and not t.arrived_at:
-        lines.append(f"承诺上门：{texts.when(t.arrive_by, tz)} 前")
+    if t.is_open and t.arrive_by and not t.arrived_at and not t.appointment_start:
+        # one promise only: a booked or requested window replaces the deadline
+        word = "承诺联系" if t.type in texts.NO_VISIT else "承诺上门"
+        lines.append(f"{word}：{texts.when(t.arrive_by, tz)} 前")
     return "\n".join(lines)
 
 

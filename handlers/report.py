@@ -345,12 +345,11 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
         uow.identities.touch(ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
     uow.commit()
     save(ctx, None)
-    promise = texts.when(ticket.arrive_by, rules.tz)
+    promise = texts.promise(ticket, rules)
     if draft.for_desk:
-        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。预计 {promise} 前上门。")
+        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。{promise}。")
     else:
-        ctx.say(f"报修成功！工单号 {ticket.number}。我们将在 {promise} 前安排师傅上门，"
-                f"派单后会通知您。回复「进度」可随时查询。")
+        ctx.say(f"报修成功！工单号 {ticket.number}。{promise}，有进展会通知您。回复「进度」可随时查询。")
         if ctx.actor.role is Role.OWNER and not linked:
             ctx.say(f"该号码已有服务记录。为保护隐私，进度通知会发到该号码常用的渠道；"
                     f"如需在这里查询，请回复「绑定」验证身份。")

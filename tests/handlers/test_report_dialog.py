@@ -56,3 +56,22 @@ def test_a_building_without_a_room_asks_for_the_room_and_takes_a_bare_number(cha
 def test_a_public_area_needs_no_room(chat: Chat) -> None:
     chat(OWNER, "入户门关不上 翠湖花园3栋")
     assert "请确认报修信息" in chat(OWNER, "公共区域")
+
+
+def test_an_install_for_a_chosen_time_is_promised_that_time_only(chat: Chat) -> None:
+    chat(OWNER, "新买的智能门锁，麻烦上门安装一下，翠湖花园3栋2单元501")
+    out = chat(OWNER, "周六上午")
+    assert "期望上门：11月28日(周六) 09:00-12:00" in out
+    out = chat(OWNER, "确认")
+    assert "按您希望的时间 11月28日(周六) 09:00-12:00 安排师傅上门" in out
+    progress = chat(OWNER, "进度")
+    assert "预约：11月28日(周六) 09:00-12:00" in progress and "承诺上门" not in progress
+
+
+def test_returns_and_complaints_are_not_promised_a_technician_at_the_door(chat: Chat) -> None:
+    chat("owner:13911112222", "我要投诉，上次师傅态度很差")
+    out = chat("owner:13911112222", "确认")
+    assert "安排师傅上门" not in out and "客服主管将在" in out
+    chat(OWNER, "马桶想退货")
+    out = chat(OWNER, "确认")
+    assert "安排师傅上门" not in out and "办理退换货" in out
