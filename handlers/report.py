@@ -242,7 +242,9 @@ def _missing(rules: Rules, draft: Draft) -> str | None:
     if draft.for_desk and "phone" not in form:
         form = (*form, "phone")
     for fact in form:
-        if not _has(draft, fact):
+        # In an emergency (a burst pipe) the description is enough: the product can wait for the technician.
+        urgent = draft.priority == rules.urgent_priority and bool(draft.facts.get("description"))
+        if not _has(draft, fact) and not (fact == "product" and urgent):
             return fact
     return None
 
