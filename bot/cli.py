@@ -227,7 +227,8 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "all"]), default="dead")
+@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "dropped", "all"]),
+              default="dead")
 @click.option("--limit", type=int, default=50)
 @pass_ctx
 def outbox_list(obj: DeskContext, status: str, limit: int) -> None:

@@ -72,7 +72,7 @@ _STARS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "两": 2, 
 _SEP = r"[\s，,。.！!：:;；~～]"
 # A digit alone, or with 分/星, or followed by a separator and a comment. "3栋2单元…" is an address, not 3 stars.
 RATING = re.compile(rf"^(?:评分|打分|评价|评|给|打)?{_SEP}*(?:打|给)?\s*([1-5一二两三四五])\s*"
-                    rf"(?:(?:分|星|颗星)(?:{_SEP}*)(?P<a>.*)|{_SEP}+(?![栋号楼单元室幢座层门梯])(?P<b>.*)|)$", re.S)
+                    rf"(?:(?:分(?!钟)|星|颗星)(?:{_SEP}*)(?P<a>.*)|{_SEP}+(?![栋号楼单元室幢座层门梯])(?P<b>.*)|)$", re.S)
 
 
 def rating(text: str) -> tuple[int, str] | None:

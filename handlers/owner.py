@@ -129,7 +129,9 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
     if not candidates:
         if done:  # a second answer (e.g. to a late survey question) gets a clear word, not "没看懂"
             ctx.say(f"工单 {done[0].number} 已经评价过了（{done[0].rating} 星），谢谢！")
-        return bool(done)
+        elif not parsed[1]:  # a plain "5" with nothing to rate
+            ctx.say("您目前没有待评价的工单，工单完成后就可以评分了。")
+        return bool(done) or not parsed[1]
     stars, comment = parsed
     ticket = progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
     uow.commit()

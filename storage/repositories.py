@@ -310,7 +310,7 @@ class SqlOutbox:
 
     def withdraw(self, key: str) -> None:
         """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
-        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status == "pending")
+        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
                        .values(status="dropped"))
 
 

@@ -98,3 +98,10 @@ def test_an_owner_can_look_up_a_closed_or_cancelled_ticket_by_number(chat: Chat)
     second = chat.last_number()
     chat(OWNER, f"取消 {second}")
     assert "没有找到" not in chat(OWNER, f"进度 {second}")
+
+
+def test_a_rating_with_nothing_to_rate_says_so_and_minutes_are_not_stars(chat: Chat) -> None:
+    out = chat(OWNER, "评分 5")
+    assert "没有待评价的工单" in out and "没看懂" not in out
+    out = chat(OWNER, "5分钟前马桶漏水了 翠湖花园3栋2单元501")
+    assert "请确认报修信息" in out
