@@ -151,6 +151,8 @@ _FULL_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 def mask_phones(text: str | None) -> str:
     """Free text people typed (hold reasons, notes, comments) with every mobile number masked."""
     if not text:
-        return text or ""
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text.translate(_FULL_DIGITS)) \
-        if _MOBILE.search(text.translate(_FULL_DIGITS)) else text
+        return ""
+    folded = text.translate(_FULL_DIGITS)
+    if not _MOBILE.search(folded):
+        return text  # untouched, full-width punctuation and all
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", folded)
