@@ -139,7 +139,7 @@ def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str |
         room = _bare_room(read(uow, text))
         if room:
             draft.facts["room"] = room
-        elif text in _NO_ROOM and (draft.facts.get("building") or draft.facts.get("community")):
+        elif text.strip("。.！!，, ") in _NO_ROOM and (draft.facts.get("building") or draft.facts.get("community")):
             draft.facts["no_room"] = "1"
     elif fact == "phone":
         phone = find_phone(text)
@@ -241,9 +241,9 @@ def _missing(rules: Rules, draft: Draft) -> str | None:
     form = rules.ticket_types[draft.type].form
     if draft.for_desk and "phone" not in form:
         form = (*form, "phone")
+    # In an emergency (a burst pipe) the description is enough: the product can wait for the technician.
+    urgent = draft.priority == rules.urgent_priority and bool(draft.facts.get("description"))
     for fact in form:
-        # In an emergency (a burst pipe) the description is enough: the product can wait for the technician.
-        urgent = draft.priority == rules.urgent_priority and bool(draft.facts.get("description"))
         if not _has(draft, fact) and not (fact == "product" and urgent):
             return fact
     return None
