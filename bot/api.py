@@ -13,6 +13,7 @@ from bot.tokens import token_name
 from bot.views import ticket_view
 from domain.model import Role
 from domain.services import Actor, OpenTicket, open_ticket
+from domain.ticket import State
 from handlers.extract import find_phone
 from storage import mapping
 from storage.tables import TicketRow
@@ -78,13 +79,13 @@ def create_ticket(body: TicketIn, desk: DeskDep, client: Client) -> dict[str, An
 
 
 @router.get("/tickets")
-def list_tickets(desk: DeskDep, client: Client, state: str | None = None, type: str | None = None,
+def list_tickets(desk: DeskDep, client: Client, state: State | None = None, type: str | None = None,
                  assignee: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     stmt = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit).offset(offset)
     for column, value in (("state", state), ("type", type), ("assignee_id", assignee)):
-        if value:
-            stmt = stmt.where(getattr(TicketRow, column) == value)
+        if value:  # an unknown state was already answered with 422 naming the allowed values
+            stmt = stmt.where(getattr(TicketRow, column) == str(value))
     with desk.uow() as uow:
         return [ticket_view(uow, mapping.ticket(r), desk.rules) for r in uow.session.scalars(stmt)]
 

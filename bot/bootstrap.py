@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from bot.settings import Settings, SettingsError
 from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
@@ -62,11 +63,31 @@ def bootstrap(settings: Settings, clock: Clock = system_clock, store: KeyValueSt
     try:
         store = store or open_store(settings.redis.url)
     except ValueError as e:
-        raise SettingsError(f"{settings.source}: [redis.url] {e}") from None
-    engine = engine or db.make_engine(settings.database_url())
+        raise SettingsError(f"{settings.origin('redis.url')}: [redis.url] {e}") from None
+    engine = engine or _engine(settings)
     if migrate:
-        db.upgrade(engine)
+        try:
+            db.upgrade(engine)
+        except (OperationalError, InterfaceError) as e:
+            engine.dispose()
+            raise SettingsError(f"{settings.origin('database.url')}: [database.url] cannot connect to the database"
+                                f" at {_where(settings.database_url())} ({type(e.orig).__name__})") from None
     return Desk(settings, rules, engine, store, clock, ttl)
+
+
+def _engine(settings: Settings) -> Engine:
+    try:
+        return db.make_engine(settings.database_url())
+    except (ArgumentError, ValueError):
+        raise SettingsError(f"{settings.origin('database.url')}: [database.url] is not a database URL") from None
+
+
+def _where(url: str) -> str:
+    """Host and database, never the password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
 
 
 def build_rules(settings: Settings) -> Rules:
@@ -74,18 +95,19 @@ def build_rules(settings: Settings) -> Rules:
     try:
         tz = ZoneInfo(svc.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"{settings.source}: [service.timezone] unknown time zone") from None
+        raise SettingsError(f"{settings.origin('service.timezone')}: [service.timezone] unknown time zone") from None
     try:
         hours = parse_hours(svc.business_hours)
     except ValueError as e:
-        raise SettingsError(f"{settings.source}: [service.business_hours] {e}") from None
+        raise SettingsError(f"{settings.origin('service.business_hours')}: [service.business_hours] {e}") from None
     calendars: dict[str, Calendar] = {
         "24x7": AroundTheClock(),
         "business": BusinessCalendar(tz, hours, on_fallback=_calendar_fallback),
     }
     types = _ticket_types(settings)
     if svc.default_type not in types:
-        raise SettingsError(f"{settings.source}: [service.default_type] no ticket type {svc.default_type!r}")
+        raise SettingsError(f"{settings.origin('service.default_type')}: [service.default_type] "
+                            f"no ticket type {svc.default_type!r}")
     priorities = tuple(Priority(p.code, p.name) for p in settings.priorities) or DEFAULT_PRIORITIES
     d = settings.dispatch
     return Rules(
@@ -156,7 +178,7 @@ def _duration(settings: Settings, key: str, text: str) -> timedelta:
     try:
         return parse_duration(text)
     except ValueError:
-        raise SettingsError(f"{settings.source}: [{key}] not a duration like 30m, 4h or 2d") from None
+        raise SettingsError(f"{settings.origin(key)}: [{key}] not a duration like 30m, 4h or 2d") from None
 
 
 def _calendar_fallback(day: object) -> None:

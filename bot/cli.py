@@ -11,6 +11,7 @@ import click
 
 from bot.bootstrap import Desk, bootstrap
 from bot.settings import SettingsError, load_settings
+from domain.ticket import State
 
 DEMO = Path(__file__).parent / "demo"
 
@@ -138,7 +139,7 @@ def ticket() -> None:
 
 @ticket.command("list")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--state", default=None, help="new, assigned, accepted, …")
+@click.option("--state", default=None, type=click.Choice([s.value for s in State]), help="new, assigned, accepted, …")
 @pass_ctx
 def ticket_list(obj: DeskContext, as_json: bool, state: str | None) -> None:
     from sqlalchemy import select
@@ -188,6 +189,8 @@ def token_create(obj: DeskContext, name: str) -> None:
     """Create a token; it is shown once and stored only as a hash."""
     from bot.tokens import create_token
 
+    if not name.strip():
+        raise click.BadParameter("a token needs a name saying who uses it, e.g. crm", param_hint="NAME")
     desk = obj.desk()
     with desk.uow() as uow:
         secret = create_token(uow.session, name, desk.clock())
@@ -224,7 +227,8 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "all"]), default="dead")
+@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "dropped", "all"]),
+              default="dead")
 @click.option("--limit", type=int, default=50)
 @pass_ctx
 def outbox_list(obj: DeskContext, status: str, limit: int) -> None:

@@ -220,6 +220,12 @@ class Settings(_Section):
     sla: dict[str, dict[str, SlaSettings]] = {}
     source: str = Field(default="(defaults)", exclude=True)
     base_dir: Path = Field(default=Path("."), exclude=True)
+    from_env: dict[str, str] = Field(default={}, exclude=True)   # "server.port" -> "BAOXIU_SERVER_PORT"
+
+    def origin(self, key: str) -> str:
+        """Where a key's value came from, for error lines: the environment variable, or the file."""
+        name = self.from_env.get(key)
+        return f"environment variable {name}" if name else self.source
 
     def media_path(self) -> Path:
         return (self.base_dir / self.service.media_dir).resolve()
@@ -252,31 +258,39 @@ def load_settings(explicit: str | None = None, env: dict[str, str] | None = None
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"{path}: not valid TOML: {e}") from None
-    _apply_env(raw, os.environ if env is None else env)
+    from_env = _apply_env(raw, os.environ if env is None else env)
     source = str(path) if path else "(defaults)"
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as e:
-        raise SettingsError(_one_line(e, source)) from None
-    settings.source = source
+        raise SettingsError(_one_line(e, source, from_env)) from None
+    settings.source, settings.from_env = source, from_env
     settings.base_dir = path.parent.resolve() if path else Path.cwd()
     return settings
 
 
-def _apply_env(raw: dict[str, Any], env: Any) -> None:
-    """BAOXIU_<SECTION>_<KEY> replaces [section] key, for the scalar settings sections."""
+def _apply_env(raw: dict[str, Any], env: Any) -> dict[str, str]:
+    """BAOXIU_<SECTION>_<KEY> replaces [section] key, for the scalar settings sections.
+
+    Returns which keys came from which variable, so an error names the variable and not the file."""
+    used: dict[str, str] = {}
     for section in ("server", "database", "redis", "service", "wecom", "dingtalk"):
         for name, value in env.items():
             head = f"{ENV_PREFIX}{section.upper()}_"
             if name.startswith(head) and value != "":
                 target = raw.setdefault(section, {})
                 if isinstance(target, dict):  # a section written as a plain value is named by validation
-                    target[name[len(head):].lower()] = value
+                    key = name[len(head):].lower()
+                    target[key] = value
+                    used[f"{section}.{key}"] = name
+    return used
 
 
-def _one_line(error: ValidationError, source: str) -> str:
+def _one_line(error: ValidationError, source: str, from_env: dict[str, str] | None = None) -> str:
     first = error.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
+    if from_env and key in from_env:
+        source = f"environment variable {from_env[key]}"
     ctx_error = first.get("ctx", {}).get("error")
     if isinstance(ctx_error, _KeyError):
         inner, _, problem = str(ctx_error).partition(": ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.model import mask_phone
+from domain.model import mask_phone, mask_phones
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
 from storage.uow import SqlUnitOfWork
@@ -22,7 +22,7 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
     view: dict[str, Any] = {
         "number": ticket.number, "type": ticket.type, "type_name": rules.type_name(ticket.type),
         "state": ticket.state.value, "state_label": LABELS[ticket.state], "priority": ticket.priority,
-        "description": ticket.description,
+        "description": mask_phones(ticket.description),
         "customer": {"phone": mask_phone(customer.phone) if customer else None,
                      "name": customer.name if customer else ""},
         "site": {"community": site.community, "building": site.building, "unit": site.unit,
@@ -36,9 +36,9 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
                       "resolve_by": _iso(ticket.resolve_by, rules)},
         "created_at": _iso(ticket.created_at, rules), "accepted_at": _iso(ticket.accepted_at, rules),
         "arrived_at": _iso(ticket.arrived_at, rules), "resolved_at": _iso(ticket.resolved_at, rules),
-        "closed_at": _iso(ticket.closed_at, rules), "hold_reason": ticket.hold_reason,
-        "resolution_note": ticket.resolution_note, "parts_used": ticket.parts_used,
-        "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": ticket.rating_comment,
+        "closed_at": _iso(ticket.closed_at, rules), "hold_reason": mask_phones(ticket.hold_reason),
+        "resolution_note": mask_phones(ticket.resolution_note), "parts_used": mask_phones(ticket.parts_used),
+        "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": mask_phones(ticket.rating_comment),
         "urge_count": ticket.urge_count, "reopen_count": ticket.reopen_count,
         "asset": {"id": ticket.asset_id, "serial": ticket.asset_serial} if ticket.asset_id else None,
         "warranty": ticket.warranty,
@@ -53,7 +53,7 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
         view["dispatch"] = [{"at": _iso(d.at, rules), "mode": d.mode, "chosen": d.chosen, "candidates": d.candidates}
                             for d in uow.tickets.decisions(ticket.id)]
         view["trail"] = [{"at": _iso(e.at, rules), "actor": e.actor, "action": e.action,
-                          "from": e.from_state, "to": e.to_state, "reason": e.reason}
+                          "from": e.from_state, "to": e.to_state, "reason": mask_phones(e.reason)}
                          for e in uow.tickets.trail(ticket.id)]
     return view
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -139,3 +140,19 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+# An 11-digit mainland mobile, optionally as +86 / 0086 / 86, spaced 3-4-4 or not; longer digit runs
+# (order numbers, ID numbers) are left alone.
+_MOBILE = re.compile(r"(?<![\d０-９])(?:(?:\+|00)?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?![\d０-９])")
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+
+
+def mask_phones(text: str | None) -> str:
+    """Free text people typed (hold reasons, notes, comments) with every mobile number masked."""
+    if not text:
+        return ""
+    folded = text.translate(_FULL_DIGITS)
+    if not _MOBILE.search(folded):
+        return text  # untouched, full-width punctuation and all
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", folded)

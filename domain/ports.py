@@ -78,6 +78,7 @@ class CatalogRepository(Protocol):
 
 class Outbox(Protocol):
     def add(self, notice: Notice, now: datetime) -> None: ...
+    def withdraw(self, key: str) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -147,6 +147,7 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
         raise Refused(f"工单 {ticket.number} 已经评价过了，谢谢！")
     ticket.rating, ticket.rating_comment = stars, comment
     survey.schedule(ticket, "", None)
+    uow.outbox.withdraw(survey.survey_key(ticket))  # rated before the question went out: no question
     ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
     keep(uow, rules, ticket)
     if stars <= 2:

@@ -136,12 +136,20 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
 def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str]) -> None:
     ticket.apply(Action.OFFER, SYSTEM.label, now, f"抢单：{'、'.join(tech_ids)}")
     ticket.assignee_id, ticket.offered = None, tech_ids
-    ticket.offer_expires_at = now + rules.grab_timeout
+    ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
     text = "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket))
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))
+
+
+def _offer_until(ticket: Ticket, rules: Rules, now: datetime, span: timedelta) -> datetime:
+    """An offer runs on the ticket's SLA calendar: made at 23:00 for a business-hours job, it waits for
+    the morning instead of running through every technician overnight."""
+    policy = rules.policy(ticket.type, ticket.priority)
+    calendar = rules.calendars.get(policy.calendar) if policy else None
+    return calendar.add(now, span) if calendar else now + span
 
 
 def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None]:
@@ -154,7 +162,7 @@ def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id:
           action: Action, by: Actor, reason: str) -> None:
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
     ticket.assignee_id, ticket.offered = tech_id, []
-    ticket.offer_expires_at = now + rules.offer_timeout
+    ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.offer_timeout)
     uow.people.mark_offered(tech_id, now)
     keep(uow, rules, ticket)
     text = texts.offer(ticket, rules, *_facts(uow, ticket))

@@ -22,11 +22,15 @@ def after_resolve(ticket: Ticket, rules: Rules, now: datetime) -> None:
     schedule(ticket, "confirm_remind", now + rules.survey.remind_after)
 
 
+def survey_key(ticket: Ticket) -> str:
+    return f"{ticket.number}:survey"
+
+
 def ask_rating(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
     """The survey goes out after the configured delay, with one reminder later."""
     due = now + rules.survey.delay
     uow.outbox.add(Notice("owner", str(ticket.customer_id), "survey",
-                          f"感谢确认！工单 {ticket.number} 已完成。{SURVEY_TEXT}", f"{ticket.number}:survey",
+                          f"感谢确认！工单 {ticket.number} 已完成。{SURVEY_TEXT}", survey_key(ticket),
                           ticket.number, RATING_BUTTONS, due), now)
     schedule(ticket, "rate_remind", due + rules.survey.remind_after)
 

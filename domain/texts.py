@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from domain.model import Product, Site, Technician, mask_phone
+from domain.model import Product, Site, Technician, mask_phone, mask_phones
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
 
@@ -31,7 +31,7 @@ def summary(ticket: Ticket, rules: Rules, product: Product | None, site: Site | 
         lines.append(f"产品：{product.name}")
     if site:
         lines.append(f"地址：{site.label()}")
-    lines.append(f"描述：{ticket.description}")
+    lines.append(f"描述：{mask_phones(ticket.description)}")
     return "\n".join(lines)
 
 
@@ -40,9 +40,23 @@ def offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | No
             f"请在 {when(ticket.offer_expires_at, rules.tz)} 前接单。")
 
 
+# Types handled by a call from the desk, not by a visit: they are never promised a technician at the door.
+NO_VISIT = frozenset({"return", "complaint"})
+
+
+def promise(ticket: Ticket, rules: Rules) -> str:
+    """What happens next, as the owner is told: the window they asked for, a visit by the deadline, or a call."""
+    if ticket.type == "complaint":
+        return f"客服主管将在 {when(ticket.arrive_by, rules.tz)} 前与您联系处理"
+    if ticket.type in NO_VISIT:
+        return f"客服将在 {when(ticket.arrive_by, rules.tz)} 前与您联系，核实后办理{rules.type_name(ticket.type)}"
+    if ticket.appointment_start:
+        return f"我们会按您希望的时间 {window(ticket.appointment_start, ticket.appointment_end, rules.tz)} 安排师傅上门"
+    return f"我们将在 {when(ticket.arrive_by, rules.tz)} 前安排师傅上门"
+
+
 def opened_for_owner(ticket: Ticket, rules: Rules) -> str:
-    return (f"您的报修已受理，工单号 {ticket.number}。"
-            f"我们将在 {when(ticket.arrive_by, rules.tz)} 前安排师傅上门。")
+    return f"您的报修已受理，工单号 {ticket.number}。{promise(ticket, rules)}。"
 
 
 def accepted_for_owner(ticket: Ticket, tech: Technician | None) -> str:

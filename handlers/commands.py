@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers.extract import normalize
+
 # canonical verb -> words that mean it, longest first where one is a prefix of another
 VERBS: dict[str, tuple[str, ...]] = {
     "help": ("帮助", "help", "菜单", "?", "？"),
@@ -46,12 +48,15 @@ class Command:
 
 
 def number_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(prefix)}\d{{8}}-\d{{3,5}}\b", re.IGNORECASE)
+    # Not \b: Chinese characters count as word characters, and "派单BX…-0001给李强" has no spaces.
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}\d{{8}}-\d{{3,5}}(?!\d)", re.IGNORECASE)
 
 
 def parse(text: str, prefix: str) -> Command | None:
-    """A command when the text starts with a command word; None for free text."""
-    stripped = text.strip()
+    """A command when the text starts with a command word; None for free text.
+
+    Traditional characters (進度) and full-width digits (ＢＸ２０２６…) read as their everyday forms."""
+    stripped = normalize(text)
     low = stripped.lower()
     for word, verb in _ORDERED:
         if low.startswith(word.lower()):
@@ -63,10 +68,16 @@ def parse(text: str, prefix: str) -> Command | None:
     return None
 
 
-RATING = re.compile(r"^\s*([1-5])\s*(?:分|星|颗星)?\s*[，,。.！!：: ]*(.*)$", re.S)
+_STARS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_SEP = r"[\s，,。.！!：:;；~～]"
+# A digit alone, or with 分/星, or followed by a separator and a comment. "3栋2单元…" is an address, not 3 stars.
+RATING = re.compile(rf"^(?:评分|打分|评价|评|给|打)?{_SEP}*(?:打|给)?\s*([1-5一二两三四五])\s*"
+                    rf"(?:(?:分(?!钟)|星|颗星)(?:{_SEP}*)(?P<a>.*)|{_SEP}+(?![栋号楼单元室幢座层门梯])(?P<b>.*)|)$", re.S)
 
 
 def rating(text: str) -> tuple[int, str] | None:
-    """`5`, `5分 很满意`, `4星，师傅很专业` → (stars, comment)."""
-    m = RATING.match(text)
-    return (int(m.group(1)), m.group(2).strip()) if m else None
+    """`5`, `５`, `五星`, `评分 5`, `打5分`, `5分 很满意`, `4星，师傅很专业` → (stars, comment)."""
+    m = RATING.match(normalize(text))
+    if m is None:
+        return None
+    return _STARS[m.group(1)], (m.group("a") or m.group("b") or "").strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain import texts
-from domain.model import Customer, mask_phone
+from domain.model import Customer, mask_phone, mask_phones
 from domain.services import Refused
 from handlers.base import Ctx
 from handlers.extract import find_phone
@@ -40,7 +40,7 @@ def card(ctx: Ctx, uow: SqlUnitOfWork, customer: Customer) -> str:
     for t in tickets[:8]:
         product = uow.catalog.product(t.product_sku) if t.product_sku else None
         lines.append(f"  {t.number} {rules.type_name(t.type)} {texts.state(t)} "
-                     f"{product.name if product else t.description[:12]}"
+                     f"{product.name if product else mask_phones(t.description)[:12]}"
                      + (f" {t.rating}星" if t.rating else "") + (" 返修" if t.reopen_count else ""))
     return "\n".join(lines)
 

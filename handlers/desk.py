@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from domain import progress, texts
-from domain.model import Role
+from domain.model import Role, mask_phones
 from domain.reports import today_text
 from domain.services import Refused
 from domain.ticket import State
@@ -71,7 +71,7 @@ def _queue(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not waiting:
         ctx.say("当前没有待派单的工单。")
         return
-    lines = [f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {t.description[:20]}"
+    lines = [f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {mask_phones(t.description)[:20]}"
              + (f" → {t.assignee_id}" if t.assignee_id else "") for t in waiting]
     ctx.say(f"待派单 {len(waiting)} 张：\n" + "\n".join(lines))
 

@@ -93,14 +93,19 @@ _UNUM = rf"\d{{1,2}}|[{_CN_NUM}]{{1,3}}"
 # A number followed by 年/元/... is a year or a price, not a room.
 _ROOM = rf"\d{{3,4}}(?!\d|\s*[年元块个天米次分点岁月日%])|[{_CN_NUM}]{{3,7}}"
 _ROOM_TAIL = rf"(?:\s*-?\s*(?P<r>{_ROOM})\s*(?:室|房间|房|号)?)?"
+# A unit is 单元, or in some cities 门 / 梯 ("2门501", "2梯"); 门锁 / 门窗 after a digit stay products.
+_UNIT_WORD = r"(?:单元|[门梯](?![锁窗框把铃禁]))"
 # Tried in order: the most specific shape wins.
 _ADDRESS_PATTERNS = (
     re.compile(rf"(?<![A-Za-z\d])(?P<b>\d{{1,3}}|[A-Za-z])\s*(?:-|#|栋|号楼|幢|座)"
                rf"\s*(?P<u>\d{{1,2}})\s*-\s*(?P<r>\d{{3,4}})(?!\d)"),
+    re.compile(r"(?<![A-Za-z\d/])(?P<b>\d{1,3}|[A-Za-z])\s*/\s*(?P<u>\d{1,2})\s*/\s*(?P<r>\d{3,4})(?![\d/])"),
     re.compile(rf"(?<![A-Za-z\d])(?P<b>{_BNUM})\s*"
-               rf"(?:栋|号楼|幢|座|#|号(?=\s*(?:{_UNUM})\s*单元))"
-               rf"(?:\s*(?P<u>{_UNUM})\s*单元)?{_ROOM_TAIL}"),
-    re.compile(rf"(?<![\d])(?P<u>{_UNUM})\s*单元{_ROOM_TAIL}"),
+               rf"(?:栋|号楼|幢|座|#|号(?=\s*(?:{_UNUM})\s*{_UNIT_WORD}))"
+               rf"(?:\s*(?P<u>{_UNUM})\s*{_UNIT_WORD})?{_ROOM_TAIL}"),
+    # "5楼501": 5 is the floor of room 501; "12楼301" names building 12.
+    re.compile(r"(?<![A-Za-z\d])(?P<f>\d{1,2})\s*楼\s*(?P<r>\d{3,4})(?!\d)"),
+    re.compile(rf"(?<![\d])(?P<u>{_UNUM})\s*{_UNIT_WORD}{_ROOM_TAIL}"),
     re.compile(r"(?<![\d-])(?P<r>\d{3,4})\s*(?:室|房间|房)"),
 )
 
@@ -127,6 +132,9 @@ def _find_address(text: str) -> tuple[str | None, str | None, str | None, tuple[
         m = pattern.search(text)
         if m:
             groups = m.groupdict()
+            floor = groups.get("f")
+            if floor and not groups["r"].startswith(floor):
+                groups["b"] = floor
             return (_to_arabic(groups.get("b")), _to_arabic(groups.get("u")),
                     _to_arabic(groups.get("r"), keep_zeros=True), m.span())
     return None, None, None, None
@@ -164,9 +172,17 @@ def _find_community(text: str, communities: Iterable[str]) -> tuple[str | None, 
     return (best[1], best[2]) if best else (None, None)
 
 
+# Characters owners type for one another (same sound or shape on the keyboard): 地版, 花晒, 淋雨房, 水笼头.
+# Both the term and the text are folded, so a typo of one of these is an exact hit, even in two characters.
+_CONFUSABLE = str.maketrans("版晒雨笼捅琐汽气座厨", "板洒浴龙桶锁器器坐橱")
+# A room name in front of a term says where, not what: 卫生间门 must not match 卫生间漏水 by its first 3 characters.
+_PLACE = re.compile(r"^(?:卫生间|洗手间|浴室|厕所|厨房|卧室|客厅|阳台|书房)")
+
+
 def _similarity(term: str, text: str) -> float:
-    if term in text:
+    if term in text or term.translate(_CONFUSABLE) in text.translate(_CONFUSABLE):
         return 100.0
+    term = _PLACE.sub("", term)
     if len(term) < 3:  # two characters with one wrong is a different word
         return 0.0
     if len(term) > len(text):
@@ -234,7 +250,7 @@ def _ticket_type(text: str) -> str | None:
 
 _GAP = "\x00"
 _LABEL = re.compile(
-    r"(?:联系)?(?:电话号码|电话|手机号码|手机号|手机|联系方式|号码|tel|地址|住址|"
+    r"(?:联系)?(?:电话号码|电话|手机号码|手机号|手机|联系方式|号码|回电|回拨|打给我|tel|地址|住址|"
     r"我家住在|我家住|家住在|家住|我住在|我住|住在|我家在|我在)\s*(?:是)?\s*[:：]?\s*(?=\x00)",
     re.IGNORECASE)
 

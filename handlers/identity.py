@@ -1,13 +1,20 @@
 """Who is speaking: a platform sender becomes an Actor with a role."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.model import Role
 from domain.services import Actor
 from handlers.base import Inbound
+from handlers.extract import find_phone, normalize
 from storage.uow import SqlUnitOfWork
+
+ROLE_NAMES = {Role.OWNER: "业主", Role.TECHNICIAN: "师傅", Role.DISPATCHER: "派单员", Role.MANAGER: "主管",
+              Role.ADMIN: "管理员"}
+# The whole console id must be a mobile number (+86 allowed): `owner:abc` would otherwise become a customer.
+CONSOLE_PHONE = re.compile(r"(?:(?:\+|00)?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,10 @@ def _console(uow: SqlUnitOfWork, sender: str) -> Who:
     except ValueError:
         raise Unknown(f"未知的身份 {role_name[:20]}，可用：owner / technician / dispatcher / manager") from None
     if role is Role.OWNER:
-        return _owner(uow, ref)
+        phone = find_phone(ref) if CONSOLE_PHONE.fullmatch(normalize(ref)) else None
+        if phone is None:
+            raise Unknown(f"业主身份需是 11 位手机号，例如 owner:13800138000（收到的是 {ref[:20]}）。")
+        return _owner(uow, phone)
     if role is Role.TECHNICIAN:
         tech = uow.people.technician(ref)
         if tech is None:
@@ -45,7 +55,7 @@ def _console(uow: SqlUnitOfWork, sender: str) -> Who:
         return Who(Actor(role, tech.id, tech.name))
     staff = uow.people.staff(ref)
     if staff is None or staff.role is not role:
-        raise Unknown(f"没有编号为 {ref[:20]} 的{role.value}。")
+        raise Unknown(f"没有编号为 {ref[:20]} 的{ROLE_NAMES[role]}。")
     return Who(Actor(role, staff.id, staff.name))
 
 

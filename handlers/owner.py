@@ -1,8 +1,10 @@
 """What owners and customers can say: report, progress, urge, cancel, confirm, rate, photos."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from domain import progress, texts
-from domain.model import mask_phone
+from domain.model import mask_phone, mask_phones
 from domain.services import Refused
 from domain.ticket import State, Ticket
 from handlers import binding, commands, report
@@ -52,7 +54,7 @@ def _help(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _status(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    tickets = _mine(ctx, uow, open_only=cmd.number is not None)
+    tickets = _mine(ctx, uow, open_only=False)  # a closed or cancelled ticket can still be looked up
     if cmd.number:
         tickets = [t for t in tickets if t.number == cmd.number]
         if not tickets:
@@ -65,16 +67,18 @@ def _status(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 def _progress_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
     tz = ctx.desk.rules.tz
-    lines = [f"{t.number}（{ctx.desk.rules.type_name(t.type)}）：{texts.state(t)}", f"描述：{t.description}"]
+    lines = [f"{t.number}（{ctx.desk.rules.type_name(t.type)}）：{texts.state(t)}", f"描述：{mask_phones(t.description)}"]
     tech = uow.people.technician(t.assignee_id) if t.assignee_id and t.state is not State.ASSIGNED else None
     if tech:
         lines.append(f"师傅：{tech.name}（{mask_phone(tech.phone)}）")
     if t.appointment_start:
         lines.append(f"预约：{texts.window(t.appointment_start, t.appointment_end, tz)}")
     if t.state is State.WAITING and t.hold_reason:
-        lines.append(f"挂起原因：{t.hold_reason}")
-    if t.is_open and t.arrive_by and not t.arrived_at:
-        lines.append(f"承诺上门：{texts.when(t.arrive_by, tz)} 前")
+        lines.append(f"挂起原因：{mask_phones(t.hold_reason)}")
+    if t.is_open and t.arrive_by and not t.arrived_at and not t.appointment_start:
+        # one promise only: a booked or requested window replaces the deadline
+        word = "承诺联系" if t.type in texts.NO_VISIT else "承诺上门"
+        lines.append(f"{word}：{texts.when(t.arrive_by, tz)} 前")
     return "\n".join(lines)
 
 
@@ -100,17 +104,34 @@ def _confirm(fixed: bool):  # type: ignore[no-untyped-def]
         uow.commit()
         if not fixed:
             ctx.say(f"抱歉给您添麻烦了！工单 {ticket.number} 已重新打开，师傅会尽快再次上门。")
+            return
+        later = _duration(ctx.desk.rules.survey.delay)
+        ctx.say(f"感谢确认！工单 {ticket.number} 已完成。现在就可以回复 1-5 分为本次服务评分（可附评价），"
+                f"否则{later}后我们会再来请您评分。")
     return run
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes >= 60 * 24 and minutes % (60 * 24) == 0:
+        return f" {minutes // (60 * 24)} 天"
+    if minutes >= 60 and minutes % 60 == 0:
+        return f" {minutes // 60} 小时"
+    return f" {minutes} 分钟" if minutes else "稍"
 
 
 def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
     parsed = commands.rating(text)
     if parsed is None:
         return False
-    candidates = [t for t in _mine(ctx, uow, open_only=False)
-                  if t.rating is None and t.state in (State.CLOSED, State.RESOLVED)]
+    done = [t for t in _mine(ctx, uow, open_only=False) if t.state in (State.CLOSED, State.RESOLVED)]
+    candidates = [t for t in done if t.rating is None]
     if not candidates:
-        return False
+        if done:  # a second answer (e.g. to a late survey question) gets a clear word, not "没看懂"
+            ctx.say(f"工单 {done[0].number} 已经评价过了（{done[0].rating} 星），谢谢！")
+        elif not parsed[1]:  # a plain "5" with nothing to rate
+            ctx.say("您目前没有待评价的工单，工单完成后就可以评分了。")
+        return bool(done) or not parsed[1]
     stars, comment = parsed
     ticket = progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
     uow.commit()

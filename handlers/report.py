@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -13,11 +14,16 @@ from handlers.base import Ctx
 from domain.model import Asset, Product
 from domain.parts import yuan
 from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
-from handlers.when import parse_when
+from handlers.when import is_past, parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
 ADDRESS_PARTS = ("community", "building", "unit", "room")
+# "投诉" / "我要报修" alone say what kind of ticket, not what happened: the details are still to be asked.
+_ONLY_INTENT = re.compile(r"^(?:我|我们)?(?:要|想|需要)?(?:投诉|报修|维修|退货|换货|退换货|安装|报个修)(?:一下|了)?$")
+_BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日%])")
+_NO_ROOM = ("公共区域", "没有房号", "无房号", "没有", "无", "楼道", "大堂")
+ROOM_QUESTION = "请补充房号（例如：501）；如是公共区域，请回复「公共区域」。"
 
 
 @dataclass
@@ -61,9 +67,17 @@ def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False
     draft = Draft(type_code, rules.urgent_priority if found.urgent else rules.default_priority, for_desk=for_desk)
     if ctx.phone and not for_desk:
         draft.facts["phone"] = ctx.phone
-    _merge(draft, found, take_description=True)
+    _merge(draft, found, take_description=not _ONLY_INTENT.match(found.description))
     _match_purchases(uow, draft, found)
     _advance(ctx, uow, draft)
+
+
+def _bare_room(found: Extracted) -> str | None:
+    """"502" or "是502" with no 室/栋 around it: a room, when a room is what is being talked about."""
+    if found.room or found.phone:
+        return None
+    rooms = _BARE_ROOM.findall(found.text)
+    return rooms[0] if len(rooms) == 1 else None
 
 
 def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
@@ -97,7 +111,12 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, None)
         ctx.say("好的，已取消本次报修，有需要随时找我。")
     else:
-        _merge(draft, read(uow, text), take_description=False)
+        # A correction ("不对，是502", "是马桶不是花洒") replaces what it names.
+        found = read(uow, text)
+        _merge(draft, found, take_description=False, correcting=True)
+        room = _bare_room(found)
+        if room:
+            draft.facts["room"] = room
         _advance(ctx, uow, draft)
 
 
@@ -110,12 +129,18 @@ def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str |
         found = read(uow, text)
         if found.products:
             draft.facts["product"] = found.products[0].sku
-        else:
-            draft.facts["product_text"] = text[:40]
+        else:  # not in the catalogue: the words are kept so the technician knows what it is
+            draft.facts["product_text"] = (found.description or text)[:40]
         if "description" not in draft.facts and len(found.description) >= 4:
             draft.facts["description"] = found.description[:500]
     elif fact == "description":
         draft.facts["description"] = text[:500]
+    elif fact == "address":
+        room = _bare_room(read(uow, text))
+        if room:
+            draft.facts["room"] = room
+        elif text.strip("。.！!，, ") in _NO_ROOM and (draft.facts.get("building") or draft.facts.get("community")):
+            draft.facts["no_room"] = "1"
     elif fact == "phone":
         phone = find_phone(text)
         if phone is None:
@@ -123,15 +148,17 @@ def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str |
         draft.facts["phone"] = phone
     elif fact == "when":
         window = parse_when(text, now)
+        if window is None and is_past(text, now):
+            return "这个时间已经过去了，请说一个以后的时间，例如：明天下午3点、周六上午。"
         if window is None:
             return "没看懂这个时间，请换个说法，例如：明天下午3点、周六上午。"
         draft.facts["when_start"], draft.facts["when_end"] = window.start.isoformat(), window.end.isoformat()
     return None
 
 
-def _merge(draft: Draft, found: Extracted, take_description: bool) -> None:
+def _merge(draft: Draft, found: Extracted, take_description: bool, correcting: bool = False) -> None:
     f = draft.facts
-    if found.products and "product" not in f:
+    if found.products and ("product" not in f or (correcting and "asset" not in f)):
         f["product"] = found.products[0].sku
         f.pop("product_text", None)
     for part in ADDRESS_PARTS:
@@ -214,8 +241,10 @@ def _missing(rules: Rules, draft: Draft) -> str | None:
     form = rules.ticket_types[draft.type].form
     if draft.for_desk and "phone" not in form:
         form = (*form, "phone")
+    # In an emergency (a burst pipe) the description is enough: the product can wait for the technician.
+    urgent = draft.priority == rules.urgent_priority and bool(draft.facts.get("description"))
     for fact in form:
-        if not _has(draft, fact):
+        if not _has(draft, fact) and not (fact == "product" and urgent):
             return fact
     return None
 
@@ -225,8 +254,8 @@ def _has(draft: Draft, fact: str) -> bool:
     if fact == "product":
         return bool(f.get("product") or f.get("product_text"))
     if fact == "address":
-        return bool(f.get("room") or (f.get("community") and f.get("building"))
-                    or (f.get("community") and draft.type == "inspection"))
+        # A building without a room is not an address a technician can find.
+        return bool(f.get("room") or f.get("no_room") or (f.get("community") and draft.type == "inspection"))
     if fact == "when":
         return bool(f.get("when_start"))
     return bool(f.get(fact))
@@ -245,6 +274,10 @@ def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
         question = FACTS[fact]
         if draft.for_desk and fact == "phone":
             question = "请输入报修业主的手机号（业主会收到进度通知）。"
+        elif fact == "address" and (draft.facts.get("building") or draft.facts.get("community")):
+            question = ROOM_QUESTION
+        elif fact == "description" and draft.type == "complaint":
+            question = "请具体说说您要投诉的情况（哪张工单、哪位师傅、发生了什么），我们会认真处理。"
         ctx.say(question)
         return
     ctx.say(_summary(ctx, uow, draft), ("确认", "修改", "取消"))
@@ -299,6 +332,8 @@ def _address(f: dict[str, str]) -> str:
 def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     rules, f = ctx.desk.rules, draft.facts
     description = f.get("description") or f.get("product_text") or rules.type_name(draft.type)
+    if f.get("product_text") and f["product_text"] not in description:
+        description = f"{f['product_text']}：{description}"
     preferred = None
     if f.get("when_start"):
         preferred = (datetime.fromisoformat(f["when_start"]), datetime.fromisoformat(f["when_end"]))
@@ -312,12 +347,11 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
         uow.identities.touch(ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
     uow.commit()
     save(ctx, None)
-    promise = texts.when(ticket.arrive_by, rules.tz)
+    promise = texts.promise(ticket, rules)
     if draft.for_desk:
-        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。预计 {promise} 前上门。")
+        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。{promise}。")
     else:
-        ctx.say(f"报修成功！工单号 {ticket.number}。我们将在 {promise} 前安排师傅上门，"
-                f"派单后会通知您。回复「进度」可随时查询。")
+        ctx.say(f"报修成功！工单号 {ticket.number}。{promise}，有进展会通知您。回复「进度」可随时查询。")
         if ctx.actor.role is Role.OWNER and not linked:
             ctx.say(f"该号码已有服务记录。为保护隐私，进度通知会发到该号码常用的渠道；"
                     f"如需在这里查询，请回复「绑定」验证身份。")

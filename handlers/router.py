@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import Desk
-from domain.model import Role
+from domain.model import Role, mask_phones
 from domain.services import Refused
 from handlers import desk as desk_handlers
 from handlers import owner, technician
@@ -48,7 +48,8 @@ def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
             uow.commit()
             ctx = Ctx(desk, now, inbound, who.actor, who.phone)
             ROLE_HANDLERS[who.actor.role](ctx, uow)
-            return ctx.replies
+            # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
+            return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
     except (Refused, Unknown) as polite:
         return [Reply(str(polite))]
     except Exception:

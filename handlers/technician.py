@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 
 from domain import progress, services, texts
+from domain.model import mask_phones
 from domain.services import Refused
 from domain.ticket import State
 from handlers import commands, parts_chat
 from handlers.base import Ctx
 from handlers.picking import pick
-from handlers.when import parse_when
+from handlers.when import is_past, parse_when
 from storage.uow import SqlUnitOfWork
 
 HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 出发 · 到达 · 挂起 原因 · 恢复 · "
@@ -34,11 +35,22 @@ def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list:  # type: ignore
     return uow.tickets.for_technician(ctx.actor.id, states)
 
 
-def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+def _offers(ctx: Ctx, uow: SqlUnitOfWork) -> list:  # type: ignore[type-arg]
+    """Offers made to this technician alone, and grab postings still open to them."""
+    posted = [t for t in uow.tickets.in_states([State.ASSIGNED], limit=500)
+              if t.assignee_id is None and ctx.actor.id in t.offered]
+    return _jobs(ctx, uow, State.ASSIGNED) + posted
+
+
+def _mine_already(ctx: Ctx, uow: SqlUnitOfWork, number: str) -> bool:
     current = uow.tickets.get(number)
-    if current and current.state is State.ACCEPTED and current.assignee_id == ctx.actor.id:
-        ctx.say(f"您已接过工单 {current.number}。")
+    return bool(current and current.state not in (State.ASSIGNED, State.NEW) and current.assignee_id == ctx.actor.id)
+
+
+def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
+    if _mine_already(ctx, uow, number):
+        ctx.say(f"您已接过工单 {number}。")
         return
     ticket = services.accept_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
     uow.commit()
@@ -46,7 +58,9 @@ def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    number = pick(_jobs(ctx, uow, State.ASSIGNED), cmd.number, "您当前没有待接的工单。")
+    number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
+    if _mine_already(ctx, uow, number):
+        raise Refused(f"工单 {number} 您已接单，不能再拒单。如无法继续处理，请联系派单员改派。")
     ticket = services.reject_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
     uow.commit()
     ctx.say(f"已拒单 {ticket.number}，系统会转派其他师傅。")
@@ -54,7 +68,10 @@ def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 def _book(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_jobs(ctx, uow, State.ACCEPTED, State.WAITING), cmd.number, "您当前没有需要预约的工单。")
-    window = parse_when(cmd.rest, ctx.now.astimezone(ctx.desk.rules.tz))
+    local = ctx.now.astimezone(ctx.desk.rules.tz)
+    window = parse_when(cmd.rest, local)
+    if window is None and is_past(cmd.rest, local):
+        raise Refused(f"「{cmd.rest[:30]}」已经过去了，请预约现在以后的时间，例如：预约 明天下午3点")
     if window is None:
         raise Refused("没看懂预约时间，请这样写：预约 明天下午3点 或 预约 周六上午")
     ticket = progress.book_visit(uow, ctx.desk.rules, ctx.now, number, ctx.actor, window.start, window.end)
@@ -97,7 +114,7 @@ def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         ctx.say("您当前没有工单。")
         return
     tz = ctx.desk.rules.tz
-    lines = [f"{t.number} {texts.state(t)} {t.description[:20]}"
+    lines = [f"{t.number} {texts.state(t)} {mask_phones(t.description)[:20]}"
              + (f" 预约{texts.window(t.appointment_start, t.appointment_end, tz)}" if t.appointment_start else "")
              for t in jobs]
     ctx.say("您的工单：\n" + "\n".join(lines))

@@ -37,6 +37,10 @@ class _Impossible(ValueError):
     """The text names a day or time that cannot exist (2月30日, 25点)."""
 
 
+class _Past(ValueError):
+    """The text names a day or time that is already over (昨天下午3点, 今天上午 at 2 p.m.)."""
+
+
 _Clock = tuple[time, time | None]   # start, and an explicit end for ranges
 
 _PERIODS = {"上午": (9, 12), "中午": (12, 13), "下午": (13, 18), "晚上": (18, 21)}
@@ -53,9 +57,10 @@ _SLOT = timedelta(hours=1)
 _RELATIVE = {"大后天": (3, None), "后天": (2, None), "明天": (1, None), "明日": (1, None),
              "明儿": (1, None), "明早": (1, "上午"), "明晨": (1, "上午"), "明晚": (1, "晚上"),
              "今天": (0, None), "今日": (0, None), "今儿": (0, None), "今早": (0, "上午"),
-             "今晚": (0, "晚上")}
+             "今晚": (0, "晚上"), "昨天": (-1, None), "昨日": (-1, None), "昨晚": (-1, "晚上"),
+             "前天": (-2, None)}
 _RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
-_WEEKDAY_RE = re.compile(r"(?P<scope>下个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
+_WEEKDAY_RE = re.compile(r"(?P<scope>下个?|上个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
 _WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6}
 _WEEKDAYS |= {str(i + 1): i for i in range(7)}
 
@@ -65,6 +70,8 @@ _NOT_A_TIME = re.compile(r"[快早晚慢好多少大小稍有差]一点|一点[�
 _CN_BEFORE_UNIT = re.compile(rf"[{_CN_NUM}]+(?=[月日号点时])")
 _CN_MINUTES = re.compile(rf"(?<=[点时])[{_CN_NUM}]+(?!刻)")
 
+# 2026-12-05, 2026/12/5, 2026年12月5日: the year is said, so the date is taken as it is.
+_FULL_DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?![\d:点时])")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*(?:月|/|-)\s*(\d{1,2})\s*[日号]?(?![\d:点时])")
 _DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?!楼)")
 _MINUTE = r"半|[1一3三]刻|\d{1,2}"
@@ -97,6 +104,8 @@ def _weekday(today: date, scope: str | None, target: int) -> _Day:
     monday = today - timedelta(days=today.weekday())
     if scope and scope.startswith("下"):
         return _Day(monday + timedelta(days=7 + target))
+    if scope and scope.startswith("上"):
+        return _Day(monday + timedelta(days=target - 7))
     if scope:  # 这周/本周: strictly this week, so a past day stays past
         return _Day(monday + timedelta(days=target))
     return _Day(today + timedelta(days=(target - today.weekday()) % 7), rolls_weekly=True)
@@ -127,6 +136,12 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
     if m:
         return _weekday(today, m.group("scope"), _WEEKDAYS[m.group("d")]), _cut(text, m)
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
+    m = _FULL_DATE.search(text)
+    if m:
+        try:
+            return _Day(date(int(m.group(1)), int(m.group(2)), int(m.group(3)))), _cut(text, m)
+        except ValueError:
+            raise _Impossible(m.group(0)) from None
     for pattern, has_month in ((_MONTH_DAY, True), (_DAY_ONLY, False)):
         m = pattern.search(text)
         if m:
@@ -215,7 +230,9 @@ def _clock_window(day: date, clock: _Clock, now: datetime) -> Window | None:
     """An exact time must be in the future; it is never clipped."""
     start = _at(day, clock[0].hour, clock[0].minute, now)
     end = _at(day, clock[1].hour, clock[1].minute, now) if clock[1] else start + _SLOT
-    return Window(start, end) if now <= start < end else None
+    if end <= start:
+        raise _Impossible("the range ends before it starts")
+    return Window(start, end) if now <= start else None
 
 
 def _span_window(day: date, hours: tuple[int, int], now: datetime) -> Window | None:
@@ -228,8 +245,19 @@ def _span_window(day: date, hours: tuple[int, int], now: datetime) -> Window | N
 def parse_when(text: str, now: datetime) -> Window | None:
     try:
         return _parse(_prepare(text), now)
-    except _Impossible:
+    except (_Impossible, _Past):
         return None
+
+
+def is_past(text: str, now: datetime) -> bool:
+    """True when the text names a real time that is already over: that deserves its own answer."""
+    try:
+        _parse(_prepare(text), now)
+    except _Past:
+        return True
+    except _Impossible:
+        return False
+    return False
 
 
 def _parse(text: str, now: datetime) -> Window | None:
@@ -247,4 +275,6 @@ def _parse(text: str, now: datetime) -> Window | None:
     window = build(day)
     if window is None and found and found.rolls_weekly:
         window = build(day + timedelta(days=7))
+    if window is None:
+        raise _Past(text)
     return window

@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
+from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician, mask_phones
 from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping
@@ -132,8 +132,8 @@ class SqlTickets:
         return list(self.s.scalars(stmt))
 
     def overdue(self, now: datetime, limit: int = 20) -> list[Ticket]:
-        stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]),
-                                        TicketRow.resolve_by < now).order_by(TicketRow.resolve_by).limit(limit))
+        stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]), _breached(now))
+                .order_by(TicketRow.resolve_by).limit(limit))
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
 
     def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
@@ -168,12 +168,19 @@ class SqlTickets:
         stmt = select(func.count()).select_from(TicketRow).where(
             TicketRow.state.in_([s.value for s in OPEN_STATES]))
         if overdue_at is not None:
-            stmt = stmt.where(TicketRow.resolve_by < overdue_at)
+            stmt = stmt.where(_breached(overdue_at))
         return self.s.scalar(stmt) or 0
 
     def trail(self, ticket_id: int) -> list[TicketEventRow]:
         stmt = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
         return list(self.s.scalars(stmt))
+
+
+def _breached(now: datetime) -> ColumnElement[bool]:
+    """Any deadline missed: accepted, arrived or resolved after its time, or still not done by now."""
+    return or_(TicketRow.accept_by < func.coalesce(TicketRow.accepted_at, now),
+               TicketRow.arrive_by < func.coalesce(TicketRow.arrived_at, now),
+               TicketRow.resolve_by < now)
 
 
 class SqlPeople:
@@ -297,9 +304,14 @@ class SqlOutbox:
             return
         self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
                              channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=notice.text,
+                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
                              buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
         self.s.flush()
+
+    def withdraw(self, key: str) -> None:
+        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
+        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
+                       .values(status="dropped"))
 
 
 class SqlIdentities:

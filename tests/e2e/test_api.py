@@ -275,3 +275,10 @@ def test_a_ticket_reported_in_the_chat_is_visible_through_the_api(desk: Desk, ap
     assert ticket["state"] == "assigned" and ticket["customer"]["phone"] == "138****8000"
     assert ticket["site"] == {"community": "翠湖花园", "building": "3", "unit": "2", "room": "501",
                               "region": "西湖区"}
+
+
+def test_an_unknown_state_filter_is_refused_with_422_naming_the_allowed_states(api: TestClient) -> None:
+    create(api)
+    answer = api.get("/api/v1/tickets", params={"state": "bogus"})
+    assert answer.status_code == 422
+    assert "state" in answer.text and "assigned" in answer.text

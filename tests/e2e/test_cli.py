@@ -316,3 +316,11 @@ def test_the_repair_walk_works_on_postgres_via_baoxiu_database_url(baoxiu: Baoxi
     view = json.loads(baoxiu("ticket", "show", number.group(), "--json").output)
     assert view["state"] == "closed" and view["rating"] == 5 and len(view["trail"]) == 8
     assert not (site / "baoxiu.db").exists()
+
+
+def test_an_unknown_state_filter_and_an_empty_token_name_are_refused(baoxiu: Baoxiu) -> None:
+    result = baoxiu("ticket", "list", "--state", "bogus", ok=False)
+    assert result.exit_code != 0 and "bogus" in result.output and "assigned" in result.output
+    result = baoxiu("token", "create", "", ok=False)
+    assert result.exit_code != 0 and "needs a name" in result.output
+    assert "bx_" not in result.output

@@ -85,4 +85,4 @@ def test_managers_cannot_dispatch(chat: Chat) -> None:
 
 
 def test_a_claimed_role_must_match_the_staff_record(chat: Chat) -> None:
-    assert "没有编号为 M01 的dispatcher" in chat("dispatcher:M01", "待派单")
+    assert "没有编号为 M01 的派单员" in chat("dispatcher:M01", "待派单")

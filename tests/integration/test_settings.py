@@ -37,7 +37,9 @@ def settings_error(path: Path, env: dict[str, str] | None = None, rules: bool = 
             build_rules(settings)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(f"{path}: ") or message == f"config file not found: {path}"
+    # a value from the environment is blamed on its variable, everything else on the file
+    from_env = any(message.startswith(f"environment variable {name}: ") for name in (env or {}))
+    assert from_env or message.startswith(f"{path}: ") or message == f"config file not found: {path}"
     return message
 
 
@@ -287,3 +289,27 @@ def test_a_complete_dingtalk_event_subscription_is_accepted(tmp_path: Path) -> N
     env = {**DINGTALK, "BAOXIU_DINGTALK_EVENT_TOKEN": "tok", "BAOXIU_DINGTALK_EVENT_AES_KEY": GOOD_AES,
            "BAOXIU_DINGTALK_SIGN_WINDOW": "3600"}
     assert load_settings(str(write_config(tmp_path)), env=env).dingtalk.event_aes_key == GOOD_AES
+
+
+def test_a_bad_environment_value_names_the_variable_not_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    message = settings_error(path, env={"BAOXIU_SERVER_PORT": "notint"})
+    assert message.startswith("environment variable BAOXIU_SERVER_PORT: [server.port]")
+    assert str(path) not in message and "\n" not in message
+    settings = load_settings(str(path), env={"BAOXIU_SERVICE_OFFER_TIMEOUT": "zz"})
+    with pytest.raises(SettingsError) as caught:
+        build_rules(settings)
+    assert str(caught.value).startswith("environment variable BAOXIU_SERVICE_OFFER_TIMEOUT: [service.offer_timeout]")
+
+
+def test_an_unreachable_database_is_one_line_naming_the_key_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://app:{SECRET}@127.0.0.1:1/baoxiu?connect_timeout=2"
+    path = write_config(tmp_path, ('url = "sqlite:///baoxiu.db"', f'url = "{url}"'))
+    with pytest.raises(SettingsError) as caught:
+        bootstrap(load_settings(str(path), env={}))
+    message = str(caught.value)
+    assert message.startswith(f"{path}: [database.url] cannot connect to the database at 127.0.0.1:1/baoxiu")
+    assert SECRET not in message and "\n" not in message
+    with pytest.raises(SettingsError) as caught:
+        bootstrap(load_settings(str(write_config(tmp_path)), env={"BAOXIU_DATABASE_URL": url}))
+    assert str(caught.value).startswith("environment variable BAOXIU_DATABASE_URL: [database.url]")

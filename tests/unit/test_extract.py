@@ -72,6 +72,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("2单元501 电话13800138000 地漏堵了",
      {"building": None, "unit": "2", "room": "501", "phone": PHONE, "desc": "地漏堵了"}),
     ("2024年买的地板起翘了，3栋", {"building": "3", "room": None, "sku": "FL-E"}),
+    ("马桶漏水 翠湖花园3号楼2门501",
+     {**ADDR_3_2_501, "community": "翠湖花园", "sku": "TL-S", "desc": "马桶漏水"}),
+    ("3栋2梯501 地漏堵了", {**ADDR_3_2_501, "sku": "DN-F", "desc": "地漏堵了"}),
+    ("3/2/501 花洒不出水", {**ADDR_3_2_501, "sku": "SH-H", "desc": "花洒不出水"}),
+    ("5楼501 马桶堵了", {"building": None, "room": "501", "sku": "TL-S", "desc": "马桶堵了"}),
+    ("12楼301 马桶堵了", {"building": "12", "room": "301", "sku": "TL-S"}),
+    ("3栋2门锁坏了", {"building": "3", "unit": None, "sku": "LK-F"}),
     # phone digits never become a room, a room never becomes a phone
     ("电话13800138000，3栋501", {"building": "3", "unit": None, "room": "501", "phone": PHONE}),
     ("13800138000", {"phone": PHONE, "room": None, "building": None, "desc": ""}),
@@ -100,6 +107,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("水笼头坏了", {"skus": {"FC-K", "FC-B"}, "category": "水龙头", "type": "repair"}),
     ("热水气不热了", {"category": "热水器", "type": "repair"}),
     ("座便器漏水", {"sku": "TL-S", "category": "马桶"}),
+    ("地版起鼓了", {"sku": "FL-E", "category": "地板"}),
+    ("花晒不出水", {"sku": "SH-H", "category": "花洒"}),
     # urgency
     ("急！！卫生间跑水了，地漏往上冒水", {"sku": "DN-F", "urgent": True, "type": "repair"}),
     ("厨房水管爆管了，水淹了半个厨房，快来人😭", {"urgent": True, "type": "repair"}),
@@ -248,3 +257,27 @@ def test_is_negative(text: str) -> None:
 def test_not_negative(text: str) -> None:
     # A correction that carries the new fact is left for the caller to re-read.
     assert not is_negative(text)
+
+
+def _demo_catalog() -> list[CatalogItem]:
+    import csv
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "bot" / "demo" / "products.csv"
+    with path.open(encoding="utf-8") as f:
+        return [CatalogItem(r["sku"], r["name"], r["category"], tuple(a for a in r["aliases"].split("|") if a))
+                for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("卫生间漏水到楼下了", None),              # a room, not the bathroom door
+    ("淋雨房门关不上", "淋浴房"),               # a typo of the enclosure, not 房门
+    ("淋浴房门关不上", "淋浴房"),
+    ("地版起鼓了", "地板"),
+    ("花晒不出水", "花洒"),
+    ("卫生间门关不上", "室内门"),
+    ("厨房龙头漏水", "水龙头"),
+])
+def test_the_demo_catalogue_matches_what_owners_mean(text: str, category: str | None) -> None:
+    catalog = _demo_catalog()
+    found = extract(text, catalog)
+    assert found.category == category, found.products

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.when import Window, parse_when
+from handlers.when import Window, is_past, parse_when
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)          # Monday 10:00
@@ -158,3 +158,24 @@ def test_window_keeps_the_callers_timezone() -> None:
     assert found is not None
     assert found.start.tzinfo is SH and found.end.tzinfo is SH
     assert found.start.utcoffset() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-12-05 10:00", hour_from(at(12, 5, 10))),
+    ("2026/12/5 下午2点", hour_from(at(12, 5, 14))),
+    ("2026年12月5日上午", w(at(12, 5, 9), 12)),
+    ("12月5日上午", w(at(12, 5, 9), 12)),
+])
+def test_dates_with_a_year_or_a_month_are_read(text: str, expected: Window) -> None:
+    assert parse_when(text, MONDAY) == expected
+
+
+@pytest.mark.parametrize("text", ["昨天下午3点", "前天上午", "昨晚8点", "上周五", "2026-11-20 10:00", "今天上午8点"])
+def test_a_time_already_over_is_refused_and_recognised_as_past(text: str) -> None:
+    assert parse_when(text, MONDAY) is None
+    assert is_past(text, MONDAY)
+
+
+@pytest.mark.parametrize("text", ["明天25点", "随便", "下午4点到2点"])
+def test_nonsense_is_not_called_past(text: str) -> None:
+    assert parse_when(text, MONDAY) is None and not is_past(text, MONDAY)
