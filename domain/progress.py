@@ -10,7 +10,6 @@ from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import Actor, Refused, keep, locked, notify, offer, set_deadlines, tell_desk, tell_owner
-from domain.sla import shift_for_pause
 from domain.ticket import Action, State, Ticket
 
 def own_job(uow: UnitOfWork, number: str, tech: Actor) -> Ticket:
@@ -76,25 +75,12 @@ def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
 
 def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
     ticket = own_job(uow, number, tech)
-    paused_at = ticket.held_at
     _step(ticket, Action.RESUME, tech, now)
-    if paused_at is not None:
-        _shift_deadlines(ticket, rules, paused_at, now)
+    set_deadlines(ticket, rules, ticket.created_at)  # the closed pause is credited
     ticket.hold_reason = ""
     keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "resumed", f"工单 {ticket.number} 已恢复处理。")
     return ticket
-
-
-def _shift_deadlines(ticket: Ticket, rules: Rules, paused_at: datetime, now: datetime) -> None:
-    policy = rules.policy(ticket.type, ticket.priority)
-    if policy is None:
-        return
-    cal = rules.calendars[policy.calendar]
-    if ticket.arrive_by and ticket.arrived_at is None:
-        ticket.arrive_by = shift_for_pause(ticket.arrive_by, cal, paused_at, now)
-    if ticket.resolve_by:
-        ticket.resolve_by = shift_for_pause(ticket.resolve_by, cal, paused_at, now)
 
 
 def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
@@ -200,12 +186,22 @@ def assign(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech_ref: 
         raise Refused(texts.cannot(ticket, Action.ASSIGN))
     previous = ticket.assignee_id
     ticket.declined = [t for t in ticket.declined if t != tech.id]
+    if previous and previous != tech.id:
+        _fresh_acceptance(ticket, now)
+        set_deadlines(ticket, rules, ticket.created_at)
     offer(uow, rules, now, ticket, tech.id, Action.ASSIGN, desk, "人工派单")
     if previous and previous != tech.id:
         notify(uow, now, Notice(Role.TECHNICIAN, previous, "reassigned",
                                 f"工单 {ticket.number} 已改派给其他师傅，您无需再处理。",
                                 f"{ticket.number}:reassigned-{previous}:{now.isoformat()}", ticket.number))
     return ticket
+
+
+def _fresh_acceptance(ticket: Ticket, now: datetime) -> None:
+    """A new technician gets their own acceptance clock: the old one's acceptance
+    and its fired accept timers belong to the previous assignee."""
+    ticket.accepted_at, ticket.accept_from = None, now
+    ticket.sla_fired = [k for k in ticket.sla_fired if not k.startswith("accept:")]
 
 
 def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, priority: str, desk: Actor) -> Ticket:

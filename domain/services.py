@@ -10,7 +10,7 @@ from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.sla import deadlines
+from domain.sla import Deadlines, deadlines, with_pauses
 from domain.sla_watch import refresh
 from domain.ticket import Action, State, Ticket
 
@@ -96,10 +96,19 @@ def _site(uow: UnitOfWork, cmd: OpenTicket) -> Site | None:
 
 
 def set_deadlines(ticket: Ticket, rules: Rules, start: datetime) -> None:
+    """Deadlines from opening (`start`) on the policy, credited with every closed pause.
+
+    Recomputed whole, never nudged, so a priority change or a reassign keeps the
+    pause credit; the acceptance clock restarts at `accept_from` after a reassign.
+    """
     policy = rules.policy(ticket.type, ticket.priority)
     if policy is None:
         return
-    d = deadlines(policy, rules.calendars[policy.calendar], start)
+    cal = rules.calendars[policy.calendar]
+    d = deadlines(policy, cal, start)
+    if ticket.accept_from is not None:
+        d = Deadlines(cal.add(ticket.accept_from, policy.accept), d.arrive_by, d.resolve_by)
+    d = with_pauses(d, cal, ticket.pauses, ticket.accept_from)
     ticket.accept_by, ticket.arrive_by, ticket.resolve_by = d.accept_by, d.arrive_by, d.resolve_by
 
 
@@ -152,7 +161,10 @@ def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,
           action: Action, by: Actor, reason: str) -> None:
+    was_waiting = ticket.state is State.WAITING
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
+    if was_waiting:  # a reassign ends the pause: credit it like a resume
+        set_deadlines(ticket, rules, ticket.created_at)
     ticket.assignee_id, ticket.offered = tech_id, []
     ticket.offer_expires_at = now + rules.offer_timeout
     uow.people.mark_offered(tech_id, now)

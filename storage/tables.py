@@ -197,6 +197,8 @@ class TicketRow(Base):
     breaches: Mapped[list[str]] = mapped_column(default=list)
     followup_at: Mapped[datetime | None] = mapped_column(index=True)
     followup_stage: Mapped[str] = mapped_column(String(16), default="")
+    pauses: Mapped[list[str]] = mapped_column(default=list)   # ["start/end" ISO pairs] of closed holds
+    accept_from: Mapped[datetime | None]
 
 
 class TicketEventRow(Base):

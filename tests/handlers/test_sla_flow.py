@@ -89,3 +89,50 @@ def test_urgent_work_runs_around_the_clock(chat: Chat, clock: FakeClock) -> None
     t = chat.ticket(chat.last_number())
     assert t.priority == "urgent"
     assert t.accept_by.astimezone(CN) == datetime(2026, 11, 23, 22, 30, tzinfo=CN)
+
+
+def test_reassigning_a_waiting_ticket_keeps_the_pause_and_gives_a_fresh_acceptance_clock(
+        chat: Chat, clock: FakeClock) -> None:
+    chat.desk.rules = replace(chat.desk.rules, offer_timeout=timedelta(hours=8))
+    number, tech = report(chat)
+    chat(tech, "接单")
+    chat(tech, "到达")
+    chat(tech, "挂起 等配件")
+    clock.now = datetime(2026, 12, 21, 10, 0, tzinfo=CN)  # four weeks later, still paused
+    other = "T05" if tech != "technician:T05" else "T06"
+    assert "已将" in chat("dispatcher:D01", f"派单 {number} 给 {other}")
+    ticket = chat.ticket(number)
+    assert ticket.state is State.ASSIGNED and ticket.accepted_at is None
+    assert ticket.resolve_by.astimezone(CN) > clock.now  # the four weeks were credited
+    assert ticket.accept_by.astimezone(CN) == datetime(2026, 12, 21, 12, 0, tzinfo=CN)  # 2h from now
+    out = chat.tick()
+    assert "【超时" not in out and "【时效提醒】" not in out
+    clock.now = datetime(2026, 12, 21, 11, 36, tzinfo=CN)
+    assert f"→ technician:{other} 【时效提醒】工单 {number}" in chat.tick()
+
+
+def test_a_priority_change_keeps_the_pause_credit(chat: Chat, clock: FakeClock) -> None:
+    number, tech = report(chat)
+    chat(tech, "接单")
+    chat(tech, "到达")
+    chat(tech, "挂起 等配件")
+    clock.now = datetime(2026, 12, 21, 10, 0, tzinfo=CN)
+    chat(tech, "恢复")
+    assert "优先级已改为 高" in chat("dispatcher:D01", f"改优先级 {number} 高")
+    ticket = chat.ticket(number)
+    assert ticket.resolve_by.astimezone(CN) > clock.now
+    assert "【超时" not in chat.tick()
+
+
+def test_after_a_long_pause_the_warning_waits_for_the_working_time(chat: Chat, clock: FakeClock) -> None:
+    number, tech = report(chat)  # Monday 10:00, resolve 40 business hours
+    chat(tech, "接单")
+    chat(tech, "到达")
+    chat.tick()
+    clock.advance(hours=1)
+    chat(tech, "挂起 等配件")
+    clock.now = datetime(2026, 12, 21, 10, 0, tzinfo=CN)
+    chat(tech, "恢复")
+    assert "【时效提醒】" not in chat.tick()  # 1h used of 40: the warning is far off
+    ticket = chat.ticket(number)
+    assert ticket.next_due_at.astimezone(CN) > datetime(2026, 12, 24, tzinfo=CN)
