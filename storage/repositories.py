@@ -136,6 +136,10 @@ class SqlTickets:
                                         TicketRow.resolve_by < now).order_by(TicketRow.resolve_by).limit(limit))
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
 
+    def last_plan_run(self, plan: str) -> datetime | None:
+        """The latest recorded firing of `plan` (primary-key order: one index probe)."""
+        return self.s.scalar(select(func.max(PlanRunRow.fire_at)).where(PlanRunRow.plan == plan))
+
     def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
         """Record one firing of a plan; False when it was recorded before. With a number: fill it in."""
         existing = self.s.get(PlanRunRow, (plan, fire_at))

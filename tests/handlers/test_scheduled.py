@@ -73,6 +73,35 @@ def test_the_daily_report_goes_to_managers_once_after_the_configured_time(chat: 
     assert "日报" not in chat.tick()
 
 
+def test_a_report_already_sent_is_not_computed_again(chat: Chat, clock: FakeClock) -> None:
+    from domain import reports
+    from scheduler.jobs import run
+
+    clock.now = datetime(2026, 11, 23, 18, 30, tzinfo=CN)
+    assert run(chat.desk, reports.send_daily_report, clock()) == 1  # the one manager in the demo staff
+    for minutes in (1, 60, 300):  # every later tick that day: nothing to do, nothing counted
+        assert run(chat.desk, reports.send_daily_report, clock.advance(minutes=minutes)) == 0
+
+
+def test_a_report_missed_while_the_worker_was_down_is_sent_once_after_midnight(
+        chat: Chat, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 22, 18, 30, tzinfo=CN)
+    assert "日报 2026-11-22" in chat.tick()
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=CN)
+    resolved(chat)
+    clock.now = datetime(2026, 11, 24, 0, 20, tzinfo=CN)  # down from 17:00 on the 23rd until now
+    out = chat.tick()
+    assert "→ manager:M01 📊 日报 2026-11-23" in out and "新建 1" in out
+    assert "日报" not in chat.tick()
+    clock.now = datetime(2026, 11, 24, 18, 0, tzinfo=CN)
+    assert "日报 2026-11-24" in chat.tick()
+
+
+def test_a_new_desk_does_not_send_a_report_for_the_day_before_it_started(chat: Chat, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 23, 9, 0, tzinfo=CN)
+    assert "日报" not in chat.tick()
+
+
 def test_a_maintenance_plan_opens_one_inspection_ticket_per_firing(chat: Chat, clock: FakeClock) -> None:
     plan = Plan("cuihu-lift", "0 9 * * 1", "翠湖花园", "13700000001", "inspection", "电梯月检")
     chat.desk.rules = replace(chat.desk.rules, plans=(plan,))
