@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import texts
-from domain.dispatch import Job, excluded, rank
+from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -31,7 +31,6 @@ class Actor:
 
 
 SYSTEM = Actor(Role.ADMIN, "system", "系统")
-RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
 
 
 @dataclass(frozen=True)
@@ -119,20 +118,21 @@ def keep(uow: UnitOfWork, rules: Rules, ticket: Ticket) -> None:
 
 
 def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
-    """Offer the ticket to the best technician (or, in grab mode, to all who fit), or tell the desk."""
+    """Offer the ticket to the best technician (or, in grab mode, to all who fit), or tell the desk.
+
+    The ranking runs in the database (storage/dispatch_query.py, the same sum as
+    domain.dispatch.rank), so its cost does not grow with the roster.
+    """
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
-    techs, loads = uow.people.technicians(job.skill), uow.tickets.loads()
     grab = rules.dispatch_mode == "grab"
-    ranked = rank(techs, job, loads, uow.people.last_offered(), rules.region_neighbours,
-                  uow.tickets.records(now - RECORD_WINDOW), rules.weights, now,
-                  limit=rules.grab_limit if grab else 10)
+    ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
+                                   rules.grab_limit if grab else 10)
     if ticket.id is None:
         keep(uow, rules, ticket)  # the decision log refers to the ticket's row
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
-                             [c.explain() for c in ranked] + [f"未考虑：{why} ×{n}" for why, n in
-                                                             excluded(techs, job, loads).items()])
+                             explain(ranked, uow.people.exclusions(job), rules))
     if not ranked:
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
@@ -140,6 +140,15 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
         offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+
+
+def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]:
+    """The decision as `ticket show` prints it: weights, candidates, why the winner won, who was left out."""
+    lines = [weights_line(rules.weights), *[c.explain() for c in ranked]]
+    if len(ranked) > 1:
+        tie = ranked[0].score == ranked[1].score
+        lines.append(f"胜出：{ranked[0].tech.id} 得分最高" + (f"（与 {ranked[1].tech.id} 同分，{TIE_BREAK}）" if tie else ""))
+    return lines + out.lines()
 
 
 def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str]) -> None:

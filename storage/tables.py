@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -126,6 +126,11 @@ class TechnicianRow(Base):
     wecom_userid: Mapped[str] = mapped_column(String(64), default="")
     dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
     last_offered_at: Mapped[datetime | None]
+    # Kept for dispatch so choosing among thousands reads no tickets: open_jobs by every
+    # ticket save (and recounted by the hourly job), the record by that job.
+    open_jobs: Mapped[int] = mapped_column(default=0)
+    record_first_fix: Mapped[float | None] = mapped_column(Float)
+    record_rating: Mapped[float | None] = mapped_column(Float)
 
 
 class StaffRow(Base):

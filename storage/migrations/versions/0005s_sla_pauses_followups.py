@@ -16,9 +16,19 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets') as batch:
         batch.add_column(sa.Column('pauses', sa.JSON(), nullable=False, server_default='[]'))
         batch.add_column(sa.Column('accept_from', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('technicians') as batch:
+        batch.add_column(sa.Column('open_jobs', sa.Integer(), nullable=False, server_default='0'))
+        batch.add_column(sa.Column('record_first_fix', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('record_rating', sa.Float(), nullable=True))
+    op.execute("UPDATE technicians SET open_jobs = (SELECT count(*) FROM tickets WHERE tickets.assignee_id ="
+               " technicians.id AND tickets.state IN ('assigned', 'accepted', 'in_progress', 'waiting'))")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('technicians') as batch:
+        batch.drop_column('record_rating')
+        batch.drop_column('record_first_fix')
+        batch.drop_column('open_jobs')
     with op.batch_alter_table('tickets') as batch:
         batch.drop_column('accept_from')
         batch.drop_column('pauses')
