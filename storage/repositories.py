@@ -136,7 +136,7 @@ class SqlTickets:
                      candidates: list[str]) -> None:
         assert ticket.id is not None
         self.s.add(DispatchDecisionRow(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
-                                       candidates=[c[:200] for c in candidates[:25]]))
+                                       candidates=[c[:200] for c in candidates[:40]]))
 
     def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
         stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(
