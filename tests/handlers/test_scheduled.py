@@ -156,3 +156,35 @@ def test_failing_notices_back_off_then_become_dead_letters_that_can_be_replayed(
         uow.commit()
     assert deliver_due(desk, {"console": chat.session.sender}, clock(), fallback="console") == 1
     assert chat.out[-1] == "→ technician:T01 测试通知"
+
+
+def test_the_retry_limit_and_backoff_come_from_the_config(chat: Chat, clock: FakeClock) -> None:
+    desk = chat.desk
+    desk.settings.outbox.max_attempts, desk.settings.outbox.backoff_seconds = 3, 60
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("technician", "T01", "test", "测试通知", "test:limit"), clock())
+        uow.commit()
+    waits = []
+    for _ in range(3):
+        deliver_due(desk, {"console": Failing()}, clock(), fallback="console")
+        with desk.uow() as uow:
+            row = uow.session.scalars(select(OutboxRow)).one()
+            waits.append((row.due_at - clock()).total_seconds())
+            clock.now = row.due_at
+            state = (row.status, row.attempts)
+    assert state == ("dead", 3)
+    assert waits[:2] == [60, 120]
+
+
+def test_a_notice_for_someone_with_no_channel_waits_without_spending_attempts(chat: Chat, clock: FakeClock) -> None:
+    desk = chat.desk
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("technician", "T01", "test", "您有新消息", "test:nochannel"), clock())
+        uow.commit()
+    for _ in range(20):  # many ticks with no platform that reaches T01
+        deliver_due(desk, {}, clock.advance(minutes=30))
+    with desk.uow() as uow:
+        row = uow.session.scalars(select(OutboxRow)).one()
+        assert (row.status, row.attempts) == ("held", 0)
+    out = chat("technician:T01", "我的工单")  # T01 writes: now there is a channel
+    assert "→ technician:T01 您有新消息" in out + chat.tick()
