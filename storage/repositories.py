@@ -187,6 +187,11 @@ class SqlTickets:
             stmt = stmt.where(TicketRow.resolve_by < overdue_at)
         return self.s.scalar(stmt) or 0
 
+    def count_events(self, action: str, start: datetime, end: datetime) -> int:
+        """Audit entries of one kind in a period (e.g. SLA breaches on a day)."""
+        return self.s.scalar(select(func.count()).select_from(TicketEventRow).where(
+            TicketEventRow.action == action, TicketEventRow.at >= start, TicketEventRow.at < end)) or 0
+
     def trail(self, ticket_id: int) -> list[TicketEventRow]:
         stmt = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
         return list(self.s.scalars(stmt))

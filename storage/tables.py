@@ -216,6 +216,7 @@ class TicketEventRow(Base):
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(500), default="")
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # e.g. breaches per day
 
 
 class OutboxRow(Base):

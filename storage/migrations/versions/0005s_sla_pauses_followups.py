@@ -20,11 +20,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column('open_jobs', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('record_first_fix', sa.Float(), nullable=True))
         batch.add_column(sa.Column('record_rating', sa.Float(), nullable=True))
+    op.create_index('ix_ticket_events_action_at', 'ticket_events', ['action', 'at'])
     op.execute("UPDATE technicians SET open_jobs = (SELECT count(*) FROM tickets WHERE tickets.assignee_id ="
                " technicians.id AND tickets.state IN ('assigned', 'accepted', 'in_progress', 'waiting'))")
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ticket_events_action_at', table_name='ticket_events')
     with op.batch_alter_table('technicians') as batch:
         batch.drop_column('record_rating')
         batch.drop_column('record_first_fix')
