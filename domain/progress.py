@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import parts as spare_parts
-from domain import survey, texts
+from domain import callbacks, survey, texts
 from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -134,10 +134,13 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
     ticket.rating, ticket.rating_comment = stars, comment
     survey.schedule(ticket, "", None)
     ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
+    if stars <= callbacks.LOW:
+        callbacks.open_callback(ticket, now, stars)
     keep(uow, rules, ticket)
     if stars <= 2:
         tell_desk(uow, now, ticket, "low_rating",
-                  f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。")
+                  f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。"
+                  f"回访后回复：已回访 {ticket.number} 备注")
     return ticket
 
 

@@ -20,7 +20,8 @@ def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None
     t = uow.tickets
     figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
                           t.between("resolved_at", start, end), t.between("closed_at", start, end),
-                          t.count_open(), t.count_open(overdue_at=now), t.count_events("sla_breach", start, end))
+                          t.count_open(), t.count_open(overdue_at=now), t.count_events("sla_breach", start, end),
+                          t.count_callbacks("open"))
     return f"{start:%Y-%m-%d}", figures
 
 

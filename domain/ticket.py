@@ -136,6 +136,8 @@ class Ticket:
     followup_stage: str = ""
     pauses: list[tuple[datetime, datetime]] = field(default_factory=list)  # closed waiting spans
     accept_from: datetime | None = None                   # acceptance clock start (reassigned: then)
+    callback_state: str = ""                              # low rating follow-up: "", "open", "done"
+    callback_note: str = ""
     id: int | None = None
     trail: list[AuditEntry] = field(default_factory=list)   # entries added since load
 

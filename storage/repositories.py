@@ -187,6 +187,15 @@ class SqlTickets:
             stmt = stmt.where(TicketRow.resolve_by < overdue_at)
         return self.s.scalar(stmt) or 0
 
+    def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
+        stmt = (select(TicketRow).where(TicketRow.callback_state == state).order_by(TicketRow.closed_at)
+                .limit(limit))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def count_callbacks(self, state: str = "open") -> int:
+        return self.s.scalar(select(func.count()).select_from(TicketRow).where(
+            TicketRow.callback_state == state)) or 0
+
     def count_events(self, action: str, start: datetime, end: datetime) -> int:
         """Audit entries of one kind in a period (e.g. SLA breaches on a day)."""
         return self.s.scalar(select(func.count()).select_from(TicketEventRow).where(

@@ -204,6 +204,8 @@ class TicketRow(Base):
     followup_stage: Mapped[str] = mapped_column(String(16), default="")
     pauses: Mapped[list[str]] = mapped_column(default=list)   # ["start/end" ISO pairs] of closed holds
     accept_from: Mapped[datetime | None]
+    callback_state: Mapped[str] = mapped_column(String(8), default="", index=True)   # open, done
+    callback_note: Mapped[str] = mapped_column(String(300), default="")
 
 
 class TicketEventRow(Base):

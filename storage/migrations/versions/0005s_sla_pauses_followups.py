@@ -16,6 +16,9 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets') as batch:
         batch.add_column(sa.Column('pauses', sa.JSON(), nullable=False, server_default='[]'))
         batch.add_column(sa.Column('accept_from', sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column('callback_state', sa.String(length=8), nullable=False, server_default=''))
+        batch.add_column(sa.Column('callback_note', sa.String(length=300), nullable=False, server_default=''))
+    op.create_index('ix_tickets_callback_state', 'tickets', ['callback_state'])
     with op.batch_alter_table('technicians') as batch:
         batch.add_column(sa.Column('open_jobs', sa.Integer(), nullable=False, server_default='0'))
         batch.add_column(sa.Column('record_first_fix', sa.Float(), nullable=True))
@@ -31,6 +34,9 @@ def downgrade() -> None:
         batch.drop_column('record_rating')
         batch.drop_column('record_first_fix')
         batch.drop_column('open_jobs')
+    op.drop_index('ix_tickets_callback_state', table_name='tickets')
     with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('callback_note')
+        batch.drop_column('callback_state')
         batch.drop_column('accept_from')
         batch.drop_column('pauses')
