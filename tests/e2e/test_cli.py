@@ -316,3 +316,73 @@ def test_the_repair_walk_works_on_postgres_via_baoxiu_database_url(baoxiu: Baoxi
     view = json.loads(baoxiu("ticket", "show", number.group(), "--json").output)
     assert view["state"] == "closed" and view["rating"] == 5 and len(view["trail"]) == 8
     assert not (site / "baoxiu.db").exists()
+
+
+OPEN_SCRIPT = f"""@owner:{PHONE} 厨房水龙头漏水了，翠湖花园3栋2单元501
+@owner:{PHONE} 确认
+"""
+
+
+def test_sla_tick_now_fires_what_is_due_and_the_outbox_commands_show_and_replay_it(baoxiu: Baoxiu) -> None:
+    baoxiu("demo")
+    number = NUMBER.findall(baoxiu("chat", "--script", str(baoxiu.script(OPEN_SCRIPT))).output)[0]
+    due = json.loads(baoxiu("ticket", "show", number, "--json").output)["sla"]["next_due_at"]
+    report = json.loads(baoxiu("sla", "tick", "--now", due).output)
+    assert report["sla_timers_fired"] == 1
+    view = json.loads(baoxiu("ticket", "show", number, "--json").output)
+    assert view["sla"]["fired"] == ["accept:warn"]
+    # No platform is configured: the warning waits for its technician, spending no attempts.
+    held = [line for line in baoxiu("outbox", "list", "--status", "held").output.splitlines() if "sla_warn" in line]
+    assert len(held) == 1 and f"technician:{view['assignee_id']}" in held[0] and "tries=0" in held[0]
+    assert "【时效提醒】" in held[0] and number in held[0]
+    notice_id = held[0].split()[0]
+    assert baoxiu("outbox", "retry", notice_id).output.strip() == "1 notices queued again"
+    pending = baoxiu("outbox", "list", "--status", "pending").output
+    assert any(line.split()[0] == notice_id for line in pending.splitlines())
+    assert baoxiu("outbox", "list").output.strip() == ""   # no dead letters
+    assert "give notice ids or --all-dead" in baoxiu("outbox", "retry", ok=False).output
+
+
+def test_serve_without_the_scheduler_starts_the_web_side_alone(baoxiu: Baoxiu, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    import scheduler.runner
+
+    started, served = [], []
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    baoxiu("serve", "--no-scheduler")
+    with TestClient(served[0]) as client:   # runs the app's start-up and shut-down
+        assert client.get("/healthz").status_code == 200
+    assert started == []
+    baoxiu("serve")
+    with TestClient(served[1]):
+        pass
+    assert len(started) == 1
+
+
+def test_worker_starts_the_scheduler_and_no_web_server(baoxiu: Baoxiu, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import uvicorn
+
+    import scheduler.runner
+
+    started: list[object] = []
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("the worker started a web server"))
+
+    class Stop(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:  # SIGTERM at once: no sleeping
+            return True
+
+    handlers: list[int] = []
+    monkeypatch.setattr(scheduler.runner.threading, "Event", Stop)
+    monkeypatch.setattr(scheduler.runner.signal, "signal", lambda sig, handler: handlers.append(sig))
+    baoxiu("worker")
+    assert len(started) == 1 and handlers == [scheduler.runner.signal.SIGTERM]
+
+
+class _Stopped:
+    def shutdown(self, wait: bool = True) -> None:
+        pass
