@@ -60,14 +60,12 @@ def _ranking_sql(dialect: str, nearby: int) -> TextClause:
 
 def _like(column: str, param: str) -> str:
     # An explicit escape character: PostgreSQL's default one, the backslash, is in the JSON text.
-    return (f"(CAST({column} AS TEXT) LIKE :{param} ESCAPE '!'"
-            f" OR CAST({column} AS TEXT) LIKE :{param}_raw ESCAPE '!')")
+    return f"CAST({column} AS TEXT) LIKE :{param} ESCAPE '!'"
 
 
 def _pattern(value: str) -> str:
-    # Skills and regions are JSON lists kept as text: SQLite's holds json.dumps (\\u escapes),
-    # PostgreSQL's json the characters themselves. A quoted token match is exact either way
-    # and needs no JSON functions; the `_raw` twin of each pattern is the unescaped form.
+    # Skills and regions are JSON lists kept as the text SQLAlchemy's json.dumps wrote (\\u
+    # escapes) on both backends; a quoted token match is exact and needs no JSON functions.
     return f"%{_escaped(json.dumps(value))}%"
 
 
@@ -76,7 +74,7 @@ def _escaped(text_: str) -> str:
 
 
 def _patterns(name: str, value: str) -> dict[str, str]:
-    return {name: _pattern(value), f"{name}_raw": f"%{_escaped(json.dumps(value, ensure_ascii=False))}%"}
+    return {name: _pattern(value)}
 
 
 def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
