@@ -129,10 +129,6 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     grab = rules.dispatch_mode == "grab"
     ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
                                    rules.grab_limit if grab else 10)
-    if ticket.id is None:
-        keep(uow, rules, ticket)  # the decision log refers to the ticket's row
-    uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
-                             explain(ranked, uow.people.exclusions(job), rules))
     if not ranked:
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
@@ -140,6 +136,9 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
         offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+    # Logged after the move, which saved the ticket: its row id is what the log refers to.
+    uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
+                             explain(ranked, uow.people.exclusions(job), rules))
 
 
 def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]:
