@@ -29,7 +29,8 @@ def stats(desk: DeskDep, client: Client, days: Annotated[int, Query(ge=1, le=365
     return {
         "today": {"date": day, "created": f.created, "closed": f.closed, "open": f.open, "overdue": f.overdue,
                   "avg_accept_seconds": _seconds(f.avg_accept), "avg_resolve_seconds": _seconds(f.avg_resolve),
-                  "avg_rating": f.avg_rating},
+                  "avg_rating": f.avg_rating, "sla_breaches": f.breaches,
+                  "sla_attainment": f.sla_attainment, "callbacks_open": f.callbacks_open},
         "quality": {"days": days, "closed": q.closed, "first_time_fix_rate": q.first_time_fix_rate,
                     "repeat_repair_rate": q.repeat_rate,
                     "parts_cost_per_ticket": round(q.parts_cents / q.closed / 100, 2) if q.closed else 0.0,

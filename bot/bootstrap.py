@@ -111,7 +111,7 @@ def build_rules(settings: Settings) -> Rules:
     priorities = tuple(Priority(p.code, p.name) for p in settings.priorities) or DEFAULT_PRIORITIES
     d = settings.dispatch
     return Rules(
-        tz=tz, ticket_types=types, priorities=priorities, sla=_policies(settings, calendars, types),
+        tz=tz, ticket_types=types, priorities=priorities, sla=_policies(settings, calendars, types, priorities),
         calendars=calendars, offer_timeout=_duration(settings, "service.offer_timeout", svc.offer_timeout),
         default_type=svc.default_type, default_priority=_default_priority(priorities),
         urgent_priority=priorities[0].code, number_prefix=svc.number_prefix,
@@ -130,9 +130,11 @@ def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tu
     for i, p in enumerate(settings.maintenance):
         key = f"maintenance.{i}"
         try:
-            crontab_trigger(p.cron, tz)
+            trigger = crontab_trigger(p.cron, tz)
         except ValueError:
             raise SettingsError(f"{settings.source}: [{key}.cron] not a cron expression like '0 9 1 * *'") from None
+        if trigger.get_next_fire_time(None, datetime(2024, 1, 1, tzinfo=tz)) is None:
+            raise SettingsError(f"{settings.source}: [{key}.cron] {p.cron!r} can never fire (no such date)")
         if p.type not in types:
             raise SettingsError(f"{settings.source}: [{key}.type] no ticket type {p.type!r}")
         plans.append(Plan(p.id, p.cron, p.community, p.contact_phone, p.type, p.description, p.building,
@@ -156,22 +158,33 @@ def _ticket_types(settings: Settings) -> dict[str, TicketType]:
     return types or {t.code: t for t in DEFAULT_TYPES}
 
 
-def _policies(settings: Settings, calendars: dict[str, Calendar],
-              types: dict[str, TicketType]) -> dict[tuple[str, str], SlaPolicy]:
+def _policies(settings: Settings, calendars: dict[str, Calendar], types: dict[str, TicketType],
+              priorities: tuple[Priority, ...]) -> dict[tuple[str, str], SlaPolicy]:
     out = {}
+    codes = [p.code for p in priorities]
     for type_code, by_priority in settings.sla.items():
         if type_code not in types:
             raise SettingsError(f"{settings.source}: [sla.{type_code}] no ticket type {type_code!r}")
         for prio, p in by_priority.items():
             key = f"sla.{type_code}.{prio}"
+            if prio != "*" and prio not in codes:  # a typo would silently fall back to the "*" policy
+                raise SettingsError(f"{settings.source}: [{key}] no priority {prio!r}; "
+                                    f"known: {', '.join(codes)} or \"*\"")
             if p.calendar not in calendars:
                 raise SettingsError(f"{settings.source}: [{key}.calendar] must be one of {', '.join(calendars)}")
-            out[(type_code, prio)] = SlaPolicy(
-                accept=_duration(settings, f"{key}.accept", p.accept),
-                arrive=_duration(settings, f"{key}.arrive", p.arrive),
-                resolve=_duration(settings, f"{key}.resolve", p.resolve),
-                calendar=p.calendar, warn_at=p.warn_at)
+            spans = {k: _positive(settings, f"{key}.{k}", getattr(p, k)) for k in ("accept", "arrive", "resolve")}
+            try:
+                out[(type_code, prio)] = SlaPolicy(**spans, calendar=p.calendar, warn_at=p.warn_at)
+            except ValueError as e:
+                raise SettingsError(f"{settings.source}: [{key}.warn_at] {e}") from None
     return out
+
+
+def _positive(settings: Settings, key: str, text: str) -> timedelta:
+    span = _duration(settings, key, text)
+    if span <= timedelta(0):
+        raise SettingsError(f"{settings.source}: [{key}] must be longer than zero, got {text!r}")
+    return span
 
 
 def _duration(settings: Settings, key: str, text: str) -> timedelta:

@@ -171,6 +171,11 @@ class ReportSettings(_Section):
     daily_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^$")
 
 
+class OutboxSettings(_Section):
+    max_attempts: int = Field(default=8, ge=1, le=100)       # failed sends before a dead letter
+    backoff_seconds: int = Field(default=30, ge=1, le=3600)  # first wait; doubles after each failure
+
+
 class PlanSettings(_Section):
     id: str = Field(pattern=r"^[\w.-]{1,40}$")
     cron: str
@@ -212,6 +217,7 @@ class Settings(_Section):
     dispatch: DispatchSettings = DispatchSettings()
     survey: SurveySettings = SurveySettings()
     reports: ReportSettings = ReportSettings()
+    outbox: OutboxSettings = OutboxSettings()
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()

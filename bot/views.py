@@ -45,6 +45,8 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
         "costs": {"labour": ticket.labour_cents / 100, "parts": ticket.parts_cents / 100,
                   "charge": ticket.charge_cents / 100},
     }
+    view["callback"] = {"state": ticket.callback_state, "note": ticket.callback_note} \
+        if ticket.callback_state else None
     view["sla"] = {"next_due_at": _iso(ticket.next_due_at, rules), "breaches": list(ticket.breaches),
                    "fired": list(ticket.sla_fired)}
     if trail and ticket.id is not None:
@@ -70,6 +72,9 @@ def ticket_text(view: dict[str, Any]) -> str:
              f"保修 {view['warranty']}  费用 人工 ¥{view['costs']['labour']:.2f} + 配件 ¥{view['costs']['parts']:.2f}"
              f" → 客户支付 ¥{view['costs']['charge']:.2f}",
              f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
+    if view.get("callback"):
+        state = {"open": "待回访", "done": "已回访"}[view["callback"]["state"]]
+        lines.append(f"回访 {state} {view['callback']['note']}".rstrip())
     for p in view.get("parts", []):
         lines.append(f"配件 {p['sku']}×{p['quantity']} @{p['location'] or '—'} {p['status']}")
     for d in view.get("dispatch", []):

@@ -49,6 +49,25 @@ class Candidate:
         return f"{self.tech.id} {self.tech.name} {self.score:.3f}（{'，'.join(self.reasons)}）"
 
 
+@dataclass(frozen=True)
+class Exclusions:
+    """Technicians not considered: how many for each reason, and a few of them by name."""
+
+    counts: dict[str, int]
+    examples: dict[str, tuple[str, ...]]
+
+    def lines(self) -> list[str]:
+        return [f"未考虑：{why} ×{n}" + (f"（{'、'.join(self.examples[why])}{'等' if n > len(self.examples[why]) else ''}）"
+                                       if self.examples.get(why) else "")
+                for why, n in sorted(self.counts.items(), key=lambda kv: -kv[1])]
+
+
+def weights_line(weights: Weights) -> str:
+    return "权重：" + "，".join(f"{LABELS[name]}{getattr(weights, name):g}" for name in FACTORS)
+
+
+TIE_BREAK = "同分时编号小者优先"
+
 LABELS = {"region": "区域", "load": "空闲", "first_fix": "一次修复", "rating": "评分", "fairness": "等待"}
 NEW_TECH = Record(first_fix=0.8, rating=4.0)   # someone without history starts at a fair average
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import parts as spare_parts
-from domain import survey, texts
+from domain import callbacks, survey, texts
 from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import Actor, Refused, keep, locked, notify, offer, set_deadlines, tell_desk, tell_owner
-from domain.sla import shift_for_pause
 from domain.ticket import Action, State, Ticket
 
 def own_job(uow: UnitOfWork, number: str, tech: Actor) -> Ticket:
@@ -76,25 +75,12 @@ def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
 
 def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
     ticket = own_job(uow, number, tech)
-    paused_at = ticket.held_at
     _step(ticket, Action.RESUME, tech, now)
-    if paused_at is not None:
-        _shift_deadlines(ticket, rules, paused_at, now)
+    set_deadlines(ticket, rules, ticket.created_at)  # the closed pause is credited
     ticket.hold_reason = ""
     keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "resumed", f"工单 {ticket.number} 已恢复处理。")
     return ticket
-
-
-def _shift_deadlines(ticket: Ticket, rules: Rules, paused_at: datetime, now: datetime) -> None:
-    policy = rules.policy(ticket.type, ticket.priority)
-    if policy is None:
-        return
-    cal = rules.calendars[policy.calendar]
-    if ticket.arrive_by and ticket.arrived_at is None:
-        ticket.arrive_by = shift_for_pause(ticket.arrive_by, cal, paused_at, now)
-    if ticket.resolve_by:
-        ticket.resolve_by = shift_for_pause(ticket.resolve_by, cal, paused_at, now)
 
 
 def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
@@ -149,10 +135,13 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
     survey.schedule(ticket, "", None)
     uow.outbox.withdraw(survey.survey_key(ticket))  # rated before the question went out: no question
     ticket.record("rate", owner.label, now, f"{stars}星 {comment}".strip())
+    if stars <= callbacks.LOW:
+        callbacks.open_callback(ticket, now, stars)
     keep(uow, rules, ticket)
     if stars <= 2:
         tell_desk(uow, now, ticket, "low_rating",
-                  f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。")
+                  f"【差评回访】{ticket.number} 业主评分 {stars} 星：{comment or '无评价'}，请尽快回访。"
+                  f"回访后回复：已回访 {ticket.number} 备注")
     return ticket
 
 
@@ -201,12 +190,22 @@ def assign(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech_ref: 
         raise Refused(texts.cannot(ticket, Action.ASSIGN))
     previous = ticket.assignee_id
     ticket.declined = [t for t in ticket.declined if t != tech.id]
+    if previous and previous != tech.id:
+        _fresh_acceptance(ticket, now)
+        set_deadlines(ticket, rules, ticket.created_at)
     offer(uow, rules, now, ticket, tech.id, Action.ASSIGN, desk, "人工派单")
     if previous and previous != tech.id:
         notify(uow, now, Notice(Role.TECHNICIAN, previous, "reassigned",
                                 f"工单 {ticket.number} 已改派给其他师傅，您无需再处理。",
                                 f"{ticket.number}:reassigned-{previous}:{now.isoformat()}", ticket.number))
     return ticket
+
+
+def _fresh_acceptance(ticket: Ticket, now: datetime) -> None:
+    """A new technician gets their own acceptance clock: the old one's acceptance
+    and its fired accept timers belong to the previous assignee."""
+    ticket.accepted_at, ticket.accept_from = None, now
+    ticket.sla_fired = [k for k in ticket.sla_fired if not k.startswith("accept:")]
 
 
 def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, priority: str, desk: Actor) -> Ticket:

@@ -1,7 +1,7 @@
 """Figures for managers: 今日统计 on request, and the daily report at the configured time."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from domain import texts
 from domain.model import Role
@@ -12,15 +12,17 @@ from domain.stats import DayFigures, Quality, day_figures, figures_text, quality
 from domain.ticket import State
 
 
-def today_figures(uow: UnitOfWork, rules: Rules, now: datetime) -> tuple[str, DayFigures]:
+def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None) -> tuple[str, DayFigures]:
+    """The figures of `day` (default: today in the desk's zone); open and overdue as of `now`."""
     local = now.astimezone(rules.tz)
-    start = datetime.combine(local.date(), time(0), rules.tz)
+    start = datetime.combine(day or local.date(), time(0), rules.tz)
     end = start + timedelta(days=1)
     t = uow.tickets
     figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
                           t.between("resolved_at", start, end), t.between("closed_at", start, end),
-                          t.count_open(), t.count_open(overdue_at=now))
-    return f"{local:%Y-%m-%d}", figures
+                          t.count_open(), t.count_open(overdue_at=now), t.count_events("sla_breach", start, end),
+                          t.count_callbacks("open"))
+    return f"{start:%Y-%m-%d}", figures
 
 
 def quality_over(uow: UnitOfWork, rules: Rules, now: datetime, days: int = 30) -> Quality:
@@ -37,12 +39,30 @@ def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
     return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, quality_over(uow, rules, now))
 
 
-def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
-    """Once a day after the configured time; the notice key makes a second run send nothing."""
+DAILY_REPORT = "daily-report"   # its runs are recorded beside the maintenance plans' runs
+
+
+def report_due(rules: Rules, now: datetime, last: datetime | None) -> datetime | None:
+    """The report time still to be served, or None. The latest scheduled time up to `now`
+    counts (today's, or yesterday's before today's comes: a worker that was down at the
+    time catches up once, even after midnight); a desk that never reported starts today."""
+    if rules.daily_report_at is None:
+        return None
     local = now.astimezone(rules.tz)
-    if rules.daily_report_at is None or local.time() < rules.daily_report_at:
+    slot = datetime.combine(local.date(), rules.daily_report_at, rules.tz)
+    if slot > now:
+        slot -= timedelta(days=1)
+        if last is None:
+            return None
+    return slot if last is None or last < slot else None
+
+
+def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
+    """Once per day: the recorded run is checked (one indexed read) before any figure is computed."""
+    slot = report_due(rules, now, uow.tickets.last_plan_run(DAILY_REPORT))
+    if slot is None or not uow.tickets.claim_plan_run(DAILY_REPORT, slot):
         return 0
-    day, figures = today_figures(uow, rules, now)
+    day, figures = today_figures(uow, rules, now, slot.astimezone(rules.tz).date())
     lines = [figures_text(day, figures).replace("今日统计", "日报")]
     overdue = uow.tickets.overdue(now, limit=10)
     if overdue:

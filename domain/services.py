@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import texts
-from domain.dispatch import Job, excluded, rank
+from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.sla import deadlines
+from domain.sla import Deadlines, deadlines, with_pauses
 from domain.sla_watch import refresh
 from domain.ticket import Action, State, Ticket
 
@@ -31,7 +31,6 @@ class Actor:
 
 
 SYSTEM = Actor(Role.ADMIN, "system", "系统")
-RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
 
 
 @dataclass(frozen=True)
@@ -96,10 +95,19 @@ def _site(uow: UnitOfWork, cmd: OpenTicket) -> Site | None:
 
 
 def set_deadlines(ticket: Ticket, rules: Rules, start: datetime) -> None:
+    """Deadlines from opening (`start`) on the policy, credited with every closed pause.
+
+    Recomputed whole, never nudged, so a priority change or a reassign keeps the
+    pause credit; the acceptance clock restarts at `accept_from` after a reassign.
+    """
     policy = rules.policy(ticket.type, ticket.priority)
     if policy is None:
         return
-    d = deadlines(policy, rules.calendars[policy.calendar], start)
+    cal = rules.calendars[policy.calendar]
+    d = deadlines(policy, cal, start)
+    if ticket.accept_from is not None:
+        d = Deadlines(cal.add(ticket.accept_from, policy.accept), d.arrive_by, d.resolve_by)
+    d = with_pauses(d, cal, ticket.pauses, ticket.accept_from)
     ticket.accept_by, ticket.arrive_by, ticket.resolve_by = d.accept_by, d.arrive_by, d.resolve_by
 
 
@@ -110,20 +118,17 @@ def keep(uow: UnitOfWork, rules: Rules, ticket: Ticket) -> None:
 
 
 def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
-    """Offer the ticket to the best technician (or, in grab mode, to all who fit), or tell the desk."""
+    """Offer the ticket to the best technician (or, in grab mode, to all who fit), or tell the desk.
+
+    The ranking runs in the database (storage/dispatch_query.py, the same sum as
+    domain.dispatch.rank), so its cost does not grow with the roster.
+    """
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
-    techs, loads = uow.people.technicians(job.skill), uow.tickets.loads()
     grab = rules.dispatch_mode == "grab"
-    ranked = rank(techs, job, loads, uow.people.last_offered(), rules.region_neighbours,
-                  uow.tickets.records(now - RECORD_WINDOW), rules.weights, now,
-                  limit=rules.grab_limit if grab else 10)
-    if ticket.id is None:
-        keep(uow, rules, ticket)  # the decision log refers to the ticket's row
-    uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
-                             [c.explain() for c in ranked] + [f"未考虑：{why} ×{n}" for why, n in
-                                                             excluded(techs, job, loads).items()])
+    ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
+                                   rules.grab_limit if grab else 10)
     if not ranked:
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
@@ -131,6 +136,18 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
         offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+    # Logged after the move, which saved the ticket: its row id is what the log refers to.
+    uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
+                             explain(ranked, uow.people.exclusions(job), rules))
+
+
+def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]:
+    """The decision as `ticket show` prints it: weights, candidates, why the winner won, who was left out."""
+    lines = [weights_line(rules.weights), *[c.explain() for c in ranked]]
+    if len(ranked) > 1:
+        tie = ranked[0].score == ranked[1].score
+        lines.append(f"胜出：{ranked[0].tech.id} 得分最高" + (f"（与 {ranked[1].tech.id} 同分，{TIE_BREAK}）" if tie else ""))
+    return lines + out.lines()
 
 
 def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str]) -> None:
@@ -160,7 +177,10 @@ def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,
           action: Action, by: Actor, reason: str) -> None:
+    was_waiting = ticket.state is State.WAITING
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
+    if was_waiting:  # a reassign ends the pause: credit it like a resume
+        set_deadlines(ticket, rules, ticket.created_at)
     ticket.assignee_id, ticket.offered = tech_id, []
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.offer_timeout)
     uow.people.mark_offered(tech_id, now)

@@ -103,11 +103,37 @@ def deadlines(policy: SlaPolicy, calendar: Calendar, opened_at: datetime) -> Dea
 
 
 def warn_time(
-    policy: SlaPolicy, calendar: Calendar, start: datetime, deadline: datetime
+    policy: SlaPolicy, calendar: Calendar, start: datetime, deadline: datetime,
+    work: timedelta | None = None,
 ) -> datetime:
-    """The instant `warn_at` of the counted span from `start` to `deadline` has run."""
+    """The instant `warn_at` of the WORKING time towards `deadline` has run.
+
+    `work` is the counted time the deadline allows (the policy's target); pauses
+    pushed the deadline out by the time they took, so the warning comes when
+    `(1 - warn_at) * work` of counted time is left before the deadline, not at
+    `warn_at` of a span that includes the pauses. Without `work` the whole span
+    from `start` counts (no pauses). Counted time is additive on every calendar,
+    so "left before the deadline" is `elapsed(start, deadline) - left` after start.
+    """
     _check_calendar(policy, calendar)
-    return calendar.add(start, calendar.elapsed(start, deadline) * policy.warn_at)
+    span = calendar.elapsed(start, deadline)
+    left = (work if work is not None else span) * (1 - policy.warn_at)
+    return calendar.add(start, max(span - left, timedelta(0)))
+
+
+def with_pauses(due: Deadlines, calendar: Calendar, pauses: Collection[tuple[datetime, datetime]],
+                accept_from: datetime | None = None) -> Deadlines:
+    """Deadlines pushed out by every closed pause, in order (each counted on `calendar`).
+
+    A pause over before the acceptance clock (re)started does not move acceptance.
+    """
+    accept, arrive, resolve = due.accept_by, due.arrive_by, due.resolve_by
+    for paused_at, resumed_at in sorted(pauses):
+        if accept_from is None or paused_at >= accept_from:
+            accept = shift_for_pause(accept, calendar, paused_at, resumed_at)
+        arrive = shift_for_pause(arrive, calendar, paused_at, resumed_at)
+        resolve = shift_for_pause(resolve, calendar, paused_at, resumed_at)
+    return Deadlines(accept, arrive, resolve)
 
 
 def shift_for_pause(
@@ -134,14 +160,15 @@ def sla_timers(
 ) -> list[SlaTimer]:
     """Every timer of a ticket, earliest first (ties: accept..resolve, warn..escalate).
 
-    warn: at `warn_at` of the counted span from opening to the deadline.
+    warn: when `warn_at` of the kind's working time has run (pauses excluded).
     breach: at the deadline.
     escalate: `escalate_after` of counted time past the deadline (omitted if None).
     """
     timers: list[SlaTimer] = []
     for kind in KINDS:
         breach = due.by(kind)
-        timers.append(SlaTimer(kind, "warn", warn_time(policy, calendar, opened_at, breach)))
+        work = getattr(policy, kind)
+        timers.append(SlaTimer(kind, "warn", warn_time(policy, calendar, opened_at, breach, work)))
         timers.append(SlaTimer(kind, "breach", breach))
         if escalate_after is not None:
             timers.append(SlaTimer(kind, "escalate", calendar.add(breach, escalate_after)))

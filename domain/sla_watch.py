@@ -62,8 +62,12 @@ def _announce(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, time
             text = f"【时效提醒】工单 {ticket.number} 需在 {deadline} 前完成{word}，请抓紧。"
             uow.outbox.add(Notice(Role.TECHNICIAN, ticket.assignee_id, "sla_warn", text,
                                   f"{key}:{ticket.assignee_id}", ticket.number), now)
-        return
-    if timer.stage == "breach":
+            return
+        # Nobody owns it yet (posted for grabs, or no one fitted): the desk is who can act.
+        text = f"【时效提醒】工单 {ticket.number} 需在 {deadline} 前完成{word}，目前还没有师傅负责" \
+               f"（{texts.state(ticket)}），请跟进。"
+        role = Role.DISPATCHER
+    elif timer.stage == "breach":
         ticket.breaches = [*ticket.breaches, timer.kind]
         ticket.record("sla_breach", "system", now, f"{word}超时（时限 {deadline}）")
         text = f"【超时】工单 {ticket.number} 已超过{word}时限（{deadline}），当前{texts.state(ticket)}，" \

@@ -18,6 +18,14 @@ class DayFigures:
     avg_resolve: timedelta | None     # opening → resolved, for tickets resolved that day
     avg_rating: float | None
     rated: int
+    breaches: int = 0                  # SLA deadlines missed that day (each breach once)
+    resolved: int = 0
+    resolved_in_time: int = 0          # resolved that day without any deadline missed
+    callbacks_open: int = 0            # low ratings still waiting for the desk's follow-up call
+
+    @property
+    def sla_attainment(self) -> float | None:
+        return self.resolved_in_time / self.resolved if self.resolved else None
 
 
 def _mean(spans: Sequence[timedelta]) -> timedelta | None:
@@ -25,14 +33,16 @@ def _mean(spans: Sequence[timedelta]) -> timedelta | None:
 
 
 def day_figures(created: Sequence[Ticket], accepted: Sequence[Ticket], resolved: Sequence[Ticket],
-                closed: Sequence[Ticket], open_count: int, overdue_count: int) -> DayFigures:
+                closed: Sequence[Ticket], open_count: int, overdue_count: int, breaches: int = 0,
+                callbacks_open: int = 0) -> DayFigures:
     accept_spans = [t.accepted_at - t.created_at for t in accepted if t.accepted_at]
     resolve_spans = [t.resolved_at - t.created_at for t in resolved if t.resolved_at]
     ratings = [t.rating for t in closed if t.rating is not None]
     return DayFigures(
         created=len(created), closed=len(closed), open=open_count, overdue=overdue_count,
         avg_accept=_mean(accept_spans), avg_resolve=_mean(resolve_spans),
-        avg_rating=sum(ratings) / len(ratings) if ratings else None, rated=len(ratings))
+        avg_rating=sum(ratings) / len(ratings) if ratings else None, rated=len(ratings),
+        breaches=breaches, callbacks_open=callbacks_open, resolved=len(resolved), resolved_in_time=sum(1 for t in resolved if not t.breaches))
 
 
 def span_text(span: timedelta | None) -> str:
@@ -47,7 +57,8 @@ def figures_text(day: str, f: DayFigures) -> str:
     rating = f"{f.avg_rating:.1f} 分（{f.rated} 条）" if f.avg_rating is not None else "—"
     return (f"📊 今日统计 {day}\n新建 {f.created} · 完成 {f.closed} · 未完成 {f.open} · 超时 {f.overdue}\n"
             f"平均接单用时 {span_text(f.avg_accept)}\n平均解决用时 {span_text(f.avg_resolve)}\n"
-            f"平均评分 {rating}")
+            f"平均评分 {rating}\n时效：今日超时 {f.breaches} 次 · 按时解决率 {percent(f.sla_attainment)}"
+            f"\n待回访 {f.callbacks_open}")
 
 
 REPEAT_WINDOW = timedelta(days=30)

@@ -134,6 +134,10 @@ class Ticket:
     breaches: list[str] = field(default_factory=list)     # kinds whose deadline was missed
     followup_at: datetime | None = None                   # next survey step (reminder, auto-close)
     followup_stage: str = ""
+    pauses: list[tuple[datetime, datetime]] = field(default_factory=list)  # closed waiting spans
+    accept_from: datetime | None = None                   # acceptance clock start (reassigned: then)
+    callback_state: str = ""                              # low rating follow-up: "", "open", "done"
+    callback_note: str = ""
     id: int | None = None
     trail: list[AuditEntry] = field(default_factory=list)   # entries added since load
 
@@ -155,6 +159,9 @@ class Ticket:
             self.held_from, self.held_at = self.state, now
             self.hold_count += 1
         elif self.state is State.WAITING:
+            # Every way out of waiting closes the pause, so the SLA clock can credit it.
+            if self.held_at is not None:
+                self.pauses = [*self.pauses, (self.held_at, now)]
             self.held_from, self.held_at = None, None
         self.record(action, actor, now, reason, to_state=target)
         self.state = target

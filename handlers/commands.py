@@ -35,6 +35,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "reserve": ("预留", "领料"),
     "customer": ("客户",),
     "bind": ("绑定",),
+    "callbacks": ("待回访",),
+    "callback_done": ("已回访",),
 }
 
 _ORDERED = sorted(((w, v) for v, words in VERBS.items() for w in words), key=lambda p: -len(p[0]))

@@ -1,7 +1,7 @@
 """What the service desk says: dispatchers file, assign and prioritise; managers ask for figures."""
 from __future__ import annotations
 
-from domain import progress, texts
+from domain import callbacks, progress, texts
 from domain.model import Role, mask_phones
 from domain.reports import today_text
 from domain.services import Refused
@@ -11,7 +11,8 @@ from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
-                   "工单 BX… · 客户 手机号/工单号 · 配件 BX… · 预留 BX… 配件编号 数量 · 今日统计 · 帮助")
+                   "工单 BX… · 客户 手机号/工单号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · 已回访 BX… 备注 · "
+                   "今日统计 · 帮助")
 MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号 · 帮助"
 
 
@@ -87,7 +88,21 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     rules = ctx.desk.rules
     lines = [texts.summary(ticket, rules, product, site),
              f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}"]
+    if ticket.callback_state:
+        lines.append(CALLBACK_LABELS[ticket.callback_state] + (f"：{ticket.callback_note}" if ticket.callback_note else ""))
     ctx.say("\n".join(lines))
+
+
+def _callbacks(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    ctx.say(callbacks.pending_text(uow.tickets.callbacks("open"), ctx.desk.rules))
+
+
+def _callback_done(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    if not cmd.number:
+        raise Refused("请这样写：已回访 BX20261123-0001 已致电业主，同意再次上门")
+    ticket = callbacks.close_callback(uow, ctx.desk.rules, ctx.now, cmd.number, ctx.actor, cmd.rest)
+    uow.commit()
+    ctx.say(f"已记录 {ticket.number} 的回访：{ticket.callback_note}")
 
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
@@ -98,7 +113,10 @@ def _customer(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ctx.say(customer_card.card(ctx, uow, customer_card.find_customer(uow, cmd.rest, cmd.number)))
 
 
+CALLBACK_LABELS = {"open": "回访：待回访", "done": "回访：已回访"}
+
 MANAGER_VERBS = {"stats": _stats, "show": _show, "customer": _customer}
 DISPATCHER_VERBS = {"proxy": _proxy, "assign": _assign, "priority": _priority, "queue": _queue,
                     "show": _show, "stats": _stats, "customer": _customer,
-                    "parts": parts_chat.show, "reserve": parts_chat.reserve}
+                    "parts": parts_chat.show, "reserve": parts_chat.reserve,
+                    "callbacks": _callbacks, "callback_done": _callback_done}

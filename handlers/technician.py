@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from domain import progress, services, texts
+from domain import progress, roster, services, texts
 from domain.model import mask_phones
 from domain.services import Refused
 from domain.ticket import State
@@ -126,8 +126,11 @@ def _duty(on: bool):  # type: ignore[no-untyped-def]
         assert tech is not None
         tech.on_duty = on
         uow.people.save_technician(tech)
+        offered = roster.redispatch_waiting(uow, ctx.desk.rules, ctx.now, tech) if on else 0
         uow.commit()
         ctx.say("已上班，开始接收派单。" if on else "已下班，不再接收新派单。在手工单仍需完成。")
+        if offered:
+            ctx.say(f"有 {offered} 张等待师傅的工单已重新派单。")
     return run
 
 

@@ -18,8 +18,15 @@ from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu.outbox")
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8                      # defaults of [outbox] max_attempts / backoff_seconds
 BASE_BACKOFF = timedelta(seconds=30)
+NO_CHANNEL = "no channel for this person yet"
+
+
+@dataclass(frozen=True)
+class Retry:
+    max_attempts: int = MAX_ATTEMPTS
+    backoff: timedelta = BASE_BACKOFF
 
 
 LEASE = timedelta(minutes=2)   # a worker that dies mid-send leaves its rows to be taken again after this
@@ -49,12 +56,14 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
         uow.commit()
     outcomes = [(c, _send(c)) for c in taken]
     sent = 0
+    cfg = desk.settings.outbox
+    retry = Retry(cfg.max_attempts, timedelta(seconds=cfg.backoff_seconds))
     with desk.uow() as uow:
         for claimed, error in outcomes:
             row = uow.session.get(OutboxRow, claimed.id)
             if row is None or row.status != "sending":
                 continue
-            sent += _record(uow, row, now, error)
+            sent += _record(uow, row, now, error, retry)
         uow.commit()
     return sent
 
@@ -72,7 +81,9 @@ def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now
 
 def _send(claimed: Claimed) -> DeliveryError | None:
     if claimed.sender is None or claimed.message is None:
-        return DeliveryError("no channel for this person yet")
+        # Not a failed send: nothing was tried. It waits for the person to write (release_held),
+        # spending none of its attempts, instead of running into the dead letters on a timer.
+        return DeliveryError(NO_CHANNEL, hold=True)
     try:
         claimed.sender.send(claimed.message)
     except DeliveryError as e:
@@ -80,7 +91,8 @@ def _send(claimed: Claimed) -> DeliveryError | None:
     return None
 
 
-def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryError | None) -> int:
+def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryError | None,
+            retry: Retry = Retry()) -> int:
     if error is None:
         row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
         return 1
@@ -89,7 +101,7 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
     elif error.hold:
         _hold(uow, row, now, str(error))
     else:
-        _failed(row, now, str(error), dead=not error.retry)
+        _failed(row, now, str(error), retry, dead=not error.retry)
     return 0
 
 
@@ -132,12 +144,12 @@ def _hold(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: str) -> None
                               f"{row.ticket_number}:held-{person.id}:{row.person_id}", row.ticket_number), now)
 
 
-def _failed(row: OutboxRow, now: datetime, error: str, dead: bool = False) -> None:
+def _failed(row: OutboxRow, now: datetime, error: str, retry: Retry, dead: bool = False) -> None:
     row.status = "pending"
     row.attempts += 1
     row.last_error = error[:300]
-    if dead or row.attempts >= MAX_ATTEMPTS:
+    if dead or row.attempts >= retry.max_attempts:
         row.status = "dead"
         log.warning("notice %s gave up after %d attempts: %s", row.id, row.attempts, row.last_error)
         return
-    row.due_at = now + BASE_BACKOFF * (2 ** (row.attempts - 1))
+    row.due_at = now + retry.backoff * (2 ** (row.attempts - 1))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.bootstrap import Desk
 from bot.channels.base import Sender
-from domain import reports, sla_watch, survey
+from domain import reports, roster, sla_watch, survey
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import expire_offers
@@ -30,6 +30,7 @@ def tick(desk: Desk, senders: Mapping[str, Sender], now: datetime, fallback: str
     from bot.platforms import media_fetchers
 
     return {
+        "roster_refreshed": run(desk, roster.refresh_roster, now),
         "offers_expired": run(desk, expire_offers, now),
         "sla_timers_fired": run(desk, sla_watch.watch, now),
         "survey_steps": run(desk, survey.run_due, now),

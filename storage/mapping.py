@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import datetime
 from typing import Any, TypeVar
 
 from domain.model import Customer, Product, Site, Staff, Technician, Role
@@ -31,7 +32,13 @@ def ticket(row: TicketRow) -> Ticket:
     t.held_from = State(row.held_from) if row.held_from else None
     for name in ("declined", "photos", "offered", "sla_fired", "breaches"):
         setattr(t, name, list(getattr(row, name) or []))
+    t.pauses = [_span(p) for p in row.pauses or []]
     return t
+
+
+def _span(text: str) -> tuple[datetime, datetime]:
+    start, end = text.split("/")
+    return datetime.fromisoformat(start), datetime.fromisoformat(end)
 
 
 def fill(row: Any, obj: Any) -> None:
@@ -39,7 +46,9 @@ def fill(row: Any, obj: Any) -> None:
         if f.name in ("trail", "id") or not hasattr(type(row), f.name):
             continue
         value = getattr(obj, f.name)
-        if isinstance(value, tuple):
+        if f.name == "pauses":
+            value = [f"{a.isoformat()}/{b.isoformat()}" for a, b in value]
+        elif isinstance(value, tuple):
             value = list(value)
         elif isinstance(value, list):
             value = list(value)

@@ -1,18 +1,18 @@
 """Repositories over one SQLAlchemy session: the only place that writes SQL for the domain."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from domain.dispatch import Record
+from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician, mask_phones
 from domain.notices import Notice
 from domain.ticket import OPEN_STATES, State, Ticket
-from storage import mapping
+from storage import dispatch_query, mapping
 from storage.tables import (AssetRow, CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
                             PlanRunRow, ProductRow, SiteRow,
                             StaffRow, TechnicianRow, TicketEventRow, TicketRow)
@@ -40,6 +40,8 @@ class SqlTickets:
     def save(self, ticket: Ticket) -> None:
         row = self.s.get(TicketRow, ticket.id) if ticket.id else TicketRow()
         assert row is not None
+        self._count_load(row.assignee_id if row.state in BUSY else None,
+                         ticket.assignee_id if ticket.state in BUSY else None)
         mapping.fill(row, ticket)
         row.state = ticket.state.value
         row.held_from = ticket.held_from.value if ticket.held_from else None
@@ -53,6 +55,16 @@ class SqlTickets:
                                       reason=e.reason[:500]))
         ticket.trail.clear()
         self.s.flush()
+
+    def _count_load(self, before: str | None, after: str | None) -> None:
+        """Keep technicians.open_jobs in step with this save (same transaction)."""
+        if before == after:
+            return
+        for tech_id, step in ((before, -1), (after, 1)):
+            if tech_id:
+                self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id)
+                               .values(open_jobs=TechnicianRow.open_jobs + step),
+                               execution_options={"synchronize_session": False})
 
     def next_number(self, prefix: str, day: str) -> str:
         name = f"ticket:{day}"
@@ -124,7 +136,7 @@ class SqlTickets:
                      candidates: list[str]) -> None:
         assert ticket.id is not None
         self.s.add(DispatchDecisionRow(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
-                                       candidates=[c[:200] for c in candidates[:25]]))
+                                       candidates=[c[:200] for c in candidates[:40]]))
 
     def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
         stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(
@@ -135,6 +147,10 @@ class SqlTickets:
         stmt = (select(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]), _breached(now))
                 .order_by(TicketRow.resolve_by).limit(limit))
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def last_plan_run(self, plan: str) -> datetime | None:
+        """The latest recorded firing of `plan` (primary-key order: one index probe)."""
+        return self.s.scalar(select(func.max(PlanRunRow.fire_at)).where(PlanRunRow.plan == plan))
 
     def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
         """Record one firing of a plan; False when it was recorded before. With a number: fill it in."""
@@ -170,6 +186,20 @@ class SqlTickets:
         if overdue_at is not None:
             stmt = stmt.where(_breached(overdue_at))
         return self.s.scalar(stmt) or 0
+
+    def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
+        stmt = (select(TicketRow).where(TicketRow.callback_state == state).order_by(TicketRow.closed_at)
+                .limit(limit))
+        return [mapping.ticket(r) for r in self.s.scalars(stmt)]
+
+    def count_callbacks(self, state: str = "open") -> int:
+        return self.s.scalar(select(func.count()).select_from(TicketRow).where(
+            TicketRow.callback_state == state)) or 0
+
+    def count_events(self, action: str, start: datetime, end: datetime) -> int:
+        """Audit entries of one kind in a period (e.g. SLA breaches on a day)."""
+        return self.s.scalar(select(func.count()).select_from(TicketEventRow).where(
+            TicketEventRow.action == action, TicketEventRow.at >= start, TicketEventRow.at < end)) or 0
 
     def trail(self, ticket_id: int) -> list[TicketEventRow]:
         stmt = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
@@ -225,7 +255,19 @@ class SqlPeople:
         self.s.flush()
 
     def mark_offered(self, tech_id: str, now: datetime) -> None:
-        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now))
+        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now),
+                       execution_options={"synchronize_session": False})
+
+    def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
+                   now: datetime | None, limit: int) -> list[Candidate]:
+        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit)
+
+    def exclusions(self, job: Job) -> Exclusions:
+        return dispatch_query.exclusions(self.s, job)
+
+    def refresh_roster(self, records: dict[str, Record]) -> None:
+        dispatch_query.recount_loads(self.s)
+        dispatch_query.store_records(self.s, {k: (r.first_fix, r.rating) for k, r in records.items()})
 
     def last_offered(self) -> dict[str, datetime]:
         stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(

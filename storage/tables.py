@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -126,6 +126,11 @@ class TechnicianRow(Base):
     wecom_userid: Mapped[str] = mapped_column(String(64), default="")
     dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
     last_offered_at: Mapped[datetime | None]
+    # Kept for dispatch so choosing among thousands reads no tickets: open_jobs by every
+    # ticket save (and recounted by the hourly job), the record by that job.
+    open_jobs: Mapped[int] = mapped_column(default=0)
+    record_first_fix: Mapped[float | None] = mapped_column(Float)
+    record_rating: Mapped[float | None] = mapped_column(Float)
 
 
 class StaffRow(Base):
@@ -197,6 +202,10 @@ class TicketRow(Base):
     breaches: Mapped[list[str]] = mapped_column(default=list)
     followup_at: Mapped[datetime | None] = mapped_column(index=True)
     followup_stage: Mapped[str] = mapped_column(String(16), default="")
+    pauses: Mapped[list[str]] = mapped_column(default=list)   # ["start/end" ISO pairs] of closed holds
+    accept_from: Mapped[datetime | None]
+    callback_state: Mapped[str] = mapped_column(String(8), default="", index=True)   # open, done
+    callback_note: Mapped[str] = mapped_column(String(300), default="")
 
 
 class TicketEventRow(Base):
@@ -209,6 +218,7 @@ class TicketEventRow(Base):
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(500), default="")
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # e.g. breaches per day
 
 
 class OutboxRow(Base):

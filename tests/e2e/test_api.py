@@ -282,3 +282,33 @@ def test_an_unknown_state_filter_is_refused_with_422_naming_the_allowed_states(a
     answer = api.get("/api/v1/tickets", params={"state": "bogus"})
     assert answer.status_code == 422
     assert "state" in answer.text and "assigned" in answer.text
+
+
+def test_stats_count_the_days_sla_breaches_and_the_share_resolved_in_time(
+        api: TestClient, desk: Desk, clock: FakeClock) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tests.conftest import Chat
+
+    desk.rules = replace(desk.rules, offer_timeout=timedelta(hours=8))
+    chat = Chat(desk)
+    numbers = []
+    for phone in ("13800138000", "13800138001"):
+        chat(f"owner:{phone}", "厨房水龙头漏水了，翠湖花园3栋2单元501")
+        chat(f"owner:{phone}", "确认")
+        numbers.append(chat.last_number())
+    late, on_time = numbers
+    tech = "technician:" + chat.ticket(on_time).assignee_id
+    chat(tech, f"接单 {on_time}")
+    chat(tech, f"到达 {on_time}")
+    chat(tech, f"完工 {on_time} 已修复")
+    clock.advance(hours=2, minutes=1)   # the other ticket's 2-hour acceptance passes
+    chat.tick()
+    tech = "technician:" + chat.ticket(late).assignee_id
+    chat(tech, f"接单 {late}")
+    chat(tech, f"到达 {late}")
+    chat(tech, f"完工 {late} 已修复")
+    today = api.get("/api/v1/stats").json()["today"]
+    assert today["sla_breaches"] == 1 and today["sla_attainment"] == 0.5
+    assert "时效：今日超时 1 次 · 按时解决率 50%" in chat("manager:M01", "今日统计")

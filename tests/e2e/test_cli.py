@@ -98,13 +98,13 @@ def repaired(baoxiu: Baoxiu) -> Iterator[str]:
 
 def test_db_upgrade_creates_the_database_beside_the_config(baoxiu: Baoxiu, site: Path) -> None:
     result = baoxiu("db", "upgrade")
-    assert result.output.strip() == "database at revision 0005"
+    assert result.output.strip() == "database at revision 0006"
     assert (site / "baoxiu.db").is_file()
 
 
 def test_db_upgrade_twice_is_harmless(baoxiu: Baoxiu) -> None:
     baoxiu("db", "upgrade")
-    assert baoxiu("db", "upgrade").output.strip() == "database at revision 0005"
+    assert baoxiu("db", "upgrade").output.strip() == "database at revision 0006"
 
 
 def test_a_relative_database_path_is_found_from_any_working_directory(
@@ -125,7 +125,7 @@ def test_the_config_can_come_from_baoxiu_config(baoxiu: Baoxiu, site: Path,
                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BAOXIU_CONFIG", str(baoxiu.config))
-    assert "database at revision 0005" in baoxiu("db", "upgrade", config=False).output
+    assert "database at revision 0006" in baoxiu("db", "upgrade", config=False).output
     assert (site / "baoxiu.db").is_file()
 
 
@@ -308,7 +308,7 @@ def test_the_repair_walk_works_on_postgres_via_baoxiu_database_url(baoxiu: Baoxi
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     reset_postgres(PG_URL)
     monkeypatch.setenv("BAOXIU_DATABASE_URL", PG_URL)
-    assert baoxiu("db", "upgrade").output.strip() == "database at revision 0005"
+    assert baoxiu("db", "upgrade").output.strip() == "database at revision 0006"
     baoxiu("demo")
     out = baoxiu("chat", "--script", str(baoxiu.script(REPAIR_SCRIPT))).output
     number = NUMBER.search(out)
@@ -324,3 +324,73 @@ def test_an_unknown_state_filter_and_an_empty_token_name_are_refused(baoxiu: Bao
     result = baoxiu("token", "create", "", ok=False)
     assert result.exit_code != 0 and "needs a name" in result.output
     assert "bx_" not in result.output
+
+
+OPEN_SCRIPT = f"""@owner:{PHONE} 厨房水龙头漏水了，翠湖花园3栋2单元501
+@owner:{PHONE} 确认
+"""
+
+
+def test_sla_tick_now_fires_what_is_due_and_the_outbox_commands_show_and_replay_it(baoxiu: Baoxiu) -> None:
+    baoxiu("demo")
+    number = NUMBER.findall(baoxiu("chat", "--script", str(baoxiu.script(OPEN_SCRIPT))).output)[0]
+    due = json.loads(baoxiu("ticket", "show", number, "--json").output)["sla"]["next_due_at"]
+    report = json.loads(baoxiu("sla", "tick", "--now", due).output)
+    assert report["sla_timers_fired"] == 1
+    view = json.loads(baoxiu("ticket", "show", number, "--json").output)
+    assert view["sla"]["fired"] == ["accept:warn"]
+    # No platform is configured: the warning waits for its technician, spending no attempts.
+    held = [line for line in baoxiu("outbox", "list", "--status", "held").output.splitlines() if "sla_warn" in line]
+    assert len(held) == 1 and f"technician:{view['assignee_id']}" in held[0] and "tries=0" in held[0]
+    assert "【时效提醒】" in held[0] and number in held[0]
+    notice_id = held[0].split()[0]
+    assert baoxiu("outbox", "retry", notice_id).output.strip() == "1 notices queued again"
+    pending = baoxiu("outbox", "list", "--status", "pending").output
+    assert any(line.split()[0] == notice_id for line in pending.splitlines())
+    assert baoxiu("outbox", "list").output.strip() == ""   # no dead letters
+    assert "give notice ids or --all-dead" in baoxiu("outbox", "retry", ok=False).output
+
+
+def test_serve_without_the_scheduler_starts_the_web_side_alone(baoxiu: Baoxiu, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    import scheduler.runner
+
+    started, served = [], []
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    baoxiu("serve", "--no-scheduler")
+    with TestClient(served[0]) as client:   # runs the app's start-up and shut-down
+        assert client.get("/healthz").status_code == 200
+    assert started == []
+    baoxiu("serve")
+    with TestClient(served[1]):
+        pass
+    assert len(started) == 1
+
+
+def test_worker_starts_the_scheduler_and_no_web_server(baoxiu: Baoxiu, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import uvicorn
+
+    import scheduler.runner
+
+    started: list[object] = []
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("the worker started a web server"))
+
+    class Stop(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:  # SIGTERM at once: no sleeping
+            return True
+
+    handlers: list[int] = []
+    monkeypatch.setattr(scheduler.runner.threading, "Event", Stop)
+    monkeypatch.setattr(scheduler.runner.signal, "signal", lambda sig, handler: handlers.append(sig))
+    baoxiu("worker")
+    assert len(started) == 1 and handlers == [scheduler.runner.signal.SIGTERM]
+
+
+class _Stopped:
+    def shutdown(self, wait: bool = True) -> None:
+        pass

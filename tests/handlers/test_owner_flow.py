@@ -140,3 +140,34 @@ def test_a_dialog_can_be_cancelled_before_it_becomes_a_ticket(chat: Chat) -> Non
     chat(OWNER, FULL)
     assert "已取消本次报修" in chat(OWNER, "取消")
     assert chat.last_number() == ""
+
+
+def test_a_low_rating_opens_a_follow_up_the_desk_lists_closes_and_counts(chat: Chat) -> None:
+    from bot.views import ticket_text, ticket_view
+
+    number = open_ticket(chat)
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", "完工 已处理"):
+        chat(tech, line)
+    chat(OWNER, "修好了")
+    chat(OWNER, "1 师傅态度差")
+    assert number in chat("dispatcher:D01", "待回访")
+    assert "待回访 1" in chat("manager:M01", "今日统计")
+    assert "回访：待回访" in chat("dispatcher:D01", f"工单 {number}")
+    assert "请写上回访结果" in chat("dispatcher:D01", f"已回访 {number}")
+    assert "已记录" in chat("dispatcher:D01", f"已回访 {number} 已致电道歉，安排主管上门")
+    assert "没有待回访" in chat("dispatcher:D01", "待回访")
+    assert "待回访 0" in chat("manager:M01", "今日统计")
+    with chat.desk.uow() as uow:
+        shown = ticket_text(ticket_view(uow, uow.tickets.get(number), chat.desk.rules, trail=True))
+    assert "回访 已回访 已致电道歉，安排主管上门" in shown and "callback_done" in shown
+
+
+def test_a_good_rating_opens_no_follow_up(chat: Chat) -> None:
+    number = open_ticket(chat)
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", "完工 已处理"):
+        chat(tech, line)
+    chat(OWNER, "修好了")
+    chat(OWNER, "4")
+    assert "没有待回访" in chat("dispatcher:D01", "待回访")

@@ -73,6 +73,35 @@ def test_the_daily_report_goes_to_managers_once_after_the_configured_time(chat: 
     assert "日报" not in chat.tick()
 
 
+def test_a_report_already_sent_is_not_computed_again(chat: Chat, clock: FakeClock) -> None:
+    from domain import reports
+    from scheduler.jobs import run
+
+    clock.now = datetime(2026, 11, 23, 18, 30, tzinfo=CN)
+    assert run(chat.desk, reports.send_daily_report, clock()) == 1  # the one manager in the demo staff
+    for minutes in (1, 60, 300):  # every later tick that day: nothing to do, nothing counted
+        assert run(chat.desk, reports.send_daily_report, clock.advance(minutes=minutes)) == 0
+
+
+def test_a_report_missed_while_the_worker_was_down_is_sent_once_after_midnight(
+        chat: Chat, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 22, 18, 30, tzinfo=CN)
+    assert "日报 2026-11-22" in chat.tick()
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=CN)
+    resolved(chat)
+    clock.now = datetime(2026, 11, 24, 0, 20, tzinfo=CN)  # down from 17:00 on the 23rd until now
+    out = chat.tick()
+    assert "→ manager:M01 📊 日报 2026-11-23" in out and "新建 1" in out
+    assert "日报" not in chat.tick()
+    clock.now = datetime(2026, 11, 24, 18, 0, tzinfo=CN)
+    assert "日报 2026-11-24" in chat.tick()
+
+
+def test_a_new_desk_does_not_send_a_report_for_the_day_before_it_started(chat: Chat, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 23, 9, 0, tzinfo=CN)
+    assert "日报" not in chat.tick()
+
+
 def test_a_maintenance_plan_opens_one_inspection_ticket_per_firing(chat: Chat, clock: FakeClock) -> None:
     plan = Plan("cuihu-lift", "0 9 * * 1", "翠湖花园", "13700000001", "inspection", "电梯月检")
     chat.desk.rules = replace(chat.desk.rules, plans=(plan,))
@@ -127,3 +156,35 @@ def test_failing_notices_back_off_then_become_dead_letters_that_can_be_replayed(
         uow.commit()
     assert deliver_due(desk, {"console": chat.session.sender}, clock(), fallback="console") == 1
     assert chat.out[-1] == "→ technician:T01 测试通知"
+
+
+def test_the_retry_limit_and_backoff_come_from_the_config(chat: Chat, clock: FakeClock) -> None:
+    desk = chat.desk
+    desk.settings.outbox.max_attempts, desk.settings.outbox.backoff_seconds = 3, 60
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("technician", "T01", "test", "测试通知", "test:limit"), clock())
+        uow.commit()
+    waits = []
+    for _ in range(3):
+        deliver_due(desk, {"console": Failing()}, clock(), fallback="console")
+        with desk.uow() as uow:
+            row = uow.session.scalars(select(OutboxRow)).one()
+            waits.append((row.due_at - clock()).total_seconds())
+            clock.now = row.due_at
+            state = (row.status, row.attempts)
+    assert state == ("dead", 3)
+    assert waits[:2] == [60, 120]
+
+
+def test_a_notice_for_someone_with_no_channel_waits_without_spending_attempts(chat: Chat, clock: FakeClock) -> None:
+    desk = chat.desk
+    with desk.uow() as uow:
+        uow.outbox.add(Notice("technician", "T01", "test", "您有新消息", "test:nochannel"), clock())
+        uow.commit()
+    for _ in range(20):  # many ticks with no platform that reaches T01
+        deliver_due(desk, {}, clock.advance(minutes=30))
+    with desk.uow() as uow:
+        row = uow.session.scalars(select(OutboxRow)).one()
+        assert (row.status, row.attempts) == ("held", 0)
+    out = chat("technician:T01", "我的工单")  # T01 writes: now there is a channel
+    assert "→ technician:T01 您有新消息" in out + chat.tick()

@@ -144,3 +144,11 @@ def test_a_technician_cannot_act_on_jobs_that_are_not_theirs(chat: Chat) -> None
 
 def test_an_unknown_technician_id_is_refused(chat: Chat) -> None:
     assert "没有编号为 T99 的师傅" in chat("technician:T99", "接单")
+
+
+def test_setting_off_tells_the_owner_the_technician_is_on_the_way(chat: Chat) -> None:
+    number, tech = offered(chat)
+    chat(tech, "接单")
+    out = chat(tech, "出发")
+    assert f"→ {OWNER} 工单 {number}：师傅已出发，正在赶来，请保持电话畅通。" in out
+    assert chat.ticket(number).state is State.ACCEPTED

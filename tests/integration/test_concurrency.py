@@ -97,3 +97,53 @@ def test_two_workers_over_a_thousand_due_notices_send_each_once(desk: Desk, cloc
     for t in threads:
         t.join(timeout=120)
     assert len(rec.keys) == 1000 and len(set(rec.keys)) == 1000
+
+
+def test_two_workers_running_full_ticks_fire_each_escalation_once(desk: Desk, clock: FakeClock) -> None:
+    from collections import Counter
+    from datetime import datetime
+
+    from sqlalchemy import func, select
+
+    from scheduler.jobs import tick
+    from storage.tables import TicketEventRow
+    from tests.conftest import CN
+
+    from domain.services import SYSTEM, OpenTicket, open_ticket
+
+    desk.rules = replace(desk.rules, offer_timeout=timedelta(days=30))
+    tickets = 240   # more than one SLA tick takes (200), so both workers get a share
+    with desk.uow() as uow:
+        for i in range(tickets):
+            open_ticket(uow, desk.rules, clock(), OpenTicket(f"1380013{i:04d}", "repair", "normal", "水龙头漏水",
+                                                             "翠湖花园", "3", "2", "501", "FC-K100"), SYSTEM)
+        uow.commit()
+    rec, errors = Recorder(), []
+    now = datetime(2026, 11, 30, 18, 30, tzinfo=CN)   # a week on: every acceptance and arrival missed
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        start.wait()
+        try:
+            idle = 0
+            while idle < 2:
+                counts = tick(desk, {"rec": rec}, now, "rec")
+                idle = idle + 1 if counts["sla_timers_fired"] == 0 and counts["notices_sent"] == 0 else 0
+        except Exception as e:  # a failure in a thread must fail the test, not vanish
+            errors.append(repr(e)[:300])
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    escalations = [k for k in rec.keys if ":sla:" in k and ":escalate:" in k]
+    assert len(escalations) == len(set(escalations)) == tickets * 3   # accept, arrive, resolve, to M01
+    assert len(rec.keys) == len(set(rec.keys))
+    with desk.uow() as uow:
+        breaches = Counter(uow.session.execute(select(TicketEventRow.ticket_id).where(
+            TicketEventRow.action == "sla_breach")).scalars())
+        assert set(breaches.values()) == {3} and len(breaches) == tickets
+        assert uow.session.scalar(select(func.count()).select_from(TicketEventRow).where(
+            TicketEventRow.action == "sla_escalate")) == tickets * 3

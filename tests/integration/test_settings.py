@@ -313,3 +313,25 @@ def test_an_unreachable_database_is_one_line_naming_the_key_without_the_password
     with pytest.raises(SettingsError) as caught:
         bootstrap(load_settings(str(write_config(tmp_path)), env={"BAOXIU_DATABASE_URL": url}))
     assert str(caught.value).startswith("environment variable BAOXIU_DATABASE_URL: [database.url]")
+
+
+def test_a_zero_deadline_is_refused_naming_its_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, ('[sla.repair.urgent]\naccept = "30m"', '[sla.repair.urgent]\naccept = "0m"'))
+    message = settings_error(path, rules=True)
+    assert "[sla.repair.urgent.accept]" in message and "longer than zero" in message
+
+
+def test_an_sla_policy_for_an_unknown_priority_is_refused_naming_its_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, ("[sla.repair.urgent]", "[sla.repair.urgnet]"))
+    message = settings_error(path, rules=True)
+    assert "[sla.repair.urgnet]" in message and "no priority 'urgnet'" in message
+
+
+def test_a_cron_that_can_never_fire_is_refused_naming_its_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, ('cron = "0 9 1 * *"', 'cron = "0 9 31 2 *"'))
+    message = settings_error(path, rules=True)
+    assert "[maintenance.0.cron]" in message and "can never fire" in message
+
+
+def test_a_cron_on_the_29th_of_february_is_accepted(tmp_path: Path) -> None:
+    build_rules(load_settings(str(write_config(tmp_path, ('cron = "0 9 1 * *"', 'cron = "0 9 29 2 *"'))), env={}))

@@ -263,3 +263,19 @@ def test_parse_hours_rejects_bad_input_with_a_clear_message(spec: list[str], mes
 def test_the_constructor_checks_hours_given_as_times() -> None:
     with pytest.raises(ValueError, match="overlap"):
         BusinessCalendar(SH, hours=((time(9), time(12)), (time(10), time(11))))
+
+
+def test_the_configured_business_calendar_logs_when_it_falls_back_to_weekdays(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from bot.bootstrap import build_rules
+    from bot.settings import load_settings
+    from tests.conftest import EXAMPLE
+
+    rules = build_rules(load_settings(str(EXAMPLE), env={}))
+    beyond = max(STATUTORY_YEARS) + 2
+    with caplog.at_level(logging.WARNING, logger="baoxiu"):
+        later = rules.calendars["business"].add(datetime(beyond, 3, 2, 17, tzinfo=SH), timedelta(hours=2))
+    assert later > datetime(beyond, 3, 2, 18, tzinfo=SH)   # counted on weekdays, not refused
+    assert any("holiday calendar does not cover" in r.getMessage() and str(beyond) in r.getMessage()
+               for r in caplog.records)

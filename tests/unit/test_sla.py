@@ -204,3 +204,25 @@ def test_simultaneous_timers_are_ordered_by_kind_then_stage() -> None:
         ("arrive", "breach"), ("arrive", "escalate"),
         ("resolve", "breach"), ("resolve", "escalate"),
     ]
+
+
+def test_after_a_long_pause_the_warning_comes_at_eight_tenths_of_the_working_time() -> None:
+    # 10h to resolve around the clock; paused after 1h for 100h. The deadline moves
+    # by the pause, and the warning comes after 8 WORKING hours: 7h after resuming.
+    policy = SlaPolicy(accept=timedelta(minutes=30), arrive=timedelta(hours=4),
+                       resolve=timedelta(hours=10), calendar="24x7")
+    opened = at(3, 2, 8)
+    paused, resumed = opened + timedelta(hours=1), opened + timedelta(hours=101)
+    due = deadlines(policy, ROUND, opened)
+    shifted = Deadlines(due.accept_by, due.arrive_by, shift_for_pause(due.resolve_by, ROUND, paused, resumed))
+    timer = next_timer(policy, ROUND, opened, shifted, met=["accept", "arrive"])
+    assert timer is not None and timer.key == ("resolve", "warn")
+    assert timer.due == resumed + timedelta(hours=7)
+
+
+def test_after_a_pause_the_business_warning_leaves_a_fifth_of_the_target() -> None:
+    # 8 opening hours to resolve; a pause of one working day in the middle.
+    due = deadlines(POLICY, BUSINESS, at(3, 16, 9))
+    shifted = shift_for_pause(due.resolve_by, BUSINESS, at(3, 16, 10), at(3, 17, 10))
+    warned = warn_time(POLICY, BUSINESS, at(3, 16, 9), shifted, POLICY.resolve)
+    assert BUSINESS.elapsed(warned, shifted) == POLICY.resolve * 0.2

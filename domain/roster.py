@@ -1,0 +1,41 @@
+"""Keeping the roster's dispatch figures fresh: each technician's open jobs and recent record."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.model import Technician
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.services import dispatch
+from domain.ticket import State
+
+RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
+EVERY = timedelta(hours=1)           # a 90-day record barely moves within an hour
+JOB = "roster-refresh"               # its runs are recorded beside the maintenance plans' runs
+
+
+def refresh_roster(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
+    """Once an hour: recompute records and recount loads. The cheap check comes first."""
+    slot = datetime.fromtimestamp(now.timestamp() // EVERY.total_seconds() * EVERY.total_seconds(), now.tzinfo)
+    last = uow.tickets.last_plan_run(JOB)
+    if last is not None and last >= slot or not uow.tickets.claim_plan_run(JOB, slot):
+        return 0
+    uow.people.refresh_roster(uow.tickets.records(now - RECORD_WINDOW))
+    return 1
+
+
+def redispatch_waiting(uow: UnitOfWork, rules: Rules, now: datetime, tech: Technician, limit: int = 50) -> int:
+    """A technician came on duty: tickets left waiting for someone (nobody fitted, or a grab
+    nobody took) whose skill they have are dispatched again, oldest first. The best candidate
+    still wins, which may be someone else now free. Returns how many were offered."""
+    offered = 0
+    for waiting in uow.tickets.in_states([State.NEW], limit):
+        ticket = uow.tickets.get_for_update(waiting.number)
+        if ticket is None or ticket.state is not State.NEW or tech.id in ticket.declined:
+            continue
+        product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+        if product is not None and product.skill not in tech.skills:
+            continue
+        dispatch(uow, rules, now, ticket)
+        offered += ticket.state is State.ASSIGNED
+    return offered

@@ -1,0 +1,57 @@
+"""The ranking dispatch runs in the database agrees with the domain's definition (domain.dispatch.rank)."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, insert
+
+from bot.bootstrap import Desk
+from domain.dispatch import Job, Record, Weights, rank
+from domain.model import Technician
+from storage import dispatch_query
+from storage.tables import TechnicianRow
+
+NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
+SKILLS = ("plumbing", "lock", "window")
+REGIONS = ("西湖区", "滨江区", "余杭区", "上城区")
+
+
+def roster(rng: random.Random) -> tuple[list[dict], dict[str, int], dict[str, Record]]:  # type: ignore[type-arg]
+    rows, loads, records = [], {}, {}
+    for i in range(80):
+        tid = f"R{i:03d}"
+        last = NOW - timedelta(minutes=rng.randint(0, 3000)) if rng.random() > 0.2 else None
+        ff, rt = (round(rng.random(), 3), round(rng.uniform(2, 5), 2)) if rng.random() > 0.3 else (None, None)
+        rows.append(dict(id=tid, name=f"师傅{i}", skills=rng.sample(SKILLS, 2), regions=rng.sample(REGIONS, 2),
+                         capacity=rng.randint(1, 4), on_duty=rng.random() > 0.15, active=rng.random() > 0.05,
+                         open_jobs=rng.randint(0, 3), last_offered_at=last, record_first_fix=ff, record_rating=rt))
+        loads[tid] = rows[-1]["open_jobs"]
+        records[tid] = Record(ff, rt)
+    return rows, loads, records
+
+
+def test_the_database_ranks_as_the_domain_defines_and_counts_who_was_left_out(desk: Desk) -> None:
+    rng = random.Random(3)
+    rows, loads, records = roster(rng)
+    techs = [Technician(r["id"], r["name"], skills=tuple(r["skills"]), regions=tuple(r["regions"]),
+                        capacity=r["capacity"], on_duty=r["on_duty"], active=r["active"]) for r in rows]
+    last = {r["id"]: r["last_offered_at"] for r in rows if r["last_offered_at"]}
+    neighbours = {"西湖区": ("滨江区",)}
+    weights = Weights(region=0.4, load=0.25, first_fix=0.15, rating=0.1, fairness=0.1)
+    with desk.uow() as uow:
+        uow.session.execute(delete(TechnicianRow))
+        uow.session.execute(insert(TechnicianRow), rows)
+        for skill in SKILLS:
+            for region in (*REGIONS, ""):
+                job = Job(skill, region, frozenset({"R001", "R002"}))
+                expected = rank(techs, job, loads, last, neighbours, records, weights, NOW, limit=8)
+                got = dispatch_query.candidates(uow.session, job, neighbours, weights, NOW, 8)
+                # Same order; equal to float noise (PostgreSQL's interval arithmetic is not Python's).
+                assert [c.tech.id for c in got] == [c.tech.id for c in expected], ([(c.tech.id, round(c.score, 5)) for c in got], [(c.tech.id, round(c.score, 5)) for c in expected])
+                assert all(abs(a.score - b.score) < 1e-6 for a, b in zip(got, expected))
+                out = dispatch_query.exclusions(uow.session, job)
+                skilled = [t for t in techs if skill in t.skills]
+                assert out.counts.get("不在岗", 0) == sum(1 for t in skilled if t.active and not t.on_duty)
+                assert out.counts.get("已停用", 0) == sum(1 for t in skilled if not t.active)
+                assert out.counts[f"无{skill}技能"] == len(techs) - len(skilled)
