@@ -11,8 +11,10 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from bot.settings import Settings, SettingsError
+from domain import roster
 from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
 from domain.dispatch import Weights
+from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
 from scheduler.cron import crontab_trigger
@@ -126,9 +128,13 @@ def build_rules(settings: Settings) -> Rules:
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:
-    plans = []
+    plans: list[Plan] = []
+    # The scheduler records its own jobs' runs beside the plans' runs, under these names.
+    taken = {DAILY_REPORT, roster.JOB}
     for i, p in enumerate(settings.maintenance):
         key = f"maintenance.{i}"
+        if p.id in taken or any(p.id == other.id for other in plans):
+            raise SettingsError(f"{settings.source}: [{key}.id] {p.id!r} is already used; give each plan its own id")
         try:
             trigger = crontab_trigger(p.cron, tz)
         except ValueError:

@@ -327,6 +327,13 @@ def test_an_sla_policy_for_an_unknown_priority_is_refused_naming_its_key(tmp_pat
     assert "[sla.repair.urgnet]" in message and "no priority 'urgnet'" in message
 
 
+@pytest.mark.parametrize("plan_id", ["daily-report", "roster-refresh"])
+def test_a_plan_may_not_take_the_name_of_a_scheduler_job(tmp_path: Path, plan_id: str) -> None:
+    path = write_config(tmp_path, ('id = "cuihu-fire-monthly"', f'id = "{plan_id}"'))
+    message = settings_error(path, rules=True)
+    assert "[maintenance.0.id]" in message and "already used" in message
+
+
 def test_a_cron_that_can_never_fire_is_refused_naming_its_key(tmp_path: Path) -> None:
     path = write_config(tmp_path, ('cron = "0 9 1 * *"', 'cron = "0 9 31 2 *"'))
     message = settings_error(path, rules=True)
