@@ -136,7 +136,7 @@ def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if ctx.inbound.channel == "console" or ctx.inbound.phone:
         ctx.say("您的手机号已由平台确认，无需绑定。")
         return
-    binding.start(ctx)
+    binding.start(ctx, uow)
 
 
 VERBS = {

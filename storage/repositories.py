@@ -311,14 +311,25 @@ class SqlIdentities:
     def find(self, channel: str, external_id: str) -> IdentityRow | None:
         return self.s.get(IdentityRow, (channel, external_id))
 
-    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime) -> None:
+    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
+              rebind: bool = False) -> bool:
+        """Record that this sender is this person; False (and nothing changed) when the sender is
+        bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
         row = self.find(channel, external_id)
         if row is None:
             self.s.add(IdentityRow(channel=channel, external_id=external_id, role=role,
                                    person_id=person_id, last_seen=now))
+        elif (row.role == role == "owner" and row.person_id != person_id and not rebind):
+            return False
         else:
             row.role, row.person_id, row.last_seen = role, person_id, now
         self.s.flush()
+        return True
+
+    def bound_owner(self, channel: str, external_id: str) -> int | None:
+        """The customer this chat sender was verified as, if any."""
+        row = self.find(channel, external_id)
+        return int(row.person_id) if row is not None and row.role == "owner" and row.person_id.isdigit() else None
 
     def latest(self, role: str, person_id: str) -> IdentityRow | None:
         stmt = (select(IdentityRow).where(IdentityRow.role == role, IdentityRow.person_id == person_id)

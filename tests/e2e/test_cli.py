@@ -148,10 +148,22 @@ def test_a_bad_setting_stops_every_command_with_the_key_and_the_file(baoxiu: Bao
 # --- master data --------------------------------------------------------------------
 
 
-def test_demo_loads_communities_products_technicians_and_staff(baoxiu: Baoxiu) -> None:
+def test_demo_loads_communities_products_technicians_staff_parts_stock_and_purchases(baoxiu: Baoxiu) -> None:
     out = baoxiu("demo").output
-    assert out.splitlines() == ["sites: 3 rows", "products: 41 rows", "technicians: 12 rows", "staff: 4 rows"]
+    assert out.splitlines() == ["sites: 3 rows", "products: 41 rows", "technicians: 12 rows", "staff: 4 rows",
+                                "parts: 8 rows", "stock: 9 rows", "purchases: 3 rows"]
     assert baoxiu("demo").output == out  # loading again updates, it does not duplicate
+
+
+def test_after_the_demo_the_readme_parts_examples_work(baoxiu: Baoxiu) -> None:
+    baoxiu("demo")
+    script = str(baoxiu.script("@owner:13800138000 厨房的龙头漏水了\n@owner:13800138000 确认\n"
+                               "@technician:T01 接单\n@technician:T01 预留 P-VALVE 2\n@technician:T01 到达\n"
+                               "@technician:T01 完工 更换阀芯 配件:P-VALVE x1\n", "parts.txt"))
+    out = baoxiu("chat", "--script", script).output
+    assert "已过保" in out  # the demo owner's faucet, installed 2020, from the demo purchases
+    assert "预留 陶瓷阀芯×2" in out
+    assert "本次费用：¥125（人工 ¥80 + 配件 ¥45）" in out
 
 
 def test_a_broken_technician_file_names_the_line_and_imports_nothing(baoxiu: Baoxiu, site: Path) -> None:
