@@ -92,8 +92,8 @@ def test_an_unsure_match_among_purchases_is_a_short_multiple_choice(chat: Chat) 
     chat(OWNER, "确认")
     ticket = chat.ticket(chat.last_number())
     with chat.desk.uow() as uow:
-        chosen = uow.session.scalars(select(AssetRow).where(AssetRow.sku == "FC-B200")).one()
-    assert (ticket.asset_id, ticket.product_sku, ticket.warranty) == (chosen.id, "FC-B200", "in")
+        chosen = uow.session.scalars(select(AssetRow.id).where(AssetRow.sku == "FC-B200")).one()
+    assert (ticket.asset_id, ticket.product_sku, ticket.warranty) == (chosen, "FC-B200", "in")
 
 
 def test_customer_360_in_one_message_with_the_phone_masked(chat: Chat) -> None:
