@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from domain.model import Part, Role
+from domain.model import Part, Reservation, Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
@@ -109,11 +109,21 @@ def use(uow: UnitOfWork, now: datetime, ticket: Ticket, text: str) -> list[str]:
         else:
             _use_unreserved(uow, now, ticket, part, quantity)
         cost += part.price_cents * quantity
-    for r in open_res:
+    _release(uow, open_res)
+    ticket.parts_cents += cost   # a reopened job keeps what the first visit used
+    return unknown
+
+
+def release_all(uow: UnitOfWork, ticket: Ticket) -> None:
+    """A cancelled job gives back everything still set aside for it."""
+    assert ticket.id is not None
+    _release(uow, [r for r in uow.parts.reservations(ticket.id) if r.status == "reserved"])
+
+
+def _release(uow: UnitOfWork, held: list[Reservation]) -> None:
+    for r in held:
         uow.parts.release(r.part_sku, r.location, r.quantity)
         uow.parts.set_status(r.id, "released")
-    ticket.parts_cents = cost
-    return unknown
 
 
 def _use_reserved(uow: UnitOfWork, part: Part, location: str, held: int, used: int) -> None:
@@ -128,6 +138,7 @@ def _use_unreserved(uow: UnitOfWork, now: datetime, ticket: Ticket, part: Part, 
     for location in _places(uow, part, ticket.assignee_id):
         if uow.parts.take(part.sku, location, quantity):
             uow.parts.record_use(ticket.id, part.sku, location, quantity, now)
+            _warn_if_low(uow, now, ticket, part, location)   # never set aside, so nobody was warned yet
             return
     uow.parts.record_use(ticket.id, part.sku, "", quantity, now)   # used from somewhere we do not track
     tell_desk(uow, now, ticket, f"stock-{part.sku}", f"【库存核对】{ticket.number} 使用了 {part.name}×{quantity}，"
