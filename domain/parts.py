@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from domain import proposals
 from domain.model import Part, Reservation, Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -20,13 +21,8 @@ def yuan(cents: int) -> str:
 
 
 def propose(uow: UnitOfWork, ticket: Ticket, limit: int = 4) -> list[tuple[Part, int]]:
-    """Parts most used on this product before, then the others that fit it; with what is free."""
-    if not ticket.product_sku:
-        return []
-    skus = [sku for sku, _ in uow.parts.most_used(ticket.product_sku)]
-    skus += [p.sku for p in uow.parts.fitting(ticket.product_sku) if p.sku not in skus]
-    found = [uow.parts.part(sku) for sku in skus[:limit]]
-    return [(p, sum(s.free for s in uow.parts.stock(p.sku))) for p in found if p]
+    """Parts most used on this product for this fault before, then the others that fit it."""
+    return proposals.propose(uow, ticket, limit)
 
 
 def _places(uow: UnitOfWork, part: Part, tech_id: str | None) -> list[str]:
