@@ -5,7 +5,7 @@ from domain import progress, texts
 from domain.model import Role
 from domain.reports import today_text
 from domain.services import Refused
-from domain.ticket import State
+from domain.ticket import State, Ticket
 from handlers import commands, customer_card, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
@@ -86,8 +86,17 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     rules = ctx.desk.rules
     lines = [texts.summary(ticket, rules, product, site),
-             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}"]
+             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
+             _warranty(uow, ticket), texts.costs(ticket) if ticket.resolved_at or ticket.closed_at
+             else texts.charge_rule(ticket, rules).replace("保修：", "收费规则：", 1)]
     ctx.say("\n".join(lines))
+
+
+def _warranty(uow: SqlUnitOfWork, ticket: Ticket) -> str:
+    asset = next((a for a in uow.people.assets(ticket.customer_id) if a.id == ticket.asset_id), None)
+    until = f"（至 {asset.warranty_end}）" if asset and asset.warranty_end else ""
+    serial = f"，序列号 {asset.serial}" if asset and asset.serial else ""
+    return f"保修：{texts.WARRANTY.get(ticket.warranty, ticket.warranty)}{until}{serial}"
 
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -234,7 +234,8 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     save(ctx, None)
     promise = texts.when(ticket.arrive_by, rules.tz)
     if draft.for_desk:
-        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。预计 {promise} 前上门。")
+        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。预计 {promise} 前上门。"
+                f"\n{texts.charge_rule(ticket, rules)}")
     else:
         ctx.say(f"报修成功！工单号 {ticket.number}。我们将在 {promise} 前安排师傅上门，"
                 f"派单后会通知您。回复「进度」可随时查询。")
