@@ -159,6 +159,17 @@ class SqlTickets:
                 found.setdefault(row.asset_id or 0, []).append(mapping.ticket(row))
         return found
 
+    def hold_reasons(self, ticket_ids: set[int]) -> dict[int, list[str]]:
+        """Why each of these tickets was put on hold, every time it was."""
+        found: dict[int, list[str]] = {}
+        ids = sorted(ticket_ids)
+        for start in range(0, len(ids), 500):
+            stmt = select(TicketEventRow.ticket_id, TicketEventRow.reason).where(
+                TicketEventRow.ticket_id.in_(ids[start:start + 500]), TicketEventRow.action == "hold")
+            for ticket_id, reason in self.s.execute(stmt):
+                found.setdefault(ticket_id, []).append(reason or "")
+        return found
+
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)
         stmt = select(TicketRow).where(col >= start, col < end)

@@ -172,6 +172,7 @@ def test_figures_first_time_fix_repeat_repairs_and_parts_cost(chat: Chat, clock)
         chat(OWNER, "修好了")
         clock.advance(hours=1)
     out = chat("manager:M01", "今日统计")
-    assert "近30天：完成 2 · 一次修复率 100% · 返修率 50% · 单均配件 ¥45" in out
-    assert "西湖区 2单 配件¥45/单" in out
+    assert "近30天：完成 2 · 一次修复率 100% · 返修率 50% · 单均配件 ¥45.00" in out
+    assert "西湖区：2单 · 一次修复 100% · 返修 50% · 单均配件 ¥45.00" in out
+    assert "厨房抽拉式水龙头：2单 · 一次修复 100% · 返修 50% · 单均配件 ¥45.00" in out
     assert chat.ticket(chat.last_number()).state is State.CLOSED
