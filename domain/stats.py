@@ -110,6 +110,19 @@ def _is_repeat(ticket: Ticket, history: Sequence[Ticket]) -> bool:
         and timedelta(0) <= ticket.created_at - other.closed_at <= REPEAT_WINDOW for other in history)
 
 
+def repeat_pairs(tickets: Sequence[Ticket]) -> list[tuple[Ticket, Ticket]]:
+    """(earlier, later) jobs on the same asset where the later one was opened within 30 days of the
+    earlier one's closing: the repair did not last."""
+    pairs = []
+    for later in tickets:
+        earlier = [t for t in tickets if t.asset_id is not None and t.asset_id == later.asset_id
+                   and t.number != later.number and t.closed_at is not None
+                   and timedelta(0) <= later.created_at - t.closed_at <= REPEAT_WINDOW]
+        if earlier:
+            pairs.append((max(earlier, key=lambda t: t.closed_at or t.created_at), later))
+    return sorted(pairs, key=lambda p: p[1].created_at)
+
+
 def _group(tickets: Sequence[Ticket], waited: set[str], history: dict[int, list[Ticket]]) -> Group:
     first = sum(1 for t in tickets if t.reopen_count == 0 and t.number not in waited)
     repeats = sum(1 for t in tickets if _is_repeat(t, history.get(t.asset_id or -1, [])))

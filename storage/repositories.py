@@ -240,6 +240,10 @@ class SqlPeople:
         stmt = select(AssetRow).where(AssetRow.customer_id == customer_id).order_by(AssetRow.id)
         return [mapping.to_domain(Asset, r) for r in self.s.scalars(stmt)]
 
+    def asset_by_serial(self, serial: str) -> Asset | None:
+        row = self.s.scalars(select(AssetRow).where(AssetRow.serial == serial)).first()
+        return mapping.to_domain(Asset, row) if row else None
+
     def customers_at(self, community: str, building: str, room: str) -> list[Customer]:
         """Customers with a purchase installed at this address (for verifying who is who)."""
         stmt = (select(CustomerRow).join(AssetRow, AssetRow.customer_id == CustomerRow.id)
