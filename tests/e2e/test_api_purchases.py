@@ -69,3 +69,28 @@ def test_install_before_purchase_and_no_token_are_refused(desk: Desk, api: TestC
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "install_date"
     assert client.post("/api/v1/purchases", json=SALE, headers={"Authorization": "Bearer nope"}).status_code == 401
     assert assets(desk) == []
+
+
+def test_the_same_sale_pushed_at_the_same_moment_twice_still_creates_one_asset(desk: Desk, backend: str) -> None:
+    import threading
+
+    import pytest
+
+    from bot.api_purchases import push_purchases
+
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    barrier = threading.Barrier(4)
+    answers: list[dict[str, int]] = []
+
+    def push() -> None:
+        barrier.wait()
+        answers.append(push_purchases(dict(SALE), desk, "erp"))
+
+    threads = [threading.Thread(target=push) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a["created"] for a in answers) == [0, 0, 0, 1]
+    assert len(assets(desk)) == 1
