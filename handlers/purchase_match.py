@@ -7,6 +7,8 @@ typing a neighbour's number never shows the neighbour's address, purchases or wa
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 from domain.model import Asset, Customer, Product, Role
 from domain.parts import yuan
 from handlers.base import Ctx
@@ -19,19 +21,26 @@ CLOSE = 3.0          # catalog matches within this many points of the best are "
 MAX_CHOICES = 4
 
 
-def verified_customer(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> Customer | None:
-    facts: dict[str, str] = draft.facts  # type: ignore[attr-defined]
-    phone = facts.get("phone")
+class Draft(Protocol):
+    """What this module reads of handlers.report.Draft (which imports this module)."""
+
+    type: str
+    facts: dict[str, str]
+    for_desk: bool
+
+
+def verified_customer(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> Customer | None:
+    phone = draft.facts.get("phone")
     if not phone:
         return None
-    if getattr(draft, "for_desk", False):
+    if draft.for_desk:
         return uow.people.customer_by_phone(phone)
     if ctx.actor.role is Role.OWNER and ctx.actor.id and ctx.phone == phone:
         return uow.people.customer(int(ctx.actor.id))
     return None
 
 
-def owned(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> list[tuple[Asset, Product]]:
+def owned(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> list[tuple[Asset, Product]]:
     customer = verified_customer(ctx, uow, draft)
     if customer is None or customer.id is None:
         return []
@@ -39,9 +48,9 @@ def owned(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> list[tuple[Asset, Prod
     return [(a, p) for a, p in pairs if p is not None]
 
 
-def match(ctx: Ctx, uow: SqlUnitOfWork, draft: object, found: Extracted) -> None:
+def match(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, found: Extracted) -> None:
     """Take the one purchase that fits, or ask when several do; else note close catalog alternatives."""
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+    f = draft.facts
     if "asset" in f or "choices" in f or "choices_done" in f:
         return
     mine = owned(ctx, uow, draft)
@@ -72,9 +81,9 @@ def _catalog_alternatives(f: dict[str, str], found: Extracted) -> None:
         f["alternatives"] = "|".join([best.sku, *close][:MAX_CHOICES])
 
 
-def take_asset(uow: SqlUnitOfWork, draft: object, asset: Asset) -> None:
+def take_asset(uow: SqlUnitOfWork, draft: Draft, asset: Asset) -> None:
     """The purchase also tells where it is installed, unless the owner said otherwise."""
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+    f = draft.facts
     f.update(asset=str(asset.id), product=asset.sku)
     for key in ("product_text", "choices", "alternatives"):
         f.pop(key, None)
@@ -83,9 +92,9 @@ def take_asset(uow: SqlUnitOfWork, draft: object, asset: Asset) -> None:
         f.update(community=site.community, building=site.building, unit=site.unit, room=site.room)
 
 
-def choose(ctx: Ctx, uow: SqlUnitOfWork, draft: object, text: str) -> str | None:
+def choose(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> str | None:
     """The answer to the purchases question; a message back when it is not one of the choices."""
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+    f = draft.facts
     ids = f.get("choices", "").split("|")
     text = text.strip()
     if text in NONE_OF_THESE or text == str(len(ids) + 1):
@@ -101,14 +110,14 @@ def choose(ctx: Ctx, uow: SqlUnitOfWork, draft: object, text: str) -> str | None
     return f"请回复 1 到 {len(ids) + 1} 的序号（{len(ids) + 1} 表示都不是）。"
 
 
-def choice_buttons(draft: object) -> tuple[str, ...]:
-    n = len(draft.facts["choices"].split("|"))  # type: ignore[attr-defined]
+def choice_buttons(draft: Draft) -> tuple[str, ...]:
+    n = len(draft.facts["choices"].split("|"))
     return (*(str(i) for i in range(1, n + 1)), "都不是")
 
 
-def choice_question(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> str:
+def choice_question(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
     mine = {str(a.id): (a, p) for a, p in owned(ctx, uow, draft)}
-    ids = draft.facts["choices"].split("|")  # type: ignore[attr-defined]
+    ids = draft.facts["choices"].split("|")
     lines = ["您购买过以下产品，请问是哪一件出了问题？"]
     for i, asset_id in enumerate(ids, 1):
         asset, product = mine[asset_id]
@@ -121,8 +130,8 @@ def choice_question(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> str:
     return "\n".join(lines)
 
 
-def alternatives_lines(uow: SqlUnitOfWork, draft: object) -> list[str]:
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+def alternatives_lines(uow: SqlUnitOfWork, draft: Draft) -> list[str]:
+    f = draft.facts
     skus = [s for s in f.get("alternatives", "").split("|") if s]
     if len(skus) < 2:
         return []
@@ -131,9 +140,9 @@ def alternatives_lines(uow: SqlUnitOfWork, draft: object) -> list[str]:
     return [f"不确定是哪一款？回复序号更正：{options}"]
 
 
-def pick_alternative(uow: SqlUnitOfWork, draft: object, text: str) -> bool:
+def pick_alternative(uow: SqlUnitOfWork, draft: Draft, text: str) -> bool:
     """A number given at confirmation picks one of the close catalog products."""
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+    f = draft.facts
     skus = [s for s in f.get("alternatives", "").split("|") if s]
     text = text.strip()
     if not skus or not text.isdigit() or not 1 <= int(text) <= len(skus):
@@ -143,12 +152,12 @@ def pick_alternative(uow: SqlUnitOfWork, draft: object, text: str) -> bool:
     return True
 
 
-def warranty_lines(ctx: Ctx, uow: SqlUnitOfWork, draft: object) -> list[str]:
+def warranty_lines(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> list[str]:
     """The owner hears the charge rules before anything is dispatched."""
-    f: dict[str, str] = draft.facts  # type: ignore[attr-defined]
+    f = draft.facts
     if not f.get("product"):
         return []
-    labour = ctx.desk.rules.ticket_types[draft.type].labour_cents  # type: ignore[attr-defined]
+    labour = ctx.desk.rules.ticket_types[draft.type].labour_cents
     rules_text = f"过保收费：人工 {yuan(labour)}，配件按价另计。" if labour else "过保时配件按价收费。"
     asset = next((a for a, _ in owned(ctx, uow, draft) if str(a.id) == f.get("asset")), None)
     if asset is None:

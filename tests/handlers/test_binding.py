@@ -58,3 +58,14 @@ def test_a_chat_bound_to_one_customer_is_not_silently_bound_to_another(chat: Cha
     say("确认")
     with chat.desk.uow() as uow:
         assert uow.identities.bound_owner("wecom_kf", "wx-ext-2") == 50
+
+
+def test_an_owner_identity_moves_to_another_customer_only_on_a_vouched_phone(chat: Chat) -> None:
+    seed(chat.desk)
+    with chat.desk.uow() as uow:
+        ids = uow.identities
+        assert ids.touch("wecom_kf", "wx-9", "owner", "50", chat.desk.clock())
+        assert not ids.touch("wecom_kf", "wx-9", "owner", "51", chat.desk.clock())
+        assert ids.bound_owner("wecom_kf", "wx-9") == 50
+        assert ids.touch("wecom_kf", "wx-9", "owner", "51", chat.desk.clock(), rebind=True)
+        assert ids.bound_owner("wecom_kf", "wx-9") == 51
