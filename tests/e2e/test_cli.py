@@ -189,6 +189,26 @@ def test_importing_a_file_that_does_not_exist_is_refused(baoxiu: Baoxiu, site: P
     assert result.exit_code == 2 and "nope.csv" in result.output
 
 
+def test_import_purchases_parts_and_stock_name_bad_lines_and_import_nothing(baoxiu: Baoxiu, site: Path) -> None:
+    baoxiu("demo")
+    sales = site / "sales.csv"
+    sales.write_text("phone,name,community,building,unit,room,sku,serial,purchase_date,install_date\n"
+                     "13600136000,吴女士,翠湖花园,5,1,301,TL-S100,SN-NEW-1,2025-01-01,2025-01-03\n"
+                     "13600136001,,翠湖花园,5,1,302,TL-S100,SN-FCK100-0001,2025-01-01,\n", encoding="utf-8")
+    result = baoxiu("import", "purchases", str(sales), ok=False)
+    assert result.exit_code == 1 and "line 3: serial already belongs to another customer" in result.output
+    assert "nothing was imported" in result.output and "13600136001" not in result.output
+    ask = str(baoxiu.script("@dispatcher:D01 客户 13600136000\n", "ask.txt"))
+    assert "没有找到这位客户" in baoxiu("chat", "--script", ask).output
+    stock = site / "stock.csv"
+    stock.write_text("sku,location,quantity,low_at\nP-VALVE,WH-MAIN,-1,2\n", encoding="utf-8")
+    result = baoxiu("import", "stock", str(stock), ok=False)
+    assert "line 2: quantity '-1' is not a non-negative integer" in result.output
+    parts = site / "parts.csv"
+    parts.write_text("sku,name,price,fits\nP-NEW,新零件,12.5,TL-S100|NOPE-1\n", encoding="utf-8")
+    assert "line 2: fits: no product with SKU 'NOPE-1'" in baoxiu("import", "parts", str(parts), ok=False).output
+
+
 # --- chat -----------------------------------------------------------------------------
 
 
