@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from domain import proposals
+from domain import proposals, texts
 from domain.model import Part, Reservation, Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -16,8 +16,7 @@ USED = re.compile(r"^(.+?)\s*(?:[x×*X]\s*(\d+)|(\d+)\s*[个件只套])?$")
 MAX_QUANTITY = 50
 
 
-def yuan(cents: int) -> str:
-    return f"¥{cents / 100:.2f}".replace(".00", "")
+yuan = texts.money
 
 
 def propose(uow: UnitOfWork, ticket: Ticket, limit: int = 4) -> list[tuple[Part, int]]:
