@@ -16,8 +16,13 @@ def _seconds(span: Any) -> float | None:
     return span.total_seconds() if span is not None else None
 
 
-def _groups(groups: dict[str, Group]) -> dict[str, dict[str, float]]:
-    return {k: {"tickets": g.tickets, "parts_cost_per_ticket": round(g.parts_per_ticket, 2)} for k, g in groups.items()}
+def _group(g: Group) -> dict[str, Any]:
+    return {"tickets": g.tickets, "first_time_fix_rate": g.first_time_fix_rate, "repeat_repair_rate": g.repeat_rate,
+            "parts_cost_per_ticket": g.parts_per_ticket}
+
+
+def _groups(groups: dict[str, Group]) -> dict[str, dict[str, Any]]:
+    return {k: _group(g) for k, g in groups.items()}
 
 
 @router.get("/stats")
@@ -33,6 +38,6 @@ def stats(desk: DeskDep, client: Client, days: Annotated[int, Query(ge=1, le=365
                   "sla_attainment": f.sla_attainment, "callbacks_open": f.callbacks_open},
         "quality": {"days": days, "closed": q.closed, "first_time_fix_rate": q.first_time_fix_rate,
                     "repeat_repair_rate": q.repeat_rate,
-                    "parts_cost_per_ticket": round(q.parts_cents / q.closed / 100, 2) if q.closed else 0.0,
+                    "parts_cost_per_ticket": q.total.parts_per_ticket,
                     "by_product": _groups(q.by_product), "by_region": _groups(q.by_region)},
     }

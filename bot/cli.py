@@ -14,6 +14,8 @@ from bot.settings import SettingsError, load_settings
 from domain.ticket import State
 
 DEMO = Path(__file__).parent / "demo"
+# in this order: parts fit products, stock is of parts, purchases are of products at communities
+DEMO_KINDS = ("sites", "products", "technicians", "staff", "parts", "stock", "purchases")
 
 
 class DeskContext:
@@ -106,12 +108,13 @@ def chat(obj: DeskContext, who: str, script) -> None:  # type: ignore[no-untyped
 @cli.command()
 @pass_ctx
 def demo(obj: DeskContext) -> None:
-    """Load demo products, technicians, staff and communities."""
-    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in ("sites", "products", "technicians", "staff")])
+    """Load demo products, technicians, staff, communities, spare parts, stock and a few purchases."""
+    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in DEMO_KINDS])
 
 
 @cli.command("import")
-@click.argument("kind", type=click.Choice(["technicians", "staff", "products", "sites"]))
+@click.argument("kind", type=click.Choice(["technicians", "staff", "products", "sites", "parts", "stock",
+                                           "purchases"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @pass_ctx
 def import_(obj: DeskContext, kind: str, path: str) -> None:
@@ -122,9 +125,10 @@ def import_(obj: DeskContext, kind: str, path: str) -> None:
 def _import_files(desk: Desk, files: list[tuple[str, Path]]) -> None:
     from storage.importer import ImportFailed, import_csv
 
+    today = desk.clock().astimezone(desk.rules.tz).date()
     with desk.uow() as uow:
         try:
-            counts = [(kind, import_csv(uow.session, kind, path)) for kind, path in files]
+            counts = [(kind, import_csv(uow.session, kind, path, today)) for kind, path in files]
         except ImportFailed as e:
             raise click.ClickException(f"{e}\nnothing was imported") from None
         uow.commit()

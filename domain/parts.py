@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from domain.model import Part, Role
+from domain import proposals, texts
+from domain.model import Part, Reservation, Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
@@ -15,18 +16,12 @@ USED = re.compile(r"^(.+?)\s*(?:[x×*X]\s*(\d+)|(\d+)\s*[个件只套])?$")
 MAX_QUANTITY = 50
 
 
-def yuan(cents: int) -> str:
-    return f"¥{cents / 100:.2f}".replace(".00", "")
+yuan = texts.money
 
 
 def propose(uow: UnitOfWork, ticket: Ticket, limit: int = 4) -> list[tuple[Part, int]]:
-    """Parts most used on this product before, then the others that fit it; with what is free."""
-    if not ticket.product_sku:
-        return []
-    skus = [sku for sku, _ in uow.parts.most_used(ticket.product_sku)]
-    skus += [p.sku for p in uow.parts.fitting(ticket.product_sku) if p.sku not in skus]
-    found = [uow.parts.part(sku) for sku in skus[:limit]]
-    return [(p, sum(s.free for s in uow.parts.stock(p.sku))) for p in found if p]
+    """Parts most used on this product for this fault before, then the others that fit it."""
+    return proposals.propose(uow, ticket, limit)
 
 
 def _places(uow: UnitOfWork, part: Part, tech_id: str | None) -> list[str]:
@@ -109,11 +104,21 @@ def use(uow: UnitOfWork, now: datetime, ticket: Ticket, text: str) -> list[str]:
         else:
             _use_unreserved(uow, now, ticket, part, quantity)
         cost += part.price_cents * quantity
-    for r in open_res:
+    _release(uow, open_res)
+    ticket.parts_cents += cost   # a reopened job keeps what the first visit used
+    return unknown
+
+
+def release_all(uow: UnitOfWork, ticket: Ticket) -> None:
+    """A cancelled job gives back everything still set aside for it."""
+    assert ticket.id is not None
+    _release(uow, [r for r in uow.parts.reservations(ticket.id) if r.status == "reserved"])
+
+
+def _release(uow: UnitOfWork, held: list[Reservation]) -> None:
+    for r in held:
         uow.parts.release(r.part_sku, r.location, r.quantity)
         uow.parts.set_status(r.id, "released")
-    ticket.parts_cents = cost
-    return unknown
 
 
 def _use_reserved(uow: UnitOfWork, part: Part, location: str, held: int, used: int) -> None:
@@ -128,6 +133,7 @@ def _use_unreserved(uow: UnitOfWork, now: datetime, ticket: Ticket, part: Part, 
     for location in _places(uow, part, ticket.assignee_id):
         if uow.parts.take(part.sku, location, quantity):
             uow.parts.record_use(ticket.id, part.sku, location, quantity, now)
+            _warn_if_low(uow, now, ticket, part, location)   # never set aside, so nobody was warned yet
             return
     uow.parts.record_use(ticket.id, part.sku, "", quantity, now)   # used from somewhere we do not track
     tell_desk(uow, now, ticket, f"stock-{part.sku}", f"【库存核对】{ticket.number} 使用了 {part.name}×{quantity}，"

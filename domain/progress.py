@@ -88,7 +88,9 @@ def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     """Returns the ticket and the part names that matched nothing (kept in the note only)."""
     ticket = own_job(uow, number, tech)
     _step(ticket, Action.RESOLVE, tech, now, note)
-    ticket.resolved_at, ticket.resolution_note, ticket.parts_used = now, note, parts
+    ticket.resolved_at, ticket.resolution_note = now, note
+    # a second visit after 没修好 adds to the first visit's parts, it does not replace them
+    ticket.parts_used = "；".join(p for p in (ticket.parts_used, parts.strip()) if p)[:500]
     unknown = spare_parts.use(uow, now, ticket, parts)
     spare_parts.price(ticket, rules)
     survey.after_resolve(ticket, rules, now)
@@ -166,6 +168,7 @@ def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Act
     _step(ticket, Action.CANCEL, owner, now, reason or "业主取消")
     previous, ticket.assignee_id, ticket.offer_expires_at = ticket.assignee_id, None, None
     survey.schedule(ticket, "", None)
+    spare_parts.release_all(uow, ticket)
     keep(uow, rules, ticket)
     if previous:
         notify(uow, now, Notice(Role.TECHNICIAN, previous, "cancelled", f"工单 {ticket.number} 已被业主取消。",

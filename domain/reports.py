@@ -8,7 +8,7 @@ from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.stats import DayFigures, Quality, day_figures, figures_text, quality, quality_text
+from domain.stats import DayFigures, Quality, day_figures, figures_text, is_parts_wait, quality, quality_text
 from domain.ticket import State
 
 
@@ -32,11 +32,15 @@ def quality_over(uow: UnitOfWork, rules: Rules, now: datetime, days: int = 30) -
     region_of = {sid: (site.region if (site := uow.places.site(sid)) else "") for sid in sites}
     regions = {t.number: region_of.get(t.site_id or -1, "") for t in closed}
     history = uow.tickets.for_assets({t.asset_id for t in closed if t.asset_id})
-    return quality(closed, regions, history)
+    holds = uow.tickets.hold_reasons({t.id for t in closed if t.id is not None})
+    waited = {t.number for t in closed if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
+    return quality(closed, regions, history, waited)
 
 
 def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
-    return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, quality_over(uow, rules, now))
+    q = quality_over(uow, rules, now)
+    names = {sku: p.name for sku in q.by_product if (p := uow.catalog.product(sku))}
+    return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, q, names)
 
 
 DAILY_REPORT = "daily-report"   # its runs are recorded beside the maintenance plans' runs

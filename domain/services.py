@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain import texts
+from domain import proposals, texts
 from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
@@ -72,6 +72,7 @@ def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, b
                                 texts.opened_for_owner(ticket, rules), _key(ticket, "opened", now),
                                 ticket.number))
     dispatch(uow, rules, now, ticket)
+    _propose_to_desk(uow, now, ticket)
     return ticket
 
 
@@ -155,7 +156,7 @@ def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket,
     ticket.assignee_id, ticket.offered = None, tech_ids
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
-    text = "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket))
+    text = _with_parts(uow, ticket, "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket)))
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))
@@ -167,6 +168,19 @@ def _offer_until(ticket: Ticket, rules: Rules, now: datetime, span: timedelta) -
     policy = rules.policy(ticket.type, ticket.priority)
     calendar = rules.calendars.get(policy.calendar) if policy else None
     return calendar.add(now, span) if calendar else now + span
+
+
+def _with_parts(uow: UnitOfWork, ticket: Ticket, text: str) -> str:
+    """The technician sees what to bring before accepting."""
+    line = proposals.proposal_line(uow, ticket)
+    return f"{text}\n{line}" if line else text
+
+
+def _propose_to_desk(uow: UnitOfWork, now: datetime, ticket: Ticket) -> None:
+    line = proposals.proposal_line(uow, ticket)
+    if line:
+        tell_desk(uow, now, ticket, "parts_proposal",
+                  f"【备件建议】{ticket.number} {line}。预留请发：预留 {ticket.number} 配件编号 数量")
 
 
 def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None]:
@@ -185,7 +199,7 @@ def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id:
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.offer_timeout)
     uow.people.mark_offered(tech_id, now)
     keep(uow, rules, ticket)
-    text = texts.offer(ticket, rules, *_facts(uow, ticket))
+    text = _with_parts(uow, ticket, texts.offer(ticket, rules, *_facts(uow, ticket)))
     notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"offer-{tech_id}", now),
                             ticket.number, (f"接单 {ticket.number}", f"拒单 {ticket.number}")))
 

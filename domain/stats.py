@@ -1,6 +1,7 @@
 """The day's figures, as managers ask for them (今日统计)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,34 +63,56 @@ def figures_text(day: str, f: DayFigures) -> str:
 
 
 REPEAT_WINDOW = timedelta(days=30)
+# a hold whose reason says it waited for parts: the fix was not done on the first visit
+PARTS_WAIT = re.compile(r"配件|零件|备件|等件|缺件|调货|订货|到货")
+
+
+def is_parts_wait(reason: str) -> bool:
+    return bool(PARTS_WAIT.search(reason or ""))
 
 
 @dataclass(frozen=True)
 class Group:
     tickets: int
+    first_time_fixed: int     # closed without a second visit or a wait for parts
+    repeats: int              # reopened, or the same asset came back within 30 days
     parts_cents: int
 
     @property
+    def first_time_fix_rate(self) -> float | None:
+        return self.first_time_fixed / self.tickets if self.tickets else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        return self.repeats / self.tickets if self.tickets else None
+
+    @property
     def parts_per_ticket(self) -> float:
-        return self.parts_cents / self.tickets / 100 if self.tickets else 0.0
+        """Yuan, to the fen."""
+        return round(self.parts_cents / self.tickets / 100, 2) if self.tickets else 0.0
 
 
 @dataclass(frozen=True)
 class Quality:
-    closed: int
-    first_time_fixed: int     # closed without a second visit or a wait for parts
-    repeats: int              # the same asset came back within 30 days
-    parts_cents: int
+    total: Group
     by_product: dict[str, Group]
     by_region: dict[str, Group]
 
     @property
+    def closed(self) -> int:
+        return self.total.tickets
+
+    @property
     def first_time_fix_rate(self) -> float | None:
-        return self.first_time_fixed / self.closed if self.closed else None
+        return self.total.first_time_fix_rate
 
     @property
     def repeat_rate(self) -> float | None:
-        return self.repeats / self.closed if self.closed else None
+        return self.total.repeat_rate
+
+    @property
+    def parts_cents(self) -> int:
+        return self.total.parts_cents
 
 
 def _is_repeat(ticket: Ticket, history: Sequence[Ticket]) -> bool:
@@ -98,30 +121,59 @@ def _is_repeat(ticket: Ticket, history: Sequence[Ticket]) -> bool:
         and timedelta(0) <= ticket.created_at - other.closed_at <= REPEAT_WINDOW for other in history)
 
 
-def _grouped(tickets: Sequence[Ticket], key: dict[str, str]) -> dict[str, Group]:
+def repeat_pairs(tickets: Sequence[Ticket]) -> list[tuple[Ticket, Ticket]]:
+    """(earlier, later) jobs on the same asset where the later one was opened within 30 days of the
+    earlier one's closing: the repair did not last."""
+    pairs = []
+    for later in tickets:
+        earlier = [t for t in tickets if t.asset_id is not None and t.asset_id == later.asset_id
+                   and t.number != later.number and t.closed_at is not None
+                   and timedelta(0) <= later.created_at - t.closed_at <= REPEAT_WINDOW]
+        if earlier:
+            pairs.append((max(earlier, key=lambda t: t.closed_at or t.created_at), later))
+    return sorted(pairs, key=lambda p: p[1].created_at)
+
+
+def _group(tickets: Sequence[Ticket], waited: set[str], history: dict[int, list[Ticket]]) -> Group:
+    first = sum(1 for t in tickets if t.reopen_count == 0 and t.number not in waited)
+    repeats = sum(1 for t in tickets if _is_repeat(t, history.get(t.asset_id or -1, [])))
+    return Group(len(tickets), first, repeats, sum(t.parts_cents for t in tickets))
+
+
+def _grouped(tickets: Sequence[Ticket], key: dict[str, str], waited: set[str],
+             history: dict[int, list[Ticket]]) -> dict[str, Group]:
     groups: dict[str, list[Ticket]] = {}
     for t in tickets:
         groups.setdefault(key.get(t.number) or "未知", []).append(t)
-    return {k: Group(len(v), sum(t.parts_cents for t in v)) for k, v in sorted(groups.items())}
+    return {k: _group(v, waited, history) for k, v in sorted(groups.items())}
 
 
-def quality(closed: Sequence[Ticket], regions: dict[str, str], history: dict[int, list[Ticket]]) -> Quality:
-    """Over tickets closed in a period; `regions` by ticket number, `history` of each asset's tickets."""
-    first = sum(1 for t in closed if t.reopen_count == 0 and t.hold_count == 0)
-    repeats = sum(1 for t in closed if _is_repeat(t, history.get(t.asset_id or -1, [])))
+def quality(closed: Sequence[Ticket], regions: dict[str, str], history: dict[int, list[Ticket]],
+            waited_for_parts: set[str] | None = None) -> Quality:
+    """Over tickets closed in a period; `regions` by ticket number, `history` of each asset's tickets,
+    `waited_for_parts` the numbers of tickets that were on hold for parts."""
+    waited = waited_for_parts or set()
     products = {t.number: t.product_sku or "" for t in closed}
-    return Quality(len(closed), first, repeats, sum(t.parts_cents for t in closed),
-                   _grouped(closed, products), _grouped(closed, regions))
+    return Quality(_group(closed, waited, history), _grouped(closed, products, waited, history),
+                   _grouped(closed, regions, waited, history))
 
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def quality_text(days: int, q: Quality) -> str:
+def _line(name: str, g: Group) -> str:
+    return (f"  {name}：{g.tickets}单 · 一次修复 {percent(g.first_time_fix_rate)} · 返修 {percent(g.repeat_rate)}"
+            f" · 单均配件 ¥{g.parts_per_ticket:.2f}")
+
+
+def quality_text(days: int, q: Quality, names: dict[str, str] | None = None) -> str:
     lines = [f"近{days}天：完成 {q.closed} · 一次修复率 {percent(q.first_time_fix_rate)} · "
-             f"返修率 {percent(q.repeat_rate)} · 单均配件 ¥{(q.parts_cents / q.closed / 100) if q.closed else 0:.0f}"]
-    top = sorted(q.by_region.items(), key=lambda kv: -kv[1].tickets)[:3]
-    if top:
-        lines.append("按区域：" + "；".join(f"{k} {g.tickets}单 配件¥{g.parts_per_ticket:.0f}/单" for k, g in top))
+             f"返修率 {percent(q.repeat_rate)} · 单均配件 ¥{q.total.parts_per_ticket:.2f}"]
+    if q.by_product:
+        lines.append("按产品：")
+        lines += [_line((names or {}).get(k, k), g) for k, g in q.by_product.items()]
+    if q.by_region:
+        lines.append("按区域：")
+        lines += [_line(k, g) for k, g in q.by_region.items()]
     return "\n".join(lines)

@@ -40,6 +40,31 @@ def offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | No
             f"请在 {when(ticket.offer_expires_at, rules.tz)} 前接单。")
 
 
+def money(cents: int) -> str:
+    return f"¥{cents / 100:.2f}".replace(".00", "")
+
+
+WARRANTY = {"in": "保内", "expired": "已过保", "unknown": "保修未知"}
+
+
+def charge_rule(ticket: Ticket, rules: Rules) -> str:
+    """What the owner will pay, said before anyone is sent: the warranty decides."""
+    kind = rules.ticket_types.get(ticket.type)
+    labour = kind.labour_cents if kind else 0
+    paid = f"人工 {money(labour)}，配件按价另计" if labour else "配件按价收费"
+    if ticket.warranty == "in":
+        return "保修：保内，本次免费。"
+    if ticket.warranty == "expired":
+        return f"保修：已过保，{paid}。"
+    return f"保修：以购买记录为准，师傅上门核实；过保{paid}。"
+
+
+def costs(ticket: Ticket) -> str:
+    return (f"费用：人工 {money(ticket.labour_cents)} + 配件 {money(ticket.parts_cents)}"
+            f"，客户支付 {money(ticket.charge_cents)}")
+
+
+
 # Types handled by a call from the desk, not by a visit: they are never promised a technician at the door.
 NO_VISIT = frozenset({"return", "complaint"})
 
@@ -56,7 +81,7 @@ def promise(ticket: Ticket, rules: Rules) -> str:
 
 
 def opened_for_owner(ticket: Ticket, rules: Rules) -> str:
-    return f"您的报修已受理，工单号 {ticket.number}。{promise(ticket, rules)}。"
+    return f"您的报修已受理，工单号 {ticket.number}。{promise(ticket, rules)}。\n{charge_rule(ticket, rules)}"
 
 
 def accepted_for_owner(ticket: Ticket, tech: Technician | None) -> str:

@@ -5,15 +5,15 @@ from domain import callbacks, progress, texts
 from domain.model import Role, mask_phones
 from domain.reports import today_text
 from domain.services import Refused
-from domain.ticket import State
+from domain.ticket import State, Ticket
 from handlers import commands, customer_card, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
-                   "工单 BX… · 客户 手机号/工单号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · 已回访 BX… 备注 · "
-                   "今日统计 · 帮助")
-MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号 · 帮助"
+                   "工单 BX… · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
+                   "已回访 BX… 备注 · 今日统计 · 帮助")
+MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
@@ -87,7 +87,9 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     rules = ctx.desk.rules
     lines = [texts.summary(ticket, rules, product, site),
-             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}"]
+             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
+             _warranty(uow, ticket), texts.costs(ticket) if ticket.resolved_at or ticket.closed_at
+             else texts.charge_rule(ticket, rules).replace("保修：", "收费规则：", 1)]
     if ticket.callback_state:
         lines.append(CALLBACK_LABELS[ticket.callback_state] + (f"：{ticket.callback_note}" if ticket.callback_note else ""))
     ctx.say("\n".join(lines))
@@ -103,6 +105,13 @@ def _callback_done(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ticket = callbacks.close_callback(uow, ctx.desk.rules, ctx.now, cmd.number, ctx.actor, cmd.rest)
     uow.commit()
     ctx.say(f"已记录 {ticket.number} 的回访：{ticket.callback_note}")
+
+
+def _warranty(uow: SqlUnitOfWork, ticket: Ticket) -> str:
+    asset = next((a for a in uow.people.assets(ticket.customer_id) if a.id == ticket.asset_id), None)
+    until = f"（至 {asset.warranty_end}）" if asset and asset.warranty_end else ""
+    serial = f"，序列号 {asset.serial}" if asset and asset.serial else ""
+    return f"保修：{texts.WARRANTY.get(ticket.warranty, ticket.warranty)}{until}{serial}"
 
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -33,7 +33,9 @@ def identify(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
     else:
         who = _platform(uow, inbound)
     if who.actor.id:
-        uow.identities.touch(inbound.channel, inbound.sender, who.actor.role, who.actor.id, now)
+        # a phone the platform vouches for may move a chat to another customer; nothing else may
+        uow.identities.touch(inbound.channel, inbound.sender, who.actor.role, who.actor.id, now,
+                             rebind=inbound.channel == "console" or bool(inbound.phone))
     return who
 
 

@@ -133,7 +133,7 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
             ctx.say("您目前没有待评价的工单，工单完成后就可以评分了。")
         return bool(done) or not parsed[1]
     stars, comment = parsed
-    ticket = progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
+    progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
     uow.commit()
     ctx.say(f"感谢您的评价（{stars} 星）！" + ("我们会尽快回访改进。" if stars <= 2 else "欢迎再次使用。"))
     return True
@@ -157,7 +157,7 @@ def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if ctx.inbound.channel == "console" or ctx.inbound.phone:
         ctx.say("您的手机号已由平台确认，无需绑定。")
         return
-    binding.start(ctx)
+    binding.start(ctx, uow)
 
 
 VERBS = {

@@ -12,7 +12,8 @@ from handlers.base import Ctx
 from handlers.picking import pick
 from storage.uow import SqlUnitOfWork
 
-QUANTITY = re.compile(r"^(.*?)\s*[x×*X]?\s*(\d{1,3})\s*[个件只套]?$")
+# the sign is read too, so `预留 P-VALVE -1` is a bad quantity, not a part called "P-VALVE -"
+QUANTITY = re.compile(r"^(.*?)\s*[x×*X]?\s*(-?\d{1,3})\s*[个件只套]?$")
 ACTIVE = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 
 

@@ -10,15 +10,14 @@ from domain import texts
 from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
+from handlers import purchase_match
 from handlers.base import Ctx
-from domain.model import Asset, Product
-from domain.parts import yuan
-from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative, match_products
+from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative
 from handlers.when import is_past, parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
-ADDRESS_PARTS = ("community", "building", "unit", "room")
+ADDRESS_PARTS = purchase_match.ADDRESS_PARTS
 # "投诉" / "我要报修" alone say what kind of ticket, not what happened: the details are still to be asked.
 _ONLY_INTENT = re.compile(r"^(?:我|我们)?(?:要|想|需要)?(?:投诉|报修|维修|退货|换货|退换货|安装|报个修)(?:一下|了)?$")
 _BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日%])")
@@ -68,7 +67,7 @@ def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False
     if ctx.phone and not for_desk:
         draft.facts["phone"] = ctx.phone
     _merge(draft, found, take_description=not _ONLY_INTENT.match(found.description))
-    _match_purchases(uow, draft, found)
+    purchase_match.match(ctx, uow, draft, found)
     _advance(ctx, uow, draft)
 
 
@@ -89,20 +88,25 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, None)
         ctx.say("好的，已取消本次报修。")
         return
-    problem = _answer(uow, draft, text, ctx.now.astimezone(ctx.desk.rules.tz))
+    if draft.asking == "choice":
+        problem = purchase_match.choose(ctx, uow, draft, text)
+    else:
+        problem = _answer(uow, draft, text, ctx.now.astimezone(ctx.desk.rules.tz))
     if problem:
         save(ctx, draft)
         ctx.say(problem)
         return
     found = read(uow, text)
     _merge(draft, found, take_description=False)
-    _match_purchases(uow, draft, found)
+    purchase_match.match(ctx, uow, draft, found)
     _advance(ctx, uow, draft)
 
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     if is_affirmative(text):
         _create(ctx, uow, draft)
+    elif purchase_match.pick_alternative(uow, draft, text):
+        _advance(ctx, uow, draft)
     elif text.strip().startswith(("修改", "重新", "重填")):
         draft.facts = {"phone": draft.facts["phone"]} if "phone" in draft.facts and not draft.for_desk else {}
         draft.confirming = False
@@ -123,8 +127,6 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 def _answer(uow: SqlUnitOfWork, draft: Draft, text: str, now: datetime) -> str | None:
     """Fill the fact that was asked for; a message back when the answer does not fit."""
     fact, text = draft.asking, text.strip()
-    if fact == "choice":
-        return _choose(uow, draft, text)
     if fact == "product":
         found = read(uow, text)
         if found.products:
@@ -171,72 +173,6 @@ def _merge(draft: Draft, found: Extracted, take_description: bool, correcting: b
         f["description"] = found.description[:500]
 
 
-def _owned(uow: SqlUnitOfWork, draft: Draft) -> list[tuple[Asset, Product]]:
-    customer = uow.people.customer_by_phone(draft.facts.get("phone", "")) if draft.facts.get("phone") else None
-    if customer is None or customer.id is None:
-        return []
-    pairs = [(a, uow.catalog.product(a.sku)) for a in uow.people.assets(customer.id)]
-    return [(a, p) for a, p in pairs if p is not None]
-
-
-def _match_purchases(uow: SqlUnitOfWork, draft: Draft, found: Extracted) -> None:
-    """What this customer bought comes before the catalog; unsure means a short multiple choice."""
-    f = draft.facts
-    if "asset" in f or "choices" in f:
-        return
-    owned = _owned(uow, draft)
-    if not owned:
-        return
-    items = [CatalogItem(str(a.id), p.name, p.category, p.aliases) for a, p in owned]
-    hits = list(match_products(found.text, items)) if found.text else []
-    product = uow.catalog.product(f["product"]) if f.get("product") else None
-    category = found.category or (product.category if product else None)
-    ids = [h.sku for h in hits] + [str(a.id) for a, p in owned if category and p.category == category]
-    ids = list(dict.fromkeys(ids))
-    if len(ids) == 1 or (len(hits) >= 2 and hits[0].score - hits[1].score >= 10):
-        _take_asset(uow, draft, next(a for a, _ in owned if str(a.id) == ids[0]))
-    elif len(ids) > 1:
-        f["choices"] = "|".join(ids[:4])
-
-
-def _take_asset(uow: SqlUnitOfWork, draft: Draft, asset: Asset) -> None:
-    """The purchase also tells where it is installed, unless the owner said otherwise."""
-    f = draft.facts
-    f.update(asset=str(asset.id), product=asset.sku)
-    f.pop("product_text", None)
-    f.pop("choices", None)
-    site = uow.places.site(asset.site_id) if asset.site_id else None
-    if site is not None and not any(f.get(part) for part in ADDRESS_PARTS):
-        f.update(community=site.community, building=site.building, unit=site.unit, room=site.room)
-
-
-def _choose(uow: SqlUnitOfWork, draft: Draft, text: str) -> str | None:
-    ids = draft.facts.get("choices", "").split("|")
-    if text in ("都不是", "不是", "0"):
-        draft.facts.pop("choices", None)
-        draft.facts["choices_done"] = "1"
-        return None
-    if text.isdigit() and 1 <= int(text) <= len(ids):
-        owned = {str(a.id): a for a, _ in _owned(uow, draft)}
-        if ids[int(text) - 1] in owned:
-            _take_asset(uow, draft, owned[ids[int(text) - 1]])
-            return None
-    return f"请回复 1 到 {len(ids)} 的序号，或回复「都不是」。"
-
-
-def _choice_question(uow: SqlUnitOfWork, draft: Draft) -> str:
-    owned = {str(a.id): (a, p) for a, p in _owned(uow, draft)}
-    lines = ["您购买过以下产品，请问是哪一件出了问题？"]
-    for i, asset_id in enumerate(draft.facts["choices"].split("|"), 1):
-        asset, product = owned[asset_id]
-        site = uow.places.site(asset.site_id) if asset.site_id else None
-        when = asset.install_date or asset.purchase_date
-        lines.append(f"{i}. {product.name}" + (f"（{site.label()}" if site else "（")
-                     + (f"，{when:%Y-%m} 安装）" if when else "）"))
-    lines.append("回复序号即可，都不是请回复「都不是」。")
-    return "\n".join(lines)
-
-
 def _missing(rules: Rules, draft: Draft) -> str | None:
     form = rules.ticket_types[draft.type].form
     if draft.for_desk and "phone" not in form:
@@ -265,7 +201,7 @@ def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     if "choices" in draft.facts:
         draft.asking, draft.confirming = "choice", False
         save(ctx, draft)
-        ctx.say(_choice_question(uow, draft), tuple(str(i) for i in range(1, len(draft.facts["choices"].split("|")) + 1)))
+        ctx.say(purchase_match.choice_question(ctx, uow, draft), purchase_match.choice_buttons(draft))
         return
     fact = _missing(ctx.desk.rules, draft)
     draft.asking, draft.confirming = fact, fact is None
@@ -299,28 +235,12 @@ def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
         lines.append(f"期望上门：{texts.window(start, end, rules.tz)}")
     if f.get("phone"):
         lines.append(f"电话：{mask_phone(f['phone'])}")
-    lines += _warranty_lines(ctx, uow, draft)
+    lines += purchase_match.alternatives_lines(uow, draft)
+    lines += purchase_match.warranty_lines(ctx, uow, draft)
     if address and not f.get("community") and uow.places.communities():
         lines.append("（如需补充小区名称，直接回复小区名即可）")
     lines.append("回复「确认」提交，「修改」重新填写，「取消」放弃。")
     return "\n".join(lines)
-
-
-def _warranty_lines(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> list[str]:
-    """The owner hears the charge rules before anything is dispatched."""
-    if not draft.facts.get("product"):
-        return []
-    labour = ctx.desk.rules.ticket_types[draft.type].labour_cents
-    rules_text = f"过保收费：人工 {yuan(labour)}，配件按价另计。" if labour else "过保时配件按价收费。"
-    asset = next((a for a, _ in _owned(uow, draft) if str(a.id) == draft.facts.get("asset")), None)
-    if asset is None:
-        return [f"保修：未查到您的购买记录，师傅上门核实。{rules_text}"]
-    state = asset.warranty_on(ctx.now.astimezone(ctx.desk.rules.tz).date())
-    if state == "in":
-        return [f"保修：保内（至 {asset.warranty_end}），本次免费。"]
-    if state == "expired":
-        return [f"保修：已过保（保修至 {asset.warranty_end}）。{rules_text}"]
-    return [f"保修：保修期未知。{rules_text}"]
 
 
 def _address(f: dict[str, str]) -> str:
@@ -342,19 +262,23 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
                      room=f.get("room", ""), product_sku=f.get("product"), preferred=preferred,
                      asset_id=int(f["asset"]) if f.get("asset") else None)
     ticket = open_ticket(uow, rules, ctx.now, cmd, ctx.actor)
-    linked = ctx.actor.role is Role.OWNER and _may_link(ctx, uow, ticket.customer_id)
-    if linked:
-        uow.identities.touch(ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
+    # touch() refuses to move a chat already bound to another customer
+    linked = ctx.actor.role is Role.OWNER and _may_link(ctx, uow, ticket.customer_id) and uow.identities.touch(
+        ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
     uow.commit()
     save(ctx, None)
     promise = texts.promise(ticket, rules)
     if draft.for_desk:
-        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。{promise}。")
+        ctx.say(f"已代客创建工单 {ticket.number}，业主 {mask_phone(f['phone'])} 会收到进度通知。{promise}。"
+                f"\n{texts.charge_rule(ticket, rules)}")
     else:
         ctx.say(f"报修成功！工单号 {ticket.number}。{promise}，有进展会通知您。回复「进度」可随时查询。")
-        if ctx.actor.role is Role.OWNER and not linked:
-            ctx.say(f"该号码已有服务记录。为保护隐私，进度通知会发到该号码常用的渠道；"
-                    f"如需在这里查询，请回复「绑定」验证身份。")
+        if ctx.actor.role is Role.OWNER and not linked and ctx.actor.id:
+            ctx.say(f"您填写的号码 {mask_phone(f['phone'])} 不是本账号绑定的号码，工单已按该号码建立，"
+                    f"进度通知会发给该号码的客户；您在这里仍是原来绑定的身份。")
+        elif ctx.actor.role is Role.OWNER and not linked:
+            ctx.say("该号码已有服务记录。为保护隐私，进度通知会发到该号码常用的渠道；"
+                    "如需在这里查询，请回复「绑定」验证身份。")
 
 
 def _may_link(ctx: Ctx, uow: SqlUnitOfWork, customer_id: int) -> bool:

@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from domain.model import Role, mask_phone
 from storage.tables import Base, CommunityRow, ProductRow, StaffRow, TechnicianRow
 
 KINDS = ("technicians", "staff", "products", "sites")
+STOCK_KINDS = ("parts", "stock", "purchases")   # checked against rows already in the database
+ALL_KINDS = KINDS + STOCK_KINDS
 
 LIST_SEPARATOR = "|"
 DEFAULT_CAPACITY = 4
@@ -69,11 +72,17 @@ class _Spec:
     on_insert: dict[str, Any]  # state the file does not carry, set only for new rows
 
 
-def import_csv(session: Session, kind: str, path: Path | str) -> int:
-    """Validate the whole file, then upsert every row and flush; the caller commits."""
+def import_csv(session: Session, kind: str, path: Path | str, today: date | None = None) -> int:
+    """Validate the whole file, then upsert every row and flush; the caller commits.
+
+    `today` (the desk's local date) is what a purchase date may not be after."""
+    if kind in STOCK_KINDS:
+        from storage.import_stock import IMPORTERS  # it builds on this module
+
+        return IMPORTERS[kind](session, Path(path), today or date.today())
     spec = _SPECS.get(kind)
     if spec is None:
-        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(ALL_KINDS)}")
     records = _read_records(Path(path), spec)
     _upsert(session, spec, records)
     session.flush()
@@ -99,6 +108,22 @@ def _read_records(path: Path, spec: _Spec) -> list[dict[str, Any]]:
     if problems:
         raise ImportFailed(problems)
     return records
+
+
+def read_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """(line, values by column) for each record, and the records with the wrong number of fields."""
+    rows = _csv_rows(_read_text(path))
+    if not rows:
+        raise ImportFailed([(1, "file is empty; a header row is required")])
+    positions = _header_positions(rows[0][1], columns, rows[0][0])
+    records: list[tuple[int, dict[str, str]]] = []
+    problems: list[Problem] = []
+    for line, fields in rows[1:]:
+        if len(fields) != len(positions):
+            problems.append((line, f"expected {len(positions)} fields, found {len(fields)}"))
+        else:
+            records.append((line, {name: fields[i].strip() for name, i in positions.items()}))
+    return records, problems
 
 
 def _read_text(path: Path) -> str:

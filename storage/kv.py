@@ -84,6 +84,11 @@ class Keys:
         return _join("lock", name)
 
     @staticmethod
+    def bind_failures(scope: str, ident: str) -> str:
+        """Wrong answers while verifying an owner (scope: sender or customer), JSON with the first time."""
+        return _join("bindfail", scope, ident)
+
+    @staticmethod
     def cursor(name: str) -> str:
         """Where a periodic job left off."""
         return _join("cursor", name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Part, Reservation, Stock
@@ -34,13 +34,13 @@ class SqlParts:
         rows = self.s.scalars(select(PartRow).order_by(PartRow.sku))
         return [_part(r) for r in rows if product_sku in (r.fits or [])]
 
-    def most_used(self, product_sku: str, limit: int = 3) -> list[tuple[str, int]]:
-        """Parts used most on closed jobs for this product: what the next job likely needs."""
-        stmt = (select(ReservationRow.part_sku, func.sum(ReservationRow.quantity))
+    def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
+        """(part, quantity, job description) for parts used on the newest jobs for this product."""
+        stmt = (select(ReservationRow.part_sku, ReservationRow.quantity, TicketRow.description)
                 .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
                 .where(TicketRow.product_sku == product_sku, ReservationRow.status == "used")
-                .group_by(ReservationRow.part_sku).order_by(func.sum(ReservationRow.quantity).desc()).limit(limit))
-        return [(sku, int(n)) for sku, n in self.s.execute(stmt)]
+                .order_by(ReservationRow.id.desc()).limit(limit))
+        return [(sku, int(n), description or "") for sku, n, description in self.s.execute(stmt)]
 
     def stock(self, part_sku: str) -> list[Stock]:
         rows = self.s.scalars(select(StockRow).where(StockRow.part_sku == part_sku).order_by(StockRow.location))

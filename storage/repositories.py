@@ -175,6 +175,17 @@ class SqlTickets:
                 found.setdefault(row.asset_id or 0, []).append(mapping.ticket(row))
         return found
 
+    def hold_reasons(self, ticket_ids: set[int]) -> dict[int, list[str]]:
+        """Why each of these tickets was put on hold, every time it was."""
+        found: dict[int, list[str]] = {}
+        ids = sorted(ticket_ids)
+        for start in range(0, len(ids), 500):
+            stmt = select(TicketEventRow.ticket_id, TicketEventRow.reason).where(
+                TicketEventRow.ticket_id.in_(ids[start:start + 500]), TicketEventRow.action == "hold")
+            for ticket_id, reason in self.s.execute(stmt):
+                found.setdefault(ticket_id, []).append(reason or "")
+        return found
+
     def between(self, column: str, start: datetime, end: datetime) -> list[Ticket]:
         col = getattr(TicketRow, column)
         stmt = select(TicketRow).where(col >= start, col < end)
@@ -278,6 +289,10 @@ class SqlPeople:
         stmt = select(AssetRow).where(AssetRow.customer_id == customer_id).order_by(AssetRow.id)
         return [mapping.to_domain(Asset, r) for r in self.s.scalars(stmt)]
 
+    def asset_by_serial(self, serial: str) -> Asset | None:
+        row = self.s.scalars(select(AssetRow).where(AssetRow.serial == serial)).first()
+        return mapping.to_domain(Asset, row) if row else None
+
     def customers_at(self, community: str, building: str, room: str) -> list[Customer]:
         """Customers with a purchase installed at this address (for verifying who is who)."""
         stmt = (select(CustomerRow).join(AssetRow, AssetRow.customer_id == CustomerRow.id)
@@ -365,14 +380,25 @@ class SqlIdentities:
     def find(self, channel: str, external_id: str) -> IdentityRow | None:
         return self.s.get(IdentityRow, (channel, external_id))
 
-    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime) -> None:
+    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
+              rebind: bool = False) -> bool:
+        """Record that this sender is this person; False (and nothing changed) when the sender is
+        bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
         row = self.find(channel, external_id)
         if row is None:
             self.s.add(IdentityRow(channel=channel, external_id=external_id, role=role,
                                    person_id=person_id, last_seen=now))
+        elif (row.role == role == "owner" and row.person_id != person_id and not rebind):
+            return False
         else:
             row.role, row.person_id, row.last_seen = role, person_id, now
         self.s.flush()
+        return True
+
+    def bound_owner(self, channel: str, external_id: str) -> int | None:
+        """The customer this chat sender was verified as, if any."""
+        row = self.find(channel, external_id)
+        return int(row.person_id) if row is not None and row.role == "owner" and row.person_id.isdigit() else None
 
     def latest(self, role: str, person_id: str) -> IdentityRow | None:
         stmt = (select(IdentityRow).where(IdentityRow.role == role, IdentityRow.person_id == person_id)

@@ -148,10 +148,22 @@ def test_a_bad_setting_stops_every_command_with_the_key_and_the_file(baoxiu: Bao
 # --- master data --------------------------------------------------------------------
 
 
-def test_demo_loads_communities_products_technicians_and_staff(baoxiu: Baoxiu) -> None:
+def test_demo_loads_communities_products_technicians_staff_parts_stock_and_purchases(baoxiu: Baoxiu) -> None:
     out = baoxiu("demo").output
-    assert out.splitlines() == ["sites: 3 rows", "products: 41 rows", "technicians: 12 rows", "staff: 4 rows"]
+    assert out.splitlines() == ["sites: 3 rows", "products: 41 rows", "technicians: 12 rows", "staff: 4 rows",
+                                "parts: 8 rows", "stock: 9 rows", "purchases: 3 rows"]
     assert baoxiu("demo").output == out  # loading again updates, it does not duplicate
+
+
+def test_after_the_demo_the_readme_parts_examples_work(baoxiu: Baoxiu) -> None:
+    baoxiu("demo")
+    script = str(baoxiu.script("@owner:13800138000 厨房的龙头漏水了\n@owner:13800138000 确认\n"
+                               "@technician:T01 接单\n@technician:T01 预留 P-VALVE 2\n@technician:T01 到达\n"
+                               "@technician:T01 完工 更换阀芯 配件:P-VALVE x1\n", "parts.txt"))
+    out = baoxiu("chat", "--script", script).output
+    assert "已过保" in out  # the demo owner's faucet, installed 2020, from the demo purchases
+    assert "预留 陶瓷阀芯×2" in out
+    assert "本次费用：¥125（人工 ¥80 + 配件 ¥45）" in out
 
 
 def test_a_broken_technician_file_names_the_line_and_imports_nothing(baoxiu: Baoxiu, site: Path) -> None:
@@ -175,6 +187,26 @@ def test_a_broken_technician_file_names_the_line_and_imports_nothing(baoxiu: Bao
 def test_importing_a_file_that_does_not_exist_is_refused(baoxiu: Baoxiu, site: Path) -> None:
     result = baoxiu("import", "technicians", str(site / "nope.csv"), ok=False)
     assert result.exit_code == 2 and "nope.csv" in result.output
+
+
+def test_import_purchases_parts_and_stock_name_bad_lines_and_import_nothing(baoxiu: Baoxiu, site: Path) -> None:
+    baoxiu("demo")
+    sales = site / "sales.csv"
+    sales.write_text("phone,name,community,building,unit,room,sku,serial,purchase_date,install_date\n"
+                     "13600136000,吴女士,翠湖花园,5,1,301,TL-S100,SN-NEW-1,2025-01-01,2025-01-03\n"
+                     "13600136001,,翠湖花园,5,1,302,TL-S100,SN-FCK100-0001,2025-01-01,\n", encoding="utf-8")
+    result = baoxiu("import", "purchases", str(sales), ok=False)
+    assert result.exit_code == 1 and "line 3: serial already belongs to another customer" in result.output
+    assert "nothing was imported" in result.output and "13600136001" not in result.output
+    ask = str(baoxiu.script("@dispatcher:D01 客户 13600136000\n", "ask.txt"))
+    assert "没有找到这位客户" in baoxiu("chat", "--script", ask).output
+    stock = site / "stock.csv"
+    stock.write_text("sku,location,quantity,low_at\nP-VALVE,WH-MAIN,-1,2\n", encoding="utf-8")
+    result = baoxiu("import", "stock", str(stock), ok=False)
+    assert "line 2: quantity '-1' is not a non-negative integer" in result.output
+    parts = site / "parts.csv"
+    parts.write_text("sku,name,price,fits\nP-NEW,新零件,12.5,TL-S100|NOPE-1\n", encoding="utf-8")
+    assert "line 2: fits: no product with SKU 'NOPE-1'" in baoxiu("import", "parts", str(parts), ok=False).output
 
 
 # --- chat -----------------------------------------------------------------------------
