@@ -41,7 +41,8 @@ def platform(desk: Desk) -> Platform:
     channel = WecomChannel(desk)
     seed_identities(desk)
     return Platform("wecom", senders={"wecom": channel.app, "wecom_kf": channel.kf},
-                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close)
+                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close,
+                    on_tick=channel.on_tick)
 
 
 class WecomChannel:
@@ -61,7 +62,12 @@ class WecomChannel:
     def on_callback(self, msg: dict[str, str], gate: LogGate) -> tuple[Response, list[Callable[[], None]]]:
         parsed = parse_app(msg)
         if parsed.kind == "kf_event":
-            return Response(status_code=EMPTY), [lambda: self.pull_kf(parsed.open_kfid, parsed.token)]
+            account = parsed.open_kfid or self.settings.kf_open_kfid
+            if not account:
+                gate.note("ignored: kf event without an account")
+                return Response(status_code=EMPTY), []
+            self.kf_sync.pending.note(account, parsed.token)  # durable before the answer: retried if it fails
+            return Response(status_code=EMPTY), [lambda: self.pull_kf(account)]
         if parsed.kind == "ignored" or parsed.inbound is None:
             gate.note(f"ignored: {parsed.detail}")
             return Response(status_code=EMPTY), []
@@ -109,10 +115,13 @@ class WecomChannel:
         deliver_due(self.desk, senders(self.desk), now)
         fetch_pending(self.desk, media_fetchers(self.desk), now)
 
-    def pull_kf(self, open_kfid: str, token: str) -> None:
-        account = open_kfid or self.settings.kf_open_kfid
-        if account and self.kf_sync.run(account, token):
+    def pull_kf(self, open_kfid: str) -> None:
+        if self.kf_sync.retry(open_kfid):
             self.deliver()
+
+    def on_tick(self) -> int:
+        """The scheduler's share: 微信客服 pulls that failed earlier, once their backoff is over."""
+        return self.kf_sync.retry_due()
 
     def sweep(self, user: str) -> None:
         """Offer cards whose job moved on (accepted by text, expired, …) stop showing live buttons."""

@@ -3,18 +3,20 @@ the 48-hour / 5-message window: a notice that cannot go is held, the dispatcher 
 goes when the owner writes again."""
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import Desk
+from bot.channels.wecom_client import ApiError, WecomApi
 from bot.platforms import senders
 from domain.notices import Notice
 from scheduler.jobs import tick
 from storage.tables import CursorRow, InboundRow, MediaRow, OutboxRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import OWNER, kf_text, report_and_confirm, the_ticket
-from tests.fakes.wecom import OPEN_KFID, Callbacks, FakeWecom, fake, wecom  # noqa: F401
+from tests.fakes.wecom import OPEN_KFID, Callbacks, FakeWecom, enable, fake, wecom  # noqa: F401
 
 
 def handled(desk: Desk) -> int:
@@ -100,3 +102,58 @@ def test_an_owners_photo_is_fetched_with_the_kf_token(desk: Desk, fake: FakeWeco
     assert "kf:kfmedia_1" in the_ticket(desk).photos
     with desk.uow() as uow:
         assert uow.session.scalar(select(MediaRow.status)) == "done"
+
+
+def sync_bodies(fake: FakeWecom) -> list[dict[str, object]]:
+    return [body for path, body in fake.requests if path == "/cgi-bin/kf/sync_msg"]
+
+
+def test_a_failed_pull_is_retried_by_the_scheduler_with_backoff(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                                 clock: FakeClock) -> None:
+    fake.fail("/cgi-bin/kf/sync_msg", 45009, "network")
+    assert wecom.customer(OWNER, "你好，热水器坏了").status_code == 200
+    assert handled(desk) == 0 and fake.kf_to(OWNER) == []
+    tick(desk, senders(desk), clock())
+    assert len(fake.faulted) == 1, "retried before its backoff"
+    clock.advance(seconds=31)
+    tick(desk, senders(desk), clock())      # the second failure: the network
+    assert len(fake.faulted) == 2 and handled(desk) == 0
+    clock.advance(seconds=61)
+    tick(desk, senders(desk), clock())
+    assert handled(desk) == 1 and cursor(desk) == "c1"
+    assert fake.kf_to(OWNER), "the owner got no answer after the pull succeeded"
+    clock.advance(minutes=30)
+    tick(desk, senders(desk), clock())
+    assert len(sync_bodies(fake)) == 1, "a finished pull was pulled again"
+
+
+def test_a_retry_after_ten_minutes_pulls_without_the_expired_token(desk: Desk, fake: FakeWecom,
+                                                                   wecom: Callbacks, clock: FakeClock) -> None:
+    fake.fail("/cgi-bin/kf/sync_msg", "http 502")
+    wecom.customer(OWNER, "你好")
+    clock.advance(minutes=11)
+    tick(desk, senders(desk), clock())
+    assert handled(desk) == 1 and "token" not in sync_bodies(fake)[-1]
+
+
+def test_a_token_the_platform_refuses_is_dropped_and_the_pull_retried(desk: Desk, fake: FakeWecom,
+                                                                       wecom: Callbacks, clock: FakeClock) -> None:
+    fake.fail("/cgi-bin/kf/sync_msg", 95007)
+    wecom.customer(OWNER, "你好")
+    assert handled(desk) == 0 and fake.faulted == [("/cgi-bin/kf/sync_msg", 95007)]
+    clock.advance(seconds=31)
+    tick(desk, senders(desk), clock())
+    assert handled(desk) == 1 and "token" not in sync_bodies(fake)[-1]
+
+
+def test_the_fake_refuses_an_event_token_after_ten_minutes(desk: Desk, fake: FakeWecom, clock: FakeClock) -> None:
+    enable(desk, fake)
+    api = WecomApi(desk.settings.wecom, desk.store, clock)
+    fake.kf_tokens["tok"] = fake.now()
+    body = {"token": "tok", "open_kfid": OPEN_KFID, "limit": 10}
+    assert api.post("kf", "/cgi-bin/kf/sync_msg", body)["errcode"] == 0
+    clock.advance(minutes=10, seconds=1)
+    with pytest.raises(ApiError) as refused:
+        api.post("kf", "/cgi-bin/kf/sync_msg", body)
+    assert refused.value.code == 95007
+    api.close()

@@ -14,7 +14,6 @@ import hashlib
 import json
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +34,8 @@ INVALID_PARAM, CODE_USED = 40058, 40058          # (unverified) for card rule vi
 KF_CAP, KF_WINDOW_SHUT, KF_DUP_MSGID = 95001, 95018, 95020   # cap per sources; the others (unverified)
 UPLOAD_LIMITS = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "file": 20 << 20}
 TASK_ID = re.compile(r"^[0-9a-zA-Z_\-@]{1,128}$")
+KF_TOKEN_LIFE = 600                                # seconds a kf event's sync token can be used
+Fault = int | str
 MSGID = re.compile(r"^[0-9a-zA-Z_\-]{1,32}$")
 
 
@@ -52,13 +53,15 @@ class FakeWecom:
         self.updates: list[dict[str, Any]] = []
         self.media: dict[str, bytes] = {}
         self.kf_log: list[dict[str, Any]] = []
-        self.kf_tokens: set[str] = set()
+        self.kf_tokens: dict[str, float] = {}          # event token -> when it was issued (valid 10 min)
         self.kf_sent: list[dict[str, Any]] = []
         self.kf_msgids: set[str] = set()
         self.kf_windows: dict[str, dict[str, Any]] = {}
         self.empty_pages = 0                           # pages with has_more=1 and no messages
         self.refuse_tokens = False                     # every token invalid (40014), fresh ones too
         self.page_size = 1000
+        self.faults: dict[str, list[Fault]] = {}       # path -> what the next calls meet instead
+        self.faulted: list[tuple[str, Fault]] = []
         self.lock = threading.Lock()
         self._counter = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -82,6 +85,20 @@ class FakeWecom:
     def expire_tokens(self) -> None:
         for record in self.tokens.values():
             record["stale"] = True
+
+    def fail(self, path: str, *faults: Fault) -> None:
+        """The next calls to `path` meet these, one each: an errcode (45009 frequency, 45033
+        concurrency, ...), an HTTP status as "http 502", or "network" (the connection drops)."""
+        self.faults.setdefault(path, []).extend(faults)
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            queue = self.faults.get(path)
+            if not queue:
+                return None
+            fault = queue.pop(0)
+            self.faulted.append((path, fault))
+            return fault
 
     def to(self, user: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["to"] == user]
@@ -192,6 +209,11 @@ class FakeWecom:
         code = self.codes.get(str(body.get("response_code", "")))
         if code is None or code["used"] or self.now() - code["issued"] > 24 * 3600:
             return {"errcode": CODE_USED, "errmsg": "invalid response_code"}
+        if body.get("agentid") != AGENT_ID:
+            return {"errcode": 40056, "errmsg": "invalid agentid"}
+        if not body.get("atall") and code["user"] not in (body.get("userids") or []):
+            # A code is issued to one member (the send's addressee or the clicker): only their card.
+            return {"errcode": 81013, "errmsg": "user not the holder of this response_code"}
         code["used"] = True
         self.updates.append({"task_id": code["task_id"], "userids": body.get("userids"),
                              "replace_name": (body.get("button") or {}).get("replace_name")})
@@ -225,7 +247,8 @@ class FakeWecom:
         refused = self.auth(query, "kf")
         if refused:
             return refused
-        if body.get("token") and body["token"] not in self.kf_tokens:
+        issued = self.kf_tokens.get(str(body.get("token", "")))
+        if body.get("token") and (issued is None or self.now() - issued > KF_TOKEN_LIFE):
             return {"errcode": 95007, "errmsg": "invalid msg token"}
         cursor = str(body.get("cursor") or "c0")
         start = int(cursor[1:]) if re.fullmatch(r"c\d+", cursor) else -1
@@ -272,11 +295,15 @@ class FakeWecom:
         return None
 
     def customer_writes(self, user: str, text: str = "", menu_id: str = "", media_id: str = "",
-                        origin: int = 3) -> dict[str, Any]:
-        """A WeChat customer's message lands in the kf log (and opens the 48 h / 5-message window)."""
+                        origin: int = 3, location: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A WeChat customer's message lands in the kf log (and opens the 48 h / 5-message window).
+
+        `location`: {latitude, longitude, name, address}, as WeChat's location picker sends it."""
         item: dict[str, Any] = {"msgid": self.next_id("kfmsg"), "open_kfid": OPEN_KFID, "external_userid": user,
                                 "send_time": int(self.now()), "origin": origin}
-        if media_id:
+        if location is not None:
+            item.update(msgtype="location", location=location)
+        elif media_id:
             item.update(msgtype="image", image={"media_id": media_id})
         else:
             item.update(msgtype="text", text={"content": text, **({"menu_id": menu_id} if menu_id else {})})
@@ -302,8 +329,17 @@ def _handler(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            kind, data = fake.route(method, url.path, query, body, self.headers.get("Content-Type", ""))
-            self.send_response(200)
+            fault, status = fake.take_fault(url.path), 200
+            if fault == "network":
+                self.close_connection = True  # no answer at all: the client sees the connection drop
+                return
+            if isinstance(fault, str) and fault.startswith("http "):
+                kind, data, status = "text/html", b"<html>bad gateway</html>", int(fault.split()[1])
+            elif isinstance(fault, int):
+                kind, data = _json({"errcode": fault, "errmsg": "injected by the test"})
+            else:
+                kind, data = fake.route(method, url.path, query, body, self.headers.get("Content-Type", ""))
+            self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -326,31 +362,41 @@ class Callbacks:
         self.fake, self.client = fake, client
         self.sent: list[tuple[dict[str, str], bytes]] = []
         self.attempts = 0
+        self.plain: dict[str, str] = {}   # nonce -> the XML sealed with it, to judge the answer
 
     def seal(self, xml: str, corp_id: str = CORP_ID, token: str = TOKEN, timestamp: int | None = None,
              key: str = AES_KEY) -> tuple[dict[str, str], bytes]:
         stamp, nonce = str(int(self.fake.now()) if timestamp is None else timestamp), self.fake.next_id("n")
         encrypt = PrpCrypto(base64.b64decode(key + "=")).encrypt(xml, corp_id).decode()
         query = {"msg_signature": signature(token, stamp, nonce, encrypt), "timestamp": stamp, "nonce": nonce}
+        self.plain[nonce] = xml
         body = (f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt>"
                 f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>").encode()
         return query, body
 
     def post(self, query: dict[str, str], body: bytes, retries: int = 3, keep: bool = True) -> Response:
-        """Any non-200, or an answer slower than 5 s, is sent again: three retries in all."""
+        """Any non-200, or an answer slower than 5 s (the fake's clock), is sent again: three retries in all."""
         if keep:
             self.sent.append((query, body))
         for _ in range(retries + 1):
             self.attempts += 1
-            started = time.monotonic()
+            started = self.fake.now()
             response = self.client.post("/wecom/callback", params=query, content=body)
-            if response.status_code == 200 and time.monotonic() - started < 5:
+            self._judge(query, response)
+            if response.status_code == 200 and self.fake.now() - started < 5:
                 break
         return response
 
+    def _judge(self, query: dict[str, str], response: Response) -> None:
+        """Only a card click may be answered with a body (a passive reply); anything else gets ''."""
+        xml = self.plain.get(query.get("nonce", ""), "")
+        if response.status_code == 200 and response.content and "template_card_event" not in xml:
+            self.fake.violations.append(f"a non-click callback was answered with a body: {response.text[:40]}")
+
     def deliver(self, fixture: str, **values: Any) -> Response:
         xml = (FIXTURES / f"{fixture}.xml").read_text(encoding="utf-8").strip()
-        fields = {"corp_id": CORP_ID, "agent_id": AGENT_ID, "time": int(self.fake.now()), **values}
+        fields = {"corp_id": CORP_ID, "agent_id": AGENT_ID, "time": int(self.fake.now()), "x": 30.2741,
+                  "y": 120.1551, **values}
         return self.post(*self.seal(xml.format(**fields)))
 
     def text(self, user: str, content: str) -> Response:
@@ -362,12 +408,17 @@ class Callbacks:
 
     def kf_event(self) -> Response:
         token = self.fake.next_id("ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR")
-        self.fake.kf_tokens.add(token)
+        self.fake.kf_tokens[token] = self.fake.now()
         return self.deliver("kf_msg_or_event", token=token, open_kfid=OPEN_KFID)
 
-    def customer(self, user: str, text: str = "", menu_id: str = "", media_id: str = "") -> Response:
-        self.fake.customer_writes(user, text, menu_id, media_id)
+    def customer(self, user: str, text: str = "", menu_id: str = "", media_id: str = "",
+                 location: dict[str, Any] | None = None) -> Response:
+        self.fake.customer_writes(user, text, menu_id, media_id, location=location)
         return self.kf_event()
+
+    def location(self, user: str, label: str, x: float = 30.2741, y: float = 120.1551) -> Response:
+        """A member shares a location in the app (Location_X is the latitude, Location_Y the longitude)."""
+        return self.deliver("location", user=user, label=label, x=x, y=y, msg_id=self.fake.next_id("4562"))
 
     def replay(self, times: int = 3, since: int = 0) -> list[int]:
         """The callbacks sent so far (from index `since`), again, `times` over: as WeCom's retries would."""
