@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.kv import KeyValueStore
+from storage.kv import KeyValueStore, StoreUnavailable
+
+log = logging.getLogger("baoxiu.wecom")
 
 MEMBER_PER_MINUTE = 30          # WeCom drops anything above this per member, silently
+RATE_WINDOW = 60.0              # seconds: "per minute" is any 60 s, not a clock minute
 KF_WINDOW = 48 * 3600           # seconds after the customer's last message
 KF_MAX_SENDS = 5                # messages we may send in that window
 CARD_TTL = timedelta(days=3)    # response codes die after 24-72 h anyway
@@ -34,8 +38,9 @@ class WecomKeys:
         return f"wecom:open-cards:{user}"
 
     @staticmethod
-    def rate(minute: int, user: str) -> str:
-        return f"wecom:rate:{minute}:{user}"
+    def rate(user: str) -> str:
+        """When this member was sent messages in the last minute (the store's sliding window)."""
+        return f"wecom:rate:{user}"
 
     @staticmethod
     def kf_window(user: str) -> str:
@@ -111,20 +116,21 @@ class CardBook:
 
 
 class Pacer:
-    """At most 30 messages a minute per member, as a sliding estimate over two fixed minutes."""
+    """At most 30 messages in any 60 seconds per member: an exact sliding window in the shared store.
+
+    WeCom drops the 31st silently, so fixed minutes will not do (30 at :59 and 30 at :01 would
+    pass). The store admits atomically (a Lua script on Redis), so processes cannot overshoot.
+    """
 
     def __init__(self, store: KeyValueStore, clock: Callable[[], datetime], limit: int = MEMBER_PER_MINUTE) -> None:
         self.store, self.clock, self.limit = store, clock, limit
 
     def allow(self, user: str) -> bool:
-        now = self.clock().timestamp()
-        minute, into = int(now // 60), (now % 60) / 60
-        previous = int(self.store.get(WecomKeys.rate(minute - 1, user)) or 0)
-        current = int(self.store.get(WecomKeys.rate(minute, user)) or 0)
-        if previous * (1 - into) + current >= self.limit:
-            return False
-        self.store.incr(WecomKeys.rate(minute, user), ttl=timedelta(minutes=3))
-        return True
+        try:
+            return self.store.admit(WecomKeys.rate(user), self.clock().timestamp(), RATE_WINDOW, self.limit)
+        except StoreUnavailable:
+            log.warning("key-value store unavailable; wecom sends are not paced")
+            return True
 
 
 class KfWindow:

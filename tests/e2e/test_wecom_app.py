@@ -144,6 +144,22 @@ def test_thirty_a_minute_per_member_are_paced_not_lost(desk: Desk, fake: FakeWec
     assert len(fake.to(TECH)) == 35 and fake.dropped == []
 
 
+def test_pacing_is_a_sliding_minute_not_two_clock_minutes(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                            clock: FakeClock) -> None:
+    clock.advance(seconds=(59 - clock().timestamp() % 60) % 60)   # second 59 of a minute
+    for i in range(30):
+        notify(desk, clock, "T01", f"第{i}条", f"a-{i}")
+    tick(desk, senders(desk), clock())
+    clock.advance(seconds=2)                                        # second 01 of the next
+    for i in range(10):
+        notify(desk, clock, "T01", f"再{i}条", f"b-{i}")
+    tick(desk, senders(desk), clock())
+    assert len(fake.to(TECH)) == 30 and fake.dropped == []
+    clock.advance(seconds=60)
+    tick(desk, senders(desk), clock())
+    assert len(fake.to(TECH)) == 40 and fake.dropped == []
+
+
 def test_long_texts_are_cut_to_the_byte_limit_with_a_note(desk: Desk, fake: FakeWecom, wecom: Callbacks,
                                                           clock: FakeClock) -> None:
     notify(desk, clock, "T01", "漏水" * 1500, "long-1")
