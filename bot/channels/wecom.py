@@ -52,7 +52,7 @@ class WecomChannel:
         self.api = WecomApi(s, desk.store, desk.clock)
         self.crypto = CallbackCrypto(s.token, s.encoding_aes_key, s.corp_id, s.timestamp_window)
         self.book = CardBook(desk.store)
-        self.window = KfWindow(desk.store, desk.clock)
+        self.window = KfWindow(desk.uow, desk.clock)
         self.app = AppSender(self.api, s, self.book, Pacer(desk.store, desk.clock))
         self.kf = KfSender(self.api, s, self.window)
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)

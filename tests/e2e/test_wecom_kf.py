@@ -3,6 +3,8 @@ the 48-hour / 5-message window: a notice that cannot go is held, the dispatcher 
 goes when the owner writes again."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -10,9 +12,11 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.bootstrap import Desk
 from bot.channels.wecom_client import ApiError, WecomApi
+from bot.channels.wecom_state import KfWindow
 from bot.platforms import senders
 from domain.notices import Notice
 from scheduler.jobs import tick
+from storage.kv import MemoryStore
 from storage.tables import CursorRow, InboundRow, MediaRow, OutboxRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import OWNER, kf_text, report_and_confirm, the_ticket
@@ -157,3 +161,36 @@ def test_the_fake_refuses_an_event_token_after_ten_minutes(desk: Desk, fake: Fak
         api.post("kf", "/cgi-bin/kf/sync_msg", body)
     assert refused.value.code == 95007
     api.close()
+
+
+def test_the_kf_window_opens_with_each_customer_message_and_not_with_a_replay(desk: Desk, clock: FakeClock) -> None:
+    window = KfWindow(desk.uow, clock)
+    at = int(clock().timestamp())
+    assert window.closed_because("wm1") is not None
+    window.customer_wrote("wm1", "wk1", at, "m1")
+    for _ in range(5):
+        assert window.closed_because("wm1") is None
+        window.sent("wm1")
+    assert window.closed_because("wm1") == "客户回复前最多发送5条"
+    window.customer_wrote("wm1", "wk1", at, "m1")      # the same message pulled again
+    assert window.closed_because("wm1") == "客户回复前最多发送5条"
+    window.customer_wrote("wm1", "wk1", at - 60, "m0")  # an older one, seen late
+    assert window.closed_because("wm1") == "客户回复前最多发送5条"
+    window.customer_wrote("wm1", "wk1", at, "m2")
+    assert window.closed_because("wm1") is None and window.account("wm1") == "wk1"
+    clock.advance(hours=49)
+    assert window.closed_because("wm1") == "客户超过48小时未留言"
+
+
+def test_a_restart_with_a_fresh_store_remembers_the_kf_window(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                              clock: FakeClock) -> None:
+    report_and_confirm(wecom, fake)
+    clock.advance(hours=1)
+    restarted = replace(desk, store=MemoryStore(), extras={})   # a new process: the database is all it shares
+    with TestClient(create_app(restarted)):
+        tell_owner(restarted, clock, "after-restart")
+        tick(restarted, senders(restarted), clock())
+    assert any("进展 after-restart" in kf_text(m) for m in fake.kf_to(OWNER))
+    with desk.uow() as uow:
+        assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 0
+    assert not any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
