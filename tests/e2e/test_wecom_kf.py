@@ -194,3 +194,33 @@ def test_a_restart_with_a_fresh_store_remembers_the_kf_window(desk: Desk, fake: 
     with desk.uow() as uow:
         assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 0
     assert not any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
+
+
+def outbox_row(desk: Desk, key: str) -> tuple[str, int, str]:
+    with desk.uow() as uow:
+        return uow.session.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)
+                                   .where(OutboxRow.key == key)).one()._tuple()
+
+
+def test_a_configuration_error_fails_by_name_instead_of_waiting_for_the_owner(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    report_and_confirm(wecom, fake)
+    fake.fail("/cgi-bin/kf/send_msg", 95000)
+    tell_owner(desk, clock, "k1")
+    tick(desk, senders(desk), clock())
+    status, attempts, error = outbox_row(desk, "k1")
+    assert (status, attempts) == ("dead", 1) and "invalid open_kfid" in error
+    assert "95000 invalid open_kfid: check [wecom].kf_open_kfid" in caplog.text
+    tick(desk, senders(desk), clock())
+    assert not any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
+
+
+def test_a_closed_session_holds_the_notice_until_the_owner_writes(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                                  clock: FakeClock) -> None:
+    report_and_confirm(wecom, fake)
+    fake.fail("/cgi-bin/kf/send_msg", 95018)
+    tell_owner(desk, clock, "k2")
+    tick(desk, senders(desk), clock())
+    assert outbox_row(desk, "k2")[0] == "held"
+    wecom.customer(OWNER, "在吗")
+    assert any("进展 k2" in kf_text(m) for m in fake.kf_to(OWNER))
