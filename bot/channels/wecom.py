@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from fastapi.responses import Response
@@ -85,8 +84,6 @@ class WecomChannel:
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
             return
-        if parsed.location and self._technician(inbound.channel, inbound.sender):
-            inbound = replace(inbound, text="到达")  # a technician sharing a location is checking in
         handle_and_queue(self.desk, inbound)
 
     def click(self, parsed: Parsed) -> str:

@@ -68,6 +68,36 @@ def test_a_location_checks_a_technician_in_and_a_photo_is_fetched_after_the_answ
     assert status == "done" and Path(path).read_bytes() == fake.media["MEDIA_jpeg_1"]
 
 
+def ticket_shown(desk: Desk, number: str) -> str:
+    """What `baoxiu ticket show` prints."""
+    from bot.views import ticket_text, ticket_view
+
+    with desk.uow() as uow:
+        ticket = uow.tickets.get(number)
+        assert ticket is not None
+        return ticket_text(ticket_view(uow, ticket, desk.rules, trail=True))
+
+
+def test_a_technicians_location_is_the_check_in_with_label_and_coordinates(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    number, user = accepted_job(desk, fake, wecom)
+    wecom.text(user, "出发")
+    wecom.location(user, "杭州市西湖区翠湖花园3栋", x=30.27415, y=120.15515)
+    assert the_ticket(desk).state == State.IN_PROGRESS
+    assert texts_to(fake, user)[-1].startswith(f"已签到 {number}（杭州市西湖区翠湖花园3栋）")
+    check_in = [line for line in ticket_shown(desk, number).splitlines() if " arrive " in line]
+    assert len(check_in) == 1 and "杭州市西湖区翠湖花园3栋（30.274150, 120.155150）" in check_in[0]
+    wecom.location(user, "翠湖花园3栋地下车库", x=30.2743, y=120.1549)   # already on site: a note
+    assert "翠湖花园3栋地下车库（30.274300, 120.154900）" in ticket_shown(desk, number)
+    assert texts_to(fake, user)[-1] == f"位置已记录到工单 {number}。"
+
+
+def test_a_location_from_a_technician_without_a_job_changes_nothing(desk: Desk, fake: FakeWecom,
+                                                                    wecom: Callbacks) -> None:
+    wecom.location(TECH, "某小区门口")
+    assert texts_to(fake, TECH) == ["收到位置，但您当前没有待上门的工单。"]
+
+
 def test_an_expired_offer_greys_out_its_card_and_the_next_technician_gets_one(
         desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
     report_and_confirm(wecom, fake)

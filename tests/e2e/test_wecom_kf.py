@@ -224,3 +224,24 @@ def test_a_closed_session_holds_the_notice_until_the_owner_writes(desk: Desk, fa
     assert outbox_row(desk, "k2")[0] == "held"
     wecom.customer(OWNER, "在吗")
     assert any("进展 k2" in kf_text(m) for m in fake.kf_to(OWNER))
+
+
+PLACE = {"latitude": 30.2741, "longitude": 120.1551, "name": "翠湖花园3栋2单元501", "address": "杭州市西湖区文三路"}
+
+
+def test_an_owners_location_answers_the_address_question(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    wecom.customer(OWNER, "厨房水龙头漏水了，电话13800138000")
+    assert "地址" in kf_text(fake.kf_to(OWNER)[-1])
+    wecom.customer(OWNER, location=PLACE)
+    summary = kf_text(fake.kf_to(OWNER)[-1])
+    assert "请确认报修信息" in summary and "翠湖花园" in summary and "3栋" in summary
+
+
+def test_an_owners_location_is_recorded_on_the_open_ticket(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    from tests.e2e.test_wecom_app import ticket_shown
+
+    report_and_confirm(wecom, fake)
+    wecom.customer(OWNER, location=PLACE)
+    number = the_ticket(desk).number
+    assert kf_text(fake.kf_to(OWNER)[-1]) == f"位置已记录到工单 {number}，师傅上门时会参考。"
+    assert "翠湖花园3栋2单元501 杭州市西湖区文三路（30.274100, 120.155100）" in ticket_shown(desk, number)
