@@ -7,6 +7,7 @@ that fails leaves no trace, so the platform's retry is handled afresh instead of
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -19,6 +20,7 @@ from handlers import desk as desk_handlers
 from handlers import owner, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
+from handlers.staged import StagedStore
 from scheduler.delivery import release_held
 from storage.kv import Keys, StoreUnavailable
 from storage.tables import InboundRow, MediaRow
@@ -78,15 +80,17 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     now = desk.clock()
     if inbound.msg_id and _seen(desk, inbound):
         return []
+    staged = StagedStore(desk.store)
     with desk.uow() as uow:
         uow.hold_commits()
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
-        replies = _converse(desk, uow, inbound, now)
+        replies = _converse(replace(desk, store=staged), uow, inbound, now)
         if to is not None:
             for i, reply in enumerate(replies):
                 uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
         uow.commit_all()
+    staged.apply()
     _remember(desk, inbound)
     return replies
 

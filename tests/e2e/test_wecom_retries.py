@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import Desk
+from domain.notices import Notice
 from domain.ticket import State
 from storage import repositories
 from storage.tables import TicketRow
@@ -29,10 +30,10 @@ def texts_to(fake: FakeWecom, user: str) -> list[str]:
 @pytest.fixture
 def outbox_blip(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """The next outbox write fails once, as a database that drops a connection would."""
-    original, state = repositories.SqlOutbox.add, {"armed": 0, "failed": 0}
+    original, state = repositories.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
 
-    def flaky(self: repositories.SqlOutbox, notice: object, now: object) -> None:
-        if state["armed"]:
+    def flaky(self: repositories.SqlOutbox, notice: Notice, now: object) -> None:
+        if state["armed"] and (notice.kind == "reply" or not state["replies_only"]):
             state["armed"], state["failed"] = 0, state["failed"] + 1
             raise OperationalError("INSERT INTO outbox", {}, Exception("server closed the connection"))
         original(self, notice, now)  # type: ignore[arg-type]
@@ -71,3 +72,12 @@ def test_a_report_confirmed_while_the_database_blips_makes_one_ticket(
     assert sum("报修成功" in t for t in texts_to(fake, "zhaoyezhu")) == 1
     offers = [m for m in fake.messages if m["msgtype"] == "template_card" and m["to"] != "zhaoyezhu"]
     assert len(offers) == 1 and "接单" in offers[0]["body"]["template_card"]["button_list"][0]["key"]
+
+
+def test_a_reply_lost_after_the_ticket_was_made_does_not_lose_the_report(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, outbox_blip: dict[str, int]) -> None:
+    wecom.text("zhaoyezhu", "厨房水龙头漏水了，翠湖花园3栋2单元501，电话13800138000")
+    outbox_blip["armed"] = outbox_blip["replies_only"] = 1   # the ticket and its offer are written; the reply fails
+    wecom.text("zhaoyezhu", "确认")
+    assert outbox_blip["failed"] == 1 and tickets(desk) == 1, "the retry found the report's draft gone"
+    assert sum("报修成功" in t for t in texts_to(fake, "zhaoyezhu")) == 1
