@@ -15,7 +15,7 @@ from bot.platforms import senders
 from domain.notices import Notice
 from domain.ticket import State
 from scheduler.jobs import tick
-from storage.tables import MediaRow, OutboxRow
+from storage.tables import MediaRow, OutboxRow, TechnicianRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import card_for, passive_reply, report_and_confirm, the_ticket, wecom_user
 from tests.fakes.wecom import Callbacks, FakeWecom, fake, wecom  # noqa: F401
@@ -221,5 +221,7 @@ def test_in_grab_mode_every_card_shows_who_took_the_job(desk: Desk, fake: FakeWe
     card = card_for(fake, winner)
     answer = wecom.click(winner, card["task_id"], card["button_list"][0]["key"])
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已接单"
+    with desk.uow() as uow:
+        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.wecom_userid == winner)).one()
     taken = {u["userids"][0]: u["replace_name"] for u in fake.updates}
-    assert set(taken) == set(others) and all(name.startswith("已被") for name in taken.values())
+    assert set(taken) == set(others) and set(taken.values()) == {f"已被{name}抢单"}

@@ -3,18 +3,25 @@ mark (WeCom's retry is handled afresh), and a message handled once stays handled
 restart with a fresh key-value store and across two processes sharing one database."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
-from bot.bootstrap import Desk
+from bot.app import create_app
+from bot.bootstrap import Desk, bootstrap
 from domain.notices import Notice
 from domain.ticket import State
 from storage import repositories
-from storage.tables import TicketRow
-from tests.e2e.test_wecom_flow import OWNER, kf_text, last_kf, report_and_confirm, the_ticket, wecom_user
+from storage.kv import Keys, MemoryStore
+from storage.tables import CursorRow, TicketRow
+from tests.conftest import FakeClock
+from tests.e2e.test_wecom_flow import (OWNER, card_for, counts, kf_text, report_and_confirm, the_ticket,
+                                       wecom_user)
 from tests.fakes.wecom import Callbacks, FakeWecom, fake, wecom  # noqa: F401
 
 
@@ -81,3 +88,66 @@ def test_a_reply_lost_after_the_ticket_was_made_does_not_lose_the_report(
     wecom.text("zhaoyezhu", "确认")
     assert outbox_blip["failed"] == 1 and tickets(desk) == 1, "the retry found the report's draft gone"
     assert sum("报修成功" in t for t in texts_to(fake, "zhaoyezhu")) == 1
+
+
+def test_a_kf_page_pulled_again_handles_nothing_twice_even_with_a_fresh_store(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    report_and_confirm(wecom, fake)
+    before = counts(desk, fake)
+    with desk.uow() as uow:
+        uow.session.execute(delete(CursorRow))   # the cursor lost: sync_msg starts from the beginning
+        uow.commit()
+    restarted = replace(desk, store=MemoryStore(), extras={})
+    with TestClient(create_app(restarted)) as client:
+        Callbacks(fake, client).kf_event()
+    assert [body.get("cursor") for path, body in fake.requests if path == "/cgi-bin/kf/sync_msg"][-1] is None
+    assert counts(desk, fake) == before and tickets(desk) == 1
+
+
+def test_a_restart_with_a_fresh_store_still_drops_every_retry(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    report_and_confirm(wecom, fake)
+    tech = wecom_user(desk, the_ticket(desk).assignee_id or "")
+    card = card_for(fake, tech)
+    wecom.click(tech, card["task_id"], card["button_list"][0]["key"])
+    wecom.text(tech, "到达")
+    before = counts(desk, fake)
+    restarted = replace(desk, store=MemoryStore(), extras={})   # nothing remembered but the database
+    with TestClient(create_app(restarted)) as client:
+        again = Callbacks(fake, client)
+        answers = [again.post(q, b, retries=0, keep=False).status_code for q, b in wecom.sent]
+    assert set(answers) == {200} and counts(desk, fake) == before
+
+
+def test_two_instances_receiving_the_same_callback_make_one_ticket(desk: Desk, fake: FakeWecom,
+                                                                   wecom: Callbacks, clock: FakeClock) -> None:
+    from tests.fakes.wecom import Callbacks as Side
+
+    wecom.text("zhaoyezhu", "厨房水龙头漏水了，翠湖花园3栋2单元501，电话13800138000")
+    other = bootstrap(desk.settings, clock=clock, store=MemoryStore())   # another process: its own store
+    # A shared Redis would hold the report's draft for both; the dedup stores stay apart.
+    draft = Keys.dialog("wecom", "zhaoyezhu")
+    other.store.set(draft, desk.store.get(draft) or "")
+    query, body = wecom.seal(CONFIRM.format(time=int(fake.now()), msg_id=fake.next_id("4563")))
+    try:
+        with TestClient(create_app(other)) as second:
+            sides, barrier = [wecom, Side(fake, second)], threading.Barrier(2)
+
+            def deliver(side: Callbacks) -> None:
+                barrier.wait(timeout=10)
+                side.post(query, body, retries=0)
+
+            threads = [threading.Thread(target=deliver, args=(s,)) for s in sides]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+        assert tickets(desk) == 1
+        assert sum("报修成功" in t for t in texts_to(fake, "zhaoyezhu")) == 1
+        assert len([m for m in fake.messages if m["msgtype"] == "template_card" and m["to"] != "zhaoyezhu"]) == 1
+    finally:
+        other.close()
+
+
+CONFIRM = ("<xml><ToUserName><![CDATA[wwfa4e0c0rp1d0001]]></ToUserName><FromUserName><![CDATA[zhaoyezhu]]>"
+           "</FromUserName><CreateTime>{time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           "<Content><![CDATA[确认]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")

@@ -1,6 +1,7 @@
 """Notice text → WeCom bodies: byte limits, card rules, kf menus, and what a callback asks of us."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from bot.channels import wecom_cards as cards
@@ -38,8 +39,11 @@ def test_an_offer_becomes_a_button_card_with_the_jobs_facts() -> None:
 def test_task_ids_are_stable_per_notice_and_follow_the_platforms_alphabet() -> None:
     first, again, other = cards.task_id(offer()), cards.task_id(offer()), cards.task_id(offer(key="x"))
     assert first == again != other
-    assert len(first.encode()) <= 128 and first.replace("_", "").isalnum()
-    assert len(cards.kf_msgid(offer())) <= 32
+    keys = ["BX20261123-0001:offer-T01:202611231000", "工单:抢单 BX20261123-0001 @王师傅", "x" * 500, "a b/c+d=e"]
+    for key in keys:
+        assert re.fullmatch(r"^[0-9a-zA-Z_\-@]{1,128}$", cards.task_id(offer(key=key))), key
+        assert re.fullmatch(r"^[0-9a-zA-Z_\-]{1,32}$", cards.kf_msgid(offer(key=key))), key
+    assert len({cards.task_id(offer(key=k)) for k in keys}) == len(keys)
 
 
 def test_more_than_six_buttons_fall_back_to_text_with_the_choices() -> None:
