@@ -98,6 +98,42 @@ def test_a_location_from_a_technician_without_a_job_changes_nothing(desk: Desk, 
     assert texts_to(fake, TECH) == ["收到位置，但您当前没有待上门的工单。"]
 
 
+def media_row(desk: Desk) -> tuple[str, int]:
+    with desk.uow() as uow:
+        return uow.session.execute(select(MediaRow.status, MediaRow.attempts)).one()._tuple()
+
+
+def test_a_photo_download_holds_no_lock_and_a_failed_one_is_retried_with_backoff(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.platforms import load_platforms
+
+    number, user = accepted_job(desk, fake, wecom)
+    wecom.text(user, "到达")
+    platform, seen = load_platforms(desk)[0], []
+    original = platform.fetch_media
+
+    def watching(ref: str) -> bytes:
+        with desk.uow() as uow:   # another connection, while the download runs
+            seen.append(uow.session.scalar(select(MediaRow.status)))
+        assert original is not None
+        return original(ref)
+
+    monkeypatch.setattr(platform, "fetch_media", watching)
+    fake.media["MEDIA_jpeg_2"] = b"\xff\xd8\xff\xe0 another jpeg"
+    fake.fail("/cgi-bin/media/get", "network", 45009)
+    wecom.deliver("image", user=user, media_id="MEDIA_jpeg_2", msg_id="602")
+    assert seen == ["fetching"], "the claim was not committed before the download"
+    assert media_row(desk) == ("pending", 1)
+    tick(desk, senders(desk), clock())
+    assert len(seen) == 1, "tried again before the backoff was over"
+    clock.advance(seconds=31)
+    tick(desk, senders(desk), clock())
+    assert media_row(desk) == ("pending", 2)
+    clock.advance(seconds=61)
+    tick(desk, senders(desk), clock())
+    assert media_row(desk) == ("done", 2) and "MEDIA_jpeg_2" in the_ticket(desk).photos
+
+
 def test_an_expired_offer_greys_out_its_card_and_the_next_technician_gets_one(
         desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
     report_and_confirm(wecom, fake)
