@@ -100,8 +100,7 @@ def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -
         return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
     try:
         who = identify(uow, inbound, now)
-        if who.actor.id:
-            release_held(uow.session, who.actor.role, who.actor.id, now)
+        release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
         if inbound.media and inbound.channel != "console":
             uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
         uow.commit()

@@ -245,3 +245,14 @@ def test_an_owners_location_is_recorded_on_the_open_ticket(desk: Desk, fake: Fak
     number = the_ticket(desk).number
     assert kf_text(fake.kf_to(OWNER)[-1]) == f"位置已记录到工单 {number}，师傅上门时会参考。"
     assert "翠湖花园3栋2单元501 杭州市西湖区文三路（30.274100, 120.155100）" in ticket_shown(desk, number)
+
+
+def test_a_held_reply_goes_when_the_owner_writes_again(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    report_and_confirm(wecom, fake)
+    fake.fail("/cgi-bin/kf/send_msg", 95018)
+    wecom.customer(OWNER, "进度")
+    with desk.uow() as uow:
+        held = uow.session.execute(select(OutboxRow.role, OutboxRow.text).where(OutboxRow.status == "held")).one()
+    assert held.role == "reply" and the_ticket(desk).number in held.text
+    wecom.customer(OWNER, "在吗")
+    assert any(kf_text(m) == held.text for m in fake.kf_to(OWNER)), "the held reply never went out"
