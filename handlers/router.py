@@ -50,24 +50,32 @@ def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
 
 
 def handle_and_queue(desk: Desk, inbound: Inbound, to: str | None = None) -> int:
-    """For platforms that answer later: the replies go to the outbox, to `to` (default: the sender).
+    """For platforms that answer later: the replies go to the outbox; how many were queued."""
+    return len(handle_into_outbox(desk, inbound, to))
 
-    The replies commit with the handling and are keyed by the platform's message id, so a
-    retried callback queues nothing new. A failure a retry may cure (database or store
-    unreachable, lock timeout) is raised, with nothing recorded: the callback answers non-200
-    and the platform delivers the message again. Any other failure queues an apology.
+
+def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> list[Reply]:
+    """The replies go to the outbox, to `to` (default: the sender), and are returned as well.
+
+    They commit with the handling and are keyed by the platform's message id, so a retried
+    callback queues nothing new. A failure a retry may cure (database or store unreachable, a
+    lock timeout) is raised with nothing recorded: the callback answers non-200 and the platform
+    delivers the message again. Any other failure queues an apology.
     """
     address = to or inbound.sender
     try:
-        return len(_run(desk, inbound, to=address))
+        return _run(desk, inbound, to=address)
     except Exception as e:
-        log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
-        if transient(e):
+        if transient(e):  # the type only: a driver's message may quote the SQL parameters
+            log.warning("message from %s:%s not handled (%s); left for the platform's retry",
+                        inbound.channel, _short(inbound.sender), type(e).__name__)
             raise
+        log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
+        sorry = Reply(SORRY)
         with desk.uow() as uow:
-            uow.outbox.add(_reply_notice(inbound, address, Reply(SORRY), "sorry", desk.clock()), desk.clock())
+            uow.outbox.add(_reply_notice(inbound, address, sorry, "sorry", desk.clock()), desk.clock())
             uow.commit()
-        return 1
+        return [sorry]
 
 
 def transient(e: BaseException) -> bool:
@@ -90,8 +98,7 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
             for i, reply in enumerate(replies):
                 uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
         uow.commit_all()
-    staged.apply()
-    _remember(desk, inbound)
+    _after_commit(desk, inbound, staged)
     return replies
 
 
@@ -137,13 +144,15 @@ def _seen(desk: Desk, inbound: Inbound) -> bool:
         return False
 
 
-def _remember(desk: Desk, inbound: Inbound) -> None:
-    if not inbound.msg_id:
-        return
+def _after_commit(desk: Desk, inbound: Inbound, staged: StagedStore) -> None:
+    """The dialog state, and the fast-path dedup mark; the database row already stops a retry."""
     try:
-        desk.store.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+        staged.apply()
+        if inbound.msg_id:
+            desk.store.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
     except StoreUnavailable:
-        pass  # the database row already stops a retry
+        log.warning("key-value store unavailable; the dialog of %s:%s may restart", inbound.channel,
+                    _short(inbound.sender))
 
 
 def _short(sender: str) -> str:
