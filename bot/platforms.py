@@ -1,6 +1,7 @@
 """The chat platforms that are switched on, each as one small bundle the app and scheduler plug in."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -8,6 +9,8 @@ from fastapi import APIRouter
 
 from bot.bootstrap import Desk
 from bot.channels.base import Sender
+
+log = logging.getLogger("baoxiu.platforms")
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Platform:
     fetch_media: Callable[[str], bytes] | None = None           # media reference -> file bytes
     start: Callable[[], None] | None = None                     # background connections (Stream mode)
     stop: Callable[[], None] | None = None
+    on_tick: Callable[[], int] | None = None                    # its own due work (e.g. kf pulls to retry)
 
 
 def load_platforms(desk: Desk) -> list[Platform]:
@@ -44,3 +48,16 @@ def senders(desk: Desk) -> dict[str, Sender]:
 
 def media_fetchers(desk: Desk) -> dict[str, Callable[[str], bytes]]:
     return {name: p.fetch_media for p in load_platforms(desk) if p.fetch_media for name in p.senders}
+
+
+def platform_ticks(desk: Desk) -> int:
+    """Each platform's own due work; one failing platform does not stop the others or the tick."""
+    done = 0
+    for p in load_platforms(desk):
+        if p.on_tick is None:
+            continue
+        try:
+            done += p.on_tick()
+        except Exception as e:
+            log.error("%s tick failed: %s", p.name, type(e).__name__)
+    return done

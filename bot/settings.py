@@ -80,6 +80,8 @@ class WecomSettings(_Section):
             _require(self, "corp_id", "secret", "token", "encoding_aes_key")
             if len(self.encoding_aes_key) != 43:
                 raise _KeyError("encoding_aes_key", "must be 43 characters")
+            if not _aes_key(self.encoding_aes_key):
+                raise _KeyError("encoding_aes_key", "must be base64 (A-Z a-z 0-9 + /) of a 32-byte key")
             if self.agent_id <= 0:
                 raise _KeyError("agent_id", "must be the app's AgentId")
         return self
@@ -303,3 +305,11 @@ def _one_line(error: ValidationError, source: str, from_env: dict[str, str] | No
         return f"{source}: [{key}.{inner}] {problem}"
     # Never echo the offending value: it may be a secret.
     return f"{source}: [{key}] {first['msg']}"
+
+
+def _aes_key(value: str) -> bool:
+    """WeCom's EncodingAESKey: 43 base64 characters, "=" appended, give the 32-byte AES key."""
+    try:
+        return len(base64.b64decode(value + "=", validate=True)) == 32
+    except ValueError:  # binascii.Error: a character outside the alphabet
+        return False

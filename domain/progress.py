@@ -55,9 +55,10 @@ def depart(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     return ticket
 
 
-def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor, where: str = "") -> Ticket:
+    """The check-in; `where` (a shared location's label and coordinates) goes into the audit."""
     ticket = own_job(uow, number, tech)
-    _step(ticket, Action.ARRIVE, tech, now)
+    _step(ticket, Action.ARRIVE, tech, now, where)
     ticket.arrived_at = now
     keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "arrived", f"工单 {ticket.number}：师傅已到达现场，开始处理。")
@@ -180,6 +181,14 @@ def attach_photo(uow: UnitOfWork, now: datetime, number: str, actor: Actor, medi
     ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
     ticket.photos = [*ticket.photos, media]
     ticket.record("photo", actor.label, now, media)
+    uow.tickets.save(ticket)
+    return ticket
+
+
+def note_location(uow: UnitOfWork, now: datetime, number: str, actor: Actor, where: str) -> Ticket:
+    """A location shared about a ticket (the owner's site, the technician on site), kept in the audit."""
+    ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
+    ticket.record("location", actor.label, now, where)
     uow.tickets.save(ticket)
     return ticket
 

@@ -9,6 +9,21 @@ from domain.services import Actor
 
 
 @dataclass(frozen=True)
+class Place:
+    """A location someone shared: what the map called it, and where it is."""
+
+    label: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def describe(self) -> str:
+        """For the audit trail: the label and the coordinates."""
+        known = self.latitude is not None and self.longitude is not None
+        coords = f"（{self.latitude:.6f}, {self.longitude:.6f}）" if known else ""
+        return f"{self.label or '位置'}{coords}"[:300]
+
+
+@dataclass(frozen=True)
 class Inbound:
     channel: str                 # console, wecom, wecom_kf, dingtalk, api
     sender: str                  # the platform's id for the person (console: "owner:138…")
@@ -16,6 +31,7 @@ class Inbound:
     msg_id: str | None = None    # the platform's message id, for dedup of retries
     media: str | None = None     # a photo: the platform's media reference
     phone: str | None = None     # a phone number the channel vouches for
+    place: Place | None = None   # a shared location (its label is also the text)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if ctx.inbound.media:
         _photo(ctx, uow)
         return
+    if ctx.inbound.place is not None:
+        _located(ctx, uow)
+        return
     if cmd is not None and cmd.verb in VERBS:
         VERBS[cmd.verb](ctx, uow, cmd)
         return
@@ -147,6 +150,18 @@ def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     ticket = progress.attach_photo(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.media or "")
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}，师傅上门前会查看。")
+
+
+def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    """Outside a report, a shared location belongs to the open ticket (the site, with coordinates)."""
+    assert ctx.inbound.place is not None
+    tickets = _mine(ctx, uow)
+    if not tickets:
+        ctx.say(f"收到位置：{ctx.inbound.place.label or '（无名称）'}。请描述一下需要报修的问题，我来帮您报修。")
+        return
+    ticket = progress.note_location(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.place.describe())
+    uow.commit()
+    ctx.say(f"位置已记录到工单 {ticket.number}，师傅上门时会参考。")
 
 
 def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -1,27 +1,36 @@
-"""The conversation's front door: dedup, identify, route by role, turn failures into polite replies."""
+"""The conversation's front door: dedup, identify, route by role, turn failures into polite replies.
+
+One message is one transaction: the dedup row (`InboundRow`), the handler's ticket, audit and
+outbox writes, and (for platforms that answer later) the replies commit together. A handling
+that fails leaves no trace, so the platform's retry is handled afresh instead of dropped.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot.bootstrap import Desk
 from domain.model import Role, mask_phones
+from domain.notices import Notice
 from domain.services import Refused
 from handlers import desk as desk_handlers
 from handlers import owner, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
-from storage.kv import Keys, StoreUnavailable
-from domain.notices import Notice
+from handlers.staged import StagedStore
 from scheduler.delivery import release_held
+from storage.kv import Keys, StoreUnavailable
 from storage.tables import InboundRow, MediaRow
+from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu.chat")
 
 MAX_TEXT = 2000
 SORRY = "抱歉，系统开小差了，请稍后再试。如情况紧急请直接致电客服。"
+SEEN_TTL = timedelta(days=1)
 ROLE_HANDLERS = {
     Role.OWNER: owner.on_message,
     Role.TECHNICIAN: technician.on_message,
@@ -32,64 +41,119 @@ ROLE_HANDLERS = {
 
 
 def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
-    """One message in, the replies for the sender out. Never raises."""
-    if len(inbound.text) > MAX_TEXT:
-        return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
-    now = desk.clock()
+    """One message in, the replies for the sender out (the caller delivers them). Never raises."""
     try:
-        if inbound.msg_id and not _first_time(desk, inbound):
-            return []
-        with desk.uow() as uow:
-            who = identify(uow, inbound, now)
-            if who.actor.id:
-                release_held(uow.session, who.actor.role, who.actor.id, now)
-            if inbound.media and inbound.channel != "console":
-                uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
-            uow.commit()
-            ctx = Ctx(desk, now, inbound, who.actor, who.phone)
-            ROLE_HANDLERS[who.actor.role](ctx, uow)
-            # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
-            return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
-    except (Refused, Unknown) as polite:
-        return [Reply(str(polite))]
+        return _run(desk, inbound, to=None)
     except Exception:
         log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
         return [Reply(SORRY)]
 
 
-def handle_and_queue(desk: Desk, inbound: Inbound) -> int:
-    """For platforms that answer later: the replies go out through the outbox, back to this chat.
+def handle_and_queue(desk: Desk, inbound: Inbound, to: str | None = None) -> int:
+    """For platforms that answer later: the replies go to the outbox; how many were queued."""
+    return len(handle_into_outbox(desk, inbound, to))
 
-    The keys derive from the platform's message id, so a retried callback queues nothing new.
+
+def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> list[Reply]:
+    """The replies go to the outbox, to `to` (default: the sender), and are returned as well.
+
+    They commit with the handling and are keyed by the platform's message id, so a retried
+    callback queues nothing new. A failure a retry may cure (database or store unreachable, a
+    lock timeout) is raised with nothing recorded: the callback answers non-200 and the platform
+    delivers the message again. Any other failure queues an apology.
     """
-    replies = handle(desk, inbound)
-    if not replies:
-        return 0
-    stamp = inbound.msg_id or desk.clock().isoformat()
-    with desk.uow() as uow:
-        for i, reply in enumerate(replies):
-            uow.outbox.add(Notice("reply", "", "reply", reply.text, f"reply:{inbound.channel}:{stamp}:{i}",
-                                  buttons=reply.buttons, channel=inbound.channel, address=inbound.sender),
-                           desk.clock())
-        uow.commit()
-    return len(replies)
-
-
-def _first_time(desk: Desk, inbound: Inbound) -> bool:
-    """A platform retry of a message already handled is dropped; the row makes it durable."""
-    key = Keys.inbound(inbound.channel, inbound.msg_id or "")
+    address = to or inbound.sender
     try:
-        if not desk.store.set_if_absent(key, "1", ttl=timedelta(days=1)):
-            return False
+        return _run(desk, inbound, to=address)
+    except Exception as e:
+        if transient(e):  # the type only: a driver's message may quote the SQL parameters
+            log.warning("message from %s:%s not handled (%s); left for the platform's retry",
+                        inbound.channel, _short(inbound.sender), type(e).__name__)
+            raise
+        log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
+        sorry = Reply(SORRY)
+        with desk.uow() as uow:
+            uow.outbox.add(_reply_notice(inbound, address, sorry, "sorry", desk.clock()), desk.clock())
+            uow.commit()
+        return [sorry]
+
+
+def transient(e: BaseException) -> bool:
+    """Errors that say nothing about the message: trying it again later may well work."""
+    return isinstance(e, (OperationalError, InterfaceError, StoreUnavailable)) or \
+        (isinstance(e, DBAPIError) and e.connection_invalidated)
+
+
+def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
+    now = desk.clock()
+    if inbound.msg_id and _seen(desk, inbound):
+        return []
+    staged = StagedStore(desk.store)
+    with desk.uow() as uow:
+        uow.hold_commits()
+        if inbound.msg_id and not _claim(uow, inbound, now):
+            return []
+        replies = _converse(replace(desk, store=staged), uow, inbound, now)
+        if to is not None:
+            for i, reply in enumerate(replies):
+                uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
+        uow.commit_all()
+    _after_commit(desk, inbound, staged)
+    return replies
+
+
+def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> list[Reply]:
+    if len(inbound.text) > MAX_TEXT:
+        return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
+    try:
+        who = identify(uow, inbound, now)
+        release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
+        if inbound.media and inbound.channel != "console":
+            uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
+        uow.commit()
+        ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+        ROLE_HANDLERS[who.actor.role](ctx, uow)
+        # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
+        return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
+    except (Refused, Unknown) as polite:
+        uow.rollback()  # back to the handler's last commit; the refusal is the reply
+        return [Reply(str(polite))]
+
+
+def _reply_notice(inbound: Inbound, to: str, reply: Reply, index: str, now: datetime) -> Notice:
+    stamp = inbound.msg_id or now.isoformat()
+    return Notice("reply", "", "reply", reply.text, f"reply:{inbound.channel}:{stamp}:{index}",
+                  buttons=reply.buttons, channel=inbound.channel, address=to)
+
+
+def _claim(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> bool:
+    """The dedup row, in the message's own transaction: a concurrent twin waits on it, then yields."""
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(InboundRow(channel=inbound.channel, msg_id=inbound.msg_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _seen(desk: Desk, inbound: Inbound) -> bool:
+    """The fast path for retries: the store remembers messages handled; the row is the authority."""
+    try:
+        return desk.store.get(Keys.inbound(inbound.channel, inbound.msg_id or "")) is not None
     except StoreUnavailable:
         log.warning("key-value store unavailable; dedup by database only")
-    with desk.uow() as uow:
-        try:
-            uow.session.add(InboundRow(channel=inbound.channel, msg_id=inbound.msg_id, received_at=desk.clock()))
-            uow.commit()
-        except IntegrityError:
-            return False
-    return True
+        return False
+
+
+def _after_commit(desk: Desk, inbound: Inbound, staged: StagedStore) -> None:
+    """The dialog state, and the fast-path dedup mark; the database row already stops a retry."""
+    try:
+        staged.apply()
+        if inbound.msg_id:
+            desk.store.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+    except StoreUnavailable:
+        log.warning("key-value store unavailable; the dialog of %s:%s may restart", inbound.channel,
+                    _short(inbound.sender))
 
 
 def _short(sender: str) -> str:

@@ -21,6 +21,9 @@ PARTS = re.compile(r"(?:配件|更换配件|用料)[:：]\s*(.+)$")
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    if ctx.inbound.place is not None:
+        _located(ctx, uow)
+        return
     cmd = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
     if ctx.inbound.media and cmd is None:
         _photo(ctx, uow)
@@ -142,6 +145,26 @@ def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     ticket = progress.attach_photo(uow, ctx.now, jobs[0].number, ctx.actor, ctx.inbound.media or "")
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}。")
+
+
+def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    """A shared location: the check-in of a job on its way, or a note on the job being worked on."""
+    assert ctx.inbound.place is not None
+    where = ctx.inbound.place.describe()
+    arriving = _jobs(ctx, uow, State.ACCEPTED)
+    if arriving:
+        number = pick(arriving, None, "")
+        ticket = progress.arrive(uow, ctx.desk.rules, ctx.now, number, ctx.actor, f"签到位置：{where}")
+        uow.commit()
+        ctx.say(f"已签到 {ticket.number}（{ctx.inbound.place.label or '已记录位置'}），开始处理。")
+        return
+    on_site = _jobs(ctx, uow, State.IN_PROGRESS, State.WAITING)
+    if not on_site:
+        ctx.say("收到位置，但您当前没有待上门的工单。")
+        return
+    ticket = progress.note_location(uow, ctx.now, pick(on_site, None, ""), ctx.actor, where)
+    uow.commit()
+    ctx.say(f"位置已记录到工单 {ticket.number}。")
 
 
 VERBS = {

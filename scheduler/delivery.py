@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Desk
@@ -105,10 +105,14 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
     return 0
 
 
-def release_held(session: Session, role: str, person_id: str, now: datetime) -> None:
-    """The person wrote again: notices kept for them can go now."""
-    session.execute(update(OutboxRow).where(OutboxRow.role == role, OutboxRow.person_id == person_id,
-                                            OutboxRow.status == "held").values(status="pending", due_at=now))
+def release_held(session: Session, role: str, person_id: str, now: datetime,
+                 channel: str = "", address: str = "") -> None:
+    """The person wrote again: notices kept for them can go now, and so can replies kept for this
+    chat (a reply is addressed by channel and address, not by person)."""
+    mine = and_(OutboxRow.role == role, OutboxRow.person_id == person_id) if person_id else false()
+    chat = and_(OutboxRow.channel == channel, OutboxRow.address == address) if channel and address else false()
+    session.execute(update(OutboxRow).where(OutboxRow.status == "held", or_(mine, chat))
+                    .values(status="pending", due_at=now))
 
 
 def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],

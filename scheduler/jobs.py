@@ -27,10 +27,11 @@ def run(desk: Desk, use_case: UseCase, now: datetime) -> int:
 
 def tick(desk: Desk, senders: Mapping[str, Sender], now: datetime, fallback: str | None = None) -> dict[str, int]:
     """Every due job once, ordered so that the notices a job makes go out in the same tick."""
-    from bot.platforms import media_fetchers
+    from bot.platforms import media_fetchers, platform_ticks
 
     return {
         "roster_refreshed": run(desk, roster.refresh_roster, now),
+        "platform_jobs": platform_ticks(desk),
         "offers_expired": run(desk, expire_offers, now),
         "sla_timers_fired": run(desk, sla_watch.watch, now),
         "survey_steps": run(desk, survey.run_due, now),

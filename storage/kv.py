@@ -7,9 +7,11 @@ documented in `Keys`; nothing else should build key strings by hand.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +51,10 @@ class KeyValueStore(Protocol):
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
         """Atomic counter; `ttl` applies only when this call creates the key."""
+
+    def admit(self, key: str, at: float, window: float, limit: int) -> bool:
+        """Sliding-window admission, atomic: True (and `at` recorded) when fewer than `limit`
+        earlier admissions fall in (at - window, at]. Times are the caller's clock, in seconds."""
 
     def ping(self) -> bool:
         """True when reachable, False when not; never raises."""
@@ -169,6 +175,15 @@ class MemoryStore:
             entry.value = str(count)  # keeps the expiry set at creation, like Redis INCR
             return count
 
+    def admit(self, key: str, at: float, window: float, limit: int) -> bool:
+        with self._lock:
+            entry = self._live_entry(key, self._clock())
+            times = [t for t in (json.loads(entry.value) if entry else []) if t > at - window]
+            if len(times) >= limit:
+                return False
+            self._write(key, _Entry(json.dumps([*times, at]), self._clock() + 2 * window))
+            return True
+
     def ping(self) -> bool:
         return True
 
@@ -223,6 +238,16 @@ return count
 """
 
 
+# A sorted set of admission times: drop those at or before at - window, count, maybe add.
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil(ARGV[2] * 2000))
+return 1
+"""
+
+
 @contextmanager
 def _unavailable_on_redis_errors(operation: str) -> Iterator[None]:
     try:
@@ -247,6 +272,7 @@ class RedisStore:
             retry=Retry(NoBackoff(), 1),
         )
         self._incr_script = self._client.register_script(_INCR_WITH_TTL_ON_CREATE)
+        self._admit_script = self._client.register_script(_ADMIT)
 
     def get(self, key: str) -> str | None:
         with _unavailable_on_redis_errors("get"):
@@ -275,6 +301,11 @@ class RedisStore:
                     raise
                 # Same error type as MemoryStore for a non-integer value.
                 raise ValueError(f"value at {key!r} is not an integer counter") from exc
+
+    def admit(self, key: str, at: float, window: float, limit: int) -> bool:
+        member = f"{at:.6f}:{uuid.uuid4().hex[:12]}"  # unique, so equal times all count
+        with _unavailable_on_redis_errors("admit"):
+            return bool(self._admit_script(keys=[self._k(key)], args=[repr(at), repr(window), limit, member]))
 
     def ping(self) -> bool:
         try:

@@ -281,6 +281,7 @@ class MediaRow(Base):
     path: Mapped[str] = mapped_column(String(300), default="")
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]   # the next try (None: now); while fetching, the claim's lease
 
 
 class PlanRunRow(Base):
@@ -326,3 +327,26 @@ class DingtalkCardRow(Base):
     buttons: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     __table_args__ = (Index("ix_dingtalk_card_ticket", "ticket_number", "address"),)
+
+
+class KfPullRow(Base):
+    """A 微信客服 pull that has not finished yet: retried by the scheduler until it does."""
+
+    __tablename__ = "kf_pulls"
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(256), default="")   # the event's token, good for 10 minutes
+    token_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class KfSessionRow(Base):
+    """微信客服's send window per customer: 48 h after their last message, 5 messages from us in it."""
+
+    __tablename__ = "kf_sessions"
+    external_userid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    open_kfid: Mapped[str] = mapped_column(String(64))
+    last_message_at: Mapped[datetime]
+    opened_by: Mapped[str] = mapped_column(String(64))   # msgid of that message: a replay opens nothing new
+    sent: Mapped[int] = mapped_column(default=0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage.parts import SqlParts
 from storage.repositories import SqlCatalog, SqlIdentities, SqlOutbox, SqlPeople, SqlPlaces, SqlTickets
@@ -12,6 +12,7 @@ from storage.repositories import SqlCatalog, SqlIdentities, SqlOutbox, SqlPeople
 class SqlUnitOfWork:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
+        self._point: SessionTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
@@ -27,11 +28,35 @@ class SqlUnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         # Nothing is kept unless the use case committed; an error rolls everything back.
+        self._point = None
         self.session.rollback()
         self.session.close()
 
+    def hold_commits(self) -> None:
+        """From here on, commit() and rollback() act on checkpoints (savepoints) of ONE transaction.
+
+        A chat message is handled this way: the dedup row, the handler's changes and the replies
+        become durable together in `commit_all`, or not at all, so a failed handling is never
+        mistaken for a handled one when the platform retries.
+        """
+        self._point = self.session.begin_nested()
+
     def commit(self) -> None:
-        self.session.commit()
+        if self._point is None:
+            self.session.commit()
+            return
+        self._point.commit()
+        self._point = self.session.begin_nested()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        """Back to the last commit (or checkpoint)."""
+        if self._point is None:
+            self.session.rollback()
+            return
+        self._point.rollback()
+        self._point = self.session.begin_nested()
+
+    def commit_all(self) -> None:
+        """Ends checkpoint mode: everything since `hold_commits` is committed at once."""
+        self._point = None
+        self.session.commit()  # SQLAlchemy 2: commits the outer transaction, releasing savepoints

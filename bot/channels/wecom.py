@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from fastapi.responses import Response
@@ -41,7 +40,8 @@ def platform(desk: Desk) -> Platform:
     channel = WecomChannel(desk)
     seed_identities(desk)
     return Platform("wecom", senders={"wecom": channel.app, "wecom_kf": channel.kf},
-                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close)
+                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close,
+                    on_tick=channel.on_tick)
 
 
 class WecomChannel:
@@ -51,7 +51,7 @@ class WecomChannel:
         self.api = WecomApi(s, desk.store, desk.clock)
         self.crypto = CallbackCrypto(s.token, s.encoding_aes_key, s.corp_id, s.timestamp_window)
         self.book = CardBook(desk.store)
-        self.window = KfWindow(desk.store, desk.clock)
+        self.window = KfWindow(desk.uow, desk.clock)
         self.app = AppSender(self.api, s, self.book, Pacer(desk.store, desk.clock))
         self.kf = KfSender(self.api, s, self.window)
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
@@ -61,7 +61,12 @@ class WecomChannel:
     def on_callback(self, msg: dict[str, str], gate: LogGate) -> tuple[Response, list[Callable[[], None]]]:
         parsed = parse_app(msg)
         if parsed.kind == "kf_event":
-            return Response(status_code=EMPTY), [lambda: self.pull_kf(parsed.open_kfid, parsed.token)]
+            account = parsed.open_kfid or self.settings.kf_open_kfid
+            if not account:
+                gate.note("ignored: kf event without an account")
+                return Response(status_code=EMPTY), []
+            self.kf_sync.pending.note(account, parsed.token)  # durable before the answer: retried if it fails
+            return Response(status_code=EMPTY), [lambda: self.pull_kf(account)]
         if parsed.kind == "ignored" or parsed.inbound is None:
             gate.note(f"ignored: {parsed.detail}")
             return Response(status_code=EMPTY), []
@@ -79,8 +84,6 @@ class WecomChannel:
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
             return
-        if parsed.location and self._technician(inbound.channel, inbound.sender):
-            inbound = replace(inbound, text="到达")  # a technician sharing a location is checking in
         handle_and_queue(self.desk, inbound)
 
     def click(self, parsed: Parsed) -> str:
@@ -109,10 +112,13 @@ class WecomChannel:
         deliver_due(self.desk, senders(self.desk), now)
         fetch_pending(self.desk, media_fetchers(self.desk), now)
 
-    def pull_kf(self, open_kfid: str, token: str) -> None:
-        account = open_kfid or self.settings.kf_open_kfid
-        if account and self.kf_sync.run(account, token):
+    def pull_kf(self, open_kfid: str) -> None:
+        if self.kf_sync.retry(open_kfid):
             self.deliver()
+
+    def on_tick(self) -> int:
+        """The scheduler's share: 微信客服 pulls that failed earlier, once their backoff is over."""
+        return self.kf_sync.retry_due()
 
     def sweep(self, user: str) -> None:
         """Offer cards whose job moved on (accepted by text, expired, …) stop showing live buttons."""

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.base import Inbound
+from handlers.base import Inbound, Place
 
 APP, KF = "wecom", "wecom_kf"
 KF_MEDIA = "kf:"               # media refs from 微信客服 are fetched with the kf token
@@ -24,7 +24,6 @@ class Parsed:
     response_code: str = ""
     open_kfid: str = ""
     token: str = ""
-    location: bool = False     # a shared location: a technician's check-in, an owner's address
 
 
 def dedup_id(msg: dict[str, str]) -> str:
@@ -50,7 +49,7 @@ def parse_app(msg: dict[str, str]) -> Parsed:
         return Parsed("ignored", detail=kind[:20] or "no type")
     if kind == "voice":
         return Parsed("voice", Inbound(APP, user, VOICE_REPLY, msg_id=dedup_id(msg)))
-    return Parsed("message", Inbound(APP, user, msg_id=dedup_id(msg), **make(msg)), location=kind == "location")
+    return Parsed("message", Inbound(APP, user, msg_id=dedup_id(msg), **make(msg)))
 
 
 def _event(msg: dict[str, str]) -> Parsed:
@@ -78,15 +77,21 @@ def _image(msg: dict[str, str]) -> dict[str, Any]:
 
 
 def _location(msg: dict[str, str]) -> dict[str, Any]:
-    return {"text": location_text(msg.get("Label", ""))}
+    """Location_X is the latitude, Location_Y the longitude; the label also reads as an address."""
+    place = Place(msg.get("Label", "").strip()[:200], _number(msg.get("Location_X")), _number(msg.get("Location_Y")))
+    return {"text": location_text(place.label), "place": place}
 
 
 def location_text(label: str) -> str:
-    """A shared location reads as its address: it fills the report's address, or checks a technician in.
-
-    The domain has no coordinates field yet, so the label is what we can pass on.
-    """
+    """The text of a shared location is its label: in a report dialog it answers the address step."""
     return label.strip()[:200] or "位置"
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 _MESSAGES = {"text": _text, "image": _image, "location": _location, "voice": _text}
@@ -104,9 +109,10 @@ def parse_kf(item: dict[str, Any]) -> Parsed:
     if kind == "image" and (item.get("image") or {}).get("media_id"):
         return Parsed("message", Inbound(KF, user, msg_id=msgid, media=KF_MEDIA + item["image"]["media_id"]))
     if kind == "location":
-        place = item.get("location") or {}
-        label = f"{place.get('name', '')} {place.get('address', '')}"
-        return Parsed("message", Inbound(KF, user, location_text(label), msgid), location=True)
+        shared = item.get("location") or {}
+        label = f"{shared.get('name', '')} {shared.get('address', '')}".strip()[:200]
+        place = Place(label, _number(shared.get("latitude")), _number(shared.get("longitude")))
+        return Parsed("message", Inbound(KF, user, location_text(label), msgid, place=place))
     if kind == "voice":
         return Parsed("voice", Inbound(KF, user, VOICE_REPLY, msgid))
     return Parsed("ignored", detail=f"kf {str(kind)[:20]}")

@@ -3,6 +3,7 @@
 The cursor is saved after each page, so a restart neither skips nor repeats a page; a page
 handled twice (crash before the save) is harmless because `handle` dedups on msgid.
 One process pulls an account at a time; an event arriving meanwhile asks it to pull again.
+A pull that fails stays in `kf_pulls` until a retry from the scheduler succeeds.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from bot.bootstrap import Desk
 from bot.channels.wecom_client import ApiError, WecomApi
 from bot.channels.wecom_inbound import Parsed, parse_kf
+from bot.channels.wecom_pulls import PendingPulls
 from bot.channels.wecom_state import KfWindow, WecomKeys
 from storage.kv import Keys
 from storage.tables import CursorRow
@@ -23,34 +25,51 @@ log = logging.getLogger("baoxiu.wecom")
 MAX_PAGES = 100      # a bound on one pull; the next event resumes from the saved cursor
 PAGE_LIMIT = 1000
 LOCK_TTL = timedelta(minutes=2)
+TOKEN_REFUSED = frozenset({95007})   # the event's token is spent or expired: pull without it
 
 
 class KfSync:
     def __init__(self, desk: Desk, api: WecomApi, window: KfWindow, on_message: Callable[[Parsed], None]) -> None:
         self.desk, self.api, self.window, self.on_message = desk, api, window, on_message
+        self.pending = PendingPulls(desk, desk.clock)
 
     def run(self, open_kfid: str, token: str) -> int:
+        """On an event: remember the pull (so a failure is retried by the scheduler), then pull."""
+        self.pending.note(open_kfid, token)
+        return self.retry(open_kfid)
+
+    def retry_due(self) -> int:
+        """The scheduler's part: pulls that failed before and whose backoff is over."""
+        return sum(self.retry(open_kfid) for open_kfid in self.pending.due())
+
+    def retry(self, open_kfid: str) -> int:
         """Pull until nothing is left; returns how many customer messages were handled."""
         store, lock = self.desk.store, Keys.lock(f"wecom-kf-sync-{open_kfid}")
-        store.set(WecomKeys.kf_rerun(open_kfid), token or "-", ttl=timedelta(minutes=10))
+        store.set(WecomKeys.kf_rerun(open_kfid), "1", ttl=timedelta(minutes=10))
         handled = 0
         while store.set_if_absent(lock, "1", ttl=LOCK_TTL):
             try:
-                pending = store.get(WecomKeys.kf_rerun(open_kfid))
                 store.delete(WecomKeys.kf_rerun(open_kfid))
-                handled += self._pull(open_kfid, "" if pending in (None, "-") else str(pending))
+                handled += self._pull(open_kfid, self.pending.token(open_kfid))
+                if store.get(WecomKeys.kf_rerun(open_kfid)) is None:
+                    self.pending.done(open_kfid)
+                    break
+            except Exception as e:  # the row stays: the scheduler pulls again from the saved cursor
+                self._failed(open_kfid, e)
+                break
             finally:
                 store.delete(lock)
-            if store.get(WecomKeys.kf_rerun(open_kfid)) is None:
-                break
         return handled
+
+    def _failed(self, open_kfid: str, e: Exception) -> None:
+        if isinstance(e, ApiError) and e.code in TOKEN_REFUSED:
+            self.pending.drop_token(open_kfid)
+        self.pending.failed(open_kfid, str(e) if isinstance(e, ApiError) else type(e).__name__)
 
     def _pull(self, open_kfid: str, token: str) -> int:
         handled = 0
         for _ in range(MAX_PAGES):
             page = self._page(open_kfid, token)
-            if page is None:
-                break
             for item in page.get("msg_list") or []:
                 handled += self._item(open_kfid, item)
             self._save_cursor(open_kfid, str(page.get("next_cursor") or ""))
@@ -59,18 +78,14 @@ class KfSync:
                 break
         return handled
 
-    def _page(self, open_kfid: str, token: str) -> dict[str, Any] | None:
+    def _page(self, open_kfid: str, token: str) -> dict[str, Any]:
         body: dict[str, Any] = {"limit": PAGE_LIMIT, "open_kfid": open_kfid, "voice_format": 0}
         cursor = self._cursor(open_kfid)
         if cursor:
             body["cursor"] = cursor
         if token:
             body["token"] = token
-        try:
-            return self.api.post("kf", "/cgi-bin/kf/sync_msg", body)
-        except ApiError as e:  # the next event (or its retry) pulls again from the same cursor
-            log.warning("wecom kf sync_msg failed: %s", e)
-            return None
+        return self.api.post("kf", "/cgi-bin/kf/sync_msg", body)
 
     def _item(self, open_kfid: str, item: dict[str, Any]) -> int:
         parsed = parse_kf(item)

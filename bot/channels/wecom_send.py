@@ -13,10 +13,15 @@ from bot.settings import WecomSettings
 log = logging.getLogger("baoxiu.wecom")
 
 TASK_ID_TAKEN = 42014        # our task_id derives from the outbox key: taken means already sent
-# kf/send_msg: 95001 = the 5-message cap (third-party sources); 95018 = session state / window
-# (unverified); any 950xx is treated as "wait for the customer", which is safe either way.
-KF_WINDOW_CODES = range(95000, 95100)
+# kf/send_msg codes that mean "wait until the customer writes": 95001 = the 5-message cap
+# (third-party sources), 95018 = "send msg session status invalid" (seen in real answers: the
+# session is closed or past its 48 hours). Every other code is a real failure: a configuration
+# error such as 95000 (invalid open_kfid) must reach the log by name, not wait for the owner.
+KF_WINDOW_CODES = frozenset({95001, 95018})
 KF_DUPLICATE_MSGID = 95020   # (unverified) our msgid already used: the message went out before
+KF_ERRORS = {95000: "invalid open_kfid: check [wecom].kf_open_kfid",
+             95004: "open_kfid not found: check [wecom].kf_open_kfid",   # (unverified)
+             95007: "invalid msg token"}
 
 
 def delivery_error(e: ApiError) -> DeliveryError:
@@ -104,5 +109,8 @@ class KfSender:
                 return
             if e.code in KF_WINDOW_CODES:
                 raise DeliveryError("客户回复后才能继续发送", hold=True) from e
+            if e.code in KF_ERRORS:
+                log.error("wecom_kf send_msg refused: %d %s", e.code, KF_ERRORS[e.code])
+                raise DeliveryError(f"wecom_kf {e.code} {KF_ERRORS[e.code]}", retry=False) from e
             raise delivery_error(e) from e
         self.window.sent(message.to)

@@ -1,20 +1,28 @@
-"""WeCom state shared by every process, in the key-value store: cards, pacing, the kf window.
+"""WeCom state shared by every process: cards and pacing in the key-value store, the kf window in the database.
 
 Time is the desk's clock (epoch seconds stored in the values), not the store's TTL clock,
 so tests move time without sleeping; TTLs only keep the store from growing.
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from storage.kv import KeyValueStore
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from storage.kv import KeyValueStore, StoreUnavailable
+from storage.tables import KfSessionRow
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger("baoxiu.wecom")
 
 MEMBER_PER_MINUTE = 30          # WeCom drops anything above this per member, silently
+RATE_WINDOW = 60.0              # seconds: "per minute" is any 60 s, not a clock minute
 KF_WINDOW = 48 * 3600           # seconds after the customer's last message
 KF_MAX_SENDS = 5                # messages we may send in that window
 CARD_TTL = timedelta(days=3)    # response codes die after 24-72 h anyway
@@ -34,18 +42,9 @@ class WecomKeys:
         return f"wecom:open-cards:{user}"
 
     @staticmethod
-    def rate(minute: int, user: str) -> str:
-        return f"wecom:rate:{minute}:{user}"
-
-    @staticmethod
-    def kf_window(user: str) -> str:
-        """When the 微信客服 customer last wrote (epoch seconds) and through which account."""
-        return f"wecom:kf-window:{user}"
-
-    @staticmethod
-    def kf_sent(window: str, user: str) -> str:
-        """How many messages we sent since the customer message that opened `window`."""
-        return f"wecom:kf-sent:{window}:{user}"
+    def rate(user: str) -> str:
+        """When this member was sent messages in the last minute (the store's sliding window)."""
+        return f"wecom:rate:{user}"
 
     @staticmethod
     def kf_rerun(open_kfid: str) -> str:
@@ -111,51 +110,66 @@ class CardBook:
 
 
 class Pacer:
-    """At most 30 messages a minute per member, as a sliding estimate over two fixed minutes."""
+    """At most 30 messages in any 60 seconds per member: an exact sliding window in the shared store.
+
+    WeCom drops the 31st silently, so fixed minutes will not do (30 at :59 and 30 at :01 would
+    pass). The store admits atomically (a Lua script on Redis), so processes cannot overshoot.
+    """
 
     def __init__(self, store: KeyValueStore, clock: Callable[[], datetime], limit: int = MEMBER_PER_MINUTE) -> None:
         self.store, self.clock, self.limit = store, clock, limit
 
     def allow(self, user: str) -> bool:
-        now = self.clock().timestamp()
-        minute, into = int(now // 60), (now % 60) / 60
-        previous = int(self.store.get(WecomKeys.rate(minute - 1, user)) or 0)
-        current = int(self.store.get(WecomKeys.rate(minute, user)) or 0)
-        if previous * (1 - into) + current >= self.limit:
-            return False
-        self.store.incr(WecomKeys.rate(minute, user), ttl=timedelta(minutes=3))
-        return True
+        try:
+            return self.store.admit(WecomKeys.rate(user), self.clock().timestamp(), RATE_WINDOW, self.limit)
+        except StoreUnavailable:
+            log.warning("key-value store unavailable; wecom sends are not paced")
+            return True
 
 
 class KfWindow:
-    """The 48-hour / 5-message window of 微信客服, tracked so a notice is held, not refused."""
+    """The 48-hour / 5-message window of 微信客服, so a notice is held rather than refused.
 
-    def __init__(self, store: KeyValueStore, clock: Callable[[], datetime]) -> None:
-        self.store, self.clock = store, clock
+    Kept in the database (`kf_sessions`), not the key-value store: with the in-process store a
+    restart would forget every window and hold notices with a false "48 hours" to the desk.
+    """
+
+    def __init__(self, uow: Callable[[], SqlUnitOfWork], clock: Callable[[], datetime]) -> None:
+        self.uow, self.clock = uow, clock
 
     def customer_wrote(self, user: str, open_kfid: str, at: int, msgid: str) -> None:
-        """Every customer message opens a new window (several can share one second)."""
-        seen = _load(self.store, WecomKeys.kf_window(user))
-        if seen and seen["since"] > at:
-            return
-        window = hashlib.sha1(msgid.encode()).hexdigest()[:16]
-        value = json.dumps({"since": at, "window": window, "open_kfid": open_kfid})
-        self.store.set(WecomKeys.kf_window(user), value, ttl=timedelta(seconds=KF_WINDOW + 86400))
+        """Every new customer message opens a new window; a replayed one (same msgid) does not."""
+        when = datetime.fromtimestamp(at, timezone.utc)
+        with self.uow() as uow:
+            row = uow.session.get(KfSessionRow, user, with_for_update=True)
+            if row is None:
+                try:
+                    with uow.session.begin_nested():
+                        uow.session.add(KfSessionRow(external_userid=user, open_kfid=open_kfid, last_message_at=when,
+                                                     opened_by=msgid[:64], sent=0))
+                except IntegrityError:  # another process opened it a moment ago: take the update path
+                    row = uow.session.get(KfSessionRow, user, with_for_update=True, populate_existing=True)
+            if row is not None and row.last_message_at <= when and row.opened_by != msgid[:64]:
+                row.open_kfid, row.last_message_at, row.opened_by, row.sent = open_kfid, when, msgid[:64], 0
+            uow.commit()
 
     def account(self, user: str) -> str:
-        seen = _load(self.store, WecomKeys.kf_window(user))
-        return str(seen["open_kfid"]) if seen else ""
+        with self.uow() as uow:
+            row = uow.session.get(KfSessionRow, user)
+            return row.open_kfid if row else ""
 
     def closed_because(self, user: str) -> str | None:
         """None while we may send; otherwise why not (shown to the dispatcher)."""
-        seen = _load(self.store, WecomKeys.kf_window(user))
-        if seen is None or self.clock().timestamp() - seen["since"] > KF_WINDOW:
-            return "客户超过48小时未留言"
-        if int(self.store.get(WecomKeys.kf_sent(seen["window"], user)) or 0) >= KF_MAX_SENDS:
-            return "客户回复前最多发送5条"
-        return None
+        with self.uow() as uow:
+            row = uow.session.get(KfSessionRow, user)
+            if row is None or (self.clock() - row.last_message_at).total_seconds() > KF_WINDOW:
+                return "客户超过48小时未留言"
+            if row.sent >= KF_MAX_SENDS:
+                return "客户回复前最多发送5条"
+            return None
 
     def sent(self, user: str) -> None:
-        seen = _load(self.store, WecomKeys.kf_window(user))
-        if seen is not None:
-            self.store.incr(WecomKeys.kf_sent(seen["window"], user), ttl=timedelta(seconds=KF_WINDOW))
+        with self.uow() as uow:
+            uow.session.execute(update(KfSessionRow).where(KfSessionRow.external_userid == user)
+                                .values(sent=KfSessionRow.sent + 1))
+            uow.commit()

@@ -15,7 +15,7 @@ from bot.platforms import senders
 from domain.notices import Notice
 from domain.ticket import State
 from scheduler.jobs import tick
-from storage.tables import MediaRow, OutboxRow
+from storage.tables import MediaRow, OutboxRow, TechnicianRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import card_for, passive_reply, report_and_confirm, the_ticket, wecom_user
 from tests.fakes.wecom import Callbacks, FakeWecom, fake, wecom  # noqa: F401
@@ -66,6 +66,72 @@ def test_a_location_checks_a_technician_in_and_a_photo_is_fetched_after_the_answ
     with desk.uow() as uow:
         status, path = uow.session.execute(select(MediaRow.status, MediaRow.path)).one()
     assert status == "done" and Path(path).read_bytes() == fake.media["MEDIA_jpeg_1"]
+
+
+def ticket_shown(desk: Desk, number: str) -> str:
+    """What `baoxiu ticket show` prints."""
+    from bot.views import ticket_text, ticket_view
+
+    with desk.uow() as uow:
+        ticket = uow.tickets.get(number)
+        assert ticket is not None
+        return ticket_text(ticket_view(uow, ticket, desk.rules, trail=True))
+
+
+def test_a_technicians_location_is_the_check_in_with_label_and_coordinates(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+    number, user = accepted_job(desk, fake, wecom)
+    wecom.text(user, "出发")
+    wecom.location(user, "杭州市西湖区翠湖花园3栋", x=30.27415, y=120.15515)
+    assert the_ticket(desk).state == State.IN_PROGRESS
+    assert texts_to(fake, user)[-1].startswith(f"已签到 {number}（杭州市西湖区翠湖花园3栋）")
+    check_in = [line for line in ticket_shown(desk, number).splitlines() if " arrive " in line]
+    assert len(check_in) == 1 and "杭州市西湖区翠湖花园3栋（30.274150, 120.155150）" in check_in[0]
+    wecom.location(user, "翠湖花园3栋地下车库", x=30.2743, y=120.1549)   # already on site: a note
+    assert "翠湖花园3栋地下车库（30.274300, 120.154900）" in ticket_shown(desk, number)
+    assert texts_to(fake, user)[-1] == f"位置已记录到工单 {number}。"
+
+
+def test_a_location_from_a_technician_without_a_job_changes_nothing(desk: Desk, fake: FakeWecom,
+                                                                    wecom: Callbacks) -> None:
+    wecom.location(TECH, "某小区门口")
+    assert texts_to(fake, TECH) == ["收到位置，但您当前没有待上门的工单。"]
+
+
+def media_row(desk: Desk) -> tuple[str, int]:
+    with desk.uow() as uow:
+        return uow.session.execute(select(MediaRow.status, MediaRow.attempts)).one()._tuple()
+
+
+def test_a_photo_download_holds_no_lock_and_a_failed_one_is_retried_with_backoff(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.platforms import load_platforms
+
+    number, user = accepted_job(desk, fake, wecom)
+    wecom.text(user, "到达")
+    platform, seen = load_platforms(desk)[0], []
+    original = platform.fetch_media
+
+    def watching(ref: str) -> bytes:
+        with desk.uow() as uow:   # another connection, while the download runs
+            seen.append(uow.session.scalar(select(MediaRow.status)))
+        assert original is not None
+        return original(ref)
+
+    monkeypatch.setattr(platform, "fetch_media", watching)
+    fake.media["MEDIA_jpeg_2"] = b"\xff\xd8\xff\xe0 another jpeg"
+    fake.fail("/cgi-bin/media/get", "network", 45009)
+    wecom.deliver("image", user=user, media_id="MEDIA_jpeg_2", msg_id="602")
+    assert seen == ["fetching"], "the claim was not committed before the download"
+    assert media_row(desk) == ("pending", 1)
+    tick(desk, senders(desk), clock())
+    assert len(seen) == 1, "tried again before the backoff was over"
+    clock.advance(seconds=31)
+    tick(desk, senders(desk), clock())
+    assert media_row(desk) == ("pending", 2)
+    clock.advance(seconds=61)
+    tick(desk, senders(desk), clock())
+    assert media_row(desk) == ("done", 2) and "MEDIA_jpeg_2" in the_ticket(desk).photos
 
 
 def test_an_expired_offer_greys_out_its_card_and_the_next_technician_gets_one(
@@ -144,6 +210,22 @@ def test_thirty_a_minute_per_member_are_paced_not_lost(desk: Desk, fake: FakeWec
     assert len(fake.to(TECH)) == 35 and fake.dropped == []
 
 
+def test_pacing_is_a_sliding_minute_not_two_clock_minutes(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                            clock: FakeClock) -> None:
+    clock.advance(seconds=(59 - clock().timestamp() % 60) % 60)   # second 59 of a minute
+    for i in range(30):
+        notify(desk, clock, "T01", f"第{i}条", f"a-{i}")
+    tick(desk, senders(desk), clock())
+    clock.advance(seconds=2)                                        # second 01 of the next
+    for i in range(10):
+        notify(desk, clock, "T01", f"再{i}条", f"b-{i}")
+    tick(desk, senders(desk), clock())
+    assert len(fake.to(TECH)) == 30 and fake.dropped == []
+    clock.advance(seconds=60)
+    tick(desk, senders(desk), clock())
+    assert len(fake.to(TECH)) == 40 and fake.dropped == []
+
+
 def test_long_texts_are_cut_to_the_byte_limit_with_a_note(desk: Desk, fake: FakeWecom, wecom: Callbacks,
                                                           clock: FakeClock) -> None:
     notify(desk, clock, "T01", "漏水" * 1500, "long-1")
@@ -175,5 +257,7 @@ def test_in_grab_mode_every_card_shows_who_took_the_job(desk: Desk, fake: FakeWe
     card = card_for(fake, winner)
     answer = wecom.click(winner, card["task_id"], card["button_list"][0]["key"])
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已接单"
+    with desk.uow() as uow:
+        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.wecom_userid == winner)).one()
     taken = {u["userids"][0]: u["replace_name"] for u in fake.updates}
-    assert set(taken) == set(others) and all(name.startswith("已被") for name in taken.values())
+    assert set(taken) == set(others) and set(taken.values()) == {f"已被{name}抢单"}

@@ -151,3 +151,38 @@ def test_a_failing_answer_is_retried_by_wecom_and_handled_once(desk: Desk, wecom
     assert response.status_code == 200 and wecom.attempts == 2
     assert stored(desk)[0] == 1
     assert len(wecom.fake.to("someowner")) == 1
+
+
+def test_an_answer_slower_than_five_seconds_on_wecoms_clock_is_retried_and_handled_once(
+        desk: Desk, wecom: Callbacks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.channels import wecom as module
+
+    original, calls = module.WecomChannel.on_callback, {"n": 0}
+
+    def slow(self: module.WecomChannel, msg: dict[str, str], gate: object) -> object:
+        calls["n"] += 1
+        answer = original(self, msg, gate)  # type: ignore[arg-type]
+        if calls["n"] == 1:
+            clock.advance(seconds=6)  # WeCom stops waiting after 5 s and sends the message again
+        return answer
+
+    monkeypatch.setattr(module.WecomChannel, "on_callback", slow)
+    assert wecom.text("someowner", "你好").status_code == 200
+    assert wecom.attempts == 2 and stored(desk)[0] == 1
+    assert len(wecom.fake.to("someowner")) == 1
+
+
+def test_only_a_card_click_is_answered_with_a_body(desk: Desk, wecom: Callbacks,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    wecom.text("wangjianguo", "帮助")
+    wecom.deliver("enter_agent", user="wangjianguo")
+    wecom.deliver("voice", user="wangjianguo", media_id="v1", msg_id="9001")
+    wecom.location("wangjianguo", "某处")
+    wecom.kf_event()
+    assert wecom.fake.violations == []
+    from bot.channels import wecom as module
+    from fastapi.responses import Response
+
+    monkeypatch.setattr(module.WecomChannel, "on_callback", lambda self, msg, gate: (Response("success"), []))
+    wecom.text("wangjianguo", "帮助")
+    assert wecom.fake.violations == ["a non-click callback was answered with a body: success"]

@@ -249,6 +249,20 @@ def test_incr_under_threads_gives_distinct_values(backend: Backend) -> None:
     assert sorted(values) == list(range(1, THREADS * per_thread + 1))
 
 
+def test_admit_is_an_exact_sliding_window(backend: Backend) -> None:
+    key, start = "rate:u1", 1_795_399_259.0   # second 59 of a minute
+    assert all(backend.store.admit(key, start, 60, 30) for _ in range(30))
+    assert not backend.store.admit(key, start + 2, 60, 30), "a fixed-minute count would let this through"
+    assert not backend.store.admit(key, start + 59.9, 60, 30)
+    assert sum(backend.store.admit(key, start + 60, 60, 30) for _ in range(31)) == 30  # the 30 at :59 left
+    assert backend.store.admit("rate:u2", start + 2, 60, 30), "members are counted apart"
+
+
+def test_admit_under_threads_never_overshoots(backend: Backend) -> None:
+    results = run_concurrently(lambda: [backend.store.admit("rate:storm", 1000.0, 60, 7) for _ in range(5)])
+    assert sum(sum(batch) for batch in results) == 7
+
+
 # --- keys -------------------------------------------------------------------
 
 

@@ -342,3 +342,24 @@ def test_a_cron_that_can_never_fire_is_refused_naming_its_key(tmp_path: Path) ->
 
 def test_a_cron_on_the_29th_of_february_is_accepted(tmp_path: Path) -> None:
     build_rules(load_settings(str(write_config(tmp_path, ('cron = "0 9 1 * *"', 'cron = "0 9 29 2 *"'))), env={}))
+
+
+def wecom_env(**overrides: str) -> dict[str, str]:
+    env = {"BAOXIU_WECOM_ENABLED": "true", "BAOXIU_WECOM_CORP_ID": "ww1", "BAOXIU_WECOM_AGENT_ID": "1000002",
+           "BAOXIU_WECOM_SECRET": SECRET, "BAOXIU_WECOM_TOKEN": "tok",
+           "BAOXIU_WECOM_ENCODING_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}
+    return {**env, **overrides}
+
+
+def test_a_43_character_key_that_is_not_base64_stops_start_up_in_one_line(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    assert load_settings(str(path), env=wecom_env()).wecom.enabled  # the published sample key is fine
+    bad = "!" * 10 + "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3"             # 43 characters, not base64
+    message = settings_error(path, env=wecom_env(BAOXIU_WECOM_ENCODING_AES_KEY=bad))
+    assert "[wecom.encoding_aes_key] must be base64" in message and bad not in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_an_enabled_wecom_without_its_secret_names_the_key(tmp_path: Path) -> None:
+    message = settings_error(write_config(tmp_path), env=wecom_env(BAOXIU_WECOM_SECRET=""))
+    assert "[wecom.secret] is required" in message

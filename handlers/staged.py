@@ -1,0 +1,56 @@
+"""Dialog state written while a message is handled reaches the store only if the handling commits.
+
+Otherwise a handling rolled back (and retried by the platform) would find the dialog already
+moved on, e.g. a report's draft deleted although its ticket was never created.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.kv import KeyValueStore
+
+_DELETED = object()
+
+
+class StagedStore:
+    """`set`/`delete` are kept until `apply`; reads see them. Everything else goes straight through."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self.store = store
+        self._writes: dict[str, tuple[object, timedelta | None]] = {}
+
+    def get(self, key: str) -> str | None:
+        if key in self._writes:
+            value = self._writes[key][0]
+            return None if value is _DELETED else str(value)
+        return self.store.get(key)
+
+    def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
+        self._writes[key] = (value, ttl)
+
+    def delete(self, key: str) -> None:
+        self._writes[key] = (_DELETED, None)
+
+    def set_if_absent(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
+        return self.store.set_if_absent(key, value, ttl)
+
+    def incr(self, key: str, ttl: timedelta | None = None) -> int:
+        return self.store.incr(key, ttl)
+
+    def admit(self, key: str, at: float, window: float, limit: int) -> bool:
+        return self.store.admit(key, at, window, limit)
+
+    def ping(self) -> bool:
+        return self.store.ping()
+
+    def close(self) -> None:
+        """The real store belongs to the desk."""
+
+    def apply(self) -> None:
+        """After the commit: the staged writes, in order."""
+        for key, (value, ttl) in self._writes.items():
+            if value is _DELETED:
+                self.store.delete(key)
+            else:
+                self.store.set(key, str(value), ttl)
+        self._writes.clear()
