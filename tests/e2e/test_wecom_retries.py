@@ -17,7 +17,8 @@ from bot.bootstrap import Desk, bootstrap
 from domain.notices import Notice
 from domain.ticket import State
 from storage import identities
-from storage.kv import Keys, MemoryStore
+from storage.kv import Keys
+from storage.kv_memory import MemoryStore
 from storage.tables import CursorRow, TicketRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import (OWNER, card_for, counts, kf_text, report_and_confirm, the_ticket,
