@@ -14,7 +14,7 @@ from bot.views import ticket_view
 from domain.model import Role
 from domain.services import Actor, OpenTicket, open_ticket
 from domain.ticket import State
-from handlers.extract import find_phone
+from handlers.text import find_phone
 from storage import mapping
 from storage.tables import TicketRow
 

@@ -5,17 +5,14 @@ import json
 import logging
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import click
 
 from bot.bootstrap import Desk, bootstrap
+from bot.cli_data import demo, import_, outbox
+from bot.cli_platforms import dingtalk, wecom
 from bot.settings import SettingsError, load_settings
 from domain.ticket import State
-
-DEMO = Path(__file__).parent / "demo"
-# in this order: parts fit products, stock is of parts, purchases are of products at communities
-DEMO_KINDS = ("sites", "products", "technicians", "staff", "parts", "stock", "purchases")
 
 
 class DeskContext:
@@ -46,6 +43,11 @@ def cli(ctx: click.Context, config: str | None) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ctx.obj = DeskContext(config)
+
+
+# Commands kept in their own modules: master data and notices, and the platform checks.
+for _command in (demo, import_, outbox, wecom, dingtalk):
+    cli.add_command(_command)
 
 
 @cli.group()
@@ -104,36 +106,6 @@ def chat(obj: DeskContext, who: str, script) -> None:  # type: ignore[no-untyped
     if bad:
         raise click.ClickException(f"{script.name}: line {bad}: expected `@role:id message`")
 
-
-@cli.command()
-@pass_ctx
-def demo(obj: DeskContext) -> None:
-    """Load demo products, technicians, staff, communities, spare parts, stock and a few purchases."""
-    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in DEMO_KINDS])
-
-
-@cli.command("import")
-@click.argument("kind", type=click.Choice(["technicians", "staff", "products", "sites", "parts", "stock",
-                                           "purchases"]))
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@pass_ctx
-def import_(obj: DeskContext, kind: str, path: str) -> None:
-    """Import a CSV file; a broken row is named by line and nothing is written."""
-    _import_files(obj.desk(), [(kind, Path(path))])
-
-
-def _import_files(desk: Desk, files: list[tuple[str, Path]]) -> None:
-    from storage.importer import ImportFailed, import_csv
-
-    today = desk.clock().astimezone(desk.rules.tz).date()
-    with desk.uow() as uow:
-        try:
-            counts = [(kind, import_csv(uow.session, kind, path, today)) for kind, path in files]
-        except ImportFailed as e:
-            raise click.ClickException(f"{e}\nnothing was imported") from None
-        uow.commit()
-    for kind, n in counts:
-        click.echo(f"{kind}: {n} rows")
 
 
 @cli.group()
@@ -225,114 +197,9 @@ def sla_tick(obj: DeskContext, now_text: str | None) -> None:
     click.echo(json.dumps(tick(desk, platform_senders(desk), now)))
 
 
-@cli.group()
-def outbox() -> None:
-    """Notices waiting, sent, held or given up (dead letters)."""
-
-
-@outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "dropped", "all"]),
-              default="dead")
-@click.option("--limit", type=int, default=50)
-@pass_ctx
-def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
-    from sqlalchemy import select
-
-    from storage.tables import OutboxRow
-
-    desk = obj.desk()
-    with desk.uow() as uow:
-        stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
-        if status != "all":
-            stmt = stmt.where(OutboxRow.status == status)
-        for row in uow.session.scalars(stmt):
-            to = f"{row.channel}:{row.address}" if row.channel else f"{row.role}:{row.person_id}"
-            click.echo(f"{row.id:>6} {row.status:<7} tries={row.attempts} {row.kind:<14} {to:<22} "
-                       f"{row.ticket_number or '':<16} {row.text[:30].replace(chr(10), ' ')}  {row.last_error}")
-
-
-@outbox.command("retry")
-@click.argument("ids", nargs=-1, type=int)
-@click.option("--all-dead", is_flag=True, help="every dead letter")
-@pass_ctx
-def outbox_retry(obj: DeskContext, ids: tuple[int, ...], all_dead: bool) -> None:
-    """Send dead or held notices again (same key: a notice already delivered is not duplicated)."""
-    from sqlalchemy import update
-
-    from storage.tables import OutboxRow
-
-    if not ids and not all_dead:
-        raise click.ClickException("give notice ids or --all-dead")
-    desk = obj.desk()
-    stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
-    stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
-    with desk.uow() as uow:
-        count = uow.session.execute(stmt.values(status="pending", attempts=0, due_at=desk.clock())).rowcount
-        uow.commit()
-    click.echo(f"{count} notices queued again")
-
-
 def main() -> None:
     try:
         cli(prog_name="baoxiu")
     except SettingsError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(1)
-
-
-@cli.group()
-def wecom() -> None:
-    """WeCom (企业微信) channel."""
-
-
-@wecom.command("check")
-@pass_ctx
-def wecom_check(obj: DeskContext) -> None:
-    """Fetch fresh tokens with the configured credentials and say whether they work."""
-    from bot.channels.wecom_client import WecomApi, check_credentials
-
-    desk = obj.desk()
-    settings = desk.settings.wecom
-    if not settings.enabled:
-        raise click.ClickException(f"{desk.settings.source}: [wecom] enabled = false")
-    api = WecomApi(settings, desk.store, desk.clock)
-    try:
-        results = check_credentials(api, kf=bool(settings.kf_secret or settings.kf_open_kfid))
-    finally:
-        api.close()
-    for holder, works, detail in results:
-        click.echo(f"{'app ' + str(settings.agent_id) if holder == 'app' else '微信客服 kf'}: "
-                   f"{'OK' if works else 'FAILED'} ({detail})")
-    if not all(works for _, works, _ in results):
-        raise click.ClickException("WeCom credentials do not work")
-
-
-@cli.group()
-def dingtalk() -> None:
-    """DingTalk (钉钉) channel."""
-
-
-@dingtalk.command("check")
-@pass_ctx
-def dingtalk_check(obj: DeskContext) -> None:
-    """Check the access token, the robot code and (Stream) the gateway; one OK/FAILED line each."""
-    from bot.channels.dingtalk_client import DingtalkClient
-
-    desk = obj.desk()
-    settings = desk.settings.dingtalk
-    if not settings.enabled:
-        raise click.ClickException(f"{desk.settings.source}: [dingtalk] enabled = false")
-    client = DingtalkClient(desk)
-    try:
-        # Cards call back over a Stream connection in either mode.
-        results = client.checks(stream=settings.mode == "stream" or bool(settings.card_template_id))
-    finally:
-        client.close()
-    click.echo(f"mode {settings.mode}")
-    for what, works, detail in results:
-        click.echo(f"{what} {'OK' if works else 'FAILED'} ({detail})")
-    if not all(works for _, works, _ in results):
-        raise click.ClickException("DingTalk credentials do not work")
-    events = "configured" if settings.event_token and settings.event_aes_key else "not configured"
-    cards = "interactive cards" if settings.card_template_id else "ActionCards"
-    click.echo(f"event subscription {events}; job cards as {cards}")

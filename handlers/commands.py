@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.extract import normalize
+from handlers.text import normalize
 
 # canonical verb -> words that mean it, longest first where one is a prefix of another
 VERBS: dict[str, tuple[str, ...]] = {

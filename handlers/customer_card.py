@@ -9,7 +9,7 @@ from domain.services import Refused
 from domain.stats import repeat_pairs
 from domain.ticket import Ticket
 from handlers.base import Ctx
-from handlers.extract import find_phone
+from handlers.text import find_phone
 from storage.uow import SqlUnitOfWork
 
 WARRANTY = texts.WARRANTY

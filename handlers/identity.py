@@ -8,7 +8,7 @@ from datetime import datetime
 from domain.model import Role
 from domain.services import Actor
 from handlers.base import Inbound
-from handlers.extract import find_phone, normalize
+from handlers.text import find_phone, normalize
 from storage.uow import SqlUnitOfWork
 
 ROLE_NAMES = {Role.OWNER: "业主", Role.TECHNICIAN: "师傅", Role.DISPATCHER: "派单员", Role.MANAGER: "主管",

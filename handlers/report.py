@@ -12,7 +12,9 @@ from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
 from handlers import purchase_match
 from handlers.base import Ctx
-from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative
+from handlers.extract import Extracted, extract, is_affirmative, is_negative
+from handlers.products import CatalogItem
+from handlers.text import find_phone
 from handlers.when import is_past, parse_when
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 import cn2an
 
-from handlers.extract import normalize
+from handlers.text import normalize
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """CSV import of spare parts, stock and purchases: rows that refer to rows already loaded.
 
-Same conventions as storage.importer: the whole file is checked first, every problem is named
-by its line, and nothing is written unless every line is good.
+Same conventions as storage.importer, read by the same storage.csv_rows: the whole file is checked
+first, every problem is named by its line, and nothing is written unless every line is good.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.importer import ImportFailed, Problem, _int, _list, _show, read_rows
+from storage.csv_rows import ImportFailed, Problem, _int, _list, _show, read_rows
 from storage.purchases import FIELDS, check_sales, record_sales
 from storage.tables import PartRow, ProductRow, StockRow, TechnicianRow
 

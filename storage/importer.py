@@ -5,10 +5,7 @@ problem at once and a half-imported roster never reaches the dispatcher.
 """
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,20 +14,16 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
-from domain.model import Role, mask_phone
+from domain.model import Role
+from storage.csv_rows import ImportFailed, _int, _list, _phone, _required, _required_list, _show, read_rows
+from storage.import_stock import IMPORTERS
 from storage.tables import Base, CommunityRow, ProductRow, StaffRow, TechnicianRow
 
 KINDS = ("technicians", "staff", "products", "sites")
 STOCK_KINDS = ("parts", "stock", "purchases")   # checked against rows already in the database
 ALL_KINDS = KINDS + STOCK_KINDS
 
-LIST_SEPARATOR = "|"
 DEFAULT_CAPACITY = 4
-_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER; a larger value would fail at flush, not here
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_DIGITS = re.compile(r"[0-9]+")
-_PHONE_PUNCTUATION = re.compile(r"[\s-]")
-_SHOWN_VALUE_MAX = 40
 _KEY_CHUNK = 500  # stays well under SQLite's bound-parameter limit
 
 ROLE_NAMES: dict[str, Role] = {
@@ -43,24 +36,6 @@ ROLE_NAMES: dict[str, Role] = {
     "经理": Role.MANAGER,
     "管理员": Role.ADMIN,
 }
-
-Problem = tuple[int, str]
-
-
-class ImportFailed(Exception):
-    """Carries every problem found, each naming its line: [(line_no, message), ...]; nothing was written."""
-
-    problems: list[Problem]
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p[0])
-        super().__init__("\n".join(_format_problem(p) for p in self.problems))
-
-
-def _format_problem(problem: Problem) -> str:
-    line, message = problem
-    # line 0 means the file as a whole, where "line 0:" would only confuse
-    return message if line == 0 else f"line {line}: {message}"
 
 
 @dataclass(frozen=True)
@@ -77,8 +52,6 @@ def import_csv(session: Session, kind: str, path: Path | str, today: date | None
 
     `today` (the desk's local date) is what a purchase date may not be after."""
     if kind in STOCK_KINDS:
-        from storage.import_stock import IMPORTERS  # it builds on this module
-
         return IMPORTERS[kind](session, Path(path), today or date.today())
     spec = _SPECS.get(kind)
     if spec is None:
@@ -93,104 +66,20 @@ def import_csv(session: Session, kind: str, path: Path | str, today: date | None
 
 
 def _read_records(path: Path, spec: _Spec) -> list[dict[str, Any]]:
-    rows = _csv_rows(_read_text(path))
-    if not rows:
-        raise ImportFailed([(1, "file is empty; a header row is required")])
-    header_line, header = rows[0]
-    positions = _header_positions(header, spec.columns, header_line)
-    problems: list[Problem] = []
+    rows, problems = read_rows(path, spec.columns)
     records: list[dict[str, Any]] = []
     first_seen: dict[str, int] = {}
-    for line, fields in rows[1:]:
-        record = _parse_row(spec, positions, line, fields, first_seen, problems)
-        if record is not None:
+    for line, values in rows:
+        errors: list[str] = []
+        record = spec.parse(values, errors)
+        errors.extend(_length_errors(spec, record))
+        errors.extend(_duplicate_errors(spec, values[spec.key], line, first_seen))
+        problems.extend((line, e) for e in errors)
+        if not errors:
             records.append(record)
     if problems:
         raise ImportFailed(problems)
     return records
-
-
-def read_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
-    """(line, values by column) for each record, and the records with the wrong number of fields."""
-    rows = _csv_rows(_read_text(path))
-    if not rows:
-        raise ImportFailed([(1, "file is empty; a header row is required")])
-    positions = _header_positions(rows[0][1], columns, rows[0][0])
-    records: list[tuple[int, dict[str, str]]] = []
-    problems: list[Problem] = []
-    for line, fields in rows[1:]:
-        if len(fields) != len(positions):
-            problems.append((line, f"expected {len(positions)} fields, found {len(fields)}"))
-        else:
-            records.append((line, {name: fields[i].strip() for name, i in positions.items()}))
-    return records, problems
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFailed([(0, f"file not found: {path}")]) from None
-    except OSError as exc:
-        raise ImportFailed([(0, f"cannot read {path}: {exc.strerror or exc}")]) from None
-    try:
-        return data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([(line, "not valid UTF-8; save the file as 'CSV UTF-8'")]) from None
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    """Non-blank records with the file line each starts on (quoted fields may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
-    next_line = 1
-    try:
-        for fields in reader:
-            start, next_line = next_line, reader.line_num + 1
-            if any(f.strip() for f in fields):
-                rows.append((start, fields))
-    except csv.Error as exc:
-        raise ImportFailed([(next_line, f"malformed CSV: {exc}")]) from None
-    return rows
-
-
-def _header_positions(header: list[str], expected: tuple[str, ...], line: int) -> dict[str, int]:
-    names = [h.strip().lower() for h in header]
-    problems: list[Problem] = []
-    missing = [c for c in expected if c not in names]
-    extra = [n or "(blank)" for n in names if n not in expected]
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
-    if missing:
-        problems.append((line, f"header is missing column(s): {', '.join(missing)}"))
-    if extra:
-        problems.append((line, f"header has unexpected column(s): {', '.join(extra)}"))
-    if repeated:
-        problems.append((line, f"header repeats column(s): {', '.join(repeated)}"))
-    if problems:
-        # rows cannot be read without a trustworthy header, so stop here
-        raise ImportFailed(problems)
-    return {name: names.index(name) for name in expected}
-
-
-def _parse_row(
-    spec: _Spec,
-    positions: dict[str, int],
-    line: int,
-    fields: list[str],
-    first_seen: dict[str, int],
-    problems: list[Problem],
-) -> dict[str, Any] | None:
-    if len(fields) != len(positions):
-        problems.append((line, f"expected {len(positions)} fields, found {len(fields)}"))
-        return None
-    values = {name: fields[i].strip() for name, i in positions.items()}
-    errors: list[str] = []
-    record = spec.parse(values, errors)
-    errors.extend(_length_errors(spec, record))
-    errors.extend(_duplicate_errors(spec, values[spec.key], line, first_seen))
-    problems.extend((line, e) for e in errors)
-    return None if errors else record
 
 
 def _duplicate_errors(spec: _Spec, key: str, line: int, first_seen: dict[str, int]) -> list[str]:
@@ -213,53 +102,6 @@ def _length_errors(spec: _Spec, record: dict[str, Any]) -> list[str]:
                 label = spec.key if attr == pk else attr  # name the CSV column, not the table's
                 errors.append(f"{label} is longer than {column_type.length} characters")
     return errors
-
-
-# --- field checks -------------------------------------------------------------
-# Each appends a short message to `errors` and returns a placeholder, so one bad
-# field does not hide the problems in the next.
-
-
-def _show(value: str) -> str:
-    shown = value if len(value) <= _SHOWN_VALUE_MAX else value[:_SHOWN_VALUE_MAX] + "…"
-    return repr(shown)
-
-
-def _required(values: dict[str, str], name: str, errors: list[str]) -> str:
-    if not values[name]:
-        errors.append(f"{name} is empty")
-    return values[name]
-
-
-def _list(value: str) -> list[str]:
-    items = (item.strip() for item in value.split(LIST_SEPARATOR))
-    return list(dict.fromkeys(item for item in items if item))  # drop blanks and repeats, keep order
-
-
-def _required_list(values: dict[str, str], name: str, errors: list[str]) -> list[str]:
-    items = _list(values[name])
-    if not items:
-        errors.append(f"{name} is empty")
-    return items
-
-
-def _int(value: str, name: str, errors: list[str], *, positive: bool) -> int:
-    what = "a positive integer" if positive else "a non-negative integer"
-    if not _DIGITS.fullmatch(value) or (positive and int(value) == 0):
-        errors.append(f"{name} {_show(value)} is not {what}")
-        return 0
-    if int(value) > _INT_MAX:
-        errors.append(f"{name} {_show(value)} is too large")
-        return 0
-    return int(value)
-
-
-def _phone(value: str, errors: list[str]) -> str:
-    phone = _PHONE_PUNCTUATION.sub("", value)
-    if phone and not _MOBILE.fullmatch(phone):
-        # the raw value may be a real number with a typo: never echo it in full
-        errors.append(f"phone {mask_phone(value)} is not an 11-digit mainland mobile number")
-    return phone
 
 
 def _role(value: str, errors: list[str]) -> str:

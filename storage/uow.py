@@ -5,8 +5,10 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from storage.identities import SqlIdentities, SqlOutbox
 from storage.parts import SqlParts
-from storage.repositories import SqlCatalog, SqlIdentities, SqlOutbox, SqlPeople, SqlPlaces, SqlTickets
+from storage.people import SqlCatalog, SqlPeople, SqlPlaces
+from storage.tickets import SqlTickets
 
 
 class SqlUnitOfWork:

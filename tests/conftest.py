@@ -15,7 +15,8 @@ from bot.console import ConsoleSession
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.importer import import_csv
-from storage.kv import MemoryStore, RedisStore
+from storage.kv_memory import MemoryStore
+from storage.kv_redis import RedisStore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"

@@ -7,7 +7,8 @@ from bot.bootstrap import Desk, bootstrap
 from bot.platforms import senders
 from domain.ticket import State
 from scheduler.jobs import tick
-from storage.kv import KeyValueStore, MemoryStore, StoreUnavailable
+from storage.kv import KeyValueStore, StoreUnavailable
+from storage.kv_memory import MemoryStore
 from storage.tables import OutboxRow
 from tests.conftest import FakeClock
 from tests.e2e.test_dingtalk_http import fake, ticket_row, userid_of  # noqa: F401  (fixture)

@@ -16,7 +16,7 @@ from bot.channels.wecom_state import KfWindow
 from bot.platforms import senders
 from domain.notices import Notice
 from scheduler.jobs import tick
-from storage.kv import MemoryStore
+from storage.kv_memory import MemoryStore
 from storage.tables import CursorRow, InboundRow, MediaRow, OutboxRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import OWNER, kf_text, report_and_confirm, the_ticket

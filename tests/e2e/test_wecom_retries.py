@@ -16,8 +16,9 @@ from bot.app import create_app
 from bot.bootstrap import Desk, bootstrap
 from domain.notices import Notice
 from domain.ticket import State
-from storage import repositories
-from storage.kv import Keys, MemoryStore
+from storage import identities
+from storage.kv import Keys
+from storage.kv_memory import MemoryStore
 from storage.tables import CursorRow, TicketRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import (OWNER, card_for, counts, kf_text, report_and_confirm, the_ticket,
@@ -37,15 +38,15 @@ def texts_to(fake: FakeWecom, user: str) -> list[str]:
 @pytest.fixture
 def outbox_blip(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """The next outbox write fails once, as a database that drops a connection would."""
-    original, state = repositories.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
+    original, state = identities.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
 
-    def flaky(self: repositories.SqlOutbox, notice: Notice, now: object) -> None:
+    def flaky(self: identities.SqlOutbox, notice: Notice, now: object) -> None:
         if state["armed"] and (notice.kind == "reply" or not state["replies_only"]):
             state["armed"], state["failed"] = 0, state["failed"] + 1
             raise OperationalError("INSERT INTO outbox", {}, Exception("server closed the connection"))
         original(self, notice, now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(repositories.SqlOutbox, "add", flaky)
+    monkeypatch.setattr(identities.SqlOutbox, "add", flaky)
     yield state
 
 

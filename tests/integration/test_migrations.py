@@ -18,7 +18,7 @@ from bot.bootstrap import Desk, bootstrap
 from bot.tokens import create_token, token_name
 from domain.ticket import State
 from storage.db import alembic_config, current_revision, make_engine, upgrade
-from storage.kv import MemoryStore
+from storage.kv_memory import MemoryStore
 from storage.tables import Base
 from tests.conftest import PG_URL, Chat, FakeClock, make_desk, reset_postgres
 

@@ -6,16 +6,9 @@ from typing import Any
 
 import pytest
 
-from handlers.extract import (
-    PRODUCT_THRESHOLD,
-    CatalogItem,
-    extract,
-    find_phone,
-    is_affirmative,
-    is_negative,
-    match_products,
-    normalize,
-)
+from handlers.extract import extract, is_affirmative, is_negative
+from handlers.products import PRODUCT_THRESHOLD, CatalogItem, match_products
+from handlers.text import find_phone, normalize
 
 CATALOG = [
     CatalogItem("FC-K", "单把手厨房龙头", "水龙头", ("水龙头", "龙头", "水嘴", "厨房龙头")),

@@ -1,23 +1,19 @@
-"""Repositories over one SQLAlchemy session: the only place that writes SQL for the domain."""
+"""Ticket queries over one SQLAlchemy session: saves with their audit trail, queues due for the
+scheduler, plan runs and the figures reports read."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
-from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician, mask_phones
-from domain.notices import Notice
+from domain.dispatch import Record
 from domain.ticket import OPEN_STATES, State, Ticket
-from storage import dispatch_query, mapping
-from storage.tables import (AssetRow, CommunityRow, CounterRow, CustomerRow, DispatchDecisionRow, IdentityRow, OutboxRow,
-                            PlanRunRow, ProductRow, SiteRow,
-                            StaffRow, TechnicianRow, TicketEventRow, TicketRow)
-
-BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
+from storage import mapping
+from storage.dispatch_query import BUSY
+from storage.tables import CounterRow, DispatchDecisionRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
 
 
 class SqlTickets:
@@ -222,196 +218,3 @@ def _breached(now: datetime) -> ColumnElement[bool]:
     return or_(TicketRow.accept_by < func.coalesce(TicketRow.accepted_at, now),
                TicketRow.arrive_by < func.coalesce(TicketRow.arrived_at, now),
                TicketRow.resolve_by < now)
-
-
-class SqlPeople:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def customer_by_phone(self, phone: str) -> Customer | None:
-        row = self.s.scalars(select(CustomerRow).where(CustomerRow.phone == phone)).first()
-        return mapping.customer(row) if row else None
-
-    def customer(self, customer_id: int) -> Customer | None:
-        row = self.s.get(CustomerRow, customer_id)
-        return mapping.customer(row) if row else None
-
-    def add_customer(self, customer: Customer) -> Customer:
-        row = CustomerRow(phone=customer.phone, name=customer.name)
-        self.s.add(row)
-        self.s.flush()
-        return mapping.customer(row)
-
-    def technician(self, tech_id: str) -> Technician | None:
-        row = self.s.get(TechnicianRow, tech_id)
-        return mapping.technician(row) if row else None
-
-    def technicians(self, skill: str = "") -> list[Technician]:
-        """All technicians, or only those with `skill` (filtered in SQL: dispatch reads no one it cannot use)."""
-        stmt = select(TechnicianRow).order_by(TechnicianRow.id)
-        if skill:
-            stmt = stmt.where(TechnicianRow.active.is_(True), TechnicianRow.on_duty.is_(True), _has_skill(self.s, skill))
-        return [mapping.technician(r) for r in self.s.scalars(stmt)]
-
-    def find_technician(self, name_or_id: str) -> Technician | None:
-        ref = name_or_id.strip()
-        row = self.s.get(TechnicianRow, ref) or self.s.get(TechnicianRow, ref.upper()) or self.s.scalars(
-            select(TechnicianRow).where(TechnicianRow.name.in_([ref, ref.removesuffix("师傅")]))).first()
-        return mapping.technician(row) if row else None
-
-    def save_technician(self, tech: Technician) -> None:
-        row = self.s.get(TechnicianRow, tech.id) or TechnicianRow(id=tech.id)
-        mapping.fill(row, tech)
-        self.s.add(row)
-        self.s.flush()
-
-    def mark_offered(self, tech_id: str, now: datetime) -> None:
-        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now),
-                       execution_options={"synchronize_session": False})
-
-    def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-                   now: datetime | None, limit: int) -> list[Candidate]:
-        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit)
-
-    def exclusions(self, job: Job) -> Exclusions:
-        return dispatch_query.exclusions(self.s, job)
-
-    def refresh_roster(self, records: dict[str, Record]) -> None:
-        dispatch_query.recount_loads(self.s)
-        dispatch_query.store_records(self.s, {k: (r.first_fix, r.rating) for k, r in records.items()})
-
-    def last_offered(self) -> dict[str, datetime]:
-        stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
-            TechnicianRow.last_offered_at.is_not(None))
-        return {tid: at for tid, at in self.s.execute(stmt) if at}
-
-    def assets(self, customer_id: int) -> list[Asset]:
-        stmt = select(AssetRow).where(AssetRow.customer_id == customer_id).order_by(AssetRow.id)
-        return [mapping.to_domain(Asset, r) for r in self.s.scalars(stmt)]
-
-    def asset_by_serial(self, serial: str) -> Asset | None:
-        row = self.s.scalars(select(AssetRow).where(AssetRow.serial == serial)).first()
-        return mapping.to_domain(Asset, row) if row else None
-
-    def customers_at(self, community: str, building: str, room: str) -> list[Customer]:
-        """Customers with a purchase installed at this address (for verifying who is who)."""
-        stmt = (select(CustomerRow).join(AssetRow, AssetRow.customer_id == CustomerRow.id)
-                .join(SiteRow, SiteRow.id == AssetRow.site_id)
-                .where(SiteRow.community == community, SiteRow.building == building, SiteRow.room == room)
-                .distinct())
-        return [mapping.customer(r) for r in self.s.scalars(stmt)]
-
-    def staff(self, staff_id: str) -> Staff | None:
-        row = self.s.get(StaffRow, staff_id)
-        return mapping.staff(row) if row else None
-
-    def staff_with_role(self, role: str) -> list[Staff]:
-        stmt = select(StaffRow).where(StaffRow.role == str(role), StaffRow.active.is_(True)).order_by(StaffRow.id)
-        return [mapping.staff(r) for r in self.s.scalars(stmt)]
-
-
-def _has_skill(session: Session, skill: str) -> ColumnElement[bool]:
-    if session.get_bind().dialect.name == "postgresql":
-        return text("CAST(technicians.skills AS jsonb) ? :skill").bindparams(skill=skill)  # type: ignore[return-value]
-    return text("EXISTS (SELECT 1 FROM json_each(technicians.skills) WHERE json_each.value = :skill)"
-                ).bindparams(skill=skill)  # type: ignore[return-value]
-
-
-class SqlPlaces:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def communities(self) -> list[Community]:
-        rows = self.s.scalars(select(CommunityRow).order_by(CommunityRow.name))
-        return [Community(r.name, r.region, r.address) for r in rows]
-
-    def site(self, site_id: int) -> Site | None:
-        row = self.s.get(SiteRow, site_id)
-        return mapping.site(row) if row else None
-
-    def site_for(self, site: Site) -> Site:
-        key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
-        row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
-        if row is None:
-            row = SiteRow(region=site.region, **key)
-            self.s.add(row)
-            self.s.flush()
-        return mapping.site(row)
-
-
-class SqlCatalog:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def products(self) -> list[Product]:
-        return [mapping.product(r) for r in self.s.scalars(select(ProductRow).order_by(ProductRow.sku))]
-
-    def product(self, sku: str) -> Product | None:
-        row = self.s.get(ProductRow, sku)
-        return mapping.product(row) if row else None
-
-
-class SqlOutbox:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def add(self, notice: Notice, now: datetime) -> None:
-        """Idempotent: a second notice with the same key is dropped."""
-        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
-            return
-        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
-                             channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
-        self.s.flush()
-
-    def withdraw(self, key: str) -> None:
-        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
-        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
-                       .values(status="dropped"))
-
-
-class SqlIdentities:
-    """Who a platform sender is, and where each person was last seen (where notices go)."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def find(self, channel: str, external_id: str) -> IdentityRow | None:
-        return self.s.get(IdentityRow, (channel, external_id))
-
-    def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
-              rebind: bool = False) -> bool:
-        """Record that this sender is this person; False (and nothing changed) when the sender is
-        bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
-        row = self.find(channel, external_id)
-        if row is None:
-            self.s.add(IdentityRow(channel=channel, external_id=external_id, role=role,
-                                   person_id=person_id, last_seen=now))
-        elif (row.role == role == "owner" and row.person_id != person_id and not rebind):
-            return False
-        else:
-            row.role, row.person_id, row.last_seen = role, person_id, now
-        self.s.flush()
-        return True
-
-    def bound_owner(self, channel: str, external_id: str) -> int | None:
-        """The customer this chat sender was verified as, if any."""
-        row = self.find(channel, external_id)
-        return int(row.person_id) if row is not None and row.role == "owner" and row.person_id.isdigit() else None
-
-    def latest(self, role: str, person_id: str) -> IdentityRow | None:
-        stmt = (select(IdentityRow).where(IdentityRow.role == role, IdentityRow.person_id == person_id)
-                .order_by(IdentityRow.last_seen.desc()))
-        return self.s.scalars(stmt).first()
-
-    def staff_by_platform(self, channel: str, user_id: str) -> tuple[str, str] | None:
-        """(role, id) of the technician or staff member with this platform user id."""
-        column = {"wecom": "wecom_userid", "dingtalk": "dingtalk_userid"}.get(channel)
-        if column is None or not user_id:
-            return None
-        tech = self.s.scalars(select(TechnicianRow).where(getattr(TechnicianRow, column) == user_id)).first()
-        if tech is not None:
-            return "technician", tech.id
-        staff = self.s.scalars(select(StaffRow).where(getattr(StaffRow, column) == user_id)).first()
-        return (staff.role, staff.id) if staff is not None else None

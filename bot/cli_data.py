@@ -1,0 +1,95 @@
+"""`baoxiu demo`, `baoxiu import` and `baoxiu outbox`: master data in, notices out."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.bootstrap import Desk
+
+if TYPE_CHECKING:
+    from bot.cli import DeskContext
+
+DEMO = Path(__file__).parent / "demo"
+# in this order: parts fit products, stock is of parts, purchases are of products at communities
+DEMO_KINDS = ("sites", "products", "technicians", "staff", "parts", "stock", "purchases")
+
+
+@click.command()
+@click.pass_obj
+def demo(obj: DeskContext) -> None:
+    """Load demo products, technicians, staff, communities, spare parts, stock and a few purchases."""
+    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in DEMO_KINDS])
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["technicians", "staff", "products", "sites", "parts", "stock",
+                                           "purchases"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def import_(obj: DeskContext, kind: str, path: str) -> None:
+    """Import a CSV file; a broken row is named by line and nothing is written."""
+    _import_files(obj.desk(), [(kind, Path(path))])
+
+
+def _import_files(desk: Desk, files: list[tuple[str, Path]]) -> None:
+    from storage.importer import ImportFailed, import_csv
+
+    today = desk.clock().astimezone(desk.rules.tz).date()
+    with desk.uow() as uow:
+        try:
+            counts = [(kind, import_csv(uow.session, kind, path, today)) for kind, path in files]
+        except ImportFailed as e:
+            raise click.ClickException(f"{e}\nnothing was imported") from None
+        uow.commit()
+    for kind, n in counts:
+        click.echo(f"{kind}: {n} rows")
+
+
+
+@click.group()
+def outbox() -> None:
+    """Notices waiting, sent, held or given up (dead letters)."""
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "dropped", "all"]),
+              default="dead")
+@click.option("--limit", type=int, default=50)
+@click.pass_obj
+def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
+    from sqlalchemy import select
+
+    from storage.tables import OutboxRow
+
+    desk = obj.desk()
+    with desk.uow() as uow:
+        stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+        if status != "all":
+            stmt = stmt.where(OutboxRow.status == status)
+        for row in uow.session.scalars(stmt):
+            to = f"{row.channel}:{row.address}" if row.channel else f"{row.role}:{row.person_id}"
+            click.echo(f"{row.id:>6} {row.status:<7} tries={row.attempts} {row.kind:<14} {to:<22} "
+                       f"{row.ticket_number or '':<16} {row.text[:30].replace(chr(10), ' ')}  {row.last_error}")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="every dead letter")
+@click.pass_obj
+def outbox_retry(obj: DeskContext, ids: tuple[int, ...], all_dead: bool) -> None:
+    """Send dead or held notices again (same key: a notice already delivered is not duplicated)."""
+    from sqlalchemy import update
+
+    from storage.tables import OutboxRow
+
+    if not ids and not all_dead:
+        raise click.ClickException("give notice ids or --all-dead")
+    desk = obj.desk()
+    stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
+    stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
+    with desk.uow() as uow:
+        count = uow.session.execute(stmt.values(status="pending", attempts=0, due_at=desk.clock())).rowcount
+        uow.commit()
+    click.echo(f"{count} notices queued again")

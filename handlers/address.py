@@ -1,0 +1,100 @@
+"""Where a fault report says the job is: building, unit and room, and which community."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import cn2an
+from rapidfuzz import fuzz
+
+# A community counts when mentioned exactly, by a prefix (翠湖 -> 翠湖花园),
+# or with one wrong character in a 4-character name (75).
+COMMUNITY_THRESHOLD = 75.0
+
+_CN_DIGIT = "零〇一二两三四五六七八九幺"
+_CN_NUM = _CN_DIGIT + "十百千"
+_DIGIT_VALUE = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "两": "2", "幺": "1"}
+
+_BNUM = rf"\d{{1,3}}|[A-Za-z]|[{_CN_NUM}]{{1,4}}"
+_UNUM = rf"\d{{1,2}}|[{_CN_NUM}]{{1,3}}"
+# A number followed by 年/元/... is a year or a price, not a room.
+_ROOM = rf"\d{{3,4}}(?!\d|\s*[年元块个天米次分点岁月日%])|[{_CN_NUM}]{{3,7}}"
+_ROOM_TAIL = rf"(?:\s*-?\s*(?P<r>{_ROOM})\s*(?:室|房间|房|号)?)?"
+# A unit is 单元, or in some cities 门 / 梯 ("2门501", "2梯"); 门锁 / 门窗 after a digit stay products.
+_UNIT_WORD = r"(?:单元|[门梯](?![锁窗框把铃禁]))"
+# Tried in order: the most specific shape wins.
+_ADDRESS_PATTERNS = (
+    re.compile(rf"(?<![A-Za-z\d])(?P<b>\d{{1,3}}|[A-Za-z])\s*(?:-|#|栋|号楼|幢|座)"
+               rf"\s*(?P<u>\d{{1,2}})\s*-\s*(?P<r>\d{{3,4}})(?!\d)"),
+    re.compile(r"(?<![A-Za-z\d/])(?P<b>\d{1,3}|[A-Za-z])\s*/\s*(?P<u>\d{1,2})\s*/\s*(?P<r>\d{3,4})(?![\d/])"),
+    re.compile(rf"(?<![A-Za-z\d])(?P<b>{_BNUM})\s*"
+               rf"(?:栋|号楼|幢|座|#|号(?=\s*(?:{_UNUM})\s*{_UNIT_WORD}))"
+               rf"(?:\s*(?P<u>{_UNUM})\s*{_UNIT_WORD})?{_ROOM_TAIL}"),
+    # "5楼501": 5 is the floor of room 501; "12楼301" names building 12.
+    re.compile(r"(?<![A-Za-z\d])(?P<f>\d{1,2})\s*楼\s*(?P<r>\d{3,4})(?!\d)"),
+    re.compile(rf"(?<![\d])(?P<u>{_UNUM})\s*{_UNIT_WORD}{_ROOM_TAIL}"),
+    re.compile(r"(?<![\d-])(?P<r>\d{3,4})\s*(?:室|房间|房)"),
+)
+
+
+def _to_arabic(token: str | None, keep_zeros: bool = False) -> str | None:
+    """'三' -> '3', '五零一' -> '501', '十二' -> '12', 'b' -> 'B'."""
+    if not token:
+        return None
+    if token.isascii():
+        if token.isdigit():
+            return token if keep_zeros else str(int(token))
+        return token.upper()
+    if all(c in _DIGIT_VALUE for c in token):
+        digits = "".join(_DIGIT_VALUE[c] for c in token)
+        return digits if keep_zeros else str(int(digits))
+    try:
+        return str(int(cn2an.cn2an(token.replace("幺", "一"), "normal")))
+    except (ValueError, KeyError):
+        return None
+
+
+def find_address(text: str) -> tuple[str | None, str | None, str | None, tuple[int, int] | None]:
+    for pattern in _ADDRESS_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            groups = m.groupdict()
+            floor = groups.get("f")
+            if floor and not groups["r"].startswith(floor):
+                groups["b"] = floor
+            return (_to_arabic(groups.get("b")), _to_arabic(groups.get("u")),
+                    _to_arabic(groups.get("r"), keep_zeros=True), m.span())
+    return None, None, None, None
+
+
+def _community_hit(name: str, text: str) -> tuple[float, tuple[int, int]] | None:
+    at = text.find(name)
+    if at >= 0:
+        return 100.0, (at, at + len(name))
+    fuzzy: tuple[float, tuple[int, int]] | None = None
+    if len(name) >= 3 and len(text) >= len(name):
+        hit = fuzz.partial_ratio_alignment(name, text)
+        if hit is not None and hit.score >= COMMUNITY_THRESHOLD:
+            fuzzy = hit.score, (hit.dest_start, hit.dest_end)
+    # Owners drop suffixes like 花园/壹号; a prefix of at least half the name
+    # (and two characters) is specific enough.
+    for size in range(len(name) - 1, max(2, (len(name) + 1) // 2) - 1, -1):
+        at = text.find(name[:size])
+        if at >= 0:
+            # A fuzzy hit over the same place (滨江一号) covers more of the
+            # mention, which matters for cutting it out of the description.
+            span = fuzzy[1] if fuzzy and fuzzy[1][0] <= at < fuzzy[1][1] else (at, at + size)
+            return 80.0 + 20.0 * size / len(name), span
+    return fuzzy
+
+
+def find_community(text: str, communities: Iterable[str]) -> tuple[str | None, tuple[int, int] | None]:
+    best: tuple[float, str, tuple[int, int]] | None = None
+    for name in communities:
+        # "未来科技城·云栖苑": owners name either part, so each is tried on its own.
+        for part in dict.fromkeys((name, *re.split(r"[·・\s]+", name))):
+            hit = _community_hit(part, text) if len(part) >= 2 else None
+            if hit and (best is None or hit[0] > best[0]):
+                best = (hit[0], name, hit[1])
+    return (best[1], best[2]) if best else (None, None)

@@ -1,0 +1,78 @@
+"""Which catalog products a fault report names, typos and all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from handlers.text import normalize
+
+# A product is only offered to the owner at or above this score (0..100).
+# Exact name/alias/category hits land at 80-100; a single-character typo in a
+# 3-character term (水笼头 vs 水龙头) lands around 63-67; unrelated text
+# stays below 55.  60 keeps the typo case and drops the noise.
+PRODUCT_THRESHOLD = 60.0
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    sku: str
+    name: str
+    category: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    sku: str
+    score: float
+
+
+# Characters owners type for one another (same sound or shape on the keyboard): 地版, 花晒, 淋雨房, 水笼头.
+# Both the term and the text are folded, so a typo of one of these is an exact hit, even in two characters.
+_CONFUSABLE = str.maketrans("版晒雨笼捅琐汽气座厨", "板洒浴龙桶锁器器坐橱")
+# A room name in front of a term says where, not what: 卫生间门 must not match 卫生间漏水 by its first 3 characters.
+_PLACE = re.compile(r"^(?:卫生间|洗手间|浴室|厕所|厨房|卧室|客厅|阳台|书房)")
+
+
+def _similarity(term: str, text: str) -> float:
+    if term in text or term.translate(_CONFUSABLE) in text.translate(_CONFUSABLE):
+        return 100.0
+    term = _PLACE.sub("", term)
+    if len(term) < 3:  # two characters with one wrong is a different word
+        return 0.0
+    if len(term) > len(text):
+        return fuzz.ratio(term, text)
+    return fuzz.partial_ratio(term, text)
+
+
+def _exact_weight(term: str, is_name: bool) -> float:
+    # Longer exact hits are more specific, so they should outrank short ones.
+    return 100.0 if is_name else min(100.0, 88.0 + 3.0 * len(term))
+
+
+def _item_score(item: CatalogItem, text: str) -> float:
+    base = 0.0
+    for term in (item.name, *item.aliases):
+        sim = _similarity(term.lower(), text) if len(term) >= 2 else 0.0
+        base = max(base, _exact_weight(term, term == item.name) if sim == 100.0 else sim)
+    category = item.category.lower()
+    cat_sim = _similarity(category, text) if len(category) >= 2 else 0.0
+    base = max(base, 85.0 if cat_sim == 100.0 else cat_sim)
+    # Items tie on a shared alias (龙头, 玻璃门); how well the full name fits
+    # (厨房 vs 面盆) and whether the category is named too (淋浴房玻璃门) break it.
+    support = (_similarity(item.name.lower(), text) + cat_sim) / 2
+    return round(0.9 * base + 0.1 * support, 1)
+
+
+def match_products(text: str, catalog: Sequence[CatalogItem], limit: int = 3) -> tuple[ProductMatch, ...]:
+    text = normalize(text).lower()
+    if not text:
+        return ()
+    scored = [ProductMatch(item.sku, _item_score(item, text)) for item in catalog]
+    plausible = [m for m in scored if m.score >= PRODUCT_THRESHOLD]
+    plausible.sort(key=lambda m: -m.score)  # stable: catalog order breaks ties
+    return tuple(plausible[:limit])

@@ -1,0 +1,140 @@
+"""People, places and the product catalog over one SQLAlchemy session."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy.orm import Session
+
+from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
+from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
+from storage import dispatch_query, mapping
+from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow
+
+
+class SqlPeople:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def customer_by_phone(self, phone: str) -> Customer | None:
+        row = self.s.scalars(select(CustomerRow).where(CustomerRow.phone == phone)).first()
+        return mapping.customer(row) if row else None
+
+    def customer(self, customer_id: int) -> Customer | None:
+        row = self.s.get(CustomerRow, customer_id)
+        return mapping.customer(row) if row else None
+
+    def add_customer(self, customer: Customer) -> Customer:
+        row = CustomerRow(phone=customer.phone, name=customer.name)
+        self.s.add(row)
+        self.s.flush()
+        return mapping.customer(row)
+
+    def technician(self, tech_id: str) -> Technician | None:
+        row = self.s.get(TechnicianRow, tech_id)
+        return mapping.technician(row) if row else None
+
+    def technicians(self, skill: str = "") -> list[Technician]:
+        """All technicians, or only those with `skill` (filtered in SQL: dispatch reads no one it cannot use)."""
+        stmt = select(TechnicianRow).order_by(TechnicianRow.id)
+        if skill:
+            stmt = stmt.where(TechnicianRow.active.is_(True), TechnicianRow.on_duty.is_(True), _has_skill(self.s, skill))
+        return [mapping.technician(r) for r in self.s.scalars(stmt)]
+
+    def find_technician(self, name_or_id: str) -> Technician | None:
+        ref = name_or_id.strip()
+        row = self.s.get(TechnicianRow, ref) or self.s.get(TechnicianRow, ref.upper()) or self.s.scalars(
+            select(TechnicianRow).where(TechnicianRow.name.in_([ref, ref.removesuffix("师傅")]))).first()
+        return mapping.technician(row) if row else None
+
+    def save_technician(self, tech: Technician) -> None:
+        row = self.s.get(TechnicianRow, tech.id) or TechnicianRow(id=tech.id)
+        mapping.fill(row, tech)
+        self.s.add(row)
+        self.s.flush()
+
+    def mark_offered(self, tech_id: str, now: datetime) -> None:
+        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now),
+                       execution_options={"synchronize_session": False})
+
+    def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
+                   now: datetime | None, limit: int) -> list[Candidate]:
+        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit)
+
+    def exclusions(self, job: Job) -> Exclusions:
+        return dispatch_query.exclusions(self.s, job)
+
+    def refresh_roster(self, records: dict[str, Record]) -> None:
+        dispatch_query.recount_loads(self.s)
+        dispatch_query.store_records(self.s, {k: (r.first_fix, r.rating) for k, r in records.items()})
+
+    def last_offered(self) -> dict[str, datetime]:
+        stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
+            TechnicianRow.last_offered_at.is_not(None))
+        return {tid: at for tid, at in self.s.execute(stmt) if at}
+
+    def assets(self, customer_id: int) -> list[Asset]:
+        stmt = select(AssetRow).where(AssetRow.customer_id == customer_id).order_by(AssetRow.id)
+        return [mapping.to_domain(Asset, r) for r in self.s.scalars(stmt)]
+
+    def asset_by_serial(self, serial: str) -> Asset | None:
+        row = self.s.scalars(select(AssetRow).where(AssetRow.serial == serial)).first()
+        return mapping.to_domain(Asset, row) if row else None
+
+    def customers_at(self, community: str, building: str, room: str) -> list[Customer]:
+        """Customers with a purchase installed at this address (for verifying who is who)."""
+        stmt = (select(CustomerRow).join(AssetRow, AssetRow.customer_id == CustomerRow.id)
+                .join(SiteRow, SiteRow.id == AssetRow.site_id)
+                .where(SiteRow.community == community, SiteRow.building == building, SiteRow.room == room)
+                .distinct())
+        return [mapping.customer(r) for r in self.s.scalars(stmt)]
+
+    def staff(self, staff_id: str) -> Staff | None:
+        row = self.s.get(StaffRow, staff_id)
+        return mapping.staff(row) if row else None
+
+    def staff_with_role(self, role: str) -> list[Staff]:
+        stmt = select(StaffRow).where(StaffRow.role == str(role), StaffRow.active.is_(True)).order_by(StaffRow.id)
+        return [mapping.staff(r) for r in self.s.scalars(stmt)]
+
+
+def _has_skill(session: Session, skill: str) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        return text("CAST(technicians.skills AS jsonb) ? :skill").bindparams(skill=skill)  # type: ignore[return-value]
+    return text("EXISTS (SELECT 1 FROM json_each(technicians.skills) WHERE json_each.value = :skill)"
+                ).bindparams(skill=skill)  # type: ignore[return-value]
+
+
+class SqlPlaces:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def communities(self) -> list[Community]:
+        rows = self.s.scalars(select(CommunityRow).order_by(CommunityRow.name))
+        return [Community(r.name, r.region, r.address) for r in rows]
+
+    def site(self, site_id: int) -> Site | None:
+        row = self.s.get(SiteRow, site_id)
+        return mapping.site(row) if row else None
+
+    def site_for(self, site: Site) -> Site:
+        key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
+        row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
+        if row is None:
+            row = SiteRow(region=site.region, **key)
+            self.s.add(row)
+            self.s.flush()
+        return mapping.site(row)
+
+
+class SqlCatalog:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def products(self) -> list[Product]:
+        return [mapping.product(r) for r in self.s.scalars(select(ProductRow).order_by(ProductRow.sku))]
+
+    def product(self, sku: str) -> Product | None:
+        row = self.s.get(ProductRow, sku)
+        return mapping.product(row) if row else None
