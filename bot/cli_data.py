@@ -93,3 +93,6 @@ def outbox_retry(obj: DeskContext, ids: tuple[int, ...], all_dead: bool) -> None
         count = uow.session.execute(stmt.values(status="pending", attempts=0, due_at=desk.clock())).rowcount
         uow.commit()
     click.echo(f"{count} notices queued again")
+    if ids and count < len(set(ids)):
+        # An id that is unknown, already sent or still pending is not an error to hide from a script.
+        raise click.ClickException(f"{len(set(ids)) - count} of the given ids are not dead or held notices")

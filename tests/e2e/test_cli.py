@@ -382,6 +382,8 @@ def test_sla_tick_now_fires_what_is_due_and_the_outbox_commands_show_and_replay_
     assert any(line.split()[0] == notice_id for line in pending.splitlines())
     assert baoxiu("outbox", "list").output.strip() == ""   # no dead letters
     assert "give notice ids or --all-dead" in baoxiu("outbox", "retry", ok=False).output
+    unknown = baoxiu("outbox", "retry", "999999", ok=False)
+    assert unknown.exit_code != 0 and "1 of the given ids are not dead or held notices" in unknown.output
 
 
 def test_serve_without_the_scheduler_starts_the_web_side_alone(baoxiu: Baoxiu, monkeypatch: pytest.MonkeyPatch) -> None:
