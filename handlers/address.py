@@ -92,9 +92,16 @@ def _community_hit(name: str, text: str) -> tuple[float, tuple[int, int]] | None
 def find_community(text: str, communities: Iterable[str]) -> tuple[str | None, tuple[int, int] | None]:
     best: tuple[float, str, tuple[int, int]] | None = None
     for name in communities:
-        # "未来科技城·云栖苑": owners name either part, so each is tried on its own.
-        for part in dict.fromkeys((name, *re.split(r"[·・\s]+", name))):
+        # "未来科技城·云栖苑": owners write it without the dot, or name either part on its own.
+        parts = re.split(r"[·・\s]+", name)
+        for part in dict.fromkeys((name, "".join(parts), *parts)):
             hit = _community_hit(part, text) if len(part) >= 2 else None
-            if hit and (best is None or hit[0] > best[0]):
+            # Of equal hits the one covering more of the mention wins, so none of it is left
+            # in the description.
+            if hit and (best is None or (hit[0], _width(hit[1])) > (best[0], _width(best[2]))):
                 best = (hit[0], name, hit[1])
     return (best[1], best[2]) if best else (None, None)
+
+
+def _width(span: tuple[int, int]) -> int:
+    return span[1] - span[0]

@@ -274,3 +274,11 @@ def test_the_demo_catalogue_matches_what_owners_mean(text: str, category: str | 
     catalog = _demo_catalog()
     found = extract(text, catalog)
     assert found.category == category, found.products
+
+
+def test_a_community_written_without_its_dot_is_cut_out_of_the_description_whole() -> None:
+    found = extract("紧急！卫生间漏水严重，水漫出来了，未来科技城云栖苑5幢1单元302 联系电话 139-2222-3333",
+                    CATALOG, [*COMMUNITIES, "未来科技城·云栖苑"])
+    assert found.community == "未来科技城·云栖苑"
+    assert (found.building, found.unit, found.room) == ("5", "1", "302")
+    assert "云栖苑" not in found.description and "水漫出来了" in found.description
