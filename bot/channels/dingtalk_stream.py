@@ -30,6 +30,7 @@ from dingtalk_stream.frames import EventMessage, Headers, SystemMessage
 log = logging.getLogger("baoxiu.dingtalk.stream")
 Work = Callable[[dict[str, Any]], None]
 RECONNECT_MAX = 60.0
+RETRY_LIMIT = 20     # a frame whose handling keeps failing transiently: ~17 minutes of retries
 
 
 class StreamRunner:
@@ -38,7 +39,9 @@ class StreamRunner:
     pause: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     def __init__(self, app_key: str, app_secret: str, endpoint: str, callbacks: dict[str, Work],
-                 on_event: Work | None = None) -> None:
+                 on_event: Work | None = None,
+                 retryable: Callable[[BaseException], bool] = lambda e: False) -> None:
+        self.retryable = retryable
         self.client = _Client(Credential(app_key, app_secret), endpoint.rstrip("/"), self)
         for topic, work in callbacks.items():
             self.client.register_callback_handler(topic, _Callback(self, work))
@@ -73,22 +76,51 @@ class StreamRunner:
             return
         with self._idle:
             self._pending += 1
-        self._worker.submit(self._do, work, data)
+        self._worker.submit(self._do, work, data, 0)
 
     def wait_idle(self, timeout: float) -> bool:
         """True once every frame received so far has been handled (tests, shutdown)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def _do(self, work: Work, data: dict[str, Any]) -> None:
+    def _do(self, work: Work, data: dict[str, Any], tries: int) -> None:
         try:
             work(data)
-        except Exception:
+        except Exception as e:
+            # The frame was acked on arrival (the gateway does not wait for our database), and
+            # DingTalk documents no redelivery of a frame acked with an error status (the Python
+            # SDK has no "later" ack either), so a failure a retry may cure (database or store
+            # unreachable; nothing of it was recorded) keeps the frame here and hands it to the
+            # worker again after a backoff. Parts already handled are then dropped as repeats by
+            # the dedup rows. Only a process stopping while the frame waits loses it.
+            if self.retryable(e) and tries < RETRY_LIMIT and self._later(work, data, tries + 1):
+                log.warning("DingTalk stream frame not handled (%s); retry %d", type(e).__name__, tries + 1)
+                return  # still pending: the retry settles it
             log.exception("DingTalk stream frame failed")  # the frame's content is never logged
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+        self._settle()
+
+    def _later(self, work: Work, data: dict[str, Any], tries: int) -> bool:
+        loop = self._loop
+        if loop is None or loop.is_closed() or self.stopping.is_set():
+            return False
+        delay = min(self.reconnect_base * 2 ** (tries - 1), RECONNECT_MAX)
+        asyncio.run_coroutine_threadsafe(self._retry(work, data, tries, delay), loop)
+        return True
+
+    async def _retry(self, work: Work, data: dict[str, Any], tries: int, delay: float) -> None:
+        await self.pause(delay)
+        try:
+            if self._worker is None:
+                raise RuntimeError("no worker")
+            self._worker.submit(self._do, work, data, tries)
+        except RuntimeError:  # shut down meanwhile
+            log.warning("DingTalk stream frame dropped at shutdown before its retry")
+            self._settle()
+
+    def _settle(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
