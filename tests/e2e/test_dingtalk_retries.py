@@ -8,16 +8,16 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from bot.bootstrap import Desk
 from bot.channels.dingtalk_stream import StreamRunner
 from bot.cli import cli
 from domain.ticket import State
-from fastapi.testclient import TestClient
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.test_dingtalk_http import (  # noqa: F401  (fixtures)
     DESK, GROUP, IN_GROUP, MANAGER, client, fake, post, say, ticket_row, userid_of)
-from tests.e2e.test_dingtalk_stream import CARD, ROBOT, _buttons, card_runner, push, runner  # noqa: F401
+from tests.e2e.test_dingtalk_stream import CARD, _buttons, card_runner, push, runner  # noqa: F401
 from tests.e2e.test_dingtalk_stream import say as stream_say
 from tests.e2e.test_wecom_retries import outbox_blip, tickets  # noqa: F401  (fixture)
 from tests.fakes.dingtalk import FakeDingtalk
