@@ -4,7 +4,9 @@ The dingtalk-stream SDK parses and acknowledges frames; this module adds what a 
 around it: its own thread and event loop, a stop, reconnection with backoff after a drop,
 the gateway address from the settings (the SDK fixes it at import from
 DINGTALK_OPENAPI_ENDPOINT), timeouts, and acks sent before the work is done. The work itself
-(handlers, database, replies) runs on one worker thread, in the order the frames came.
+(handlers, database, replies) runs on one worker thread, in the order the frames came; a frame
+whose work fails in a way a retry may cure (the database or store unreachable) is kept and
+handed to that thread again after a backoff.
 
 Frames carry what people wrote (names, phones, addresses), so none is ever logged: the SDK's
 routing, which logs whole frames for unknown topics, pings and disconnects, is replaced here,
@@ -14,6 +16,7 @@ topic or type we do not handle are acknowledged all the same, so the gateway doe
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import threading
@@ -30,7 +33,7 @@ from dingtalk_stream.frames import EventMessage, Headers, SystemMessage
 log = logging.getLogger("baoxiu.dingtalk.stream")
 Work = Callable[[dict[str, Any]], None]
 RECONNECT_MAX = 60.0
-RETRY_LIMIT = 20     # a frame whose handling keeps failing transiently: ~17 minutes of retries
+RETRY_LIMIT = 20     # a frame whose handling keeps failing transiently: ~15 minutes of retries
 
 
 class StreamRunner:
@@ -50,6 +53,7 @@ class StreamRunner:
         self._worker: ThreadPoolExecutor | None = None
         self._idle = threading.Condition()
         self._pending = 0
+        self._retries: set[concurrent.futures.Future[None]] = set()
         self.stopping = threading.Event()
         self.connections = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -64,6 +68,10 @@ class StreamRunner:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopping.set()
+        with self._idle:
+            waiting = list(self._retries)
+        for frame in waiting:  # frames waiting for a retry go with the process
+            frame.cancel()
         if self._loop is not None and self._task is not None:
             self._loop.call_soon_threadsafe(self._task.cancel)
         if self._thread is not None:
@@ -104,8 +112,15 @@ class StreamRunner:
         if loop is None or loop.is_closed() or self.stopping.is_set():
             return False
         delay = min(self.reconnect_base * 2 ** (tries - 1), RECONNECT_MAX)
-        asyncio.run_coroutine_threadsafe(self._retry(work, data, tries, delay), loop)
+        waiting = asyncio.run_coroutine_threadsafe(self._retry(work, data, tries, delay), loop)
+        with self._idle:
+            self._retries.add(waiting)
+        waiting.add_done_callback(self._forget)
         return True
+
+    def _forget(self, waiting: concurrent.futures.Future[None]) -> None:
+        with self._idle:
+            self._retries.discard(waiting)
 
     async def _retry(self, work: Work, data: dict[str, Any], tries: int, delay: float) -> None:
         await self.pause(delay)
