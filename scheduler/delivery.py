@@ -21,6 +21,7 @@ log = logging.getLogger("baoxiu.outbox")
 MAX_ATTEMPTS = 8                      # defaults of [outbox] max_attempts / backoff_seconds
 BASE_BACKOFF = timedelta(seconds=30)
 NO_CHANNEL = "no channel for this person yet"
+PACED = "flow-controlled, waiting"
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
         row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
         return 1
     if error.retry_after is not None:
+        # Pacing spends no attempt, but `outbox list` should still say why the row waits.
         row.status, row.due_at = "pending", now + error.retry_after
+        row.last_error = f"{PACED}: {error}"[:300]
     elif error.hold:
         _hold(uow, row, now, str(error))
     else:

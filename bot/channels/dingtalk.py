@@ -24,6 +24,7 @@ from bot.channels.dingtalk_routes import build_router
 from bot.channels.dingtalk_sender import DingtalkSender
 from bot.channels.dingtalk_sign import EventCrypto
 from bot.platforms import Platform
+from handlers.router import transient
 
 if TYPE_CHECKING:
     from bot.channels.dingtalk_stream import StreamRunner
@@ -67,7 +68,7 @@ def _stream(desk: Desk, cards: CardBook | None) -> StreamRunner | None:
     if cards is not None:
         callbacks[CARD_TOPIC] = lambda data: _card_frame(desk, cards, data)
     events = (lambda data: _event_frame(desk, data)) if s.mode == "stream" else None
-    return StreamRunner(s.app_key, s.app_secret, s.api_base_url, callbacks, events)
+    return StreamRunner(s.app_key, s.app_secret, s.api_base_url, callbacks, events, retryable=transient)
 
 
 def _robot_frame(desk: Desk, data: dict[str, Any]) -> None:

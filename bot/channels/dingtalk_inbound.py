@@ -2,6 +2,8 @@
 
 The same functions serve the HTTP callback and the Stream connection. Replies go back to the
 chat the message came from: the person's single chat, or the group (`group:<conversationId>`).
+Each part is handled and its replies queued in one transaction (`handle_into_outbox`): a
+failure a retry may cure is raised with nothing recorded, for the caller to have it retried.
 """
 from __future__ import annotations
 
@@ -17,10 +19,9 @@ from bot.channels.dingtalk_cards import CardBook
 from bot.channels.dingtalk_render import group_address, proxy_address
 from bot.channels.dingtalk_sender import remember_webhook
 from domain.model import Role
-from domain.notices import Notice
 from domain.ticket import State
-from handlers.base import Inbound, Reply
-from handlers.router import handle
+from handlers.base import Inbound
+from handlers.router import handle_into_outbox
 from scheduler.delivery import deliver_due
 from storage.tables import TicketEventRow, TicketRow
 
@@ -104,12 +105,16 @@ def _text(body: dict[str, Any], name: str, limit: int, optional: bool = False) -
 
 
 def receive(desk: Desk, message: RobotMessage) -> None:
-    """Handle one robot message; its replies wait in the outbox for delivery."""
+    """Handle one robot message; its replies wait in the outbox for delivery.
+
+    Raises what `handle_into_outbox` raises (a transient failure): parts already handled stay
+    handled, and the platform's retry handles the rest (the done parts are dropped as repeats).
+    """
     if message.webhook:
         remember_webhook(desk, message.chat, message.webhook, message.webhook_expires_ms)
     mark = _last_event_id(desk) if message.group else 0
     for inbound in message.inbounds():
-        queue_replies(desk, inbound, message.chat, handle(desk, inbound))
+        handle_into_outbox(desk, inbound, to=message.chat)
     if message.group:
         _group_follows_callers(desk, message, mark)
 
@@ -122,23 +127,10 @@ def on_card_click(desk: Desk, cards: CardBook, data: dict[str, Any]) -> None:
     key = hashlib.sha256(f"{click.out_track_id}|{click.user_id}|{click.command}".encode()).hexdigest()[:40]
     inbound = Inbound(CHANNEL, click.user_id, click.command, msg_id=f"card:{key}")
     before = _state(desk, click.ticket)
-    replies = handle(desk, inbound)
-    queue_replies(desk, inbound, click.reply_to, replies)
+    replies = handle_into_outbox(desk, inbound, to=click.reply_to)
     # A group card stays live for the others until the click really moved the ticket.
     if replies and (not click.reply_to.startswith("group:") or _state(desk, click.ticket) != before):
         cards.close(click.out_track_id, replies[0].text)
-
-
-def queue_replies(desk: Desk, inbound: Inbound, chat: str, replies: list[Reply]) -> None:
-    """Like handlers.router.handle_and_queue, but to the chat (a group), not always the sender."""
-    if not replies:
-        return
-    stamp = inbound.msg_id or desk.clock().isoformat()
-    with desk.uow() as uow:
-        for i, reply in enumerate(replies):
-            uow.outbox.add(Notice("reply", "", "reply", reply.text, f"reply:{CHANNEL}:{stamp}:{i}",
-                                  buttons=reply.buttons, channel=CHANNEL, address=chat), desk.clock())
-        uow.commit()
 
 
 def deliver_now(desk: Desk) -> None:

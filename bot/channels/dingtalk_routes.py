@@ -1,7 +1,8 @@
 """HTTP callback mode: POST /dingtalk/robot (robot messages) and POST /dingtalk/events (事件订阅).
 
-Both answer fast: the robot message is handled and its replies queued in the request, the
-delivery runs after the answer; an event is decrypted and answered with the encrypted
+Both answer fast: the robot message is handled and its replies queued in the request (a
+transient database or store failure answers 503 with nothing stored), the delivery runs after
+the answer; an event is decrypted and answered with the encrypted
 `success` at once, its work runs after the answer. Nothing a person wrote is logged.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.bootstrap import Desk
 from bot.channels.dingtalk_events import on_event
 from bot.channels.dingtalk_inbound import Malformed, deliver_now, parse, receive
 from bot.channels.dingtalk_sign import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
+from handlers.router import transient
 
 log = logging.getLogger("baoxiu.dingtalk")
 MAX_BODY = 64 * 1024
@@ -46,7 +48,13 @@ def build_router(desk: Desk, events: EventCrypto | None) -> APIRouter:
             return _status(400, "malformed")
         if message is None:
             return JSONResponse({"msgtype": "empty"})  # a message type we do not handle
-        await run_in_threadpool(receive, desk, message)
+        try:
+            await run_in_threadpool(receive, desk, message)
+        except Exception as e:
+            if not transient(e):
+                raise
+            # Nothing of the failed part was recorded: a non-200 lets DingTalk deliver it again.
+            return _status(503, "try again later")
         background.add_task(deliver_now, desk)
         return JSONResponse({"msgtype": "empty"})
 

@@ -4,7 +4,9 @@ The dingtalk-stream SDK parses and acknowledges frames; this module adds what a 
 around it: its own thread and event loop, a stop, reconnection with backoff after a drop,
 the gateway address from the settings (the SDK fixes it at import from
 DINGTALK_OPENAPI_ENDPOINT), timeouts, and acks sent before the work is done. The work itself
-(handlers, database, replies) runs on one worker thread, in the order the frames came.
+(handlers, database, replies) runs on one worker thread, in the order the frames came; a frame
+whose work fails in a way a retry may cure (the database or store unreachable) is kept and
+handed to that thread again after a backoff.
 
 Frames carry what people wrote (names, phones, addresses), so none is ever logged: the SDK's
 routing, which logs whole frames for unknown topics, pings and disconnects, is replaced here,
@@ -14,6 +16,7 @@ topic or type we do not handle are acknowledged all the same, so the gateway doe
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import threading
@@ -30,6 +33,7 @@ from dingtalk_stream.frames import EventMessage, Headers, SystemMessage
 log = logging.getLogger("baoxiu.dingtalk.stream")
 Work = Callable[[dict[str, Any]], None]
 RECONNECT_MAX = 60.0
+RETRY_LIMIT = 20     # a frame whose handling keeps failing transiently: ~15 minutes of retries
 
 
 class StreamRunner:
@@ -38,7 +42,9 @@ class StreamRunner:
     pause: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     def __init__(self, app_key: str, app_secret: str, endpoint: str, callbacks: dict[str, Work],
-                 on_event: Work | None = None) -> None:
+                 on_event: Work | None = None,
+                 retryable: Callable[[BaseException], bool] = lambda e: False) -> None:
+        self.retryable = retryable
         self.client = _Client(Credential(app_key, app_secret), endpoint.rstrip("/"), self)
         for topic, work in callbacks.items():
             self.client.register_callback_handler(topic, _Callback(self, work))
@@ -47,6 +53,7 @@ class StreamRunner:
         self._worker: ThreadPoolExecutor | None = None
         self._idle = threading.Condition()
         self._pending = 0
+        self._retries: set[concurrent.futures.Future[None]] = set()
         self.stopping = threading.Event()
         self.connections = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -61,6 +68,10 @@ class StreamRunner:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopping.set()
+        with self._idle:
+            waiting = list(self._retries)
+        for frame in waiting:  # frames waiting for a retry go with the process
+            frame.cancel()
         if self._loop is not None and self._task is not None:
             self._loop.call_soon_threadsafe(self._task.cancel)
         if self._thread is not None:
@@ -73,22 +84,58 @@ class StreamRunner:
             return
         with self._idle:
             self._pending += 1
-        self._worker.submit(self._do, work, data)
+        self._worker.submit(self._do, work, data, 0)
 
     def wait_idle(self, timeout: float) -> bool:
         """True once every frame received so far has been handled (tests, shutdown)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def _do(self, work: Work, data: dict[str, Any]) -> None:
+    def _do(self, work: Work, data: dict[str, Any], tries: int) -> None:
         try:
             work(data)
-        except Exception:
+        except Exception as e:
+            # The frame was acked on arrival (the gateway does not wait for our database), and
+            # DingTalk documents no redelivery of a frame acked with an error status (the Python
+            # SDK has no "later" ack either), so a failure a retry may cure (database or store
+            # unreachable; nothing of it was recorded) keeps the frame here and hands it to the
+            # worker again after a backoff. Parts already handled are then dropped as repeats by
+            # the dedup rows. Only a process stopping while the frame waits loses it.
+            if self.retryable(e) and tries < RETRY_LIMIT and self._later(work, data, tries + 1):
+                log.warning("DingTalk stream frame not handled (%s); retry %d", type(e).__name__, tries + 1)
+                return  # still pending: the retry settles it
             log.exception("DingTalk stream frame failed")  # the frame's content is never logged
-        finally:
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+        self._settle()
+
+    def _later(self, work: Work, data: dict[str, Any], tries: int) -> bool:
+        loop = self._loop
+        if loop is None or loop.is_closed() or self.stopping.is_set():
+            return False
+        delay = min(self.reconnect_base * 2 ** (tries - 1), RECONNECT_MAX)
+        waiting = asyncio.run_coroutine_threadsafe(self._retry(work, data, tries, delay), loop)
+        with self._idle:
+            self._retries.add(waiting)
+        waiting.add_done_callback(self._forget)
+        return True
+
+    def _forget(self, waiting: concurrent.futures.Future[None]) -> None:
+        with self._idle:
+            self._retries.discard(waiting)
+
+    async def _retry(self, work: Work, data: dict[str, Any], tries: int, delay: float) -> None:
+        await self.pause(delay)
+        try:
+            if self._worker is None:
+                raise RuntimeError("no worker")
+            self._worker.submit(self._do, work, data, tries)
+        except RuntimeError:  # shut down meanwhile
+            log.warning("DingTalk stream frame dropped at shutdown before its retry")
+            self._settle()
+
+    def _settle(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
