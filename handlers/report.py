@@ -22,6 +22,7 @@ ADDRESS_PARTS = purchase_match.ADDRESS_PARTS
 _ONLY_INTENT = re.compile(r"^(?:我|我们)?(?:要|想|需要)?(?:投诉|报修|维修|退货|换货|退换货|安装|报个修)(?:一下|了)?$")
 _BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日%])")
 _NO_ROOM = ("公共区域", "没有房号", "无房号", "没有", "无", "楼道", "大堂")
+_WORDLESS = re.compile(r"[\W_]*")
 ROOM_QUESTION = "请补充房号（例如：501）；如是公共区域，请回复「公共区域」。"
 
 
@@ -88,6 +89,9 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, None)
         ctx.say("好的，已取消本次报修。")
         return
+    if _says_nothing(text) or (draft.asking in ("product", "description") and is_affirmative(text)):
+        _advance(ctx, uow, draft)  # "确认" / "？？" / "😀" answer nothing: the same question again
+        return
     if draft.asking == "choice":
         problem = purchase_match.choose(ctx, uow, draft, text)
     else:
@@ -100,6 +104,11 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     _merge(draft, found, take_description=False)
     purchase_match.match(ctx, uow, draft, found)
     _advance(ctx, uow, draft)
+
+
+def _says_nothing(text: str) -> bool:
+    """Only punctuation, emoji or spaces."""
+    return _WORDLESS.fullmatch(text.strip()) is not None
 
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
