@@ -10,7 +10,7 @@ from domain import texts
 from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
-from handlers import purchase_match
+from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
 from handlers.extract import CatalogItem, Extracted, extract, find_phone, is_affirmative, is_negative
 from handlers.when import is_past, parse_when
@@ -89,8 +89,8 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, None)
         ctx.say("好的，已取消本次报修。")
         return
-    if _says_nothing(text) or (draft.asking in ("product", "description") and is_affirmative(text)):
-        _advance(ctx, uow, draft)  # "确认" / "？？" / "😀" answer nothing: the same question again
+    if _answers_nothing(draft, text):
+        _advance(ctx, uow, draft)  # "确认" / "你好" / "😀" answer nothing: the same question again
         return
     if draft.asking == "choice":
         problem = purchase_match.choose(ctx, uow, draft, text)
@@ -106,9 +106,11 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     _advance(ctx, uow, draft)
 
 
-def _says_nothing(text: str) -> bool:
-    """Only punctuation, emoji or spaces."""
-    return _WORDLESS.fullmatch(text.strip()) is not None
+def _answers_nothing(draft: Draft, text: str) -> bool:
+    """Only punctuation or emoji, a greeting or thanks, or a yes where a product or description is asked."""
+    if _WORDLESS.fullmatch(text.strip()) or smalltalk.kind(text):
+        return True
+    return draft.asking in ("product", "description") and is_affirmative(text)
 
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:

@@ -70,3 +70,9 @@ def test_a_rating_while_a_report_is_open_rates_the_finished_ticket(chat: Chat) -
 def test_a_plain_cancel_still_drops_the_draft(chat: Chat) -> None:
     _open_draft_at_the_product_question(chat)
     assert "已取消本次报修" in chat(OWNER, "取消")
+
+
+def test_a_greeting_in_the_middle_of_a_report_gets_the_same_question_again(chat: Chat) -> None:
+    _open_draft_at_the_product_question(chat)
+    out = chat(OWNER, "你好")
+    assert PRODUCT_QUESTION in out and "没看懂" not in out
