@@ -25,9 +25,13 @@ class ConsoleSession:
         text = self.sender.pressed(who, text)
         media = PHOTO.match(text.strip())
         inbound = Inbound("console", who, "" if media else text, media=(media.group(1) or "photo") if media else None)
-        for reply in handle(self.desk, inbound):
-            self.sender.reply(who, reply)
-        self.flush()
+        self.sender.begin(who)
+        try:
+            for reply in handle(self.desk, inbound):
+                self.sender.reply(who, reply)
+            self.flush()
+        finally:
+            self.sender.end()
 
     def flush(self) -> None:
         """Deliver pending scheduled work (offers, notices) now."""
