@@ -107,10 +107,13 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 
 
 def _answers_nothing(draft: Draft, text: str) -> bool:
-    """Only punctuation or emoji, a greeting or thanks, or a yes where a product or description is asked."""
+    """Only punctuation or emoji, a greeting or thanks, or a yes or a digit where a product or description
+    is asked."""
     if _WORDLESS.fullmatch(text.strip()) or smalltalk.kind(text):
         return True
-    return draft.asking in ("product", "description") and is_affirmative(text)
+    # a lone digit is a stray rating or button number, never a product or what went wrong
+    short = is_affirmative(text) or (text.strip().isdigit() and len(text.strip()) <= 2)
+    return draft.asking in ("product", "description") and short
 
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:

@@ -30,6 +30,7 @@ def test_punctuation_or_emoji_in_a_report_gets_the_same_question_again(chat: Cha
     _open_draft_at_the_product_question(chat)
     assert PRODUCT_QUESTION in chat(OWNER, "😀😀")
     assert PRODUCT_QUESTION in chat(OWNER, "。。。")
+    assert PRODUCT_QUESTION in chat(OWNER, "5")  # nothing awaits a rating: a stray digit, not a product
     out = chat(OWNER, "智能门锁") + chat(OWNER, "滨江壹号2栋1单元1203")
     assert "请确认报修信息" in out and "😀" not in out and "。。。" not in out
 
