@@ -58,6 +58,11 @@ def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: co
     a ticket number, 进度/催单/修好了/没修好/帮助, or a rating while a ticket waits for one. Runs it."""
     if is_affirmative(text):  # 好了 / 好的 answer the draft's own question
         return False
+    named = commands.number_pattern(ctx.desk.rules.number_prefix).search(text)
+    # "BX20261130-0006 怎么样了": that ticket's progress, unless it is part of the story being asked for
+    # (a complaint names the ticket it is about).
+    if cmd is None and named and draft.asking != "description":
+        cmd = commands.Command("status", named.group(0).upper(), "")
     if cmd is not None and cmd.verb in VERBS and (cmd.number or _aside(cmd)):
         try:
             VERBS[cmd.verb](ctx, uow, cmd)

@@ -53,6 +53,8 @@ def test_urging_checking_and_cancelling_by_number_work_while_a_report_is_open(ch
     assert f"已为您催促工单 {number}" in out and KEPT in out
     out = chat(OWNER, f"进度 {number}")
     assert number in out and KEPT in out
+    out = chat(OWNER, f"{number} 怎么样了")
+    assert f"{number}（维修）" in out and KEPT in out
     out = chat(OWNER, f"取消 {number}")
     assert f"工单 {number} 已取消" in out and KEPT in out
     assert chat.ticket(number).state is State.CANCELLED
@@ -77,3 +79,12 @@ def test_a_greeting_in_the_middle_of_a_report_gets_the_same_question_again(chat:
     _open_draft_at_the_product_question(chat)
     out = chat(OWNER, "你好")
     assert PRODUCT_QUESTION in out and "没看懂" not in out
+
+
+def test_a_complaint_that_names_a_ticket_keeps_the_number_in_its_description(chat: Chat) -> None:
+    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    number = chat.last_number()
+    chat(OWNER, "投诉")
+    out = chat(OWNER, f"{number} 的师傅迟到了两个小时")
+    assert f"描述：{number} 的师傅迟到了两个小时" in out and KEPT not in out
