@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 
 from bot.bootstrap import Desk
 from bot.channels.console import ConsoleSender
 from handlers.base import Inbound
+from handlers.identity import console_problem
 from handlers.router import handle
 from scheduler.jobs import tick
 
@@ -25,9 +27,18 @@ class ConsoleSession:
         text = self.sender.pressed(who, text)
         media = PHOTO.match(text.strip())
         inbound = Inbound("console", who, "" if media else text, media=(media.group(1) or "photo") if media else None)
-        for reply in handle(self.desk, inbound):
-            self.sender.reply(who, reply)
-        self.flush()
+        self.sender.begin(who)
+        try:
+            for reply in handle(self.desk, inbound):
+                self.sender.reply(who, reply)
+            self.flush()
+        finally:
+            self.sender.end()
+
+    def problem(self, who: str) -> str | None:
+        """Why this session cannot speak as `who`, before a word is said."""
+        with self.desk.uow() as uow:
+            return console_problem(uow, who)
 
     def flush(self) -> None:
         """Deliver pending scheduled work (offers, notices) now."""
@@ -49,6 +60,10 @@ def run_script(session: ConsoleSession, lines: Iterable[str]) -> int:
 
 
 def interactive(session: ConsoleSession, who: str, read: Callable[[str], str] = input) -> None:
+    problem = session.problem(who)
+    if problem:  # a session as nobody would only repeat this error: stop at once, non-zero
+        print(f"Error: --as {who[:40]}: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     print(f"以 {who} 的身份对话。输入「帮助」查看指令，Ctrl-D 退出；按钮可用数字选择；@角色:编号 消息 可切换身份。")
     session.flush()
     while True:

@@ -39,6 +39,15 @@ def identify(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
     return who
 
 
+def console_problem(uow: SqlUnitOfWork, sender: str) -> str | None:
+    """Why the console cannot speak as `sender` (`owner:abc`, an unknown T99); None when it can."""
+    try:
+        _console(uow, sender)
+    except Unknown as e:
+        return str(e)
+    return None
+
+
 def _console(uow: SqlUnitOfWork, sender: str) -> Who:
     role_name, _, ref = sender.partition(":")
     try:

@@ -9,12 +9,15 @@ from domain.services import Refused
 from domain.ticket import State, Ticket
 from handlers import binding, commands, report
 from handlers.base import Ctx
+from handlers.extract import is_affirmative
 from handlers.picking import in_states, pick
 from storage.uow import SqlUnitOfWork
 
 HELP = ("您好，我是报修助手。直接描述问题即可报修，例如：\n"
         "「厨房水龙头漏水了，翠湖花园3栋2单元501」\n"
         "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 发送照片 · 绑定 · 帮助")
+
+DRAFT_KEPT = "（您的报修草稿还在，继续补充即可。）"
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
@@ -25,8 +28,11 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         binding.proceed(ctx, uow, verifying, text)
         return
     draft = report.load(ctx)
-    if draft is not None and (cmd is None or cmd.verb not in ("help", "status")):
-        report.proceed(ctx, uow, draft, text)
+    if draft is not None:
+        if _beside_the_draft(ctx, uow, draft, cmd, text):
+            ctx.say(DRAFT_KEPT)
+        else:
+            report.proceed(ctx, uow, draft, text)
         return
     if ctx.inbound.media:
         _photo(ctx, uow)
@@ -44,6 +50,40 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         report.start(ctx, uow, found)
     else:
         ctx.say("抱歉，我没看懂。" + HELP)
+
+
+def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: commands.Command | None,
+                      text: str) -> bool:
+    """A half-filled report must not swallow what is plainly meant for a ticket that already exists:
+    a ticket number, 进度/催单/修好了/没修好/帮助, or a rating while a ticket waits for one. Runs it."""
+    if is_affirmative(text):  # 好了 / 好的 answer the draft's own question
+        return False
+    named = commands.number_pattern(ctx.desk.rules.number_prefix).search(text)
+    # "BX20261130-0006 怎么样了": that ticket's progress, unless it is part of the story being asked for
+    # (a complaint names the ticket it is about).
+    if cmd is None and named and draft.asking != "description":
+        cmd = commands.Command("status", named.group(0).upper(), "")
+    if cmd is not None and cmd.verb in VERBS and (cmd.number or _aside(cmd)):
+        try:
+            VERBS[cmd.verb](ctx, uow, cmd)
+        except Refused as polite:  # the refusal is the answer; the draft note still follows it
+            uow.rollback()
+            ctx.say(str(polite))
+        return True
+    # "1" may pick one of the purchases offered; a bare room number is 3-4 digits, never a rating
+    if draft.asking == "choice" or commands.rating(text) is None or not _awaiting_rating(ctx, uow):
+        return False
+    return _maybe_rating(ctx, uow, text)
+
+
+def _aside(cmd: commands.Command) -> bool:
+    # "还是坏的，一直滴水" may be the description being asked for; bare 没修好 / 修好了 are not.
+    return cmd.verb in ("help", "status", "urge") or (cmd.verb in ("fixed", "not_fixed") and not cmd.rest)
+
+
+def _awaiting_rating(ctx: Ctx, uow: SqlUnitOfWork) -> bool:
+    done = in_states(_mine(ctx, uow, open_only=False), State.CLOSED, State.RESOLVED)
+    return any(t.rating is None for t in done)
 
 
 def _mine(ctx: Ctx, uow: SqlUnitOfWork, open_only: bool = True) -> list[Ticket]:

@@ -10,7 +10,7 @@ from domain import texts
 from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.services import OpenTicket, open_ticket
-from handlers import purchase_match
+from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
 from handlers.extract import Extracted, extract, is_affirmative, is_negative
 from handlers.products import CatalogItem
@@ -24,6 +24,7 @@ ADDRESS_PARTS = purchase_match.ADDRESS_PARTS
 _ONLY_INTENT = re.compile(r"^(?:我|我们)?(?:要|想|需要)?(?:投诉|报修|维修|退货|换货|退换货|安装|报个修)(?:一下|了)?$")
 _BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日%])")
 _NO_ROOM = ("公共区域", "没有房号", "无房号", "没有", "无", "楼道", "大堂")
+_WORDLESS = re.compile(r"[\W_]*")
 ROOM_QUESTION = "请补充房号（例如：501）；如是公共区域，请回复「公共区域」。"
 
 
@@ -90,6 +91,9 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         save(ctx, None)
         ctx.say("好的，已取消本次报修。")
         return
+    if _answers_nothing(draft, text):
+        _advance(ctx, uow, draft)  # "确认" / "你好" / "😀" answer nothing: the same question again
+        return
     if draft.asking == "choice":
         problem = purchase_match.choose(ctx, uow, draft, text)
     else:
@@ -102,6 +106,16 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     _merge(draft, found, take_description=False)
     purchase_match.match(ctx, uow, draft, found)
     _advance(ctx, uow, draft)
+
+
+def _answers_nothing(draft: Draft, text: str) -> bool:
+    """Only punctuation or emoji, a greeting or thanks, or a yes or a digit where a product or description
+    is asked."""
+    if _WORDLESS.fullmatch(text.strip()) or smalltalk.kind(text):
+        return True
+    # a lone digit is a stray rating or button number, never a product or what went wrong
+    short = is_affirmative(text) or (text.strip().isdigit() and len(text.strip()) <= 2)
+    return draft.asking in ("product", "description") and short
 
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:

@@ -7,6 +7,7 @@ that fails leaves no trace, so the platform's retry is handled afresh instead of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from domain.model import Role, mask_phones
 from domain.notices import Notice
 from domain.services import Refused
 from handlers import desk as desk_handlers
-from handlers import owner, technician
+from handlers import binding, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.staged import StagedStore
@@ -31,12 +32,28 @@ log = logging.getLogger("baoxiu.chat")
 MAX_TEXT = 2000
 SORRY = "抱歉，系统开小差了，请稍后再试。如情况紧急请直接致电客服。"
 SEEN_TTL = timedelta(days=1)
+Handler = Callable[[Ctx, SqlUnitOfWork], None]
+
+
+def _courtesy_first(handler: Handler) -> Handler:
+    """你好 / 在吗 / 谢谢 get a courteous answer before the role's commands, unless a form or a
+    verification waits for an answer (the report dialog then asks its question again)."""
+    def run(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+        media = ctx.inbound.media or ctx.inbound.place is not None
+        polite = None if media else smalltalk.answer(ctx.actor.role, ctx.inbound.text)
+        if polite and report.load(ctx) is None and binding.pending(ctx) is None:
+            ctx.say(polite)
+        else:
+            handler(ctx, uow)
+    return run
+
+
 ROLE_HANDLERS = {
-    Role.OWNER: owner.on_message,
-    Role.TECHNICIAN: technician.on_message,
-    Role.DISPATCHER: desk_handlers.on_message,
-    Role.MANAGER: desk_handlers.on_message,
-    Role.ADMIN: desk_handlers.on_message,
+    Role.OWNER: _courtesy_first(owner.on_message),
+    Role.TECHNICIAN: _courtesy_first(technician.on_message),
+    Role.DISPATCHER: _courtesy_first(desk_handlers.on_message),
+    Role.MANAGER: _courtesy_first(desk_handlers.on_message),
+    Role.ADMIN: _courtesy_first(desk_handlers.on_message),
 }
 
 

@@ -13,6 +13,7 @@ from bot.bootstrap import Desk
 from bot.channels.base import DeliveryError, Outgoing, Sender
 from domain.model import Role
 from domain.notices import Notice
+from scheduler.stale import moved_on
 from storage.tables import CustomerRow, OutboxRow
 from storage.uow import SqlUnitOfWork
 
@@ -71,6 +72,9 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
 
 def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
           fallback: str | None) -> Claimed:
+    if moved_on(uow, row):  # an offer nobody can take any more (or its timeout) is not sent late
+        row.status = "dropped"
+        return Claimed(row.id, None, None)
     row.status, row.due_at = "sending", now + LEASE
     target = _route(uow, row, senders, fallback)
     if target is None:

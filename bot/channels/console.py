@@ -8,11 +8,14 @@ from domain.notices import button_label
 from handlers.base import Reply
 
 
-def render(to: str, text: str, buttons: tuple[str, ...]) -> str:
-    """`→ role:id text`, buttons as numbered choices the person can answer with."""
+def render(to: str, text: str, buttons: tuple[str, ...], numbered: bool = True) -> str:
+    """`→ role:id text`, buttons as numbered choices the person can answer with; unnumbered, as the words
+    to type (a bare number answers something else then)."""
     lines = [f"→ {to} {text}"]
-    if buttons:
+    if buttons and numbered:
         lines.append("   " + "  ".join(f"[{i}] {button_label(b)}" for i, b in enumerate(buttons, 1)))
+    elif buttons:
+        lines.append("   （回复" + "/".join(f"「{button_label(b)}」" for b in buttons) + "）")
     return "\n".join(lines)
 
 
@@ -24,11 +27,22 @@ class ConsoleSender:
     def __init__(self, write: Callable[[str], None] = print) -> None:
         self.write = write
         self.last_buttons: dict[str, tuple[str, ...]] = {}
+        self.answering: str | None = None
+
+    def begin(self, to: str) -> None:
+        """`to` just wrote: until end(), a bare number they type next answers the bot's reply only."""
+        self.answering = to
+
+    def end(self) -> None:
+        self.answering = None
 
     def send(self, message: Outgoing) -> None:
-        if message.buttons:
+        # A notice that comes out while answering someone (one held for them, released because they
+        # wrote) must not take over the numbers of the reply they are looking at.
+        numbered = message.kind == "reply" or message.to != self.answering
+        if message.buttons and numbered:
             self.last_buttons[message.to] = message.buttons
-        self.write(render(message.to, message.text, message.buttons))
+        self.write(render(message.to, message.text, message.buttons, numbered))
 
     def reply(self, to: str, reply: Reply) -> None:
         self.send(Outgoing(to, reply.text, reply.buttons, kind="reply"))
