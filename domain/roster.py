@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from domain.model import Technician
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import dispatch
+from domain.services import dispatch, job_skill
+from domain.texts import NO_VISIT
 from domain.ticket import State
 
 RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
@@ -33,9 +34,8 @@ def redispatch_waiting(uow: UnitOfWork, rules: Rules, now: datetime, tech: Techn
         ticket = uow.tickets.get_for_update(waiting.number)
         if ticket is None or ticket.state is not State.NEW or tech.id in ticket.declined:
             continue
-        product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-        if product is not None and product.skill not in tech.skills:
-            continue
+        if ticket.type in NO_VISIT or job_skill(uow, ticket) not in tech.skills:
+            continue  # the desk's own, or a job this technician cannot do (unknown skill: the desk's too)
         dispatch(uow, rules, now, ticket)
         offered += ticket.state is State.ASSIGNED
     return offered

@@ -12,6 +12,7 @@ from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.sla import Deadlines, deadlines, with_pauses
 from domain.sla_watch import refresh
+from domain.skills import infer_skill
 from domain.ticket import Action, State, Ticket
 
 
@@ -124,9 +125,17 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     The ranking runs in the database (storage/dispatch_query.py, the same sum as
     domain.dispatch.rank), so its cost does not grow with the roster.
     """
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    if ticket.type in texts.NO_VISIT:  # handled by a call from the desk: no technician is sent
+        keep(uow, rules, ticket)
+        tell_desk(uow, now, ticket, "unassigned", texts.for_the_desk(ticket, rules))
+        return
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
+    skill = job_skill(uow, ticket)
+    if not skill:  # offering it to anyone could send a carpenter to a burst pipe
+        keep(uow, rules, ticket)
+        tell_desk(uow, now, ticket, "unassigned", texts.skill_unknown(ticket))
+        return
+    job = Job(skill, site.region if site else "", frozenset(ticket.declined))
     grab = rules.dispatch_mode == "grab"
     ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
                                    rules.grab_limit if grab else 10)
@@ -140,6 +149,14 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
+
+
+def job_skill(uow: UnitOfWork, ticket: Ticket) -> str:
+    """The product's skill, else the one the owner's words point to ("" when they do not say)."""
+    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    if product is not None and product.skill:
+        return product.skill
+    return infer_skill(ticket.description, uow.catalog.products())
 
 
 def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]:

@@ -93,6 +93,17 @@ def nobody_left(ticket: Ticket) -> str:
     return f"【待人工派单】{ticket.number} 暂无可派的在岗师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
 
 
+def skill_unknown(ticket: Ticket) -> str:
+    return (f"【待人工派单】{ticket.number} 未能从描述判断需要哪类师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
+            f"\n描述：{mask_phones(ticket.description)[:60]}")
+
+
+def for_the_desk(ticket: Ticket, rules: Rules) -> str:
+    """A return or complaint: the desk calls the owner; no technician is offered it."""
+    return (f"【待客服处理】{ticket.number} {rules.type_name(ticket.type)}，请在 {when(ticket.arrive_by, rules.tz)}"
+            f" 前致电业主处理\n描述：{mask_phones(ticket.description)[:60]}")
+
+
 def offer_expired(ticket: Ticket) -> str:
     return f"工单 {ticket.number} 超时未接单，已转派其他师傅。"
 
