@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from domain.model import Product, Site, Technician, mask_phone, mask_phones
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
 WEEKDAYS = "一二三四五六日"
 
@@ -91,6 +95,19 @@ def accepted_for_owner(ticket: Ticket, tech: Technician | None) -> str:
 
 def nobody_left(ticket: Ticket) -> str:
     return f"【待人工派单】{ticket.number} 暂无可派的在岗师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
+
+
+def who(tech: Technician | None, tech_id: str | None = None) -> str:
+    """A technician as people read it: 王建国（T01）; the bare id when the roster no longer has them."""
+    if tech is not None:
+        return f"{tech.name}（{tech.id}）"
+    return tech_id or "未指派"
+
+
+def tech_label(uow: "UnitOfWork", tech_id: str | None) -> str:
+    if not tech_id:
+        return "尚未指派师傅"
+    return "师傅 " + who(uow.people.technician(tech_id), tech_id)
 
 
 def skill_unknown(ticket: Ticket) -> str:
