@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import proposals, texts
+from domain.calendar import AroundTheClock
 from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
@@ -141,7 +142,14 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
                                    rules.grab_limit if grab else 10)
     if not ranked:
         keep(uow, rules, ticket)
-        tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
+        if around_the_clock(ticket, rules):  # nobody on duty for a round-the-clock job: wake the managers too
+            text = texts.nobody_on_duty(ticket, rules)
+            tell_desk(uow, now, ticket, "unassigned", text)
+            for person in uow.people.staff_with_role(Role.MANAGER):
+                notify(uow, now, Notice(Role.MANAGER, person.id, "unassigned", text,
+                                        _key(ticket, f"unassigned-{person.id}", now), ticket.number))
+        else:
+            tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
     elif grab:
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
@@ -149,6 +157,12 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
+
+
+def around_the_clock(ticket: Ticket, rules: Rules) -> bool:
+    """The ticket's SLA runs every hour of the day (a 24x7 policy): nobody may wait for the morning."""
+    policy = rules.policy(ticket.type, ticket.priority)
+    return policy is not None and isinstance(rules.calendars.get(policy.calendar), AroundTheClock)
 
 
 def job_skill(uow: UnitOfWork, ticket: Ticket) -> str:

@@ -110,6 +110,12 @@ def tech_label(uow: "UnitOfWork", tech_id: str | None) -> str:
     return "师傅 " + who(uow.people.technician(tech_id), tech_id)
 
 
+def nobody_on_duty(ticket: Ticket, rules: Rules) -> str:
+    return (f"【紧急·无人在岗】{ticket.number} {rules.priority_name(ticket.priority)}工单暂无在岗师傅可派，"
+            f"须在 {when(ticket.arrive_by, rules.tz)} 前上门。请立即联系师傅上班或人工派单：派单 {ticket.number} 给 <师傅>。"
+            f"有师傅上班后系统会自动重新派单。")
+
+
 def skill_unknown(ticket: Ticket) -> str:
     return (f"【待人工派单】{ticket.number} 未能从描述判断需要哪类师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
             f"\n描述：{mask_phones(ticket.description)[:60]}")
