@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from domain import proposals, texts
 from domain.calendar import AroundTheClock
-from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
+from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, score_text, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -153,7 +153,7 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     elif grab:
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
-        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {score_text(ranked[0].score)}")
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
