@@ -187,7 +187,7 @@ def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket,
     ticket.assignee_id, ticket.offered = None, tech_ids
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket)))
+    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *_facts(uow, ticket)))
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))

@@ -44,6 +44,14 @@ def offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | No
             f"请在 {when(ticket.offer_expires_at, rules.tz)} 前接单。")
 
 
+def grab_offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | None) -> str:
+    """A posting to several technicians: the first to answer gets it."""
+    head, _, rest = summary(ticket, rules, product, site).partition("\n")
+    head = head.rsplit(" · ", 1)[0]   # its state ("已派单") means nothing to someone deciding to grab it
+    return (f"【抢单】{head} · 先接先得\n{rest}\n"
+            f"请在 {when(ticket.offer_expires_at, rules.tz)} 前回复「抢单 {ticket.number}」。")
+
+
 def money(cents: int) -> str:
     return f"¥{cents / 100:.2f}".replace(".00", "")
 
