@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import proposals, texts
-from domain.calendar import AroundTheClock
 from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, score_text, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
@@ -13,7 +12,7 @@ from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.sla import Deadlines, deadlines, with_pauses
 from domain.sla_watch import refresh
-from domain.skills import infer_skill
+from domain.skills import around_the_clock, job_skill
 from domain.ticket import Action, State, Ticket
 
 
@@ -157,20 +156,6 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
-
-
-def around_the_clock(ticket: Ticket, rules: Rules) -> bool:
-    """The ticket's SLA runs every hour of the day (a 24x7 policy): nobody may wait for the morning."""
-    policy = rules.policy(ticket.type, ticket.priority)
-    return policy is not None and isinstance(rules.calendars.get(policy.calendar), AroundTheClock)
-
-
-def job_skill(uow: UnitOfWork, ticket: Ticket) -> str:
-    """The product's skill, else the one the owner's words point to ("" when they do not say)."""
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-    if product is not None and product.skill:
-        return product.skill
-    return infer_skill(ticket.description, uow.catalog.products())
 
 
 def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]:

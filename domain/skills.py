@@ -1,4 +1,4 @@
-"""Which skill a job needs when the owner named no product: read from the words, using the catalog.
+"""Which skill a job needs (its product's, else read from the words via the catalog), and whether it runs 24x7.
 
 The catalog already says, for every product, its category, the words owners use for it
 (aliases) and the skill that fixes it; those are the vocabulary. A few everyday words
@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.calendar import AroundTheClock
 from domain.model import Product
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.ticket import Ticket
 
 # Words about a trade rather than a product; used only for skills the catalog actually has.
 TRADE_WORDS: dict[str, tuple[str, ...]] = {
@@ -50,3 +54,17 @@ def infer_skill(description: str, products: Iterable[Product]) -> str:
             elif len(word) == best_len:
                 found |= skills
     return next(iter(found)) if len(found) == 1 else ""
+
+
+def around_the_clock(ticket: Ticket, rules: Rules) -> bool:
+    """The ticket's SLA runs every hour of the day (a 24x7 policy): nobody may wait for the morning."""
+    policy = rules.policy(ticket.type, ticket.priority)
+    return policy is not None and isinstance(rules.calendars.get(policy.calendar), AroundTheClock)
+
+
+def job_skill(uow: UnitOfWork, ticket: Ticket) -> str:
+    """The product's skill, else the one the owner's words point to ("" when they do not say)."""
+    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    if product is not None and product.skill:
+        return product.skill
+    return infer_skill(ticket.description, uow.catalog.products())
