@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import mask_phone, mask_phones
+from domain.texts import WARRANTY
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
 from storage.uow import SqlUnitOfWork
@@ -22,6 +23,7 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
     view: dict[str, Any] = {
         "number": ticket.number, "type": ticket.type, "type_name": rules.type_name(ticket.type),
         "state": ticket.state.value, "state_label": LABELS[ticket.state], "priority": ticket.priority,
+        "priority_name": rules.priority_name(ticket.priority),
         "description": mask_phones(ticket.description),
         "customer": {"phone": mask_phone(customer.phone) if customer else None,
                      "name": customer.name if customer else ""},
@@ -41,7 +43,7 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
         "photos": len(ticket.photos), "rating": ticket.rating, "rating_comment": mask_phones(ticket.rating_comment),
         "urge_count": ticket.urge_count, "reopen_count": ticket.reopen_count,
         "asset": {"id": ticket.asset_id, "serial": ticket.asset_serial} if ticket.asset_id else None,
-        "warranty": ticket.warranty,
+        "warranty": ticket.warranty, "warranty_label": WARRANTY.get(ticket.warranty, ticket.warranty),
         "costs": {"labour": ticket.labour_cents / 100, "parts": ticket.parts_cents / 100,
                   "charge": ticket.charge_cents / 100},
     }
@@ -60,16 +62,22 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
     return view
 
 
+def _who(view: dict[str, Any]) -> str:
+    if not view["assignee_id"]:
+        return "—"
+    return f"{view['assignee_name']}（{view['assignee_id']}）" if view["assignee_name"] else view["assignee_id"]
+
+
 def ticket_text(view: dict[str, Any]) -> str:
     site = view["site"] or {}
-    lines = [f"{view['number']}  {view['type_name']} · {view['priority']} · {view['state_label']} ({view['state']})",
+    lines = [f"{view['number']}  {view['type_name']} · {view['priority_name']} · {view['state_label']}",
              f"客户 {view['customer']['phone']}  地址 {site.get('community', '')}{site.get('building', '')}"
              f"-{site.get('unit', '')}-{site.get('room', '')}",
-             f"产品 {(view['product'] or {}).get('sku', '—')}  师傅 {view['assignee_id'] or '—'}",
+             f"产品 {(view['product'] or {}).get('sku', '—')}  师傅 {_who(view)}",
              f"描述 {view['description']}",
              f"时限 接单 {view['deadlines']['accept_by']} 上门 {view['deadlines']['arrive_by']} "
              f"解决 {view['deadlines']['resolve_by']}",
-             f"保修 {view['warranty']}  费用 人工 ¥{view['costs']['labour']:.2f} + 配件 ¥{view['costs']['parts']:.2f}"
+             f"保修 {view['warranty_label']}  费用 人工 ¥{view['costs']['labour']:.2f} + 配件 ¥{view['costs']['parts']:.2f}"
              f" → 客户支付 ¥{view['costs']['charge']:.2f}",
              f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
     if view.get("callback"):

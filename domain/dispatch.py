@@ -46,7 +46,12 @@ class Candidate:
         return tuple(f"{LABELS[name]}{value:.2f}" for name, value in self.parts)
 
     def explain(self) -> str:
-        return f"{self.tech.id} {self.tech.name} {self.score:.3f}（{'，'.join(self.reasons)}）"
+        return f"{self.tech.id} {self.tech.name} {score_text(self.score)}（{'，'.join(self.reasons)}）"
+
+
+def score_text(score: float) -> str:
+    """A dispatch score as every output shows it (the trail, the explanation): one rounding."""
+    return f"{score:.3f}"
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,8 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
         raise Refused(f"工单 {ticket.number} 还没有完成，完成后再评价吧。")
     if ticket.rating is not None:
         raise Refused(f"工单 {ticket.number} 已经评价过了，谢谢！")
+    if survey.rating_closed(ticket):
+        raise Refused(f"工单 {ticket.number} 的评价期已过，已记为无评价。如仍有问题，直接回复即可再次报修。")
     ticket.rating, ticket.rating_comment = stars, comment
     survey.schedule(ticket, "", None)
     uow.outbox.withdraw(survey.survey_key(ticket))  # rated before the question went out: no question
@@ -151,7 +153,7 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
 def urge(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor) -> Ticket:
     ticket = own_ticket(uow, number, owner)
     if not ticket.is_open:
-        raise Refused(f"工单 {ticket.number} 已{texts.state(ticket)}，无需催单。")
+        raise Refused(f"工单 {ticket.number} {texts.state(ticket)}，无需催单。")
     ticket.urge_count += 1
     ticket.record("urge", owner.label, now, f"第{ticket.urge_count}次催单")
     keep(uow, rules, ticket)
@@ -225,7 +227,7 @@ def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, prio
     if priority not in {p.code for p in rules.priorities}:
         raise Refused("优先级可选：" + "、".join(p.name for p in rules.priorities))
     if not ticket.is_open:
-        raise Refused(f"工单 {ticket.number} 已{texts.state(ticket)}，不能修改优先级。")
+        raise Refused(f"工单 {ticket.number} {texts.state(ticket)}，不能修改优先级。")
     ticket.record("priority", desk.label, now, f"{ticket.priority} → {priority}")
     ticket.priority = priority
     set_deadlines(ticket, rules, ticket.created_at)

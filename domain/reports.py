@@ -71,7 +71,8 @@ def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
     overdue = uow.tickets.overdue(now, limit=10)
     if overdue:
         lines.append("超时工单：")
-        lines += [f"{t.number} {texts.state(t)} 时限 {texts.when(t.resolve_by, rules.tz)} 师傅 {t.assignee_id or '—'}"
+        lines += [f"{t.number} {texts.state(t)} 时限 {texts.when(t.resolve_by, rules.tz)} "
+                  f"{texts.tech_label(uow, t.assignee_id)}"
                   for t in overdue]
     text = "\n".join(lines)
     managers = uow.people.staff_with_role(Role.MANAGER)

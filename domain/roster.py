@@ -6,7 +6,10 @@ from datetime import datetime, timedelta
 from domain.model import Technician
 from domain.ports import UnitOfWork
 from domain.rules import Rules
+from domain.dispatch import Job
 from domain.services import dispatch
+from domain.skills import around_the_clock, job_skill
+from domain.texts import NO_VISIT
 from domain.ticket import State
 
 RECORD_WINDOW = timedelta(days=90)   # a technician's record counts the last three months
@@ -33,9 +36,27 @@ def redispatch_waiting(uow: UnitOfWork, rules: Rules, now: datetime, tech: Techn
         ticket = uow.tickets.get_for_update(waiting.number)
         if ticket is None or ticket.state is not State.NEW or tech.id in ticket.declined:
             continue
-        product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-        if product is not None and product.skill not in tech.skills:
-            continue
+        if ticket.type in NO_VISIT or job_skill(uow, ticket) not in tech.skills:
+            continue  # the desk's own, or a job this technician cannot do (unknown skill: the desk's too)
         dispatch(uow, rules, now, ticket)
         offered += ticket.state is State.ASSIGNED
+    return offered
+
+
+def retry_unstaffed(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 50) -> int:
+    """Each tick: a round-the-clock ticket nobody could take is dispatched again as soon as someone
+    fits (a technician freed a slot, was switched on). Nothing is said while nobody does."""
+    offered = 0
+    for waiting in uow.tickets.in_states([State.NEW], limit):
+        if waiting.type in NO_VISIT or not around_the_clock(waiting, rules):
+            continue
+        skill = job_skill(uow, waiting)
+        site = uow.places.site(waiting.site_id) if waiting.site_id else None
+        job = Job(skill, site.region if site else "", frozenset(waiting.declined))
+        if not skill or not uow.people.candidates(job, rules.region_neighbours, rules.weights, now, 1):
+            continue
+        ticket = uow.tickets.get_for_update(waiting.number)
+        if ticket is not None and ticket.state is State.NEW:
+            dispatch(uow, rules, now, ticket)
+            offered += ticket.state is State.ASSIGNED
     return offered

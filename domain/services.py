@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import proposals, texts
-from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, weights_line
+from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, score_text, weights_line
 from domain.model import Customer, Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.sla import Deadlines, deadlines, with_pauses
 from domain.sla_watch import refresh
+from domain.skills import around_the_clock, job_skill
 from domain.ticket import Action, State, Ticket
 
 
@@ -124,19 +125,34 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     The ranking runs in the database (storage/dispatch_query.py, the same sum as
     domain.dispatch.rank), so its cost does not grow with the roster.
     """
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    if ticket.type in texts.NO_VISIT:  # handled by a call from the desk: no technician is sent
+        keep(uow, rules, ticket)
+        tell_desk(uow, now, ticket, "unassigned", texts.for_the_desk(ticket, rules))
+        return
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    job = Job(product.skill if product else "", site.region if site else "", frozenset(ticket.declined))
+    skill = job_skill(uow, ticket)
+    if not skill:  # offering it to anyone could send a carpenter to a burst pipe
+        keep(uow, rules, ticket)
+        tell_desk(uow, now, ticket, "unassigned", texts.skill_unknown(ticket))
+        return
+    job = Job(skill, site.region if site else "", frozenset(ticket.declined))
     grab = rules.dispatch_mode == "grab"
     ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
                                    rules.grab_limit if grab else 10)
     if not ranked:
         keep(uow, rules, ticket)
-        tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
+        if around_the_clock(ticket, rules):  # nobody on duty for a round-the-clock job: wake the managers too
+            text = texts.nobody_on_duty(ticket, rules)
+            tell_desk(uow, now, ticket, "unassigned", text)
+            for person in uow.people.staff_with_role(Role.MANAGER):
+                notify(uow, now, Notice(Role.MANAGER, person.id, "unassigned", text,
+                                        _key(ticket, f"unassigned-{person.id}", now), ticket.number))
+        else:
+            tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
     elif grab:
         post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
     else:
-        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {ranked[0].score:.2f}")
+        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {score_text(ranked[0].score)}")
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
@@ -156,7 +172,7 @@ def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket,
     ticket.assignee_id, ticket.offered = None, tech_ids
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, "【抢单】" + texts.offer(ticket, rules, *_facts(uow, ticket)))
+    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *_facts(uow, ticket)))
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))

@@ -48,10 +48,16 @@ def fire_due(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> in
     count = 0
     while (timer := upcoming(ticket, rules)) is not None and timer.due <= now:
         ticket.sla_fired = [*ticket.sla_fired, f"{timer.kind}:{timer.stage}"]
+        if timer.stage == "warn" and _deadline(ticket, timer) <= now:
+            continue  # found only after its deadline (worker down, clock jump): the breach speaks instead
         _announce(uow, rules, now, ticket, timer)
         count += 1
     refresh(ticket, rules)
     return count
+
+
+def _deadline(ticket: Ticket, timer: SlaTimer) -> datetime:
+    return getattr(ticket, f"{timer.kind}_by")
 
 
 def _announce(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, timer: SlaTimer) -> None:
@@ -71,7 +77,7 @@ def _announce(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, time
         ticket.breaches = [*ticket.breaches, timer.kind]
         ticket.record("sla_breach", "system", now, f"{word}超时（时限 {deadline}）")
         text = f"【超时】工单 {ticket.number} 已超过{word}时限（{deadline}），当前{texts.state(ticket)}，" \
-               f"师傅 {ticket.assignee_id or '未指派'}。"
+               f"{texts.tech_label(uow, ticket.assignee_id)}。"
         role = Role.DISPATCHER
     else:
         ticket.record("sla_escalate", "system", now, f"{word}超时升级主管")

@@ -14,6 +14,9 @@ RATING_BUTTONS = ("5", "4", "3", "2", "1")
 SURVEY_TEXT = "请为本次服务打分（1-5 分，5 分最满意），也可以附上评价："
 
 
+RATING_OVER = "rating_over"   # a stage never due: the rating period ended without a rating
+
+
 def schedule(ticket: Ticket, stage: str, at: datetime | None) -> None:
     ticket.followup_stage, ticket.followup_at = (stage, at) if at else ("", None)
 
@@ -63,7 +66,7 @@ def _auto_close(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) ->
     ticket.apply(Action.AUTO_CLOSE, SYSTEM.label, now, "业主未确认，自动完成；无评价")
     ticket.closed_at = now
     _owner(uow, now, ticket, "auto_closed", f"工单 {ticket.number} 已自动完成。如仍有问题，直接回复即可再次报修。")
-    schedule(ticket, "", None)
+    _rating_over(ticket)
 
 
 def _rate_remind(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
@@ -77,7 +80,18 @@ def _rate_remind(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -
 def _rate_close(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
     if ticket.rating is None:
         ticket.record("no_rating", SYSTEM.label, now, "评价期已过，记为无评价")
-    schedule(ticket, "", None)
+        _rating_over(ticket)
+    else:
+        schedule(ticket, "", None)
+
+
+def _rating_over(ticket: Ticket) -> None:
+    ticket.followup_stage, ticket.followup_at = RATING_OVER, None
+
+
+def rating_closed(ticket: Ticket) -> bool:
+    """The ticket was recorded as unrated (auto-closed, or the survey went unanswered): too late to rate."""
+    return ticket.followup_stage == RATING_OVER
 
 
 def _drop(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from domain.model import Product, Site, Technician, mask_phone, mask_phones
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
+
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
 WEEKDAYS = "一二三四五六日"
 
@@ -38,6 +42,14 @@ def summary(ticket: Ticket, rules: Rules, product: Product | None, site: Site | 
 def offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | None) -> str:
     return (f"【新工单】{summary(ticket, rules, product, site)}\n"
             f"请在 {when(ticket.offer_expires_at, rules.tz)} 前接单。")
+
+
+def grab_offer(ticket: Ticket, rules: Rules, product: Product | None, site: Site | None) -> str:
+    """A posting to several technicians: the first to answer gets it."""
+    head, _, rest = summary(ticket, rules, product, site).partition("\n")
+    head = head.rsplit(" · ", 1)[0]   # its state ("已派单") means nothing to someone deciding to grab it
+    return (f"【抢单】{head} · 先接先得\n{rest}\n"
+            f"请在 {when(ticket.offer_expires_at, rules.tz)} 前回复「抢单 {ticket.number}」。")
 
 
 def money(cents: int) -> str:
@@ -91,6 +103,36 @@ def accepted_for_owner(ticket: Ticket, tech: Technician | None) -> str:
 
 def nobody_left(ticket: Ticket) -> str:
     return f"【待人工派单】{ticket.number} 暂无可派的在岗师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
+
+
+def who(tech: Technician | None, tech_id: str | None = None) -> str:
+    """A technician as people read it: 王建国（T01）; the bare id when the roster no longer has them."""
+    if tech is not None:
+        return f"{tech.name}（{tech.id}）"
+    return tech_id or "未指派"
+
+
+def tech_label(uow: "UnitOfWork", tech_id: str | None) -> str:
+    if not tech_id:
+        return "尚未指派师傅"
+    return "师傅 " + who(uow.people.technician(tech_id), tech_id)
+
+
+def nobody_on_duty(ticket: Ticket, rules: Rules) -> str:
+    return (f"【紧急·无人在岗】{ticket.number} {rules.priority_name(ticket.priority)}工单暂无在岗师傅可派，"
+            f"须在 {when(ticket.arrive_by, rules.tz)} 前上门。请立即联系师傅上班或人工派单：派单 {ticket.number} 给 <师傅>。"
+            f"有师傅上班后系统会自动重新派单。")
+
+
+def skill_unknown(ticket: Ticket) -> str:
+    return (f"【待人工派单】{ticket.number} 未能从描述判断需要哪类师傅，请人工派单：派单 {ticket.number} 给 <师傅>"
+            f"\n描述：{mask_phones(ticket.description)[:60]}")
+
+
+def for_the_desk(ticket: Ticket, rules: Rules) -> str:
+    """A return or complaint: the desk calls the owner; no technician is offered it."""
+    return (f"【待客服处理】{ticket.number} {rules.type_name(ticket.type)}，请在 {when(ticket.arrive_by, rules.tz)}"
+            f" 前致电业主处理\n描述：{mask_phones(ticket.description)[:60]}")
 
 
 def offer_expired(ticket: Ticket) -> str:

@@ -73,7 +73,8 @@ def _queue(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         ctx.say("当前没有待派单的工单。")
         return
     lines = [f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {mask_phones(t.description)[:20]}"
-             + (f" → {t.assignee_id}" if t.assignee_id else "") for t in waiting]
+             + (f" → {texts.who(uow.people.technician(t.assignee_id), t.assignee_id)}" if t.assignee_id else "")
+             for t in waiting]
     ctx.say(f"待派单 {len(waiting)} 张：\n" + "\n".join(lines))
 
 
@@ -87,7 +88,8 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     rules = ctx.desk.rules
     lines = [texts.summary(ticket, rules, product, site),
-             f"师傅：{ticket.assignee_id or '—'}", f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
+             f"师傅：{texts.who(uow.people.technician(ticket.assignee_id), ticket.assignee_id) if ticket.assignee_id else '—'}",
+             f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
              _warranty(uow, ticket), texts.costs(ticket) if ticket.resolved_at or ticket.closed_at
              else texts.charge_rule(ticket, rules).replace("保修：", "收费规则：", 1)]
     if ticket.callback_state:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from domain import progress, roster, services, texts
 from domain.model import mask_phones
 from domain.services import Refused
@@ -11,6 +13,7 @@ from handlers import commands, parts_chat
 from handlers.base import Ctx
 from handlers.picking import pick
 from handlers.when import is_past, parse_when
+from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWork
 
 HELP = ("师傅指令：接单 / 拒单 [工单号] · 预约 明天下午3点 · 出发 · 到达 · 挂起 原因 · 恢复 · "
@@ -50,8 +53,20 @@ def _mine_already(ctx: Ctx, uow: SqlUnitOfWork, number: str) -> bool:
     return bool(current and current.state not in (State.ASSIGNED, State.NEW) and current.assignee_id == ctx.actor.id)
 
 
+def _nothing_to_accept(ctx: Ctx, uow: SqlUnitOfWork) -> str:
+    """Why there is nothing to accept: the last posting this technician was sent went to someone else."""
+    last = uow.session.scalars(select(OutboxRow.ticket_number).where(
+        OutboxRow.role == "technician", OutboxRow.person_id == ctx.actor.id, OutboxRow.kind == "offer")
+        .order_by(OutboxRow.id.desc()).limit(1)).first()
+    ticket = uow.tickets.get(last) if last else None
+    if ticket is not None and ticket.assignee_id and ticket.assignee_id != ctx.actor.id:
+        return texts.taken(ticket, uow.people.technician(ticket.assignee_id)) + "您当前没有待接的工单。"
+    return "您当前没有待接的工单。"
+
+
 def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
+    offers = _offers(ctx, uow)
+    number = pick(offers, cmd.number, "" if offers or cmd.number else _nothing_to_accept(ctx, uow))
     if _mine_already(ctx, uow, number):
         ctx.say(f"您已接过工单 {number}。")
         return

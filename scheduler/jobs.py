@@ -33,6 +33,7 @@ def tick(desk: Desk, senders: Mapping[str, Sender], now: datetime, fallback: str
         "roster_refreshed": run(desk, roster.refresh_roster, now),
         "platform_jobs": platform_ticks(desk),
         "offers_expired": run(desk, expire_offers, now),
+        "unstaffed_redispatched": run(desk, roster.retry_unstaffed, now),
         "sla_timers_fired": run(desk, sla_watch.watch, now),
         "survey_steps": run(desk, survey.run_due, now),
         "plans_opened": run_plans(desk, now),

@@ -284,7 +284,7 @@ def test_ticket_show_json_has_the_whole_trail(baoxiu: Baoxiu, repaired: str) -> 
 
 def test_ticket_show_as_text_and_in_lower_case(baoxiu: Baoxiu, repaired: str) -> None:
     out = baoxiu("ticket", "show", repaired.lower()).output
-    assert out.startswith(f"{repaired}  维修") and "客户 138****8000" in out and "师傅 T01" in out
+    assert out.startswith(f"{repaired}  维修") and "客户 138****8000" in out and "师傅 王建国（T01）" in out
     assert "rate" in out
 
 

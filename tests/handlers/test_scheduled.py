@@ -103,13 +103,13 @@ def test_a_new_desk_does_not_send_a_report_for_the_day_before_it_started(chat: C
 
 
 def test_a_maintenance_plan_opens_one_inspection_ticket_per_firing(chat: Chat, clock: FakeClock) -> None:
-    plan = Plan("cuihu-lift", "0 9 * * 1", "翠湖花园", "13700000001", "inspection", "电梯月检")
+    plan = Plan("cuihu-lift", "0 9 * * 1", "翠湖花园", "13700000001", "inspection", "公共水管月检")
     chat.desk.rules = replace(chat.desk.rules, plans=(plan,))
     clock.now = datetime(2026, 11, 30, 9, 5, tzinfo=CN)  # Monday 9:05: the plan fired at 9:00
     out = chat.tick()
     number = chat.last_number()
     ticket = chat.ticket(number)
-    assert number.startswith("BX20261130") and ticket.type == "inspection" and ticket.description == "电梯月检"
+    assert number.startswith("BX20261130") and ticket.type == "inspection" and ticket.description == "公共水管月检"
     assert ticket.state is State.ASSIGNED and "【新工单】" in out
     chat.tick()
     clock.now = datetime(2026, 11, 30, 9, 1, tzinfo=CN)  # clock jumps back

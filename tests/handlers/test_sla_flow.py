@@ -175,3 +175,16 @@ def test_coming_on_duty_without_the_skill_leaves_the_ticket_waiting(chat: Chat) 
     chat("technician:T02", "下班")
     assert "重新派单" not in chat("technician:T02", "上班")   # carpentry and flooring only
     assert chat.ticket(number).state is State.NEW
+
+
+def test_a_warning_found_after_its_deadline_is_not_sent_and_the_breach_names_the_technician(
+        chat: Chat, clock: FakeClock) -> None:
+    chat.desk.rules = replace(chat.desk.rules, offer_timeout=timedelta(hours=8))  # one offer all day
+    number, tech = report(chat)
+    at(clock, 12, 5)  # the worker was down from before the 11:36 warning until after the 12:00 deadline
+    out = chat.tick()
+    assert "【时效提醒】" not in out and "请抓紧" not in out
+    assert f"→ dispatcher:D01 【超时】工单 {number} 已超过接单时限" in out
+    with chat.desk.uow() as uow:
+        name = uow.people.technician(tech.removeprefix("technician:")).name
+    assert f"师傅 {name}（{tech.removeprefix('technician:')}）" in out
