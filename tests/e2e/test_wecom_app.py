@@ -100,7 +100,7 @@ def test_a_location_from_a_technician_without_a_job_changes_nothing(desk: Desk, 
 
 def media_row(desk: Desk) -> tuple[str, int]:
     with desk.uow() as uow:
-        return uow.session.execute(select(MediaRow.status, MediaRow.attempts)).one()._tuple()
+        return tuple(uow.session.execute(select(MediaRow.status, MediaRow.attempts)).one())
 
 
 def test_a_photo_download_holds_no_lock_and_a_failed_one_is_retried_with_backoff(

@@ -21,7 +21,7 @@ SEND = "/cgi-bin/message/send"
 
 def outbox(desk: Desk) -> tuple[str, int, str]:
     with desk.uow() as uow:
-        return uow.session.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)).one()._tuple()
+        return tuple(uow.session.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)).one())
 
 
 @pytest.mark.parametrize("fault, shown", [(45009, "45009"), (45033, "45033"), ("http 502", "HTTP 502"),

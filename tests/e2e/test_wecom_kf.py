@@ -198,8 +198,8 @@ def test_a_restart_with_a_fresh_store_remembers_the_kf_window(desk: Desk, fake: 
 
 def outbox_row(desk: Desk, key: str) -> tuple[str, int, str]:
     with desk.uow() as uow:
-        return uow.session.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)
-                                   .where(OutboxRow.key == key)).one()._tuple()
+        return tuple(uow.session.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error)
+                                   .where(OutboxRow.key == key)).one())
 
 
 def test_a_configuration_error_fails_by_name_instead_of_waiting_for_the_owner(
