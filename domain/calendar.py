@@ -21,7 +21,7 @@ Span = tuple[datetime, datetime]
 
 DEFAULT_HOURS: tuple[Period, ...] = ((time(9), time(12)), (time(13, 30), time(18)))
 
-# The package raises NotImplementedError outside these years; naming the range lets
+# The package refuses dates outside these years; naming the range lets
 # us fall back on purpose (and test it) instead of catching errors mid-computation.
 STATUTORY_YEARS: range = range(
     min(_statutory_holidays).year, max(_statutory_holidays).year + 1

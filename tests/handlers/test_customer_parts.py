@@ -38,6 +38,14 @@ def seed(desk: Desk, faucet_installed: date = date(2020, 6, 10)) -> None:
         uow.commit()
 
 
+
+def add_second_faucet(desk: Desk) -> None:
+    """A basin faucet in warranty beside the owner's old kitchen one: the purchases question's case."""
+    with desk.uow() as uow:
+        uow.session.add(AssetRow(sku="FC-B200", customer_id=50, site_id=50, install_date=date(2025, 1, 5),
+                                 warranty_end=date(2028, 1, 5)))
+        uow.commit()
+
 def test_the_product_comes_from_the_owners_purchase_and_parts_are_reserved_used_and_charged(chat: Chat) -> None:
     seed(chat.desk)
     out = chat(OWNER, "厨房的龙头漏水了")
@@ -79,10 +87,7 @@ def test_in_warranty_the_customer_pays_nothing(chat: Chat) -> None:
 
 def test_an_unsure_match_among_purchases_is_a_short_multiple_choice(chat: Chat) -> None:
     seed(chat.desk)
-    with chat.desk.uow() as uow:
-        uow.session.add(AssetRow(sku="FC-B200", customer_id=50, site_id=50, install_date=date(2025, 1, 5),
-                                 warranty_end=date(2028, 1, 5)))
-        uow.commit()
+    add_second_faucet(chat.desk)
     out = chat(OWNER, "龙头坏了")
     assert "您购买过以下产品" in out
     choice = next(line for line in out.splitlines() if line.startswith("2. "))

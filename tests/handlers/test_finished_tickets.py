@@ -2,15 +2,8 @@
 from __future__ import annotations
 
 from tests.conftest import Chat, FakeClock
-from tests.handlers.test_owner_flow import OWNER, open_ticket
-
-
-def finished(chat: Chat) -> str:
-    number = open_ticket(chat)
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达", "完工 更换阀芯"):
-        chat(tech, line)
-    return number
+from tests.handlers.test_owner_flow import OWNER
+from tests.handlers.test_owner_flow import resolved_ticket as finished
 
 
 def test_a_closed_ticket_says_it_is_finished_once_when_urged_or_reprioritised(chat: Chat) -> None:

@@ -7,20 +7,15 @@ import re
 from bot.views import ticket_view
 from domain.ticket import State
 from tests.conftest import Chat, FakeClock
+from tests.handlers.test_owner_flow import finish, open_ticket
 
 OWNER = "owner:13800138000"
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def resolved(chat: Chat, note: str = "完工 更换阀芯") -> tuple[str, str]:
-    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
-    chat(OWNER, "确认")
-    number = chat.last_number()
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达"):
-        chat(tech, line)
-    chat(tech, note)
-    return number, tech
+    number = open_ticket(chat)
+    return number, finish(chat, number, note)
 
 
 def test_phone_numbers_typed_in_reasons_notes_and_comments_are_masked_everywhere(chat: Chat) -> None:

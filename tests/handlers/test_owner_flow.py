@@ -15,6 +15,20 @@ def open_ticket(chat: Chat, text: str = FULL) -> str:
     return chat.last_number()
 
 
+def finish(chat: Chat, number: str, note: str = "完工 更换阀芯") -> str:
+    """The assigned technician accepts, arrives and finishes; their chat address is returned."""
+    tech = "technician:" + chat.ticket(number).assignee_id
+    for line in ("接单", "到达", note):
+        chat(tech, line)
+    return tech
+
+
+def resolved_ticket(chat: Chat, note: str = "完工 更换阀芯") -> str:
+    number = open_ticket(chat)
+    finish(chat, number, note)
+    return number
+
+
 def test_a_complete_message_becomes_a_ticket_after_one_confirmation(chat: Chat) -> None:
     out = chat(OWNER, FULL)
     assert "请确认报修信息" in out and "翠湖花园3栋2单元501室" in out and "138****8000" in out
@@ -93,10 +107,7 @@ def test_not_fixed_reopens_and_a_bare_five_after_the_survey_is_five_stars(chat: 
 
 
 def test_a_low_rating_with_a_comment_asks_the_desk_to_follow_up(chat: Chat) -> None:
-    number = open_ticket(chat)
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达", "完工 已处理"):
-        chat(tech, line)
+    number = resolved_ticket(chat, "完工 已处理")
     chat(OWNER, "修好了")
     out = chat(OWNER, "2分 师傅迟到了一个小时")
     assert "→ dispatcher:D01 【差评回访】" in out
@@ -145,10 +156,7 @@ def test_a_dialog_can_be_cancelled_before_it_becomes_a_ticket(chat: Chat) -> Non
 def test_a_low_rating_opens_a_follow_up_the_desk_lists_closes_and_counts(chat: Chat) -> None:
     from bot.views import ticket_text, ticket_view
 
-    number = open_ticket(chat)
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达", "完工 已处理"):
-        chat(tech, line)
+    number = resolved_ticket(chat, "完工 已处理")
     chat(OWNER, "修好了")
     chat(OWNER, "1 师傅态度差")
     assert number in chat("dispatcher:D01", "待回访")
@@ -164,10 +172,7 @@ def test_a_low_rating_opens_a_follow_up_the_desk_lists_closes_and_counts(chat: C
 
 
 def test_a_good_rating_opens_no_follow_up(chat: Chat) -> None:
-    number = open_ticket(chat)
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达", "完工 已处理"):
-        chat(tech, line)
+    resolved_ticket(chat, "完工 已处理")
     chat(OWNER, "修好了")
     chat(OWNER, "4")
     assert "没有待回访" in chat("dispatcher:D01", "待回访")

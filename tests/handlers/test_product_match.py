@@ -1,15 +1,10 @@
 """The product on a report: purchases only for a known speaker, and short questions when unsure."""
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import select
-
 from handlers.base import Inbound
 from handlers.router import handle
-from storage.tables import AssetRow
 from tests.conftest import Chat
-from tests.handlers.test_customer_parts import OWNER, seed
+from tests.handlers.test_customer_parts import OWNER, add_second_faucet, seed
 
 
 def stranger(chat: Chat, sender: str = "wx-stranger"):  # type: ignore[no-untyped-def]
@@ -40,10 +35,7 @@ def test_the_desk_filing_for_a_caller_does_use_the_callers_purchases(chat: Chat)
 
 def test_none_of_these_is_an_option_and_is_not_asked_again(chat: Chat) -> None:
     seed(chat.desk)
-    with chat.desk.uow() as uow:
-        uow.session.add(AssetRow(sku="FC-B200", customer_id=50, site_id=50, install_date=date(2025, 1, 5),
-                                 warranty_end=date(2028, 1, 5)))
-        uow.commit()
+    add_second_faucet(chat.desk)
     out = chat(OWNER, "龙头坏了")
     assert "3. 都不是 / 其他产品" in out and "[3] 都不是" in out
     out = chat(OWNER, "都不是")

@@ -15,18 +15,9 @@ from domain.ticket import State
 from scheduler.delivery import MAX_ATTEMPTS, deliver_due
 from storage.tables import OutboxRow
 from tests.conftest import CN, EXAMPLE, Chat, FakeClock
+from tests.handlers.test_owner_flow import resolved_ticket as resolved
 
 OWNER = "owner:13800138000"
-
-
-def resolved(chat: Chat) -> str:
-    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
-    chat(OWNER, "确认")
-    number = chat.last_number()
-    tech = "technician:" + chat.ticket(number).assignee_id
-    for line in ("接单", "到达", "完工 更换阀芯"):
-        chat(tech, line)
-    return number
 
 
 def test_an_unconfirmed_repair_gets_one_reminder_then_closes_itself_without_a_rating(
