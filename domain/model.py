@@ -104,12 +104,13 @@ class Asset:
 
 @dataclass(frozen=True)
 class Part:
-    """A spare part; `fits` lists the product SKUs it belongs to."""
+    """A spare part; `fits` lists the product SKUs it belongs to, `aliases` what technicians call it."""
 
     sku: str
     name: str
     price_cents: int
     fits: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

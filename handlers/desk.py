@@ -17,6 +17,8 @@ MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/
 
 
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    if parts_chat.answer_choice(ctx, uow, on_message):
+        return
     text = ctx.inbound.text
     cmd = commands.parse(text, ctx.desk.rules.number_prefix)
     draft = report.load(ctx)

@@ -1,7 +1,10 @@
 """配件 / 预留: technicians and dispatchers see what a job needs and set parts aside."""
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from domain import parts
 from domain.model import Role
@@ -10,6 +13,7 @@ from domain.ticket import State
 from handlers import commands
 from handlers.base import Ctx
 from handlers.picking import pick
+from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
 # the sign is read too, so `预留 P-VALVE -1` is a bad quantity, not a part called "P-VALVE -"
@@ -50,6 +54,45 @@ def reserve(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ref, quantity = (m.group(1).strip(), int(m.group(2))) if m and m.group(1).strip() else (cmd.rest.strip(), 1)
     if not ref:
         raise Refused("请这样写：预留 BX20261123-0001 FC-P01 1")
-    ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now, number, ctx.actor, ref, quantity)
+    try:
+        ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now, number, ctx.actor, ref, quantity)
+    except parts.PartAmbiguous as which:
+        ask_which(ctx, uow, which)
+        return
     uow.commit()
     ctx.say(f"已为 {ticket.number} 预留 {part.name}×{quantity}（{location}）。")
+
+
+
+MAX_CHOICES = 4
+Run = Callable[[Ctx, SqlUnitOfWork], None]
+
+
+def ask_which(ctx: Ctx, uow: SqlUnitOfWork, which: parts.PartAmbiguous) -> None:
+    """Nothing is kept; the message waits to be run again with the part the person picks."""
+    uow.rollback()
+    skus = [p.sku for p in which.found.candidates[:MAX_CHOICES]]
+    pending = {"text": ctx.inbound.text, "ref": which.found.ref, "skus": skus}
+    ctx.desk.store.set(_key(ctx), json.dumps(pending, ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
+    ctx.say(str(which).replace("请用配件编号再发一次", "请选择（或回复配件编号）"), tuple(skus))
+
+
+def answer_choice(ctx: Ctx, uow: SqlUnitOfWork, run: Run) -> bool:
+    """A pick (a SKU offered, or its number) runs the waiting message with it; anything else drops it."""
+    raw = ctx.desk.store.get(_key(ctx))
+    if raw is None:
+        return False
+    ctx.desk.store.delete(_key(ctx))
+    pending = json.loads(raw)
+    said, skus = ctx.inbound.text.strip().upper(), pending["skus"]
+    sku = skus[int(said) - 1] if said.isdigit() and 1 <= int(said) <= len(skus) else said
+    if sku not in skus:
+        return False
+    head, _, tail = pending["text"].rpartition(pending["ref"])  # the last mention: the list follows the note
+    ctx.inbound = replace(ctx.inbound, text=f"{head}{sku}{tail}")
+    run(ctx, uow)
+    return True
+
+
+def _key(ctx: Ctx) -> str:
+    return Keys.choice(ctx.inbound.channel, ctx.inbound.sender)

@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import select
 
+from domain import parts as spare_parts
 from domain import progress, roster, services, texts
 from domain.model import mask_phones
 from domain.services import Refused
@@ -26,6 +27,8 @@ PARTS = re.compile(r"(?:配件|更换配件|用料)[:：]\s*(.+)$")
 def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if ctx.inbound.place is not None:
         _located(ctx, uow)
+        return
+    if parts_chat.answer_choice(ctx, uow, on_message):
         return
     cmd = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
     if ctx.inbound.media and cmd is None:
@@ -120,7 +123,11 @@ def _finish(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     match = PARTS.search(cmd.rest)
     parts = match.group(1).strip() if match else ""
     note = PARTS.sub("", cmd.rest).strip(" ，,。") or "已处理"
-    ticket, unknown = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
+    try:
+        ticket, unknown = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
+    except spare_parts.PartAmbiguous as which:
+        parts_chat.ask_which(ctx, uow, which)
+        return
     uow.commit()
     warning = f"\n未识别的配件：{'、'.join(unknown)}（已记入说明，未计库存和费用）" if unknown else ""
     ctx.say(f"工单 {ticket.number} 已完工，等待业主确认。辛苦了！{warning}")

@@ -38,19 +38,25 @@ def _format_problem(problem: Problem) -> str:
     return message if line == 0 else f"line {line}: {message}"
 
 
-def read_rows(path: Path, columns: tuple[str, ...]) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
-    """(line, values by column) for each record, and the records with the wrong number of fields."""
+def read_rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+              ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """(line, values by column) for each record, and the records with the wrong number of fields.
+
+    An `optional` column left out of the header reads as empty in every record."""
     rows = _csv_rows(_read_text(path))
     if not rows:
         raise ImportFailed([(1, "file is empty; a header row is required")])
-    positions = _header_positions(rows[0][1], columns, rows[0][0])
+    header = [h.strip().lower() for h in rows[0][1]]
+    present = columns + tuple(c for c in optional if c in header)
+    positions = _header_positions(rows[0][1], present, rows[0][0])
     records: list[tuple[int, dict[str, str]]] = []
     problems: list[Problem] = []
     for line, fields in rows[1:]:
         if len(fields) != len(positions):
             problems.append((line, f"expected {len(positions)} fields, found {len(fields)}"))
         else:
-            records.append((line, {name: fields[i].strip() for name, i in positions.items()}))
+            values = dict.fromkeys(optional, "") | {name: fields[i].strip() for name, i in positions.items()}
+            records.append((line, values))
     return records, problems
 
 

@@ -18,6 +18,7 @@ from storage.purchases import FIELDS, check_sales, record_sales
 from storage.tables import PartRow, ProductRow, StockRow, TechnicianRow
 
 PART_COLUMNS = ("sku", "name", "price", "fits")
+PART_OPTIONAL = ("aliases",)   # what technicians call the part (阀芯); files made before it still import
 STOCK_COLUMNS = ("sku", "location", "quantity", "low_at")
 DEFAULT_LOW_AT = 2
 _PRICE = re.compile(r"\d{1,7}(\.\d{1,2})?")
@@ -41,13 +42,15 @@ def _part(values: dict[str, str], products: set[str]) -> tuple[dict[str, object]
             errors.append(f"{name} is longer than {limit} characters")
     fits = _list(values["fits"])
     errors += [f"fits: no product with SKU {_show(sku)}" for sku in fits if sku not in products]
+    aliases = _list(values["aliases"])
+    errors += [f"aliases: {_show(a)} is longer than 80 characters" for a in aliases if len(a) > 80]
     record = {"sku": values["sku"], "name": values["name"], "price_cents": _price(values["price"], errors),
-              "fits": fits}
+              "fits": fits, "aliases": aliases}
     return record, errors
 
 
 def import_parts(session: Session, path: Path, today: date) -> int:
-    rows, problems = read_rows(path, PART_COLUMNS)
+    rows, problems = read_rows(path, PART_COLUMNS, PART_OPTIONAL)
     products = set(session.scalars(select(ProductRow.sku)))
     records = _checked(rows, problems, lambda v: _part(v, products), lambda v: v["sku"], "sku")
     for record in records:
@@ -56,6 +59,7 @@ def import_parts(session: Session, path: Path, today: date) -> int:
             session.add(PartRow(**record))
         else:
             row.name, row.price_cents, row.fits = record["name"], record["price_cents"], record["fits"]
+            row.aliases = record["aliases"]
     session.flush()
     return len(records)
 

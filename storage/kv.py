@@ -83,6 +83,11 @@ class Keys:
         return _join("bindfail", scope, ident)
 
     @staticmethod
+    def choice(channel: str, sender: str) -> str:
+        """A question put to a person (which part?): the message to run again with their pick, JSON."""
+        return _join("choice", channel, sender)
+
+    @staticmethod
     def cursor(name: str) -> str:
         """Where a periodic job left off."""
         return _join("cursor", name)

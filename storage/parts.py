@@ -11,7 +11,7 @@ from storage.tables import PartRow, ReservationRow, StockRow, TicketRow
 
 
 def _part(row: PartRow) -> Part:
-    return Part(row.sku, row.name, row.price_cents, tuple(row.fits or ()))
+    return Part(row.sku, row.name, row.price_cents, tuple(row.fits or ()), tuple(row.aliases or ()))
 
 
 class SqlParts:
@@ -29,6 +29,10 @@ class SqlParts:
             return found
         rows = list(self.s.scalars(select(PartRow).where(PartRow.name == ref)))
         return _part(rows[0]) if len(rows) == 1 else None
+
+    def all(self) -> list[Part]:
+        """The whole catalog of parts: hundreds of rows, read to match what a technician wrote."""
+        return [_part(r) for r in self.s.scalars(select(PartRow).order_by(PartRow.sku))]
 
     def fitting(self, product_sku: str) -> list[Part]:
         rows = self.s.scalars(select(PartRow).order_by(PartRow.sku))

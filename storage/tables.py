@@ -87,6 +87,7 @@ class PartRow(Base):
     name: Mapped[str] = mapped_column(String(80))
     price_cents: Mapped[int] = mapped_column(default=0)
     fits: Mapped[list[str]] = mapped_column(default=list)   # product SKUs this part fits
+    aliases: Mapped[list[str]] = mapped_column(default=list, server_default="[]")   # what technicians say
 
 
 class StockRow(Base):
@@ -267,6 +268,8 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(default=False)
+    scopes: Mapped[str] = mapped_column(String(64), default="read", server_default="admin")  # space-separated
+    last_used_at: Mapped[datetime | None]
 
 
 class MediaRow(Base):
