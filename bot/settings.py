@@ -1,4 +1,4 @@
-"""Settings: one TOML file, environment overrides, and a one-line error naming the bad key."""
+"""Settings: one TOML file, BAOXIU_<SECTION>_<KEY> on top of any key, one error line naming the bad key."""
 from __future__ import annotations
 
 import base64
@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ENV_PREFIX = "BAOXIU_"
+from bot.settings_env import EnvError, apply_env
+
 
 
 class SettingsError(Exception):
@@ -266,7 +267,10 @@ def load_settings(explicit: str | None = None, env: dict[str, str] | None = None
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"{path}: not valid TOML: {e}") from None
-    from_env = _apply_env(raw, os.environ if env is None else env)
+    try:
+        from_env = apply_env(Settings, raw, os.environ if env is None else env)
+    except EnvError as e:
+        raise SettingsError(str(e)) from None
     source = str(path) if path else "(defaults)"
     try:
         settings = Settings.model_validate(raw)
@@ -277,34 +281,17 @@ def load_settings(explicit: str | None = None, env: dict[str, str] | None = None
     return settings
 
 
-def _apply_env(raw: dict[str, Any], env: Any) -> dict[str, str]:
-    """BAOXIU_<SECTION>_<KEY> replaces [section] key, for the scalar settings sections.
-
-    Returns which keys came from which variable, so an error names the variable and not the file."""
-    used: dict[str, str] = {}
-    for section in ("server", "database", "redis", "service", "wecom", "dingtalk"):
-        for name, value in env.items():
-            head = f"{ENV_PREFIX}{section.upper()}_"
-            if name.startswith(head) and value != "":
-                target = raw.setdefault(section, {})
-                if isinstance(target, dict):  # a section written as a plain value is named by validation
-                    key = name[len(head):].lower()
-                    target[key] = value
-                    used[f"{section}.{key}"] = name
-    return used
-
-
 def _one_line(error: ValidationError, source: str, from_env: dict[str, str] | None = None) -> str:
     first = error.errors()[0]
-    key = ".".join(str(p) for p in first["loc"])
-    if from_env and key in from_env:
-        source = f"environment variable {from_env[key]}"
+    key, problem = ".".join(str(p) for p in first["loc"]), first["msg"]
     ctx_error = first.get("ctx", {}).get("error")
     if isinstance(ctx_error, _KeyError):
         inner, _, problem = str(ctx_error).partition(": ")
-        return f"{source}: [{key}.{inner}] {problem}"
+        key = f"{key}.{inner}"
+    if from_env and key in from_env:
+        source = f"environment variable {from_env[key]}"
     # Never echo the offending value: it may be a secret.
-    return f"{source}: [{key}] {first['msg']}"
+    return f"{source}: [{key}] {problem}"
 
 
 def _aes_key(value: str) -> bool:

@@ -5,7 +5,9 @@ name the file and the key, and must never repeat the value (it may be a password
 """
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -363,3 +365,113 @@ def test_a_43_character_key_that_is_not_base64_stops_start_up_in_one_line(tmp_pa
 def test_an_enabled_wecom_without_its_secret_names_the_key(tmp_path: Path) -> None:
     message = settings_error(write_config(tmp_path), env=wecom_env(BAOXIU_WECOM_SECRET=""))
     assert "[wecom.secret] is required" in message
+
+
+# --- every key from the environment (issue 12, 4) -----------------------------------------------
+
+# Values a generic change would make invalid; every other key gets its file value changed.
+OTHER_VALUE = {
+    "database.url": "sqlite:///other.db", "redis.url": "redis://cache:6379/3", "dispatch.mode": "grab",
+    "dingtalk.mode": "http", "reports.daily_at": "07:30", "service.number_prefix": "WX",
+    "service.timezone": "Asia/Urumqi", "maintenance.0.contact_phone": "13900000009",
+    "maintenance.0.id": "other-plan", "dingtalk.sign_window": 1800,
+}
+# Turning a platform on needs its credentials too.
+ALONGSIDE = {
+    "wecom.enabled": {"BAOXIU_WECOM_CORP_ID": "ww1", "BAOXIU_WECOM_AGENT_ID": "1000002",
+                      "BAOXIU_WECOM_SECRET": "s", "BAOXIU_WECOM_TOKEN": "t",
+                      "BAOXIU_WECOM_ENCODING_AES_KEY": "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"},
+    "dingtalk.enabled": {"BAOXIU_DINGTALK_APP_KEY": "k", "BAOXIU_DINGTALK_APP_SECRET": "s",
+                         "BAOXIU_DINGTALK_ROBOT_CODE": "k"},
+}
+
+
+def leaves(table: object, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], object]]:
+    """Every key of a parsed TOML file with its value: tables walked, arrays of tables by index."""
+    if isinstance(table, dict):
+        return [leaf for key, value in table.items() for leaf in leaves(value, (*path, key))]
+    if isinstance(table, list) and table and all(isinstance(item, dict) for item in table):
+        return [leaf for i, item in enumerate(table) for leaf in leaves(item, (*path, i))]
+    return [(path, table)]
+
+
+def variable(path: tuple[str | int, ...]) -> str:
+    return "BAOXIU_" + "_".join(str(p).upper().replace("*", "ANY") for p in path)
+
+
+def changed(key: str, value: object) -> tuple[str, object]:
+    """(the variable's text, the value the settings should then hold)."""
+    if key in OTHER_VALUE:
+        return str(OTHER_VALUE[key]), OTHER_VALUE[key]
+    if isinstance(value, bool):
+        return str(not value).lower(), not value
+    if isinstance(value, (int, float)):
+        return str(value / 2 if isinstance(value, float) else value + 1), value / 2 if isinstance(value, float) else value + 1
+    if isinstance(value, list):
+        return json.dumps([*value[:-1], "晚班"], ensure_ascii=False), [*value[:-1], "晚班"]
+    return f"{value}9", f"{value}9"
+
+
+def held(settings: Settings, path: tuple[str | int, ...]) -> object:
+    here: object = settings
+    for key in path:
+        here = here[key] if isinstance(here, (dict, list)) else getattr(here, str(key))  # type: ignore[index]
+    return here
+
+
+EXAMPLE_KEYS = leaves(tomllib.loads(EXAMPLE.read_text(encoding="utf-8")))
+
+
+def test_the_example_has_keys_in_every_section_to_walk() -> None:
+    sections = {path[0] for path, _ in EXAMPLE_KEYS}
+    assert sections == {"server", "database", "redis", "service", "wecom", "dingtalk", "dispatch", "survey",
+                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla"}
+    assert len(EXAMPLE_KEYS) > 100
+
+
+@pytest.mark.parametrize(("path", "value"), EXAMPLE_KEYS, ids=[".".join(map(str, p)) for p, _ in EXAMPLE_KEYS])
+def test_every_key_of_the_example_config_is_read_from_its_environment_variable(
+        path: tuple[str | int, ...], value: object) -> None:
+    key = ".".join(str(p) for p in path)
+    text, expected = changed(key, value)
+    env = {variable(path): text, **ALONGSIDE.get(key, {})}
+    settings = load_settings(str(EXAMPLE), env=env)
+    assert held(settings, path) == expected
+    assert settings.from_env[key] == variable(path)
+
+
+def test_a_bogus_dispatch_mode_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    message = settings_error(write_config(tmp_path), env={"BAOXIU_DISPATCH_MODE": "bogus"})
+    assert message.startswith("environment variable BAOXIU_DISPATCH_MODE: [dispatch.mode]") and "bogus" not in message
+
+
+@pytest.mark.parametrize(("env", "key"), [
+    ({"BAOXIU_OUTBOX_MAX_ATTEMPTS": "0"}, "[outbox.max_attempts]"),
+    ({"BAOXIU_DISPATCH_WEIGHTS_REGION": "-1"}, "[dispatch.weights.region]"),
+    ({"BAOXIU_REPORTS_DAILY_AT": "25:00"}, "[reports.daily_at]"),
+    ({"BAOXIU_SURVEY_DELAY_MINUTES": "5"}, "[survey.delay_minutes]"),
+    ({"BAOXIU_SLA_REPAIR_URGENT_WARN_AT": "2"}, "[sla.repair.urgent.warn_at]"),
+    ({"BAOXIU_MAINTENANCE_0_CONTACT_PHONE": "110"}, "[maintenance.0.contact_phone]"),
+])
+def test_a_bad_value_in_any_section_names_its_variable(tmp_path: Path, env: dict[str, str], key: str) -> None:
+    message = settings_error(write_config(tmp_path), env=env)
+    assert message.startswith(f"environment variable {next(iter(env))}: {key}")
+
+
+def test_lists_and_tables_come_whole_as_json_or_a_plain_list(tmp_path: Path) -> None:
+    env = {"BAOXIU_SERVICE_BUSINESS_HOURS": "08:00-12:00,13:00-17:00",
+           "BAOXIU_SERVICE_NEIGHBOURS": '{"上城区": ["下城区"]}',
+           "BAOXIU_PRIORITIES": '[{"code": "urgent", "name": "加急"}, {"code": "normal", "name": "普通"}]',
+           "BAOXIU_SLA_REPAIR_ANY_RESOLVE": "48h"}
+    settings = load_settings(str(write_config(tmp_path)), env=env)
+    assert settings.service.business_hours == ["08:00-12:00", "13:00-17:00"]
+    assert settings.service.neighbours == {"上城区": ["下城区"]}
+    assert [p.name for p in settings.priorities] == ["加急", "普通"]
+    assert build_rules(settings).policy("repair", "normal").resolve.total_seconds() == 48 * 3600
+    message = settings_error(write_config(tmp_path), env={"BAOXIU_SERVICE_NEIGHBOURS": "{西湖区"})
+    assert message.startswith("environment variable BAOXIU_SERVICE_NEIGHBOURS: not valid JSON")
+
+
+def test_variables_of_no_settings_section_are_left_alone(tmp_path: Path) -> None:
+    env = {"BAOXIU_TEST_DATABASE_URL": "postgresql+psycopg://x", "BAOXIU_CONFIG": "elsewhere.toml"}
+    assert load_settings(str(write_config(tmp_path)), env=env).database.url == "sqlite:///baoxiu.db"
