@@ -128,12 +128,24 @@ class DingtalkClient:
     # --- calls ----------------------------------------------------------------------
 
     def call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """One API call with the token; an auth error fetches a new token and tries once more."""
+        """One API call with the token; a refused token is dropped and the call tried once more
+        at once with a new one (a second refusal is the caller's, for the outbox's backoff)."""
+        token = self.token()
         try:
-            return self._request(method, path, body, self.token())
+            return self._request(method, path, body, token)
         except _AuthError:
             log.info("DingTalk refused the access token; fetching a new one")
-            return self._request(method, path, body, self.token(fresh=True))
+            self._drop(token)
+            return self._request(method, path, body, self.token())
+
+    def _drop(self, refused: str) -> None:
+        """Forget the refused token, unless another process has already put a newer one there."""
+        try:
+            raw = self.desk.store.get(self._token_key())
+            if raw and json.loads(raw).get("token") == refused:
+                self.desk.store.delete(self._token_key())
+        except StoreUnavailable:
+            pass   # then token() finds nothing shared and fetches
 
     def batch_send(self, user_ids: list[str], msg_key: str, msg_param: dict[str, Any]) -> dict[str, Any]:
         return self.call("POST", "/v1.0/robot/oToMessages/batchSend", {
@@ -181,6 +193,8 @@ class DingtalkClient:
             answer = response.json()
         except ValueError:
             answer = None
+        if response.status_code == 401:   # the token refused, whatever the body says (or if it is none)
+            raise _error(path, 401, answer if isinstance(answer, dict) else {})
         if not isinstance(answer, dict):
             raise ApiError(f"{path}: HTTP {response.status_code}, not JSON", retry=response.status_code >= 500)
         if response.status_code >= 300:

@@ -85,18 +85,31 @@ class WecomApi:
         return str(data["access_token"])
 
     def _with_token(self, app: str, call: Callable[[str], Any]) -> Any:
-        """One refetch of the token on 40014/42001/40001, then the error stands."""
+        """A refused token (40014/42001/40001) is dropped and the call made once more at once with a
+        new one; a second refusal stands, for the outbox's backoff."""
         for attempt in (0, 1):
-            result = call(self.token(app, fresh=attempt == 1))
+            token = self.token(app)
+            result = call(token)
             if isinstance(result, bytes):
                 return result
             code = int(result.get("errcode", 0) or 0)
             if code in TOKEN_CODES and attempt == 0:
                 log.info("wecom %s token refused (%d); fetching a new one once", app, code)
+                self._drop(app, token)
                 continue
             _raise_for_code(result)
             return result
         raise AssertionError("unreachable")
+
+    def _drop(self, app: str, refused: str) -> None:
+        """Forget the refused token, unless another process has already put a newer one there."""
+        key = Keys.token("wecom", f"{self.settings.corp_id}-{app}")
+        cached = _read_cached(self.store, key)
+        if cached and cached["token"] == refused:
+            try:
+                self.store.delete(key)
+            except StoreUnavailable:
+                pass   # nothing shared to forget; the next token() fetches
 
     def _json(self, method: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
         return _decode(self._request(method, path, token, json_body=body))

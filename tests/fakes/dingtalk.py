@@ -51,6 +51,7 @@ class FakeDingtalk:
         self.flow_control_groups: set[str] = set()  # these conversations refuse one send each
         self.lose_answer: set[str] = set()          # these paths do their work once, then hang up
         self.gateway_failures = 0                   # connections/open answers 503 this many times
+        self.bare_401 = False                       # a refused token gets HTTP 401 with no JSON
         self.cards: dict[str, dict[str, Any]] = {}   # outTrackId -> {space, params, updates}
         self.files: dict[str, bytes] = {}
         self.gateway = FakeGateway(APP_KEY)
@@ -82,6 +83,12 @@ class FakeDingtalk:
     def expire_tokens(self) -> None:
         """DingTalk may invalidate a token before its stated expiry."""
         self.tokens.clear()
+
+    def revoke_tokens(self, bare: bool = False) -> None:
+        """Every token issued so far stops working now; `bare`: the 401 comes without a JSON body,
+        as a gateway in front of the API answers."""
+        self.tokens.clear()
+        self.bare_401 = bare
 
     def to(self, chat: str) -> list[Sent]:
         return [s for s in self.sent if s.chat == chat]
@@ -177,7 +184,8 @@ class FakeDingtalk:
         if path.startswith("/files/"):
             return (200, self.files[path[7:]]) if path[7:] in self.files else (404, {})
         if token not in self.tokens or self.tokens[token] <= self.clock():
-            return 401, {"code": "InvalidAuthentication", "message": "不合法的access_token"}
+            return 401, b"Unauthorized" if self.bare_401 else {"code": "InvalidAuthentication",
+                                                               "message": "不合法的access_token"}
         route = {("POST", "/v1.0/robot/oToMessages/batchSend"): self._batch,
                  ("POST", "/v1.0/robot/groupMessages/send"): self._group,
                  ("POST", "/v1.0/card/instances/createAndDeliver"): self._create_card,

@@ -77,6 +77,10 @@ class FakeWecom:
         for record in self.tokens.values():
             record["stale"] = True
 
+    def revoke_tokens(self) -> None:
+        """Every token issued so far is invalid now (40014), long before its stated expiry."""
+        self.tokens.clear()
+
     def fail(self, path: str, *faults: Fault) -> None:
         """The next calls to `path` meet these, one each: an errcode (45009 frequency, 45033
         concurrency, ...), an HTTP status as "http 502", or "network" (the connection drops)."""
