@@ -5,8 +5,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import func, select
 
 from bot.bootstrap import Desk
+from storage.tables import AssetRow, PartRow, ProductRow, SiteRow, StaffRow, StockRow, TechnicianRow, TicketRow
 
 if TYPE_CHECKING:
     from bot.cli import DeskContext
@@ -19,8 +21,27 @@ DEMO_KINDS = ("sites", "products", "technicians", "staff", "parts", "stock", "pu
 @click.command()
 @click.pass_obj
 def demo(obj: DeskContext) -> None:
-    """Load demo products, technicians, staff, communities, spare parts, stock and a few purchases."""
-    _import_files(obj.desk(), [(kind, DEMO / f"{kind}.csv") for kind in DEMO_KINDS])
+    """Load demo products, technicians, staff, communities, spare parts, stock and a few purchases.
+
+    Only into an empty database: `make run` calls this on every start, and a second start must
+    keep what people changed since (stock used, technicians removed, prices edited)."""
+    desk = obj.desk()
+    held = _what_is_there(desk)
+    if held:
+        click.echo(f"demo data not loaded: the database already holds {held}; "
+                   "the demo only goes into an empty database (README: starting again)")
+        return
+    _import_files(desk, [(kind, DEMO / f"{kind}.csv") for kind in DEMO_KINDS])
+
+
+def _what_is_there(desk: Desk) -> str:
+    """"41 products, 12 technicians" for the tables that already have rows, or ""."""
+    tables = {"sites": SiteRow, "products": ProductRow, "technicians": TechnicianRow, "staff": StaffRow,
+              "parts": PartRow, "stock rows": StockRow, "purchases": AssetRow, "tickets": TicketRow}
+    with desk.uow() as uow:
+        counts = {name: uow.session.scalar(select(func.count()).select_from(table)) or 0
+                  for name, table in tables.items()}
+    return ", ".join(f"{n} {name}" for name, n in counts.items() if n)
 
 
 @click.command("import")

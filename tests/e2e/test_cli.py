@@ -20,6 +20,7 @@ from bot.app import create_app
 from bot.bootstrap import bootstrap
 from bot.cli import cli
 from bot.settings import load_settings
+from storage.tables import StockRow, TechnicianRow
 from tests.conftest import EXAMPLE, PG_URL, reset_postgres
 from tests.integration.test_migrations import head
 
@@ -153,7 +154,33 @@ def test_demo_loads_communities_products_technicians_staff_parts_stock_and_purch
     out = baoxiu("demo").output
     assert out.splitlines() == ["sites: 3 rows", "products: 41 rows", "technicians: 12 rows", "staff: 4 rows",
                                 "parts: 8 rows", "stock: 9 rows", "purchases: 3 rows"]
-    assert baoxiu("demo").output == out  # loading again updates, it does not duplicate
+    again = baoxiu("demo").output   # only into an empty database: a restart keeps what changed
+    assert again.startswith("demo data not loaded: the database already holds") and "41 products" in again
+
+
+def test_starting_twice_keeps_every_change_made_in_between(baoxiu: Baoxiu, site: Path) -> None:
+    """`make run` is `db upgrade`, `demo`, `serve`: its second start must not bring the demo back."""
+    baoxiu("db", "upgrade")
+    baoxiu("demo")
+    stock = site / "stock.csv"
+    stock.write_text("sku,location,quantity,low_at\nP-VALVE,WH-MAIN,1,0\n", encoding="utf-8")
+    baoxiu("import", "stock", str(stock))
+    desk = bootstrap(load_settings(str(baoxiu.config), env={}))
+    try:
+        with desk.uow() as uow:
+            uow.session.get(TechnicianRow, "T01").active = False   # left the company
+            uow.commit()
+    finally:
+        desk.close()
+    baoxiu("db", "upgrade")
+    assert baoxiu("demo").output.startswith("demo data not loaded")
+    desk = bootstrap(load_settings(str(baoxiu.config), env={}))
+    try:
+        with desk.uow() as uow:
+            assert uow.session.get(StockRow, ("P-VALVE", "WH-MAIN")).quantity == 1
+            assert uow.session.get(TechnicianRow, "T01").active is False
+    finally:
+        desk.close()
 
 
 def test_after_the_demo_the_readme_parts_examples_work(baoxiu: Baoxiu) -> None:
