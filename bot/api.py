@@ -1,6 +1,7 @@
 """REST API /api/v1 for web forms and other systems; bearer tokens from `baoxiu token create`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.tokens import token_name
+from bot.tokens import TokenRefused, authorize
 from bot.views import ticket_view
 from domain.model import Role
 from domain.services import Actor, OpenTicket, open_ticket
@@ -29,17 +30,28 @@ def get_desk(request: Request) -> Desk:
 DeskDep = Annotated[Desk, Depends(get_desk)]
 
 
-def api_client(desk: DeskDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
-    if creds is None:
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    with desk.uow() as uow:
-        name = token_name(uow.session, creds.credentials)
-    if name is None:
-        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    return name
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-Client = Annotated[str, Depends(api_client)]
+def needs(scope: str) -> Callable[[Desk, HTTPAuthorizationCredentials | None], str]:
+    """A dependency: the calling token's name, when the token is live and carries `scope`."""
+    def api_client(desk: DeskDep, creds: Bearer) -> str:
+        if creds is None:
+            raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        with desk.uow() as uow:
+            try:
+                name = authorize(uow.session, creds.credentials, scope, desk.clock())
+            except TokenRefused as refused:
+                headers = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
+                raise HTTPException(refused.status, str(refused), headers=headers) from None
+            uow.commit()   # the last use, for `baoxiu token list`
+        return name
+    return api_client
+
+
+Client = Annotated[str, Depends(needs("read"))]
+TicketWriter = Annotated[str, Depends(needs("tickets:write"))]
+PurchaseWriter = Annotated[str, Depends(needs("purchases:write"))]
 
 
 class TicketIn(BaseModel):
@@ -56,7 +68,7 @@ class TicketIn(BaseModel):
 
 
 @router.post("/tickets", status_code=201)
-def create_ticket(body: TicketIn, desk: DeskDep, client: Client) -> dict[str, Any]:
+def create_ticket(body: TicketIn, desk: DeskDep, client: TicketWriter) -> dict[str, Any]:
     rules = desk.rules
     phone = find_phone(body.phone)
     if phone is None:

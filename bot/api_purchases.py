@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from sqlalchemy.exc import IntegrityError
 
-from bot.api import Client, DeskDep
+from bot.api import DeskDep, PurchaseWriter
 from storage.purchases import FIELDS, check_sales, record_sales
 
 router = APIRouter(prefix="/api/v1", tags=["purchases"])
@@ -30,7 +30,7 @@ def _items(payload: Any) -> list[tuple[int, dict[str, str]]]:
 
 
 @router.post("/purchases")
-def push_purchases(payload: Annotated[Any, Body()], desk: DeskDep, client: Client) -> dict[str, Any]:
+def push_purchases(payload: Annotated[Any, Body()], desk: DeskDep, client: PurchaseWriter) -> dict[str, Any]:
     items = _items(payload)
     today = desk.clock().astimezone(desk.rules.tz).date()
     for attempt in range(2):

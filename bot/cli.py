@@ -12,6 +12,7 @@ from bot.bootstrap import Desk, bootstrap
 from bot.cli_data import demo, import_, outbox
 from bot.cli_platforms import dingtalk, wecom
 from bot.settings import SettingsError, load_settings
+from bot.tokens import SCOPES, active_named, create_token, list_tokens, revoke
 from domain.ticket import State
 
 
@@ -160,18 +161,48 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(list(SCOPES)),
+              help="what the token may do (repeat for several): " + "; ".join(f"{k}: {v}" for k, v in SCOPES.items()))
 @pass_ctx
-def token_create(obj: DeskContext, name: str) -> None:
+def token_create(obj: DeskContext, name: str, scopes: tuple[str, ...]) -> None:
     """Create a token; it is shown once and stored only as a hash."""
-    from bot.tokens import create_token
-
     if not name.strip():
         raise click.BadParameter("a token needs a name saying who uses it, e.g. crm", param_hint="NAME")
     desk = obj.desk()
     with desk.uow() as uow:
-        secret = create_token(uow.session, name, desk.clock())
+        if active_named(uow.session, name):
+            raise click.ClickException(f"a token named {name} exists; revoke it first or choose another name")
+        secret = create_token(uow.session, name, desk.clock(), scopes)
         uow.commit()
     click.echo(secret)
+
+
+@token.command("list")
+@pass_ctx
+def token_list(obj: DeskContext) -> None:
+    """Every token: name, scopes, created, last used, revoked. Never the secret."""
+    desk = obj.desk()
+    with desk.uow() as uow:
+        tokens = list_tokens(uow.session)
+    tz = desk.rules.tz
+    for t in tokens:
+        used = t.last_used_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never used"
+        click.echo(f"{t.name:<20} {' '.join(t.scopes):<28} created {t.created_at.astimezone(tz):%Y-%m-%d %H:%M}  "
+                   f"last used {used}" + ("  REVOKED" if t.revoked else ""))
+
+
+@token.command("revoke")
+@click.argument("name")
+@pass_ctx
+def token_revoke(obj: DeskContext, name: str) -> None:
+    """Revoke the token of that name; every web process refuses it from the next request."""
+    desk = obj.desk()
+    with desk.uow() as uow:
+        count = revoke(uow.session, name)
+        uow.commit()
+    if not count:
+        raise click.ClickException(f"no live token named {name} (see `baoxiu token list`)")
+    click.echo(f"revoked {name}")
 
 
 @cli.group()

@@ -33,7 +33,7 @@ def client(desk: Desk) -> Iterator[TestClient]:
 @pytest.fixture
 def token(desk: Desk, clock: FakeClock) -> str:
     with desk.uow() as uow:
-        secret = create_token(uow.session, "webform", clock())
+        secret = create_token(uow.session, "webform", clock(), ("admin",))
         uow.commit()
     return secret
 

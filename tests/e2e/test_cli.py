@@ -335,7 +335,7 @@ def test_the_full_phone_number_appears_in_no_output(baoxiu: Baoxiu, repaired: st
 
 
 def test_a_created_token_is_accepted_by_the_api(baoxiu: Baoxiu) -> None:
-    token = baoxiu("token", "create", "crm").output.strip()
+    token = baoxiu("token", "create", "crm", "--scope", "read").output.strip()
     assert token.startswith("bx_") and len(token) > 20
     desk = bootstrap(load_settings(str(baoxiu.config), env={}))
     try:
@@ -344,7 +344,7 @@ def test_a_created_token_is_accepted_by_the_api(baoxiu: Baoxiu) -> None:
             assert client.get("/api/v1/tickets", headers={"Authorization": "Bearer bx_other"}).status_code == 401
     finally:
         desk.close()
-    assert baoxiu("token", "create", "crm").output.strip() != token  # each one is new
+    assert baoxiu("token", "create", "crm2", "--scope", "read").output.strip() != token  # each one is new
 
 
 def test_sla_tick_at_a_given_time_prints_what_it_did_as_json(baoxiu: Baoxiu, repaired: str) -> None:
@@ -381,7 +381,7 @@ def test_the_repair_walk_works_on_postgres_via_baoxiu_database_url(baoxiu: Baoxi
 def test_an_unknown_state_filter_and_an_empty_token_name_are_refused(baoxiu: Baoxiu) -> None:
     result = baoxiu("ticket", "list", "--state", "bogus", ok=False)
     assert result.exit_code != 0 and "bogus" in result.output and "assigned" in result.output
-    result = baoxiu("token", "create", "", ok=False)
+    result = baoxiu("token", "create", "", "--scope", "read", ok=False)
     assert result.exit_code != 0 and "needs a name" in result.output
     assert "bx_" not in result.output
 

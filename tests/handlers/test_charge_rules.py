@@ -22,7 +22,7 @@ def test_a_ticket_filed_by_the_desk_tells_the_owner_the_charge_rule(chat: Chat) 
 def test_a_ticket_from_the_api_tells_the_owner_it_is_free_in_warranty(chat: Chat, clock: FakeClock) -> None:
     seed(chat.desk)
     with chat.desk.uow() as uow:
-        secret = create_token(uow.session, "erp", clock())
+        secret = create_token(uow.session, "erp", clock(), ("admin",))
         uow.commit()
     with TestClient(create_app(chat.desk)) as client:
         response = client.post("/api/v1/tickets", headers={"Authorization": f"Bearer {secret}"},

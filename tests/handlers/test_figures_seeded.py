@@ -88,7 +88,7 @@ def test_first_time_fix_repeat_repairs_and_parts_cost_by_product_and_region(seed
     assert "  余杭区：1单 · 一次修复 100% · 返修 0% · 单均配件 ¥20.00" in out
 
     with chat.desk.uow() as uow:
-        secret = create_token(uow.session, "dashboard", clock())
+        secret = create_token(uow.session, "dashboard", clock(), ("read",))
         uow.commit()
     with TestClient(create_app(chat.desk)) as client:
         stats = client.get("/api/v1/stats", headers={"Authorization": f"Bearer {secret}"}).json()

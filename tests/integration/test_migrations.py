@@ -85,7 +85,7 @@ def test_a_restart_on_an_existing_database_keeps_tickets_tokens_and_master_data(
     try:
         number = report_a_repair(first)
         with first.uow() as uow:
-            secret = create_token(uow.session, "crm", clock())
+            secret = create_token(uow.session, "crm", clock(), ("admin",))
             uow.commit()
         upgrade(first.engine)  # what every command does on start
         settings = first.settings
