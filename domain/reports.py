@@ -9,7 +9,7 @@ from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.stats import DayFigures, Quality, day_figures, figures_text, is_parts_wait, quality, quality_text
-from domain.ticket import State
+from domain.ticket import State, Ticket
 
 
 def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None) -> tuple[str, DayFigures]:
@@ -43,6 +43,31 @@ def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
     return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, q, names)
 
 
+DEADLINES = (("accept", "接单"), ("arrive", "上门"), ("resolve", "解决"))
+
+
+def missed(ticket: Ticket, now: datetime) -> list[tuple[str, datetime]]:
+    """The deadlines this ticket missed, with their times: done after it, or not done by `now`."""
+    done = {"accept": ticket.accepted_at, "arrive": ticket.arrived_at, "resolve": ticket.resolved_at}
+    due = {"accept": ticket.accept_by, "arrive": ticket.arrive_by, "resolve": ticket.resolve_by}
+    return [(kind, by) for kind, _ in DEADLINES if (by := due[kind]) is not None and by < (done[kind] or now)]
+
+
+def overdue_lines(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 10) -> list[str]:
+    """超时工单 grouped by the deadline missed, each with that deadline's time, not a later one."""
+    overdue = [(t, missed(t, now)) for t in uow.tickets.overdue(now, limit=limit)]
+    if not overdue:
+        return []
+    lines = ["超时工单："]
+    for kind, label in DEADLINES:
+        late = [(t, by) for t, kinds in overdue for k, by in kinds if k == kind]
+        if late:
+            lines.append(f"{label}超时：")
+            lines += [f"  {t.number} {texts.state(t)} {label}时限 {texts.when(by, rules.tz)} "
+                      f"{texts.tech_label(uow, t.assignee_id)}" for t, by in late]
+    return lines
+
+
 DAILY_REPORT = "daily-report"   # its runs are recorded beside the maintenance plans' runs
 
 
@@ -68,12 +93,7 @@ def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
         return 0
     day, figures = today_figures(uow, rules, now, slot.astimezone(rules.tz).date())
     lines = [figures_text(day, figures).replace("今日统计", "日报")]
-    overdue = uow.tickets.overdue(now, limit=10)
-    if overdue:
-        lines.append("超时工单：")
-        lines += [f"{t.number} {texts.state(t)} 时限 {texts.when(t.resolve_by, rules.tz)} "
-                  f"{texts.tech_label(uow, t.assignee_id)}"
-                  for t in overdue]
+    lines += overdue_lines(uow, rules, now)
     text = "\n".join(lines)
     managers = uow.people.staff_with_role(Role.MANAGER)
     for m in managers:
