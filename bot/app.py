@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
-from bot import api, api_purchases, api_stats
+from bot import __version__, api, api_purchases, api_stats
 from bot.bootstrap import Desk
 from bot.platforms import load_platforms
 
@@ -32,7 +33,7 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
 
     platforms = load_platforms(desk)
 
-    app = FastAPI(title="Baoxiu 报修", version="0.1.0", lifespan=lifespan)
+    app = FastAPIOffline(title="Baoxiu 报修", version=__version__, lifespan=lifespan)
     app.state.desk = desk
 
     @app.get("/healthz", tags=["ops"])
