@@ -119,7 +119,9 @@ def tech_label(uow: "UnitOfWork", tech_id: str | None) -> str:
 
 
 def nobody_on_duty(ticket: Ticket, rules: Rules) -> str:
-    return (f"【紧急·无人在岗】{ticket.number} {rules.priority_name(ticket.priority)}工单暂无在岗师傅可派，"
+    """Only an urgent job is called urgent; any other job on a 24x7 policy says that is what it is."""
+    head = "【紧急·无人在岗】" if ticket.priority == rules.urgent_priority else "【24小时时效·无人在岗】"
+    return (f"{head}{ticket.number} {rules.priority_name(ticket.priority)}工单（24小时计时）暂无在岗师傅可派，"
             f"须在 {when(ticket.arrive_by, rules.tz)} 前上门。请立即联系师傅上班或人工派单：派单 {ticket.number} 给 <师傅>。"
             f"有师傅上班后系统会自动重新派单。")
 

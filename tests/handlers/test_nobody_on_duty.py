@@ -40,3 +40,18 @@ def test_an_urgent_job_left_waiting_is_offered_to_the_plumber_who_comes_on_duty(
     number, _ = urgent_with_nobody_on_duty(chat)
     out = chat("technician:T10", "上班")
     assert chat.ticket(number).assignee_id == "T10" and "已重新派单" in out
+
+
+def test_a_normal_job_on_a_round_the_clock_policy_is_not_called_urgent(chat: Chat) -> None:
+    rules = chat.desk.rules
+    rules.sla[("repair", "*")] = rules.sla[("repair", "urgent")]   # every repair counted around the clock
+    for tech in PLUMBERS:
+        chat(f"technician:{tech}", "下班")
+    chat(OWNER, "厨房水龙头漏水了 翠湖花园3栋2单元501")
+    out = chat(OWNER, "确认")
+    number = chat.last_number()
+    assert chat.ticket(number).priority == "normal"
+    for who in ("dispatcher:D01", "manager:M01"):
+        told = chat.to(who, out)
+        assert f"【24小时时效·无人在岗】{number} 普通工单（24小时计时）暂无在岗师傅可派" in told
+        assert "紧急" not in told
