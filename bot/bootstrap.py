@@ -12,7 +12,8 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from bot.settings import Settings, SettingsError
 from domain import roster
-from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
+from domain.calendar import (AroundTheClock, BusinessCalendar, Calendar, ChinaWorkdays, ending_soon, known_until,
+                             parse_hours)
 from domain.dispatch import Weights
 from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
@@ -74,7 +75,16 @@ def bootstrap(settings: Settings, clock: Clock = system_clock, store: KeyValueSt
             engine.dispose()
             raise SettingsError(f"{settings.origin('database.url')}: [database.url] cannot connect to the database"
                                 f" at {_where(settings.database_url())} ({type(e.orig).__name__})") from None
+    _warn_if_calendar_ends(rules, clock)
     return Desk(settings, rules, engine, store, clock, ttl)
+
+
+def _warn_if_calendar_ends(rules: Rules, clock: Clock) -> None:
+    if rules.calendar_known_until is None:
+        return
+    warning = ending_soon(clock().astimezone(rules.tz).date(), rules.calendar_known_until)
+    if warning:
+        log.warning("%s", warning)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -104,7 +114,8 @@ def build_rules(settings: Settings) -> Rules:
         raise SettingsError(f"{settings.origin('service.business_hours')}: [service.business_hours] {e}") from None
     calendars: dict[str, Calendar] = {
         "24x7": AroundTheClock(),
-        "business": BusinessCalendar(tz, hours, on_fallback=_calendar_fallback),
+        "business": BusinessCalendar(tz, hours, is_workday=ChinaWorkdays(
+            _calendar_fallback, settings.calendar.holiday_days(), settings.calendar.workday_days())),
     }
     types = _ticket_types(settings)
     if svc.default_type not in types:
@@ -124,7 +135,8 @@ def build_rules(settings: Settings) -> Rules:
         survey=SurveyPolicy(*(_duration(settings, f"survey.{k}", getattr(settings.survey, k))
                               for k in ("delay", "remind_after", "auto_close_after"))),
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
-        plans=_plans(settings, types, tz))
+        plans=_plans(settings, types, tz),
+        calendar_known_until=known_until(settings.calendar.holiday_days() | settings.calendar.workday_days()))
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import os
 import re
 import tomllib
@@ -191,6 +192,42 @@ class PlanSettings(_Section):
     priority: str = "normal"
 
 
+class HolidaySettings(_Section):
+    """Days off from the State Council's notice; `end` (inclusive) left out for one day."""
+
+    name: str = Field(min_length=1, max_length=20)
+    start: dt.date
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> HolidaySettings:
+        if self.end is not None and not self.start <= self.end <= self.start + dt.timedelta(days=31):
+            raise _KeyError("end", "must be on or after start, within a month")
+        return self
+
+    def days(self) -> list[dt.date]:
+        last = self.end or self.start
+        return [self.start + dt.timedelta(days=i) for i in range((last - self.start).days + 1)]
+
+
+class WorkdaySettings(_Section):
+    """A weekend day worked instead (调休 make-up workday)."""
+
+    date: dt.date
+    name: str = ""
+
+
+class CalendarSettings(_Section):
+    holidays: list[HolidaySettings] = []
+    workdays: list[WorkdaySettings] = []
+
+    def holiday_days(self) -> frozenset[dt.date]:
+        return frozenset(d for h in self.holidays for d in h.days())
+
+    def workday_days(self) -> frozenset[dt.date]:
+        return frozenset(w.date for w in self.workdays)
+
+
 class PrioritySettings(_Section):
     code: str
     name: str
@@ -221,6 +258,7 @@ class Settings(_Section):
     survey: SurveySettings = SurveySettings()
     reports: ReportSettings = ReportSettings()
     outbox: OutboxSettings = OutboxSettings()
+    calendar: CalendarSettings = CalendarSettings()
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()

@@ -2,12 +2,13 @@
 
 Business days follow China's statutory calendar (public holidays off, 调休 make-up
 weekend days on) as published in the `chinesecalendar` package. That package only
-knows the years in STATUTORY_YEARS; outside them we assume Mon-Fri and say so.
+knows the years in STATUTORY_YEARS; operators add later years' holidays and make-up
+workdays in config (they win over the package), and outside both we assume Mon-Fri and say so.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -30,6 +31,9 @@ STATUTORY_YEARS: range = range(
 # No open day within a year means the calendar is misconfigured (e.g. no workdays);
 # failing beats looping forever inside a deadline computation.
 _MAX_CLOSED_DAYS = 366
+
+# Operators are warned this long before the last day whose holidays are known.
+WARN_AHEAD = timedelta(days=31)
 
 _ZERO = timedelta(0)
 _PERIOD_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
@@ -86,22 +90,47 @@ def _statutory_workday(day: date) -> bool:
 class ChinaWorkdays:
     """`is_workday` per China's statutory calendar, with an explicit Mon-Fri fallback.
 
+    `holidays` and `workdays` (from config) win over the package; a year they touch is known.
     `on_fallback(day)` is called once per year that had to be guessed, so the operator
-    learns that chinesecalendar needs an upgrade before holidays are miscounted.
+    learns that the calendar needs that year's holidays before they are miscounted.
     """
 
-    def __init__(self, on_fallback: Callable[[date], None] | None = None) -> None:
+    def __init__(self, on_fallback: Callable[[date], None] | None = None,
+                 holidays: frozenset[date] = frozenset(), workdays: frozenset[date] = frozenset()) -> None:
         self._on_fallback = on_fallback
         self._reported: set[int] = set()
+        self._holidays, self._workdays = holidays, workdays
+        self._configured_years = {d.year for d in holidays | workdays}
 
     def __call__(self, day: date) -> bool:
+        if day in self._workdays:
+            return True
+        if day in self._holidays:
+            return False
         if day.year in STATUTORY_YEARS:
             return _statutory_workday(day)
+        if day.year in self._configured_years:
+            return day.weekday() < 5
         if day.year not in self._reported:
             self._reported.add(day.year)
             if self._on_fallback is not None:
                 self._on_fallback(day)
         return day.weekday() < 5
+
+
+def known_until(configured: Collection[date] = ()) -> date:
+    """The last day whose holidays are known: the end of the package's last year, or of the
+    last year the configured holidays and make-up workdays reach, whichever is later."""
+    return date(max([STATUTORY_YEARS[-1], *(d.year for d in configured)]), 12, 31)
+
+
+def ending_soon(today: date, known: date) -> str | None:
+    """The operator's reminder, from a month before the known holidays run out."""
+    if today + WARN_AHEAD < known:
+        return None
+    return (f"【日历提醒】节假日数据只到 {known:%Y-%m-%d}：请在配置的 [[calendar.holidays]] / [[calendar.workdays]] "
+            f"中加入 {known.year + 1} 年国务院公布的放假和调休安排（或升级 chinesecalendar），"
+            f"否则此后的时效按周一至周五计算。")
 
 
 class BusinessCalendar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from domain import texts
+from domain.calendar import ending_soon
 from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
@@ -94,6 +95,8 @@ def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
     day, figures = today_figures(uow, rules, now, slot.astimezone(rules.tz).date())
     lines = [figures_text(day, figures).replace("今日统计", "日报")]
     lines += overdue_lines(uow, rules, now)
+    if rules.calendar_known_until is not None:
+        lines += filter(None, [ending_soon(now.astimezone(rules.tz).date(), rules.calendar_known_until)])
     text = "\n".join(lines)
     managers = uow.people.staff_with_role(Role.MANAGER)
     for m in managers:

@@ -5,7 +5,7 @@ Built from the TOML by the edge; the domain only reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta, tzinfo
+from datetime import date, time, timedelta, tzinfo
 
 from domain.calendar import Calendar
 from domain.dispatch import Weights
@@ -79,6 +79,7 @@ class Rules:
     survey: SurveyPolicy = SurveyPolicy()
     daily_report_at: time | None = time(18, 0)
     plans: tuple[Plan, ...] = ()
+    calendar_known_until: date | None = None   # the last day whose holidays are known
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

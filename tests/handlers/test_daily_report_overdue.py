@@ -45,3 +45,12 @@ def test_a_ticket_accepted_late_and_not_yet_visited_is_under_each_deadline_it_mi
     arrive = out.index("上门超时：")
     assert accept < out.index(f"接单时限 {texts.when(ticket.accept_by, tz)}") < arrive
     assert arrive < out.index(f"{number} 已接单 上门时限 {texts.when(ticket.arrive_by, tz)}")
+
+
+def test_the_daily_report_reminds_a_month_before_the_known_holidays_end(chat: Chat, clock: FakeClock) -> None:
+    known = chat.desk.rules.calendar_known_until
+    assert known is not None
+    early = report_at(chat, clock, datetime(known.year, 11, 23, 18, 30, tzinfo=CN))
+    assert "日报" in early and "【日历提醒】" not in early
+    late = report_at(chat, clock, datetime(known.year, 12, 1, 18, 30, tzinfo=CN))
+    assert "日报" in late and f"【日历提醒】节假日数据只到 {known:%Y-%m-%d}" in late
