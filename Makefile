@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 
-.PHONY: run test install clean
+.PHONY: run test install lock reset clean
 
-$(BIN)/baoxiu: pyproject.toml
+# The versions the tests passed with (requirements.lock), then the project itself on top of them.
+$(BIN)/baoxiu: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(BIN)/baoxiu
 
 install: $(BIN)/baoxiu
@@ -21,6 +23,17 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Newest versions within pyproject's ranges, written to requirements.lock; run the tests, then commit it.
+lock: install
+	$(BIN)/pip install -q "pip-tools>=7.4,<8"
+	$(BIN)/pip-compile --quiet --upgrade --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
+
+# Start again from nothing: the SQLite database and downloaded photos beside the config go;
+# the next `make run` loads the demo into the empty database.
+reset:
+	rm -rf baoxiu.db media
 
 clean:
 	rm -rf $(VENV) baoxiu.db

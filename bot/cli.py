@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from bot import __version__
 from bot.bootstrap import Desk, bootstrap
 from bot.cli_data import demo, import_, outbox
 from bot.cli_platforms import dingtalk, wecom
@@ -34,6 +35,7 @@ pass_ctx = click.make_pass_decorator(DeskContext)
 
 
 @click.group()
+@click.version_option(__version__, prog_name="baoxiu", message="%(prog)s %(version)s")
 @click.option("--config", "config", envvar="BAOXIU_CONFIG", type=click.Path(dir_okay=False),
               help="配置文件 config file (default: BAOXIU_CONFIG or ./config.toml)")
 @click.pass_context
