@@ -63,7 +63,6 @@ def reserve(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ctx.say(f"已为 {ticket.number} 预留 {part.name}×{quantity}（{location}）。")
 
 
-
 MAX_CHOICES = 4
 Run = Callable[[Ctx, SqlUnitOfWork], None]
 
