@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.bootstrap import Desk
-from domain.services import Actor
+from domain.actors import Actor
 
 
 @dataclass(frozen=True)

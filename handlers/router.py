@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from bot.bootstrap import Desk
 from domain.model import Role, mask_phones
 from domain.notices import Notice
-from domain.services import Refused
+from domain.errors import Refused
 from handlers import desk as desk_handlers
 from handlers import binding, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply

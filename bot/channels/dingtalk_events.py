@@ -15,7 +15,9 @@ from sqlalchemy import select
 from bot.bootstrap import Desk
 from domain.model import Role
 from domain.rules import Rules
-from domain.services import SYSTEM, dispatch, locked
+from domain.actors import SYSTEM
+from domain.offers import dispatch
+from domain.saving import locked
 from domain.ticket import Action, State
 from storage.tables import StaffRow, TechnicianRow
 from storage.uow import SqlUnitOfWork

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from bot.bootstrap import Desk
 from domain import parts
 from domain.model import Role
-from domain.services import Actor, Refused
+from domain.actors import Actor
+from domain.commands import ReservePart
+from domain.errors import Refused
 from domain.ticket import State
 from storage.tables import AssetRow, CustomerRow, PartRow, SiteRow, StockRow
 from tests.conftest import Chat
@@ -148,7 +150,7 @@ def test_concurrent_reservations_never_overdraw_stock(desk: Desk, chat: Chat) ->
         barrier.wait()
         with desk.uow() as uow:
             try:
-                parts.reserve(uow, desk.rules, NOW, number, Actor(Role.DISPATCHER, "D01"), "P-VALVE", 1)
+                parts.reserve(uow, desk.rules, NOW, ReservePart(number, Actor(Role.DISPATCHER, "D01"), "P-VALVE", 1))
                 uow.commit()
                 results.append(True)
             except Refused:
