@@ -212,13 +212,13 @@ class Talk:
         role, _, person = who.partition(":")
         actor = Actor(Role(role), str(self._customer(person).id) if role == Role.OWNER else person)
         ctx = Ctx(self.desk, self.desk.clock(), Inbound("console", who, text), actor)  # type: ignore[arg-type]
-        before = len(self.uow.notices)
+        before = {n.key for n in self.uow.notices}
         try:
             ROLE_HANDLERS[actor.role](ctx, self.uow)  # type: ignore[arg-type]
         except Refused as polite:  # as the router answers it: back to the last commit
             self.uow.rollback()
             return str(polite)
-        told = [f"→ {self._address(n.role, n.person_id)} {n.text}" for n in self.uow.notices[before:]]
+        told = [f"→ {self._address(n.role, n.person_id)} {n.text}" for n in self.uow.notices if n.key not in before]
         return "\n".join([mask_phones(r.text) for r in ctx.replies] + told)
 
     def _customer(self, phone: str) -> Customer:

@@ -308,10 +308,11 @@ class FakeOutbox:
         self.withdrawn: list[str] = []
 
     def add(self, notice: Notice, now: datetime) -> None:
-        if all(n.key != notice.key for n in self.notices):
+        if notice.key not in self.withdrawn and all(n.key != notice.key for n in self.notices):
             self.notices.append(notice)
 
     def withdraw(self, key: str) -> None:
+        """Dropped, not forgotten: the key stays used, as the outbox row does."""
         self.withdrawn.append(key)
         self.notices = [n for n in self.notices if n.key != key]
 
