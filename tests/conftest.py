@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.bootstrap import Desk, bootstrap, build_rules
 from bot.console import ConsoleSession
@@ -27,6 +27,7 @@ from storage.importer import import_csv
 from storage.kv_memory import MemoryStore
 from storage.kv import KeyValueStore
 from storage.kv_redis import RedisStore
+from storage.tables import TicketRow
 from tests.fakes.uow import FakeUnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,9 +157,6 @@ class Chat:
             return uow.tickets.get(number)
 
     def last_number(self) -> str:
-        from sqlalchemy import select
-
-        from storage.tables import TicketRow
         with self.desk.uow() as uow:
             return uow.session.scalars(select(TicketRow.number).order_by(TicketRow.id.desc())).first() or ""
 

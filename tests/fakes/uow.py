@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights, eligible, excluded, rank
 from domain.model import Asset, Community, Customer, Part, Product, Reservation, Site, Staff, Stock, Technician
 from domain.notices import Notice
+from domain.ports import UnitOfWork
 from domain.ticket import AuditEntry, State, Ticket
-
-if TYPE_CHECKING:
-    from domain.ports import UnitOfWork
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)   # as storage.dispatch_query
 

@@ -1,6 +1,7 @@
 """Owners through the console channel: report, follow-ups, confirm, rate (more: test_owner_on_fake.py)."""
 from __future__ import annotations
 
+from bot.views import ticket_text, ticket_view
 from domain.ticket import State
 from tests.conftest import Chat, FakeClock
 
@@ -110,8 +111,6 @@ def test_a_dialog_can_be_cancelled_before_it_becomes_a_ticket(chat: Chat) -> Non
 
 
 def test_a_low_rating_opens_a_follow_up_the_desk_lists_closes_and_counts(chat: Chat) -> None:
-    from bot.views import ticket_text, ticket_view
-
     number = resolved_ticket(chat, "完工 已处理")
     chat(OWNER, "修好了")
     chat(OWNER, "1 师傅态度差")
