@@ -1,6 +1,8 @@
 """Technicians answer offers and work the visit: the role handler on the recording unit of work (no SQL)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from domain.actors import Actor
 from domain.commands import OpenTicket
 from domain.model import Role
@@ -11,15 +13,21 @@ from tests.conftest import FakeClock, FakeDesk, Talk
 OWNER = "owner:13800138000"
 
 
-def offered(desk: FakeDesk, phone: str = "13800138000", building: str = "3") -> tuple[str, str]:
-    """An owner's kitchen faucet in 西湖区, opened and offered to the best technician."""
+def posted(desk: FakeDesk, phone: str = "13800138000", building: str = "3") -> str:
+    """An owner's kitchen faucet in 西湖区, opened (and so dispatched as the rules say)."""
     with desk.uow() as uow:
         cmd = OpenTicket(phone, "repair", "normal", "厨房水龙头漏水了", "翠湖花园", building, "2", "501", "FC-K100",
                          by=Actor(Role.OWNER, "owner"))
         ticket = open_ticket(uow, desk.rules, desk.clock(), cmd)
         uow.commit()
     assert ticket.state is State.ASSIGNED
-    return ticket.number, f"technician:{ticket.assignee_id}"
+    return ticket.number
+
+
+def offered(desk: FakeDesk, phone: str = "13800138000", building: str = "3") -> tuple[str, str]:
+    """Offered to the best technician: the number and the technician's address."""
+    number = posted(desk, phone, building)
+    return number, f"technician:{desk.fake.tickets.rows[number].assignee_id}"
 
 
 def test_accepting_by_text_with_the_number_tells_the_owner(talk: Talk, fake_desk: FakeDesk) -> None:
@@ -99,3 +107,41 @@ def test_setting_off_tells_the_owner_the_technician_is_on_the_way(talk: Talk, fa
     out = talk(tech, "出发")
     assert f"→ {OWNER} 工单 {number}：师傅已出发，正在赶来，请保持电话畅通。" in out
     assert talk.ticket(number).state is State.ACCEPTED
+
+
+def test_booking_a_time_already_over_is_refused_and_nothing_is_booked(talk: Talk, fake_desk: FakeDesk) -> None:
+    number, tech = offered(fake_desk)
+    talk(tech, "接单")
+    out = talk(tech, "预约 昨天下午3点")
+    assert "已经过去了" in out and OWNER not in out
+    assert talk.ticket(number).appointment_start is None
+    out = talk(tech, "预约 2026-12-05 10:00")
+    assert f"→ {OWNER} 工单 {number}：师傅已预约 12月5日(周六) 10:00-11:00 上门" in out
+
+
+def test_rejecting_a_job_already_accepted_says_so(talk: Talk, fake_desk: FakeDesk) -> None:
+    number, tech = offered(fake_desk)
+    talk(tech, "接单")
+    out = talk(tech, f"拒单 {number}")
+    assert "您已接单" in out and "其他师傅" not in out
+    assert talk.ticket(number).state is State.ACCEPTED
+
+
+def test_in_grab_mode_a_plain_grab_takes_the_only_posting(talk: Talk, fake_desk: FakeDesk) -> None:
+    fake_desk.rules = replace(fake_desk.rules, dispatch_mode="grab")
+    number = posted(fake_desk)
+    posted_to = talk.ticket(number).offered
+    assert len(posted_to) > 1
+    out = talk(f"technician:{posted_to[0]}", "抢单")
+    assert f"已接单 {number}" in out
+    assert talk.ticket(number).assignee_id == posted_to[0]
+
+
+def test_in_grab_mode_several_postings_are_listed_for_a_number(talk: Talk, fake_desk: FakeDesk) -> None:
+    fake_desk.rules = replace(fake_desk.rules, dispatch_mode="grab")
+    first, second = posted(fake_desk), posted(fake_desk, "13900000009", "5")
+    both = set(talk.ticket(first).offered) & set(talk.ticket(second).offered)
+    tech = sorted(both)[0]
+    out = talk(f"technician:{tech}", "接单")
+    assert "多张工单" in out and first in out and second in out
+    assert talk.ticket(first).state is State.ASSIGNED
