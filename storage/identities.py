@@ -1,34 +1,12 @@
-"""Where notices go: the outbox, and who each platform sender is."""
+"""Who each platform sender is, and where each person was last seen (where notices go)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.model import mask_phones
-from domain.notices import Notice
-from storage.tables import IdentityRow, OutboxRow, StaffRow, TechnicianRow
-
-
-class SqlOutbox:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def add(self, notice: Notice, now: datetime) -> None:
-        """Idempotent: a second notice with the same key is dropped."""
-        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
-            return
-        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
-                             channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
-        self.s.flush()
-
-    def withdraw(self, key: str) -> None:
-        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
-        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
-                       .values(status="dropped"))
+from storage.tables import IdentityRow, StaffRow, TechnicianRow
 
 
 class SqlIdentities:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.channels.base import DeliveryError, Outgoing
+from scheduler.outbound import DeliveryError, Outgoing
 from bot.settings import SettingsError, load_settings
 from bot.bootstrap import build_rules
 from domain.notices import Notice

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.channels.base import Outgoing
+from scheduler.outbound import Outgoing
 from domain.notices import button_label
 from handlers.base import Reply
 

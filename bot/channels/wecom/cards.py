@@ -5,7 +5,7 @@ import hashlib
 import re
 from typing import Any
 
-from bot.channels.base import Outgoing
+from scheduler.outbound import Outgoing
 from domain.notices import button_label
 
 TEXT_BYTES = 2048                 # text.content and kf text.content

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.channels.base import Outgoing
-from bot.channels.dingtalk_client import ApiError, DingtalkClient
-from bot.channels.dingtalk_render import Address
+from scheduler.outbound import Outgoing
+from bot.channels.dingtalk.client import ApiError, DingtalkClient
+from bot.channels.dingtalk.send import Address
 from domain.notices import button_label
 from storage.tables import DingtalkCardRow
 
