@@ -19,7 +19,8 @@ from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
 from scheduler.cron import crontab_trigger
 from storage import db
-from storage.kv import KeyValueStore, open_store
+from storage.kv import KeyValueStore
+from storage.kv_open import open_store
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu")
