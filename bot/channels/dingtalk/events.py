@@ -14,18 +14,14 @@ from sqlalchemy import select
 
 from bot.bootstrap import Desk
 from domain.model import Role
-from domain.rules import Rules
-from domain.services import SYSTEM, dispatch, locked
-from domain.ticket import Action, State
+from domain.staffing import release_jobs
 from storage.tables import StaffRow, TechnicianRow
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu.dingtalk")
 CHANNEL = "dingtalk"
-OPEN_JOBS = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 # Seeded identities were never seen: any real sighting on any channel is newer.
 NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LEFT = "原师傅已离开组织"
 
 
 def on_event(desk: Desk, event: dict[str, Any]) -> None:
@@ -66,25 +62,6 @@ def member_joined(desk: Desk, user_id: str) -> None:
         uow.commit()
     if not rows:
         log.info("a new DingTalk member has no staff or technician record yet")
-
-
-def release_jobs(uow: SqlUnitOfWork, rules: Rules, now: datetime, tech_id: str) -> int:
-    """Every open job of the technician goes back through dispatch, with the reason on the trail.
-
-    The transition table has no step from a taken job back to `new`; it is walked as a system
-    reassignment followed by an expiry, so dispatch (single offer or grab) runs as for any job.
-    """
-    numbers = [t.number for t in uow.tickets.for_technician(tech_id, OPEN_JOBS)]
-    for number in numbers:
-        ticket = locked(uow, number)
-        if ticket.state is not State.ASSIGNED:
-            ticket.apply(Action.ASSIGN, SYSTEM.label, now, LEFT)
-        ticket.apply(Action.EXPIRE, SYSTEM.label, now, LEFT + "，退回派单")
-        ticket.declined = [*ticket.declined, tech_id]
-        ticket.assignee_id, ticket.offer_expires_at = None, None
-        ticket.offered = [t for t in ticket.offered if t != tech_id]
-        dispatch(uow, rules, now, ticket)
-    return len(numbers)
 
 
 def seed_identities(desk: Desk) -> None:
