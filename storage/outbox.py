@@ -3,8 +3,9 @@ delivery runs over them (claims, holds released when a person writes, addresses,
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import CursorResult, and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
@@ -63,7 +64,8 @@ class SqlOutbox:
         their attempts reset; the same key keeps a notice already delivered from going out twice."""
         stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
         stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
-        return self.s.execute(stmt.values(status="pending", attempts=0, due_at=now)).rowcount
+        result: CursorResult[Any] = self.s.execute(stmt.values(status="pending", attempts=0, due_at=now))  # type: ignore[assignment]
+        return result.rowcount
 
     def offer_went_out(self, ticket_number: str, person_id: str) -> bool:
         """The offer card for this person went out, or is going out in the batch being sent ("sending")."""
