@@ -107,7 +107,7 @@ def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
     if row.channel:
         sender = senders.get(row.channel)
         return (sender, row.address) if sender else None
-    seen = uow.identities.latest(row.role, row.person_id)
+    seen = uow.identities.latest(row.role, row.person_id, senders.keys())
     if seen is not None and seen.channel in senders:
         return senders[seen.channel], seen.external_id
     if fallback and fallback in senders:

@@ -70,9 +70,9 @@ def ticket_row(desk: Desk) -> Ticket:
 
 def userid_of(desk: Desk, tech_id: str) -> str:
     with desk.uow() as uow:
-        row = uow.session.get(TechnicianRow, tech_id)
-        assert row is not None
-        return row.dingtalk_userid
+        ids = uow.identities.platform_ids("dingtalk", "technician", tech_id)
+        assert len(ids) == 1
+        return ids[0]
 
 
 def counts(desk: Desk) -> tuple[int, int]:
@@ -146,7 +146,8 @@ def test_a_webhook_refused_early_is_dropped_and_the_api_used(
 def test_a_flow_controlled_offer_is_retried_by_the_outbox_not_dropped(
         desk: Desk, fake: FakeDingtalk, client: TestClient, clock: FakeClock) -> None:
     with desk.uow() as uow:
-        techs = [r.dingtalk_userid for r in uow.session.scalars(select(TechnicianRow))]
+        techs = [i for r in uow.session.scalars(select(TechnicianRow.id))
+                 for i in uow.identities.platform_ids("dingtalk", "technician", r)]
     fake.flow_control.update(techs)
     number = file_for_a_caller(client, fake)
     tech = userid_of(desk, ticket_row(desk).assignee_id or "")

@@ -255,6 +255,8 @@ def test_in_grab_mode_every_card_shows_who_took_the_job(desk: Desk, fake: FakeWe
     answer = wecom.click(winner, card["task_id"], card["button_list"][0]["key"])
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已接单"
     with desk.uow() as uow:
-        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.wecom_userid == winner)).one()
+        who = uow.identities.staff_by_platform("wecom", winner)
+        assert who is not None
+        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.id == who[1])).one()
     taken = {u["userids"][0]: u["replace_name"] for u in fake.updates}
     assert set(taken) == set(others) and set(taken.values()) == {f"已被{name}抢单"}

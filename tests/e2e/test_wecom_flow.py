@@ -47,9 +47,9 @@ def the_ticket(desk: Desk) -> Ticket:
 
 def wecom_user(desk: Desk, tech_id: str) -> str:
     with desk.uow() as uow:
-        row = uow.session.get(TechnicianRow, tech_id)
-        assert row is not None
-        return row.wecom_userid
+        ids = uow.identities.platform_ids("wecom", "technician", tech_id)
+        assert len(ids) == 1
+        return ids[0]
 
 
 def card_for(fake: FakeWecom, user: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bot.bootstrap import Desk
 from bot.channels.dingtalk.cards import CardBook
 from bot.channels.dingtalk.client import DingtalkClient
 from bot.channels.dingtalk.crypto import EventCrypto
-from bot.channels.dingtalk.events import on_event, seed_identities
+from bot.channels.dingtalk.events import on_event
 from bot.channels.dingtalk.inbound import CHANNEL, Malformed, deliver_quietly, on_card_click, parse, receive
 from bot.channels.dingtalk.routes import build_router
 from bot.channels.dingtalk.send import DingtalkSender
@@ -38,7 +38,6 @@ CARD_TOPIC = "/v1.0/card/instances/callback"
 
 
 def build(desk: Desk, deliver_now: DeliverNow, settings: DingtalkSettings) -> DingtalkChannel:
-    seed_identities(desk)
     return DingtalkChannel(desk, deliver_now, settings)
 
 

@@ -6,11 +6,7 @@ dispatch, which offers them to the next candidate or tells the desk that nobody 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
-
-from sqlalchemy import select
 
 from bot.bootstrap import Desk
 from domain.model import Role
@@ -20,8 +16,6 @@ from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu.dingtalk")
 CHANNEL = "dingtalk"
-# Seeded identities were never seen: any real sighting on any channel is newer.
-NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def on_event(desk: Desk, event: dict[str, Any]) -> None:
@@ -42,10 +36,10 @@ def on_event(desk: Desk, event: dict[str, Any]) -> None:
 def member_left(desk: Desk, user_id: str) -> None:
     now = desk.clock()
     with desk.uow() as uow:
-        for row in _rows(uow, StaffRow, user_id):
+        row = _row(uow, user_id)
+        if row is not None:
             row.active = False
-        for row in _rows(uow, TechnicianRow, user_id):
-            row.active = False
+        if isinstance(row, TechnicianRow):
             uow.session.flush()
             moved = release_jobs(uow, desk.rules, now, row.id)
             log.info("technician %s left the organisation; %d open jobs back to dispatch", row.id, moved)
@@ -55,30 +49,18 @@ def member_left(desk: Desk, user_id: str) -> None:
 def member_joined(desk: Desk, user_id: str) -> None:
     """Someone with a record who comes back is active again; newcomers need a record first."""
     with desk.uow() as uow:
-        rows = [*_rows(uow, StaffRow, user_id), *_rows(uow, TechnicianRow, user_id)]
-        for row in rows:
+        row = _row(uow, user_id)
+        if row is not None:
             row.active = True
-        _seed(uow, rows)
         uow.commit()
-    if not rows:
+    if row is None:
         log.info("a new DingTalk member has no staff or technician record yet")
 
 
-def seed_identities(desk: Desk) -> None:
-    """Staff and technicians with a DingTalk userid can be sent offers before they first write."""
-    with desk.uow() as uow:
-        techs = uow.session.scalars(select(TechnicianRow).where(TechnicianRow.dingtalk_userid != ""))
-        staff = uow.session.scalars(select(StaffRow).where(StaffRow.dingtalk_userid != ""))
-        _seed(uow, [*techs, *staff])
-        uow.commit()
-
-
-def _seed(uow: SqlUnitOfWork, rows: Iterable[TechnicianRow | StaffRow]) -> None:
-    for row in rows:
-        if row.active and uow.identities.find(CHANNEL, row.dingtalk_userid) is None:
-            role = Role.TECHNICIAN if isinstance(row, TechnicianRow) else row.role
-            uow.identities.touch(CHANNEL, row.dingtalk_userid, str(role), row.id, NEVER)
-
-
-def _rows(uow: SqlUnitOfWork, table: type[TechnicianRow] | type[StaffRow], user_id: str) -> list[Any]:
-    return list(uow.session.scalars(select(table).where(table.dingtalk_userid == user_id)))
+def _row(uow: SqlUnitOfWork, user_id: str) -> TechnicianRow | StaffRow | None:
+    """The roster's record of this DingTalk user (their userid is in the identities table)."""
+    who = uow.identities.staff_by_platform(CHANNEL, user_id)
+    if who is None:
+        return None
+    role, person_id = who
+    return uow.session.get(TechnicianRow if role == Role.TECHNICIAN else StaffRow, person_id)

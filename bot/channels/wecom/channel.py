@@ -5,13 +5,10 @@ sending, kf pulls and media downloads run after the answer, as background tasks 
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from bot.bootstrap import Desk
 from bot.channels.wecom.cards import BUTTON_CHARS, cut_chars
@@ -29,19 +26,14 @@ from handlers import commands
 from handlers.router import handle_and_queue
 from scheduler.outbound import DeliverNow, Sender
 from bot.settings import WecomSettings
-from storage.tables import StaffRow, TechnicianRow
 
-log = logging.getLogger("baoxiu.wecom")
 
 EMPTY = 200
-NEVER_SEEN = datetime(2000, 1, 1, tzinfo=timezone.utc)  # seeded identities lose to any real one
 OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
 
 
 def build(desk: Desk, deliver_now: DeliverNow, settings: WecomSettings) -> WecomChannel:
-    channel = WecomChannel(desk, deliver_now, settings)
-    seed_identities(desk)
-    return channel
+    return WecomChannel(desk, deliver_now, settings)
 
 
 class WecomChannel:
@@ -185,23 +177,3 @@ class WecomChannel:
 def _number(text: str, prefix: str) -> str | None:
     match = commands.number_pattern(prefix).search(text)
     return match.group(0).upper() if match else None
-
-
-def seed_identities(desk: Desk) -> None:
-    """Staff with a wecom_userid can get notices before they ever write to the app.
-
-    Delivery routes by the newest identity; a seeded one is dated 2000 so any real one wins.
-    """
-    try:
-        with desk.uow() as uow:
-            people = [(Role.TECHNICIAN, r.id, r.wecom_userid) for r in uow.session.scalars(
-                select(TechnicianRow).where(TechnicianRow.wecom_userid != ""))]
-            people += [(r.role, r.id, r.wecom_userid) for r in uow.session.scalars(
-                select(StaffRow).where(StaffRow.wecom_userid != ""))]
-            for role, person_id, user in people:
-                if uow.identities.latest(role, person_id) is None:
-                    uow.identities.touch(APP, user, role, person_id, NEVER_SEEN)
-            uow.commit()
-    except Exception as e:  # start-up goes on; these people get notices once they write
-        log.warning("wecom identities not seeded: %s", type(e).__name__)
-
