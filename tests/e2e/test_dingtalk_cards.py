@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import Desk, bootstrap
-from domain.ticket import State
 from bot.wiring import wire
+from domain.ticket import State
 from scheduler.jobs import tick
 from storage.kv import KeyValueStore, StoreUnavailable
 from storage.kv_memory import MemoryStore

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.bootstrap import Desk
 from bot.channels.dingtalk.stream import StreamRunner
-from domain.ticket import State
 from bot.wiring import wire
+from domain.ticket import State
 from scheduler.jobs import tick
 from storage.tables import InboundRow, OutboxRow, TechnicianRow, TicketEventRow, TicketRow
 from tests.conftest import FakeClock

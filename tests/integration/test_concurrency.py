@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.bootstrap import Desk
-from scheduler.outbound import Outgoing
 from domain.model import Technician
 from domain.notices import Notice
 from domain.ticket import State
 from handlers.base import Inbound
 from handlers.router import handle
 from scheduler.delivery import deliver_due
+from scheduler.outbound import Outgoing
 from tests.conftest import Chat, FakeClock
 
 

@@ -25,7 +25,7 @@ from bot.channels.dingtalk.events import on_event
 from bot.channels.dingtalk.inbound import CHANNEL, Malformed, deliver_quietly, on_card_click, parse, receive
 from bot.channels.dingtalk.routes import build_router
 from bot.channels.dingtalk.send import DingtalkSender
-from bot.settings import DingtalkSettings
+from bot.channels.dingtalk.settings import DingtalkSettings
 from handlers.router import transient
 from scheduler.outbound import DeliverNow, Sender
 

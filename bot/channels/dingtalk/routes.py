@@ -19,7 +19,7 @@ from bot.bootstrap import Desk
 from bot.channels.dingtalk.crypto import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
 from bot.channels.dingtalk.events import on_event
 from bot.channels.dingtalk.inbound import Malformed, deliver_quietly, parse, receive
-from bot.settings import DingtalkSettings
+from bot.channels.dingtalk.settings import DingtalkSettings
 from handlers.router import transient
 from scheduler.outbound import DeliverNow
 

@@ -18,6 +18,7 @@ from bot.channels.wecom.inbound import APP, KF_MEDIA, Parsed, parse_app
 from bot.channels.wecom.kf import KfSync
 from bot.channels.wecom.routes import LogGate, make_router
 from bot.channels.wecom.send import AppSender, KfSender
+from bot.channels.wecom.settings import WecomSettings
 from bot.channels.wecom.state import CardBook, KfWindow, Pacer
 from domain.model import Role
 from domain.notices import Notice, button_label
@@ -25,7 +26,6 @@ from domain.ticket import State
 from handlers import commands
 from handlers.router import handle_and_queue
 from scheduler.outbound import DeliverNow, Sender
-from bot.settings import WecomSettings
 
 
 EMPTY = 200

@@ -5,10 +5,10 @@ import logging
 from datetime import timedelta
 
 from bot.channels.wecom import cards
-from scheduler.outbound import DeliveryError, Outgoing
 from bot.channels.wecom.client import ApiError, WecomApi
+from bot.channels.wecom.settings import WecomSettings
 from bot.channels.wecom.state import CardBook, KfWindow, Pacer
-from bot.settings import WecomSettings
+from scheduler.outbound import DeliveryError, Outgoing
 
 log = logging.getLogger("baoxiu.wecom")
 
