@@ -188,7 +188,7 @@ _SPECS: dict[str, _Spec] = {
 
 
 def _pk_attr(spec: _Spec) -> str:
-    return spec.row_type.__table__.primary_key.columns.values()[0].key
+    return list(spec.row_type.__table__.primary_key)[0].key
 
 
 def _upsert(session: Session, spec: _Spec, records: list[dict[str, Any]]) -> None:
