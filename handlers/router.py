@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from domain.model import Role, mask_phones
 from domain.errors import Refused
+from domain.model import Role, mask_phones
 from domain.notices import Notice
 from handlers import desk as desk_handlers
 from handlers import binding, owner, report, smalltalk, technician
@@ -21,8 +21,8 @@ from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.ports import Desk, WithStore
 from handlers.staged import StagedStore
-from scheduler.delivery import release_held  # moves to storage.outbox
 from storage.kv import Keys, StoreUnavailable
+from storage.outbox import release_held
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from domain.ports import UnitOfWork
-from storage.identities import SqlIdentities, SqlOutbox
+from storage.identities import SqlIdentities
+from storage.outbox import SqlOutbox
 from storage.parts import SqlParts
 from storage.people import SqlCatalog, SqlPeople, SqlPlaces
 from storage.tickets import SqlTickets

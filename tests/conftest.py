@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.bootstrap import Desk, bootstrap, build_rules
-from bot.console import ConsoleSession
+from bot.channels.console.channel import ConsoleSession
 from bot.settings import load_settings
 from domain.actors import Actor
 from domain.errors import Refused
