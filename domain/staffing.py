@@ -5,7 +5,9 @@ from datetime import datetime
 
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import SYSTEM, dispatch, locked
+from domain.actors import SYSTEM
+from domain.offers import dispatch
+from domain.saving import locked
 from domain.ticket import Action, State
 
 OPEN_JOBS = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
