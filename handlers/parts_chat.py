@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from domain import parts
 from domain.model import Role
-from domain.services import Refused
+from domain.commands import ReservePart
+from domain.errors import Refused
 from domain.ticket import State
 from handlers import commands
 from handlers.base import Ctx
@@ -55,7 +56,8 @@ def reserve(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not ref:
         raise Refused("请这样写：预留 BX20261123-0001 FC-P01 1")
     try:
-        ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now, number, ctx.actor, ref, quantity)
+        ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now,
+                                                 ReservePart(number, ctx.actor, ref, quantity))
     except parts.PartAmbiguous as which:
         ask_which(ctx, uow, which)
         return
