@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import Desk
-from bot.platforms import senders
 from scheduler.jobs import tick
 from tests.conftest import FakeClock
 from tests.e2e.test_dingtalk_http import MANAGER, client, fake, post, say  # noqa: F401  (fixtures)
@@ -48,8 +47,8 @@ def test_a_dingtalk_token_refused_twice_waits_for_the_backoff_then_goes(
     row = reply_row(desk)
     assert row.status == "pending" and row.attempts == 1 and "401" in row.last_error
     assert len(fake.to(MANAGER)) == 2 and fake.token_fetches == fetches + 1   # one refetch, no loop
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     assert len(fake.to(MANAGER)) == 2                          # not before the backoff is over
     clock.advance(seconds=desk.settings.outbox.backoff_seconds + 1)
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     assert fake.to(MANAGER)[-1].via == "batch" and reply_row(desk).status == "sent"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.platforms import senders
 from scheduler.jobs import tick
 from storage.kv import Keys
 from storage.tables import OutboxRow
@@ -46,5 +45,5 @@ def test_a_revoked_wecom_token_is_dropped_even_when_the_new_one_cannot_be_fetche
     row = reply_row(desk)
     assert row.status == "pending" and row.attempts == 1      # the normal backoff
     clock.advance(seconds=31)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(texts_to(fake, TECH)) == 2 and reply_row(desk).status == "sent"
