@@ -8,6 +8,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import catalog_stamp
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -36,7 +38,9 @@ def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    catalog_stamp.watch(factory)
+    return factory
 
 
 def alembic_config(engine: Engine) -> Config:
