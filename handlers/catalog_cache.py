@@ -32,7 +32,7 @@ _building = threading.Lock()
 
 def snapshot(uow: SqlUnitOfWork) -> Snapshot:
     """The catalog as of this unit of work's transaction, built at most once per change."""
-    pool = uow.session.get_bind().pool
+    pool = uow.session.get_bind().engine.pool
     stamp = catalog_stamp.read(uow.session)
     held = _snapshots.get(pool)
     if held is not None and held.stamp == stamp:

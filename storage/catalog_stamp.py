@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.tables import CommunityRow, CounterRow, ProductRow
@@ -29,7 +29,7 @@ def renew(session: Session) -> None:
     conn = session.connection()
     stamp = secrets.randbelow(2**31 - 1) + 1
     if conn.execute(update(CounterRow).where(CounterRow.name == NAME).values(value=stamp)).rowcount == 0:
-        conn.execute(CounterRow.__table__.insert().values(name=NAME, value=stamp))
+        conn.execute(insert(CounterRow).values(name=NAME, value=stamp))
 
 
 def _on_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -20,7 +20,7 @@ from storage.tables import SiteRow, TicketEventRow, TicketRow
 UNKNOWN = "未知"   # the group of tickets with no product or region, as domain.stats names it
 
 
-def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
