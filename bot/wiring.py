@@ -36,11 +36,11 @@ class Edges:
             channel.start()
 
     def stop(self) -> None:
-        for channel in self.channels:
-            channel.stop()
-        if self.waker is not None:
+        if self.waker is not None:   # first: its last pass still sends through the channels
             self.waker.stop()
             self.waker = None
+        for channel in self.channels:
+            channel.stop()
 
 
 def wire(desk: Desk) -> Edges:
