@@ -101,13 +101,13 @@ def list_tickets(desk: DeskDep, client: Client, state: State | None = None, type
     for column, value in (("state", state), ("type", type), ("assignee_id", assignee)):
         if value:  # an unknown state was already answered with 422 naming the allowed values
             stmt = stmt.where(getattr(TicketRow, column) == str(value))
-    with desk.uow() as uow:
+    with desk.uow(readonly=True) as uow:
         return [ticket_view(uow, mapping.ticket(r), desk.rules) for r in uow.session.scalars(stmt)]
 
 
 @router.get("/tickets/{number}")
 def get_ticket(number: str, desk: DeskDep, client: Client) -> dict[str, Any]:
-    with desk.uow() as uow:
+    with desk.uow(readonly=True) as uow:
         ticket = uow.tickets.get(number.upper())
         if ticket is None:
             raise HTTPException(404, f"no ticket {number[:40]}")
@@ -116,7 +116,7 @@ def get_ticket(number: str, desk: DeskDep, client: Client) -> dict[str, Any]:
 
 @router.get("/tickets/{number}/events")
 def ticket_events(number: str, desk: DeskDep, client: Client) -> list[dict[str, Any]]:
-    with desk.uow() as uow:
+    with desk.uow(readonly=True) as uow:
         ticket = uow.tickets.get(number.upper())
         if ticket is None:
             raise HTTPException(404, f"no ticket {number[:40]}")

@@ -28,7 +28,7 @@ def _groups(groups: dict[str, Group]) -> dict[str, dict[str, Any]]:
 @router.get("/stats")
 def stats(desk: DeskDep, client: Client, days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
     now = desk.clock()
-    with desk.uow() as uow:
+    with desk.uow(readonly=True) as uow:
         day, f = today_figures(uow, desk.rules, now)
         q = quality_over(uow, desk.rules, now, days)
     return {

@@ -23,6 +23,8 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         jobs = runner.start(desk, wired.outlets) if scheduler else None
+        if scheduler:
+            wired.run_worker()
         wired.start()
         yield
         wired.stop()

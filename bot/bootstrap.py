@@ -47,11 +47,13 @@ class Desk:
     clock: Clock
     dialog_ttl: timedelta
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._factory)
+    def uow(self, readonly: bool = False) -> SqlUnitOfWork:
+        """A unit of work; a `readonly` one only reads, and takes no write lock on SQLite."""
+        return SqlUnitOfWork(self._read_factory if readonly else self._factory)
 
     def __post_init__(self) -> None:
         self._factory = db.session_factory(self.engine)
+        self._read_factory = db.session_factory(self.engine, read_only=True)
 
     def close(self) -> None:
         self.store.close()
@@ -89,7 +91,8 @@ def _warn_if_calendar_ends(rules: Rules, clock: Clock) -> None:
 
 def _engine(settings: Settings) -> Engine:
     try:
-        return db.make_engine(settings.database_url())
+        d = settings.database
+        return db.make_engine(settings.database_url(), d.busy_timeout_ms, d.sqlite_synchronous)
     except (ArgumentError, ValueError):
         raise SettingsError(f"{settings.origin('database.url')}: [database.url] is not a database URL") from None
 

@@ -39,6 +39,8 @@ def cli(ctx: click.Context, config: str | None) -> None:
     verbose = ctx.invoked_subcommand in ("serve", "worker")
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # httpx logs every platform API call at INFO: a line per outbound message nobody reads.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     ctx.obj = DeskContext(config)
 
 
@@ -70,8 +72,9 @@ def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | No
 
     desk = obj.desk()
     app = create_app(desk, scheduler=not no_scheduler)
-    uvicorn.run(app, host=host or desk.settings.server.host, port=port or desk.settings.server.port,
-                log_level="info")
+    server = desk.settings.server
+    uvicorn.run(app, host=host or server.host, port=port or server.port, log_level="info",
+                access_log=server.access_log)
 
 
 @cli.command()

@@ -23,10 +23,17 @@ class SettingsError(Exception):
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # one line per HTTP request; off by default, it costs more than a callback's own work
+    access_log: bool = False
 
 
 class DatabaseSettings(_Section):
     url: str = "sqlite:///baoxiu.db"
+    # SQLite: FULL makes each commit durable before the platform gets its answer; NORMAL is
+    # faster and can lose the last commits on a power cut (never on a crash of the process).
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    # SQLite: how long a writer waits for another before giving up (writes are milliseconds).
+    busy_timeout_ms: int = Field(default=30000, ge=100, le=60000)
 
     @field_validator("url")
     @classmethod

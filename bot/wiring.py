@@ -9,6 +9,7 @@ from bot.bootstrap import Desk
 from bot.channels.base import Channel, build_channels, outlets
 from scheduler import jobs
 from scheduler.ports import Outlets
+from scheduler.wake import Waker
 
 
 @dataclass
@@ -16,15 +17,28 @@ class Edges:
     desk: Desk
     channels: list[Channel] = field(default_factory=list)
     outlets: Outlets = field(default_factory=Outlets)
+    waker: Waker | None = None   # the in-process worker loop, when the scheduler runs here
 
     def deliver_now(self, fetch_media: bool = False) -> None:
-        jobs.deliver_now(self.desk, self.outlets, fetch_media)
+        """After a callback: wake the worker loop when there is one (the request path does no
+        sending); without one (tests, tools) deliver here, as before."""
+        if self.waker is not None:
+            self.waker.wake()
+        else:
+            jobs.deliver_now(self.desk, self.outlets, fetch_media)
+
+    def run_worker(self) -> None:
+        """Deliveries (and photo fetches) on a thread of their own, woken by callbacks."""
+        self.waker = Waker(lambda: jobs.deliver_now(self.desk, self.outlets, fetch_media=True)).start()
 
     def start(self) -> None:
         for channel in self.channels:
             channel.start()
 
     def stop(self) -> None:
+        if self.waker is not None:   # first: its last pass still sends through the channels
+            self.waker.stop()
+            self.waker = None
         for channel in self.channels:
             channel.stop()
 

@@ -9,33 +9,30 @@ from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.stats import DayFigures, Quality, day_figures, figures_text, is_parts_wait, quality, quality_text
-from domain.ticket import State, Ticket
+from domain.stats import DayFigures, Quality, figures_text, quality_text
+from domain.ticket import Ticket
 
 
 def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None) -> tuple[str, DayFigures]:
     """The figures of `day` (default: today in the desk's zone); open and overdue as of `now`."""
     local = now.astimezone(rules.tz)
     start = datetime.combine(day or local.date(), time(0), rules.tz)
-    end = start + timedelta(days=1)
-    t = uow.tickets
-    figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
-                          t.between("resolved_at", start, end), t.between("closed_at", start, end),
-                          t.count_open(), t.count_open(overdue_at=now), t.count_events("sla_breach", start, end),
-                          t.count_callbacks("open"))
-    return f"{start:%Y-%m-%d}", figures
+    return f"{start:%Y-%m-%d}", period_figures(uow, start, start + timedelta(days=1), now)
+
+
+def period_figures(uow: UnitOfWork, start: datetime, end: datetime, now: datetime) -> DayFigures:
+    """The figures of any period [start, end) (a day, a week, a month); open and overdue as of `now`.
+    Counted by the database (storage/stats_query.py) as `domain.stats.day_figures` defines them."""
+    return uow.tickets.figures(start, end, now)
+
+
+def quality_between(uow: UnitOfWork, start: datetime, end: datetime) -> Quality:
+    """Service quality over tickets closed in [start, end), as `domain.stats.quality` defines it."""
+    return uow.tickets.quality(start, end)
 
 
 def quality_over(uow: UnitOfWork, rules: Rules, now: datetime, days: int = 30) -> Quality:
-    closed = uow.tickets.between("closed_at", now - timedelta(days=days), now + timedelta(seconds=1))
-    closed = [t for t in closed if t.state is State.CLOSED]
-    sites = {t.site_id for t in closed if t.site_id}
-    region_of = {sid: (site.region if (site := uow.places.site(sid)) else "") for sid in sites}
-    regions = {t.number: region_of.get(t.site_id or -1, "") for t in closed}
-    history = uow.tickets.for_assets({t.asset_id for t in closed if t.asset_id})
-    holds = uow.tickets.hold_reasons({t.id for t in closed if t.id is not None})
-    waited = {t.number for t in closed if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
-    return quality(closed, regions, history, waited)
+    return quality_between(uow, now - timedelta(days=days), now + timedelta(seconds=1))
 
 
 def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:

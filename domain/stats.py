@@ -64,7 +64,8 @@ def figures_text(day: str, f: DayFigures) -> str:
 
 REPEAT_WINDOW = timedelta(days=30)
 # a hold whose reason says it waited for parts: the fix was not done on the first visit
-PARTS_WAIT = re.compile(r"配件|零件|备件|等件|缺件|调货|订货|到货")
+PARTS_WAIT_WORDS = ("配件", "零件", "备件", "等件", "缺件", "调货", "订货", "到货")
+PARTS_WAIT = re.compile("|".join(PARTS_WAIT_WORDS))
 
 
 def is_parts_wait(reason: str) -> bool:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 import cn2an
 from rapidfuzz import fuzz
 
+from handlers.catalog_index import IndexedCatalog, PairIndex
+
 # A community counts when mentioned exactly, by a prefix (翠湖 -> 翠湖花园),
 # or with one wrong character in a 4-character name (75).
 COMMUNITY_THRESHOLD = 75.0
@@ -89,12 +91,24 @@ def _community_hit(name: str, text: str) -> tuple[float, tuple[int, int]] | None
     return fuzzy
 
 
+def _parts(name: str) -> tuple[str, ...]:
+    """"未来科技城·云栖苑": owners write it without the dot, or name either part on its own."""
+    parts = re.split(r"[·・\s]+", name)
+    return tuple(dict.fromkeys((name, "".join(parts), *parts)))
+
+
+def indexed_communities(names: Iterable[str]) -> IndexedCatalog[str]:
+    """Community names with their index: `find_community` then tries only those that can match."""
+    listed = tuple(names)
+    return IndexedCatalog(listed, PairIndex(_parts(n) for n in listed).candidates)
+
+
 def find_community(text: str, communities: Iterable[str]) -> tuple[str | None, tuple[int, int] | None]:
     best: tuple[float, str, tuple[int, int]] | None = None
-    for name in communities:
-        # "未来科技城·云栖苑": owners write it without the dot, or name either part on its own.
-        parts = re.split(r"[·・\s]+", name)
-        for part in dict.fromkeys((name, "".join(parts), *parts)):
+    # Names the index leaves out cannot score (see handlers.catalog_index): same result.
+    names = communities.candidates(text) if isinstance(communities, IndexedCatalog) else communities
+    for name in names:
+        for part in _parts(name):
             hit = _community_hit(part, text) if len(part) >= 2 else None
             # Of equal hits the one covering more of the mention wins, so none of it is left
             # in the description.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from handlers.catalog_index import IndexedCatalog
 from handlers.text import normalize
 
 # A product is only offered to the owner at or above this score (0..100).
@@ -72,6 +73,8 @@ def match_products(text: str, catalog: Sequence[CatalogItem], limit: int = 3) ->
     text = normalize(text).lower()
     if not text:
         return ()
+    if isinstance(catalog, IndexedCatalog):  # the same answer from the few items that can win
+        return catalog.rank(text, limit)
     scored = [ProductMatch(item.sku, _item_score(item, text)) for item in catalog]
     plausible = [m for m in scored if m.score >= PRODUCT_THRESHOLD]
     plausible.sort(key=lambda m: -m.score)  # stable: catalog order breaks ties

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
 from domain.commands import OpenTicket
 from domain.opening import open_ticket
-from handlers import purchase_match, smalltalk
+from handlers import catalog_cache, purchase_match, smalltalk
 from handlers.base import Ctx
 from handlers.extract import Extracted, extract, is_affirmative, is_negative
 from handlers.products import CatalogItem
@@ -52,12 +53,13 @@ def save(ctx: Ctx, draft: Draft | None) -> None:
         ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
 
 
-def catalog(uow: SqlUnitOfWork) -> list[CatalogItem]:
-    return [CatalogItem(p.sku, p.name, p.category, p.aliases) for p in uow.catalog.products()]
+def catalog(uow: SqlUnitOfWork) -> Sequence[CatalogItem]:
+    return catalog_cache.snapshot(uow).products
 
 
 def read(uow: SqlUnitOfWork, text: str) -> Extracted:
-    return extract(text, catalog(uow), [c.name for c in uow.places.communities()])
+    held = catalog_cache.snapshot(uow)
+    return extract(text, held.products, held.communities)
 
 
 def looks_like_report(found: Extracted) -> bool:

@@ -174,9 +174,9 @@ class TicketRow(Base):
     accept_by: Mapped[datetime | None]
     arrive_by: Mapped[datetime | None]
     resolve_by: Mapped[datetime | None]
-    accepted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None] = mapped_column(index=True)   # the figures count by day
     arrived_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     held_from: Mapped[str | None] = mapped_column(String(16))
     held_at: Mapped[datetime | None]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
+from domain.stats import DayFigures, Quality
 from domain.ticket import OPEN_STATES, State, Ticket
-from storage import mapping
+from storage import mapping, stats_query
 from storage.dispatch_query import BUSY
 from storage.tables import CounterRow, DispatchDecisionRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
 
@@ -188,11 +189,13 @@ class SqlTickets:
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
 
     def count_open(self, overdue_at: datetime | None = None) -> int:
-        stmt = select(func.count()).select_from(TicketRow).where(
-            TicketRow.state.in_([s.value for s in OPEN_STATES]))
-        if overdue_at is not None:
-            stmt = stmt.where(_breached(overdue_at))
-        return self.s.scalar(stmt) or 0
+        return stats_query.count_open(self.s, overdue_at)
+
+    def figures(self, start: datetime, end: datetime, now: datetime) -> DayFigures:
+        return stats_query.figures(self.s, start, end, now)
+
+    def quality(self, start: datetime, end: datetime) -> Quality:
+        return stats_query.quality(self.s, start, end)
 
     def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
         stmt = (select(TicketRow).where(TicketRow.callback_state == state).order_by(TicketRow.closed_at)
@@ -200,21 +203,15 @@ class SqlTickets:
         return [mapping.ticket(r) for r in self.s.scalars(stmt)]
 
     def count_callbacks(self, state: str = "open") -> int:
-        return self.s.scalar(select(func.count()).select_from(TicketRow).where(
-            TicketRow.callback_state == state)) or 0
+        return stats_query.count_callbacks(self.s, state)
 
     def count_events(self, action: str, start: datetime, end: datetime) -> int:
         """Audit entries of one kind in a period (e.g. SLA breaches on a day)."""
-        return self.s.scalar(select(func.count()).select_from(TicketEventRow).where(
-            TicketEventRow.action == action, TicketEventRow.at >= start, TicketEventRow.at < end)) or 0
+        return stats_query.count_events(self.s, action, start, end)
 
     def trail(self, ticket_id: int) -> list[TicketEventRow]:
         stmt = select(TicketEventRow).where(TicketEventRow.ticket_id == ticket_id).order_by(TicketEventRow.id)
         return list(self.s.scalars(stmt))
 
 
-def _breached(now: datetime) -> ColumnElement[bool]:
-    """Any deadline missed: accepted, arrived or resolved after its time, or still not done by now."""
-    return or_(TicketRow.accept_by < func.coalesce(TicketRow.accepted_at, now),
-               TicketRow.arrive_by < func.coalesce(TicketRow.arrived_at, now),
-               TicketRow.resolve_by < now)
+_breached = stats_query.breached

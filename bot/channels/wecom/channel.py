@@ -118,10 +118,13 @@ class WecomChannel:
 
     def sweep(self, user: str) -> None:
         """Offer cards whose job moved on (accepted by text, expired, …) stop showing live buttons."""
+        numbers = self.book.open_tickets(user)
+        if not numbers:  # owners never have cards: no second identity lookup for them
+            return
         tech = self._technician(APP, user)
         if tech is None:
             return
-        for number in self.book.open_tickets(user):
+        for number in numbers:
             with self.desk.uow() as uow:
                 ticket = uow.tickets.get(number)
             if ticket is not None and ticket.state is State.ASSIGNED and ticket.assignee_id == tech:

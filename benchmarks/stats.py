@@ -1,0 +1,165 @@
+"""今日统计 and period figures over 100,000 and 1,000,000 tickets: what a manager's question costs.
+
+    .venv/bin/python benchmarks/stats.py [--sizes 100000 1000000] [--runs 7]
+    .venv/bin/python benchmarks/stats.py --quick        # 10,000 and 100,000 tickets, 3 runs
+
+Builds one database per size (on PostgreSQL when BAOXIU_TEST_DATABASE_URL is set, each size
+in its own schema, which is dropped first; otherwise SQLite files in a temporary folder),
+bulk-loaded with executemany: a thousand tickets a day going back as far as the size needs
+(so 1M tickets is about three years of history, and a day holds the same in both), with
+audit events (SLA breaches, holds for parts), assets that come back, sites in regions.
+Then times, median of the runs, on the path managers use:
+- 今日统计: `domain.reports.today_text` (the day's figures and 30 days of service quality);
+- the daily report's figures for yesterday, and figures for the last 7 and 30 days
+  (`domain.reports.period_figures`, what weekly and monthly reports call).
+Prints wall-clock milliseconds (the database does the work, in another process on
+PostgreSQL) and the ratio of the largest size to the smallest; the target is 300 ms and
+flat (ratio near 1).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert, select, text
+
+from bot.bootstrap import Desk, bootstrap
+from bot.settings import load_settings
+from domain.reports import period_figures, today_text
+from domain.ticket import State
+from storage.db import make_engine
+from storage.importer import import_csv
+from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 23, 6, tzinfo=timezone.utc)
+PER_DAY = 1000
+TARGET_MS = 300.0
+REGIONS = tuple(f"区{i:02d}" for i in range(10))
+OPEN = ("new", "assigned", "accepted", "in_progress", "waiting")
+CHUNK = 20000
+
+
+def _url(size: int, folder: Path) -> str:
+    base = os.environ.get("BAOXIU_TEST_DATABASE_URL", "")
+    if not base:
+        return f"sqlite:///{folder / f'stats-{size}.db'}"
+    schema = f"baoxiu_bench_stats_{size}"
+    engine = make_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+
+
+def _ticket(i: int, size: int, rng: random.Random, skus: list[str]) -> dict:  # type: ignore[type-arg]
+    created = NOW - timedelta(seconds=(size - i) * 86400 / PER_DAY + rng.randrange(60))
+    age = NOW - created
+    state = (rng.choice(OPEN) if rng.random() < 0.5 else State.CLOSED.value) if age < timedelta(days=3) else (
+        State.CLOSED.value if rng.random() < 0.93 else State.CANCELLED.value)
+    accepted = created + timedelta(minutes=rng.randrange(5, 240)) if state not in ("new", "assigned", "cancelled") else None
+    resolved = (accepted + timedelta(hours=rng.randrange(1, 48))) if accepted and state == "closed" else None
+    closed = resolved + timedelta(hours=rng.randrange(1, 24)) if resolved else None
+    return dict(number=f"BX{i:09d}", type="repair", priority="normal", description="漏水", customer_id=1,
+                state=state, created_at=created, accepted_at=accepted, resolved_at=resolved, closed_at=closed,
+                accept_by=created + timedelta(hours=2), resolve_by=created + timedelta(hours=48),
+                rating=rng.randint(1, 5) if closed and rng.random() < 0.6 else None, site_id=rng.randrange(200) + 1,
+                product_sku=rng.choice(skus), asset_id=rng.randrange(20000) + 1 if rng.random() < 0.5 else None,
+                reopen_count=int(rng.random() < 0.05), parts_cents=rng.choice((0, 0, 4500, 12000)),
+                breaches=["resolve"] if rng.random() < 0.1 else [],
+                callback_state="open" if closed and rng.random() < 0.01 else "",
+                assignee_id=f"T{rng.randrange(500):04d}")
+
+
+def _events(ticket_id: int, row: dict, rng: random.Random) -> list[dict]:  # type: ignore[type-arg]
+    out = []
+    if row["breaches"]:
+        out.append(dict(ticket_id=ticket_id, at=row["resolve_by"], actor="system", action="sla_breach",
+                        from_state="accepted", to_state="accepted", reason="resolve"))
+    if row["accepted_at"] and rng.random() < 0.1:
+        out.append(dict(ticket_id=ticket_id, at=row["accepted_at"] + timedelta(hours=1), actor="tech", action="hold",
+                        from_state="in_progress", to_state="waiting", reason=rng.choice(("等配件", "客户不在家"))))
+    return out
+
+
+def build(size: int, folder: Path) -> Desk:
+    settings = load_settings(str(ROOT / "config.example.toml"), env={})
+    settings.database.url = _url(size, folder)
+    desk = bootstrap(settings, clock=lambda: NOW)
+    with desk.uow() as uow:
+        for kind in ("sites", "products", "technicians", "staff"):
+            import_csv(uow.session, kind, ROOT / "bot" / "demo" / f"{kind}.csv")
+        uow.commit()
+    rng = random.Random(size)
+    with desk.engine.begin() as conn:
+        skus = list(conn.scalars(select(ProductRow.sku)))
+        conn.execute(insert(CustomerRow), [dict(id=1, phone="13800138000", name="", created_at=NOW)])
+        conn.execute(insert(SiteRow), [dict(id=i + 1, community="翠湖花园", building=str(i), region=REGIONS[i % 10])
+                                       for i in range(200)])
+        conn.execute(insert(AssetRow), [dict(id=i + 1, sku=rng.choice(skus), customer_id=1,
+                                             purchase_date=date(2024, 1, 1)) for i in range(20000)])
+        for start in range(0, size, CHUNK):
+            rows = [_ticket(i, size, rng, skus) for i in range(start, min(start + CHUNK, size))]
+            conn.execute(insert(TicketRow), rows)
+            events = [e for n, row in enumerate(rows) for e in _events(start + n + 1, row, rng)]
+            if events:
+                conn.execute(insert(TicketEventRow), events)
+    if desk.engine.dialect.name == "postgresql":
+        with desk.engine.begin() as conn:  # what autovacuum would do after such a load
+            conn.execute(text("ANALYZE"))
+    return desk
+
+
+def timed(desk: Desk, runs: int, work: Callable[[Desk], object]) -> float:
+    wall = []
+    for _ in range(runs):
+        with desk.uow() as uow:
+            start = time.perf_counter()
+            work(uow)  # type: ignore[arg-type]
+            wall.append((time.perf_counter() - start) * 1000)
+    return statistics.median(wall)
+
+
+QUESTIONS: dict[str, Callable[..., object]] = {
+    "今日统计 (day + 30 days quality)": lambda uow, desk: today_text(uow, desk.rules, NOW),
+    "daily report figures (yesterday)": lambda uow, desk: period_figures(uow, NOW - timedelta(days=1), NOW, NOW),
+    "last 7 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=7), NOW, NOW),
+    "last 30 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=30), NOW, NOW),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 tickets, 3 runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.runs = [10_000, 100_000], 3
+    folder = Path(tempfile.mkdtemp(prefix="baoxiu-bench-"))
+    results: dict[str, list[float]] = {q: [] for q in QUESTIONS}
+    for size in args.sizes:
+        started = time.perf_counter()
+        desk = build(size, folder)
+        print(f"{size:,} tickets on {desk.engine.dialect.name}, loaded in {time.perf_counter() - started:.0f} s")
+        try:
+            for label, question in QUESTIONS.items():
+                ms = timed(desk, args.runs, lambda uow, q=question: q(uow, desk))  # type: ignore[misc]
+                results[label].append(ms)
+                print(f"  {label}: median {ms:.1f} ms wall clock; / {TARGET_MS:.0f} ms target = {ms / TARGET_MS:.2f}")
+        finally:
+            desk.close()
+    for label, figures in results.items():
+        print(f"{label}: {args.sizes[-1]:,} / {args.sizes[0]:,} tickets = {figures[-1] / figures[0]:.2f} (flat: about 1)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""A stamp that changes whenever the catalog or the communities do, so every worker knows to reload them.
+
+Kept as a row of `counters` (one primary-key read per message). It is set to a fresh random
+value rather than counted up: a database emptied and imported again can never show a stamp a
+worker already holds for other contents. Every ORM write to products or communities sets it,
+in the writer's own transaction.
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.tables import CommunityRow, CounterRow, ProductRow
+
+NAME = "catalog"
+_WATCHED = (ProductRow, CommunityRow)
+
+
+def read(session: Session) -> int:
+    return session.scalar(select(CounterRow.value).where(CounterRow.name == NAME)) or 0
+
+
+def renew(session: Session) -> None:
+    # On the connection, not the session: this runs inside before_flush, where a session
+    # statement would flush again.
+    conn = session.connection()
+    stamp = secrets.randbelow(2**31 - 1) + 1
+    if conn.execute(update(CounterRow).where(CounterRow.name == NAME).values(value=stamp)).rowcount == 0:
+        conn.execute(insert(CounterRow).values(name=NAME, value=stamp))
+
+
+def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, _WATCHED) for row in changed):
+        renew(session)
+
+
+def watch(factory: sessionmaker[Session]) -> None:
+    """Renew the stamp in every transaction of `factory` that writes a product or a community."""
+    event.listen(factory, "before_flush", _on_flush)

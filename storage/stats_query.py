@@ -1,0 +1,128 @@
+"""The managers' figures as SQL aggregates: what they cost grows with the period asked for, not the table.
+
+`domain.stats` holds the definitions (and stays the reference the tests compare with); these
+are the same sums counted by the database over indexed timestamps (created_at, accepted_at,
+resolved_at, closed_at, ticket_events(action, at)), so 今日统计 over a million tickets reads
+the day's rows. Open and overdue counts read the open tickets only.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Quality
+from domain.ticket import OPEN_STATES, State
+from storage.tables import SiteRow, TicketEventRow, TicketRow
+
+UNKNOWN = "未知"   # the group of tickets with no product or region, as domain.stats names it
+
+
+def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _mean(seconds: float | None, count: int) -> timedelta | None:
+    # The sum to the millisecond (SQLite's day numbers carry some tens of microseconds of rounding),
+    # then divided as domain.stats divides timedeltas.
+    return timedelta(milliseconds=round(float(seconds) * 1000)) / count if count and seconds is not None else None
+
+
+def _in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def figures(session: Session, start: datetime, end: datetime, now: datetime) -> DayFigures:
+    """`domain.stats.day_figures` for the period [start, end); open and overdue as of `now`."""
+    t = TicketRow
+    created = session.scalar(select(func.count()).select_from(t).where(_in(t.created_at, start, end))) or 0
+    accepted, accept_sum = session.execute(select(func.count(), func.sum(_seconds(session, t.accepted_at, t.created_at)))
+                                           .where(_in(t.accepted_at, start, end))).one()
+    # resolved with no deadline missed: an empty JSON list of breaches
+    on_time = case((func.coalesce(cast(t.breaches, Text), "[]").in_(["[]", "null"]), 1), else_=0)
+    resolved, resolve_sum, in_time = session.execute(
+        select(func.count(), func.sum(_seconds(session, t.resolved_at, t.created_at)), func.sum(on_time))
+        .where(_in(t.resolved_at, start, end))).one()
+    closed, rated, rating = session.execute(
+        select(func.count(), func.count(t.rating), func.avg(t.rating)).where(_in(t.closed_at, start, end))).one()
+    return DayFigures(
+        created=created, closed=closed, open=count_open(session), overdue=count_open(session, now),
+        avg_accept=_mean(accept_sum, accepted), avg_resolve=_mean(resolve_sum, resolved),
+        avg_rating=float(rating) if rating is not None else None, rated=rated,
+        breaches=count_events(session, "sla_breach", start, end), resolved=resolved,
+        resolved_in_time=int(in_time or 0), callbacks_open=count_callbacks(session, "open"))
+
+
+def breached(now: datetime) -> ColumnElement[bool]:
+    """Any deadline missed: accepted, arrived or resolved after its time, or still not done by now."""
+    t = TicketRow
+    return or_(t.accept_by < func.coalesce(t.accepted_at, now), t.arrive_by < func.coalesce(t.arrived_at, now),
+               t.resolve_by < now)
+
+
+def count_open(session: Session, overdue_at: datetime | None = None) -> int:
+    stmt = select(func.count()).select_from(TicketRow).where(TicketRow.state.in_([s.value for s in OPEN_STATES]))
+    if overdue_at is not None:
+        stmt = stmt.where(breached(overdue_at))
+    return session.scalar(stmt) or 0
+
+
+def count_callbacks(session: Session, state: str = "open") -> int:
+    return session.scalar(select(func.count()).select_from(TicketRow).where(TicketRow.callback_state == state)) or 0
+
+
+def count_events(session: Session, action: str, start: datetime, end: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(TicketEventRow).where(
+        TicketEventRow.action == action, _in(TicketEventRow.at, start, end))) or 0
+
+
+def _repeat(session: Session) -> ColumnElement[bool]:
+    """Reopened, or the same asset's other job closed within the window before this one opened."""
+    t, other = TicketRow, aliased(TicketRow)
+    if session.get_bind().dialect.name == "postgresql":
+        within = other.closed_at >= t.created_at - literal(REPEAT_WINDOW)
+    else:
+        within = func.julianday(t.created_at) - func.julianday(other.closed_at) <= REPEAT_WINDOW.total_seconds() / 86400
+    earlier = exists().where(other.asset_id == t.asset_id, other.number != t.number, other.closed_at.is_not(None),
+                             other.closed_at <= t.created_at, within)
+    return or_(t.reopen_count > 0, and_(t.asset_id.is_not(None), earlier))
+
+
+def _waited() -> ColumnElement[bool]:
+    """Put on hold, at least once, for a reason that says it waited for parts."""
+    e = TicketEventRow
+    return exists().where(e.ticket_id == TicketRow.id, e.action == "hold",
+                          or_(*(e.reason.contains(word, autoescape=True) for word in PARTS_WAIT_WORDS)))
+
+
+def quality(session: Session, start: datetime, end: datetime) -> Quality:
+    """`domain.stats.quality` over tickets closed in [start, end)."""
+    t = TicketRow
+    first = case((and_(t.reopen_count == 0, ~_waited()), 1), else_=0)
+    repeat = case((_repeat(session), 1), else_=0)
+    rows = session.execute(
+        select(t.product_sku, SiteRow.region, func.count(), func.sum(first), func.sum(repeat), func.sum(t.parts_cents))
+        .outerjoin(SiteRow, SiteRow.id == t.site_id)
+        .where(t.state == State.CLOSED.value, _in(t.closed_at, start, end))
+        .group_by(t.product_sku, SiteRow.region)).all()
+    by_product: dict[str, list[int]] = {}
+    by_region: dict[str, list[int]] = {}
+    total = [0, 0, 0, 0]
+    for sku, area, *sums in rows:
+        for groups, key in ((by_product, sku or UNKNOWN), (by_region, area or UNKNOWN)):
+            _add(groups.setdefault(key, [0, 0, 0, 0]), sums)
+        _add(total, sums)
+    return Quality(Group(*total), _groups(by_product), _groups(by_region))
+
+
+def _add(into: list[int], sums: list[Any]) -> None:
+    for i, value in enumerate(sums):
+        into[i] += int(value or 0)
+
+
+def _groups(groups: dict[str, list[int]]) -> dict[str, Group]:
+    return {k: Group(*v) for k, v in sorted(groups.items())}

@@ -1,0 +1,81 @@
+"""The figures the database counts agree with the domain's definitions (domain.stats) on both backends."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import insert, select
+
+from bot.bootstrap import Desk
+from domain.stats import day_figures, is_parts_wait, quality
+from domain.ticket import OPEN_STATES, State
+from storage import stats_query
+from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
+
+NOW = datetime(2026, 11, 23, 6, tzinfo=timezone.utc)
+REGIONS = ("西湖区", "滨江区", "")
+REASONS = ("等配件到货", "客户不在家", "缺件，调货中", "")
+
+
+def _ticket(i: int, rng: random.Random, skus: list[str]) -> dict:  # type: ignore[type-arg]
+    created = NOW - timedelta(seconds=rng.randrange(0, 4 * 86400))
+    def later() -> datetime | None:
+        return created + timedelta(seconds=rng.randrange(60, 86400)) if rng.random() < 0.7 else None
+    accepted, resolved = later(), later()
+    state = rng.choice([*OPEN_STATES, State.CLOSED, State.CLOSED, State.CANCELLED])
+    closed = (resolved or created) + timedelta(hours=2) if state is State.CLOSED else None
+    return dict(number=f"BX{i:05d}", type="repair", priority="normal", description="", customer_id=1,
+                state=state.value, created_at=created, accepted_at=accepted, resolved_at=resolved, closed_at=closed,
+                accept_by=created + timedelta(hours=rng.choice((1, 30))), resolve_by=created + timedelta(hours=20),
+                rating=rng.choice((None, 1, 3, 5)) if closed else None, site_id=rng.choice((None, 1, 2, 3)),
+                product_sku=rng.choice((None, *skus[:4])), asset_id=rng.choice((None, 1, 2, 3, 4)),
+                reopen_count=int(rng.random() < 0.2), parts_cents=rng.choice((0, 4500, 12000)),
+                breaches=rng.choice(([], ["resolve"])), callback_state=rng.choice(("", "open", "done")),
+                declined=[], photos=[], offered=[], sla_fired=[], pauses=[])
+
+
+def _seed(desk: Desk, rng: random.Random) -> None:
+    with desk.uow() as uow:
+        s = uow.session
+        skus = list(s.scalars(select(ProductRow.sku).order_by(ProductRow.sku)))
+        s.execute(insert(CustomerRow), [dict(id=1, phone="13800138000", name="", created_at=NOW)])
+        s.execute(insert(SiteRow), [dict(id=i + 1, community="翠湖花园", building=str(i), region=r)
+                                    for i, r in enumerate(REGIONS)])
+        s.execute(insert(AssetRow), [dict(id=i, sku=skus[i], customer_id=1, purchase_date=date(2025, 1, 1))
+                                     for i in range(1, 5)])
+        s.execute(insert(TicketRow), [_ticket(i, rng, skus) for i in range(400)])
+        events = [dict(ticket_id=rng.randrange(1, 401), at=NOW - timedelta(seconds=rng.randrange(0, 3 * 86400)),
+                       actor="x", action=rng.choice(("hold", "sla_breach", "accept")), from_state="new",
+                       to_state="new", reason=rng.choice(REASONS)) for _ in range(300)]
+        s.execute(insert(TicketEventRow), events)
+        uow.commit()
+
+
+def test_day_and_period_figures_count_as_the_definitions_do(desk: Desk) -> None:
+    _seed(desk, random.Random(5))
+    with desk.uow() as uow:
+        t = uow.tickets
+        for start, days in ((NOW - timedelta(days=1), 1), (NOW - timedelta(days=3), 3), (NOW, 1)):
+            end = start + timedelta(days=days)
+            expected = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
+                                   t.between("resolved_at", start, end), t.between("closed_at", start, end),
+                                   t.count_open(), t.count_open(overdue_at=NOW), t.count_events("sla_breach", start, end),
+                                   t.count_callbacks("open"))
+            assert stats_query.figures(uow.session, start, end, NOW) == expected
+            if days == 3:   # the data exercise every figure
+                assert expected.created and expected.resolved_in_time < expected.resolved and expected.rated
+                assert expected.breaches and expected.overdue and expected.callbacks_open
+
+
+def test_quality_counts_first_time_fixes_repeats_and_parts_as_the_definition_does(desk: Desk) -> None:
+    _seed(desk, random.Random(6))
+    with desk.uow() as uow:
+        start, end = NOW - timedelta(days=3), NOW + timedelta(days=1)
+        closed = [t for t in uow.tickets.between("closed_at", start, end) if t.state is State.CLOSED]
+        regions = {t.number: REGIONS[t.site_id - 1] if t.site_id else "" for t in closed}
+        history = uow.tickets.for_assets({t.asset_id for t in closed if t.asset_id})
+        holds = uow.tickets.hold_reasons({t.id for t in closed if t.id is not None})
+        waited = {t.number for t in closed if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
+        expected = quality(closed, regions, history, waited)
+        assert stats_query.quality(uow.session, start, end) == expected
+        assert expected.total.repeats and expected.total.first_time_fixed < expected.total.tickets

@@ -1,0 +1,59 @@
+"""The indexed catalog gives exactly the answers of scoring every item, on a large generated catalog."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from handlers.address import find_community, indexed_communities
+from handlers.product_ranking import indexed_catalog
+from handlers.products import CatalogItem, match_products
+
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo"
+BRANDS = ("九牧", "箭牌", "恒洁", "科勒", "欧派", "方太", "华帝", "德施曼", "TOTO", "小米")
+WORDS = "水龙头漏坏了厨房马桶堵花洒热器燃气门锁指纹打不开窗户地板翘柜子松淋浴房玻璃笼版晒雨卫生间"
+
+
+def _catalog(rng: random.Random) -> list[CatalogItem]:
+    with (DEMO / "products.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    items = []
+    for n in range(600):
+        row, brand = rows[n % len(rows)], rng.choice(BRANDS)
+        words = row["aliases"].split("|")
+        aliases = (*words, *(brand + w for w in rng.sample(words, 2)), f"{brand[:1]}X{n}")
+        items.append(CatalogItem(f"S{n}", brand + row["name"], row["category"], aliases))
+    return items
+
+
+def _messages(items: list[CatalogItem], rng: random.Random) -> list[str]:
+    """Random text, real terms, terms with one character changed, and terms inside sentences."""
+    out = []
+    for _ in range(400):
+        item = rng.choice(items)
+        term = rng.choice((item.name, item.category, *item.aliases))
+        typo = list(term)
+        typo[rng.randrange(len(typo))] = rng.choice(WORDS)
+        noise = "".join(rng.choice(WORDS) for _ in range(rng.randint(1, 12)))
+        out += [noise, term, "".join(typo), f"{noise[:4]}{term}{noise[4:]}", f"{''.join(typo)}{noise}"]
+    return out
+
+
+def test_the_indexed_catalog_ranks_every_message_as_the_full_scan_does() -> None:
+    rng = random.Random(3)
+    items = _catalog(rng)
+    indexed = indexed_catalog(items)
+    for text in _messages(items, rng):
+        assert match_products(text, indexed) == match_products(text, items), text
+
+
+def test_indexed_communities_find_what_the_full_scan_finds() -> None:
+    rng = random.Random(4)
+    names = ["翠湖花园", "滨江壹号", "未来科技城·云栖苑", *{f"{a}{b}" for a in ("翠湖", "金域", "星河", "云栖", "滨江")
+                                                    for b in ("花园", "壹号", "名邸", "华庭", "家园")}]
+    indexed = indexed_communities(names)
+    texts = [f"{rng.choice(names).replace('·', '')[: rng.randint(2, 8)]}{rng.choice(WORDS)}3栋501" for _ in range(300)]
+    texts += ["翠胡花园3栋", "住在滨江一号", "云栖苑5栋", "未来科技城", "没有小区名", ""]
+    for text in texts:
+        assert find_community(text, indexed) == find_community(text, names), text
