@@ -173,6 +173,14 @@ class ReportSettings(_Section):
     daily_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^$")
 
 
+class DocumentSettings(_Section):
+    """[documents]: what the printed forms (服务确认单) say about the company, and their layout."""
+
+    company: str = ""
+    logo: str = ""                    # PNG or JPEG, relative to the config file
+    confirmation_template: str = ""   # TOML layout, relative to the config file; empty: the built-in one
+
+
 class OutboxSettings(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)       # failed sends before a dead letter
     backoff_seconds: int = Field(default=30, ge=1, le=3600)  # first wait; doubles after each failure
@@ -220,6 +228,7 @@ class Settings(_Section):
     survey: SurveySettings = SurveySettings()
     reports: ReportSettings = ReportSettings()
     outbox: OutboxSettings = OutboxSettings()
+    documents: DocumentSettings = DocumentSettings()
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false, or_, select, update
@@ -12,7 +13,11 @@ from sqlalchemy.orm import Session
 from bot.bootstrap import Desk
 from bot.channels.base import DeliveryError, Outgoing, Sender
 from domain.model import Role
+from domain.rules import Rules
 from domain.notices import Notice
+from scheduler.attachments import Attachment, DocumentConfig, Unavailable, prepare
+from scheduler.render.confirmation_pdf import Company
+from scheduler.render.template import TemplateError
 from scheduler.stale import moved_on
 from storage.tables import CustomerRow, OutboxRow
 from storage.uow import SqlUnitOfWork
@@ -39,6 +44,8 @@ class Claimed:
     id: int
     message: Outgoing | None     # None: nowhere to send it yet
     sender: Sender | None
+    render: Callable[[], Attachment] | None = None   # the file to make before sending, away from the database
+    error: DeliveryError | None = None               # known before sending: the file cannot be made
 
 
 def claim(session: Session, now: datetime, limit: int) -> list[OutboxRow]:
@@ -53,8 +60,9 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
     """Claim in one short transaction, send with no database lock held, record in another.
 
     Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
+    docs = document_config(desk)
     with desk.uow() as uow:
-        taken = [_take(uow, row, senders, now, fallback) for row in claim(uow.session, now, limit)]
+        taken = [_take(uow, row, senders, now, fallback, (desk.rules, docs)) for row in claim(uow.session, now, limit)]
         uow.commit()
     outcomes = [(c, _send(c)) for c in taken]
     sent = 0
@@ -70,8 +78,15 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
     return sent
 
 
+def document_config(desk: Desk) -> DocumentConfig:
+    docs = desk.settings.documents
+    base = desk.settings.base_dir
+    return DocumentConfig(Company(docs.company, base / docs.logo if docs.logo else None),
+                          base / docs.confirmation_template if docs.confirmation_template else None)
+
+
 def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
-          fallback: str | None) -> Claimed:
+          fallback: str | None, files: tuple[Rules, DocumentConfig]) -> Claimed:
     if moved_on(uow, row):  # an offer nobody can take any more (or its timeout) is not sent late
         row.status = "dropped"
         return Claimed(row.id, None, None)
@@ -80,8 +95,14 @@ def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now
     if target is None:
         return Claimed(row.id, None, None)
     sender, address = target
-    return Claimed(row.id, Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number),
-                   sender)
+    message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
+    if not row.attachment:
+        return Claimed(row.id, message, sender)
+    try:
+        return Claimed(row.id, message, sender, prepare(uow, *files, row.attachment))
+    except (Unavailable, TemplateError, KeyError, ValueError) as e:
+        log.warning("notice %s: its attachment cannot be made (%s)", row.id, e)
+        return Claimed(row.id, message, sender, error=DeliveryError(f"attachment: {e}", retry=False))
 
 
 def _send(claimed: Claimed) -> DeliveryError | None:
@@ -89,8 +110,17 @@ def _send(claimed: Claimed) -> DeliveryError | None:
         # Not a failed send: nothing was tried. It waits for the person to write (release_held),
         # spending none of its attempts, instead of running into the dead letters on a timer.
         return DeliveryError(NO_CHANNEL, hold=True)
+    if claimed.error is not None:
+        return claimed.error
+    message = claimed.message
+    if claimed.render is not None:
+        try:
+            message = replace(message, attachment=claimed.render())
+        except Exception as e:  # a rendering bug must not stop the run; the row goes to the dead letters
+            log.exception("notice %s: rendering its attachment failed", claimed.id)
+            return DeliveryError(f"attachment: {type(e).__name__}", retry=False)
     try:
-        claimed.sender.send(claimed.message)
+        claimed.sender.send(message)
     except DeliveryError as e:
         return e
     return None

@@ -22,7 +22,8 @@ class SqlOutbox:
         self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
                              channel=notice.channel, address=notice.address,
                              ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
+                             buttons=list(notice.buttons), attachment=notice.attachment,
+                             due_at=notice.due_at or now, created_at=now))
         self.s.flush()
 
     def withdraw(self, key: str) -> None:
