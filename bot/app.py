@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot import api, api_purchases, api_stats
+from bot import api, api_documents, api_purchases, api_stats
 from bot.bootstrap import Desk
 from bot.platforms import load_platforms
 
@@ -51,6 +51,7 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_stats.router)
     app.include_router(api_purchases.router)
+    app.include_router(api_documents.router)
     for platform in platforms:
         if platform.router is not None:
             app.include_router(platform.router)

@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -151,6 +152,24 @@ def ticket_show(obj: DeskContext, number: str, as_json: bool) -> None:
             raise click.ClickException(f"no ticket {number}")
         view = ticket_view(uow, found, desk.rules, trail=True)
     click.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else ticket_text(view))
+
+
+@ticket.command("pdf")
+@click.argument("number")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="file to write (default: <number>-confirmation.pdf here)")
+@pass_ctx
+def ticket_pdf(obj: DeskContext, number: str, output: str | None) -> None:
+    """Write the 服务确认单 (service confirmation) of a finished ticket as a PDF."""
+    from bot.documents import Unavailable, confirmation_pdf  # fpdf2 and the font: loaded for this command only
+
+    try:
+        file = confirmation_pdf(obj.desk(), number)
+    except Unavailable:
+        raise click.ClickException(f"no finished ticket {number}: a confirmation needs the work done") from None
+    path = Path(output or file.filename)
+    path.write_bytes(file.data)
+    click.echo(f"{path} ({len(file.data) // 1024} KB)")
 
 
 @cli.group()

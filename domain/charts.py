@@ -16,6 +16,7 @@ from domain.rules import Rules
 from domain.ticket import State, Ticket
 
 TOP = 5
+CHART = "chart"   # an outbox attachment: {"render": "chart", "figures": ChartFigures.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class ChartFigures:
                    data["created"], data["closed"], data["open"], data["overdue"], data["on_time"],
                    data["avg_rating"], ranked(data["by_region"]), ranked(data["by_product"]),
                    ranked(data["technicians"]))
+
+
+def chart_attachment(figures: ChartFigures) -> dict[str, Any]:
+    return {"render": CHART, "figures": figures.to_dict()}
 
 
 def chart_figures(uow: UnitOfWork, rules: Rules, now: datetime, first: date, last: date,

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.ticket import State
 
 FINISHED = frozenset({State.RESOLVED, State.CLOSED})
+CONFIRMATION = "confirmation"   # an outbox attachment: {"render": "confirmation", "ticket": number}
+
+
+def confirmation_attachment(number: str) -> dict[str, Any]:
+    return {"render": CONFIRMATION, "ticket": number}
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domain.charts import ChartFigures
+from domain.charts import CHART, ChartFigures
+from domain.documents import CONFIRMATION
 from domain.rules import Rules
 from scheduler.render.chart import render_chart
 from scheduler.render.confirmation_pdf import FIELDS, Company, render_confirmation
 from scheduler.render.template import Layout, load_layout
 from storage.documents import load_confirmation
 from storage.uow import SqlUnitOfWork
-
-CHART, CONFIRMATION = "chart", "confirmation"
-
 
 @dataclass(frozen=True)
 class Attachment:
@@ -41,14 +39,6 @@ class DocumentConfig:
 
     def layout(self) -> Layout:
         return load_layout(self.template, FIELDS)
-
-
-def chart_spec(figures: ChartFigures) -> dict[str, Any]:
-    return {"render": CHART, "figures": figures.to_dict()}
-
-
-def confirmation_spec(number: str) -> dict[str, Any]:
-    return {"render": CONFIRMATION, "ticket": number}
 
 
 def prepare(uow: SqlUnitOfWork, rules: Rules, docs: DocumentConfig,

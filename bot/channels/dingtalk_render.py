@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.channels.base import Outgoing
+from scheduler.attachments import Attachment
 from domain.notices import button_label
 
 GROUP = "group:"
@@ -109,3 +110,11 @@ def _title(text: str) -> str:
 def _markdown(text: str) -> str:
     # DingTalk markdown joins single newlines; two trailing spaces keep the lines apart.
     return "  \n".join(text.splitlines())
+
+
+def file_message(attachment: Attachment, media_id: str) -> Rendered:
+    """A picture shows in the chat (sampleImageMsg takes a media_id as its photoURL); a file as a file card."""
+    if attachment.kind == "image":
+        return Rendered({}, "sampleImageMsg", {"photoURL": media_id})
+    suffix = attachment.filename.rpartition(".")[2] or "pdf"
+    return Rendered({}, "sampleFile", {"mediaId": media_id, "fileName": attachment.filename, "fileType": suffix})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -20,7 +21,8 @@ from bot.bootstrap import Desk
 from bot.channels.base import DeliveryError, Outgoing
 from bot.channels.dingtalk_cards import CardBook
 from bot.channels.dingtalk_client import ApiError, DingtalkClient
-from bot.channels.dingtalk_render import Address, Rendered, render
+from bot.channels.dingtalk_render import Address, Rendered, file_message, render
+from scheduler.attachments import Attachment
 from storage.kv import Keys, StoreUnavailable
 
 log = logging.getLogger("baoxiu.dingtalk")
@@ -61,9 +63,21 @@ class DingtalkSender:
         if self.cards and message.buttons and not to.proxy:
             self.cards.deliver(message.to, message)
             return
+        if message.attachment is not None:
+            self._with_file(to, message, message.attachment)
+            return
         rendered = render(message, to)
         if not self._by_webhook(to, rendered):
             self._by_api(to, rendered)
+
+    def _with_file(self, to: Address, message: Outgoing, attachment: Attachment) -> None:
+        """Uploaded first (the likeliest failure, before anything is sent), then the text, then the file.
+
+        A session webhook cannot carry an uploaded picture or file, so both go through the robot API."""
+        media_id = self.client.upload(attachment.kind, attachment.filename, attachment.data, attachment.content_type)
+        if message.text.strip():
+            self._by_api(to, render(replace(message, buttons=()), to))
+        self._by_api(to, file_message(attachment, media_id))
 
     def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
         url = session_webhook(self.desk, to.key)
