@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.ticket import State, Ticket
@@ -68,6 +69,13 @@ class ChartFigures:
 
 def chart_attachment(figures: ChartFigures) -> dict[str, Any]:
     return {"render": CHART, "figures": figures.to_dict()}
+
+
+def chart_notice(role: str, person_id: str, figures: ChartFigures, key: str, text: str = "",
+                 kind: str = "chart") -> Notice:
+    """The outbox notice that carries a chart: the worker renders it off the request path and each
+    platform's sender uploads it as an image, with `text` (the figures in words) beside it."""
+    return Notice(role, person_id, kind, text, key, attachment=chart_attachment(figures))
 
 
 def chart_figures(uow: UnitOfWork, rules: Rules, now: datetime, first: date, last: date,

@@ -60,6 +60,9 @@ def render_chart(figures: ChartFigures) -> bytes:
 
 def _days(ax: Axes, f: ChartFigures) -> None:
     # Lines, not bars: a month of grouped bars is sixty artists, and drawing time follows artists.
+    if not f.days:
+        _nothing(ax, "每日新建与完成")
+        return
     xs = list(range(len(f.days)))
     ax.plot(xs, [d.created for d in f.days], color=CREATED, marker="o", markersize=3, label="新建")
     ax.plot(xs, [d.closed for d in f.days], color=CLOSED, marker="o", markersize=3, label="完成")
@@ -74,13 +77,11 @@ def _days(ax: Axes, f: ChartFigures) -> None:
 
 
 def _ranked(ax: Axes, title: str, rows: tuple[Ranked, ...], ratings: bool = False) -> None:
+    if not rows:
+        _nothing(ax, title)
+        return
     ax.set_title(title, fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    if not rows:
-        ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", transform=ax.transAxes, color="#888888")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
     names = [r.name[:8] for r in reversed(rows)]
     counts = [r.count for r in reversed(rows)]
     bars = ax.barh(names, counts, color=BAR)
@@ -90,3 +91,10 @@ def _ranked(ax: Axes, title: str, rows: tuple[Ranked, ...], ratings: bool = Fals
     ax.set_xlim(0, max(counts) * 1.6)
     ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
     ax.tick_params(axis="y", labelsize=9)
+
+
+def _nothing(ax: Axes, title: str) -> None:
+    ax.set_title(title, fontsize=11)
+    ax.text(0.5, 0.5, "暂无数据", ha="center", va="center", transform=ax.transAxes, color="#888888")
+    ax.set_xticks([])
+    ax.set_yticks([])
