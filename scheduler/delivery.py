@@ -51,7 +51,9 @@ class Claimed:
 def claim(session: Session, now: datetime, limit: int) -> list[OutboxRow]:
     """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
     stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
-            .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
+            # A file queued with a reply goes after it: the words first, then the picture they speak of.
+            .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(limit)
+            .with_for_update(skip_locked=True))
     return list(session.scalars(stmt))
 
 

@@ -237,7 +237,7 @@ class OutboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[str]] = mapped_column(default=list)
     # a file the worker renders and sends with the text: {"render": "chart" | "confirmation", ...}
-    attachment: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     status: Mapped[str] = mapped_column(String(8), default="pending")
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
