@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from bot.bootstrap import Desk
+from domain.documents import confirmation_attachment
 from scheduler.attachments import Attachment, Unavailable, prepare
 from scheduler.delivery import document_config
-from domain.documents import confirmation_attachment
+from scheduler.render.xlsx import workbook
+from storage.exports import COLUMNS, MONEY, TIMES, Filter, export_rows
 
 
 def confirmation_pdf(desk: Desk, number: str) -> Attachment:
@@ -14,4 +16,11 @@ def confirmation_pdf(desk: Desk, number: str) -> Attachment:
     return render()
 
 
-__all__ = ["Unavailable", "confirmation_pdf"]
+def tickets_xlsx(desk: Desk, f: Filter, full_phones: bool = False) -> tuple[bytes, int]:
+    """The workbook and how many tickets are in it."""
+    with desk.uow() as uow:
+        rows = export_rows(uow, desk.rules, f, full_phones)
+    return workbook(f"工单 {f.first:%Y%m%d}-{f.last:%Y%m%d}", COLUMNS, rows, TIMES, MONEY), len(rows)
+
+
+__all__ = ["Filter", "Unavailable", "confirmation_pdf", "tickets_xlsx"]
