@@ -198,6 +198,22 @@ def export_tickets(obj: DeskContext, first: datetime, last: datetime, state: str
     click.echo(f"{output}: {count} tickets")
 
 
+@cli.command()
+@click.option("--month", required=True, type=click.DateTime(["%Y-%m"]), help="e.g. 2026-11")
+@click.option("--by", type=click.Choice(["technician", "region"]), default="technician", show_default=True)
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@pass_ctx
+def statement(obj: DeskContext, month: datetime, by: str, output: str) -> None:
+    """结算单: a month's closed jobs per technician or region (labour, parts, paid, in-warranty cost).
+
+    OUTPUT ending in .xlsx is a workbook; anything else is a PDF."""
+    from bot.documents import statement_file  # fpdf2 / openpyxl: loaded for this command only
+
+    data = statement_file(obj.desk(), month.date(), by, excel=output.lower().endswith(".xlsx"))
+    Path(output).write_bytes(data)
+    click.echo(f"{output} ({len(data) // 1024} KB)")
+
+
 @cli.group()
 def token() -> None:
     """API tokens for /api/v1."""

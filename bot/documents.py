@@ -1,11 +1,15 @@
 """Printed documents for the CLI and the API: made on request, the same way the outbox worker makes them."""
 from __future__ import annotations
 
+from datetime import date
+
 from bot.bootstrap import Desk
 from domain.documents import confirmation_attachment
 from scheduler.attachments import Attachment, Unavailable, prepare
 from scheduler.delivery import document_config
+from scheduler.render.statement_files import statement_pdf, statement_xlsx
 from scheduler.render.xlsx import workbook
+from storage.statements import load_statement
 from storage.exports import COLUMNS, MONEY, TIMES, Filter, export_rows
 
 
@@ -23,4 +27,10 @@ def tickets_xlsx(desk: Desk, f: Filter, full_phones: bool = False) -> tuple[byte
     return workbook(f"工单 {f.first:%Y%m%d}-{f.last:%Y%m%d}", COLUMNS, rows, TIMES, MONEY), len(rows)
 
 
-__all__ = ["Filter", "Unavailable", "confirmation_pdf", "tickets_xlsx"]
+def statement_file(desk: Desk, month: date, by: str, excel: bool) -> bytes:
+    with desk.uow() as uow:
+        s = load_statement(uow, desk.rules, month, by)
+    return statement_xlsx(s) if excel else statement_pdf(s, desk.settings.documents.company)
+
+
+__all__ = ["Filter", "Unavailable", "confirmation_pdf", "statement_file", "tickets_xlsx"]
