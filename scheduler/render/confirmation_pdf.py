@@ -80,7 +80,7 @@ def _document(text: str, author: str) -> FPDF:
     pdf.set_auto_page_break(True, margin=18)
     # Only the characters this document prints are read from the font and embedded (a few KB, not 8 MB).
     wanted = {ord(ch) for ch in text} | set(range(0x20, 0x7F))
-    pdf.add_font(FONT, "", str(fonts.cjk_font()), unicode_range=wanted)
+    pdf.add_font(FONT, "", str(fonts.cjk_font()), unicode_range=sorted(wanted))
     pdf.set_font(FONT, size=10)
     pdf.set_author(author)
     pdf.set_creator("Baoxiu 报修")

@@ -35,7 +35,7 @@ def statement_pdf(s: Statement, company: str) -> bytes:
              str(line.warranty_jobs), yuan(line.warranty_cost_cents)) for line in (*s.lines, s.total)]
     text = title(s) + company + HEAD[s.by] + "".join(COLUMNS) + "".join("".join(r) for r in rows) + "：—"
     pdf = FPDF(format="A4", orientation="landscape")
-    pdf.add_font("cjk", "", str(fonts.cjk_font()), unicode_range={ord(c) for c in text} | set(range(0x20, 0x7F)))
+    pdf.add_font("cjk", "", str(fonts.cjk_font()), unicode_range=sorted({ord(c) for c in text} | set(range(0x20, 0x7F))))
     pdf.set_font("cjk", size=10)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
