@@ -14,6 +14,7 @@ from bot.settings import Settings, SettingsError
 from domain import roster
 from domain.calendar import AroundTheClock, BusinessCalendar, Calendar, parse_hours
 from domain.dispatch import Weights
+from domain.incidents import DEFAULT_KINDS, FaultKind, IncidentPolicy
 from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
@@ -124,7 +125,13 @@ def build_rules(settings: Settings) -> Rules:
         survey=SurveyPolicy(*(_duration(settings, f"survey.{k}", getattr(settings.survey, k))
                               for k in ("delay", "remind_after", "auto_close_after"))),
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
-        plans=_plans(settings, types, tz))
+        plans=_plans(settings, types, tz), incidents=_incidents(settings))
+
+
+def _incidents(settings: Settings) -> IncidentPolicy:
+    s = settings.incidents
+    kinds = tuple(FaultKind(k.code, k.name, tuple(k.words), k.from_above) for k in s.kinds) or DEFAULT_KINDS
+    return IncidentPolicy(_duration(settings, "incidents.window", s.window), s.threshold, kinds, s.enabled)
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:

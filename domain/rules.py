@@ -9,6 +9,7 @@ from datetime import time, timedelta, tzinfo
 
 from domain.calendar import Calendar
 from domain.dispatch import Weights
+from domain.incidents import IncidentPolicy
 from domain.sla import SlaPolicy
 
 # The facts a ticket type's form may ask for, and the question for each.
@@ -79,6 +80,7 @@ class Rules:
     survey: SurveyPolicy = SurveyPolicy()
     daily_report_at: time | None = time(18, 0)
     plans: tuple[Plan, ...] = ()
+    incidents: IncidentPolicy = IncidentPolicy()
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

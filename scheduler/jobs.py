@@ -11,6 +11,7 @@ from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.services import expire_offers
 from scheduler.delivery import deliver_due
+from scheduler.incidents import gather
 from scheduler.media import fetch_pending
 from scheduler.plans import run_plans
 
@@ -21,6 +22,13 @@ def run(desk: Desk, use_case: UseCase, now: datetime) -> int:
     """One use case in one transaction."""
     with desk.uow() as uow:
         count = use_case(uow, desk.rules, now)
+        uow.commit()
+    return count
+
+
+def _incidents(desk: Desk, now: datetime) -> int:
+    with desk.uow() as uow:
+        count = gather(uow, desk.rules.incidents, now)
         uow.commit()
     return count
 
@@ -37,6 +45,7 @@ def tick(desk: Desk, senders: Mapping[str, Sender], now: datetime, fallback: str
         "sla_timers_fired": run(desk, sla_watch.watch, now),
         "survey_steps": run(desk, survey.run_due, now),
         "plans_opened": run_plans(desk, now),
+        "incident_links": _incidents(desk, now),
         "daily_reports": run(desk, reports.send_daily_report, now),
         "notices_sent": deliver_due(desk, senders, now, fallback),
         "media_fetched": fetch_pending(desk, media_fetchers(desk), now),

@@ -352,3 +352,25 @@ class KfSessionRow(Base):
     last_message_at: Mapped[datetime]
     opened_by: Mapped[str] = mapped_column(String(64))   # msgid of that message: a replay opens nothing new
     sent: Mapped[int] = mapped_column(default=0)
+
+
+class IncidentRow(Base):
+    """Many reports, one cause: a burst at one place, or a leak from the unit above."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    kind_name: Mapped[str] = mapped_column(String(32))
+    community: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str] = mapped_column(String(16), default="")
+    lead_number: Mapped[str] = mapped_column(String(32))        # the job that deals with the cause
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class IncidentTicketRow(Base):
+    __tablename__ = "incident_tickets"
+    ticket_number: Mapped[str] = mapped_column(String(32), primary_key=True)   # one incident per ticket
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_at: Mapped[datetime]
