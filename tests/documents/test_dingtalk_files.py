@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from bot.bootstrap import Desk
-from bot.platforms import senders
 from domain.documents import confirmation_attachment
 from domain.notices import Notice
 from scheduler.jobs import tick
@@ -47,7 +46,7 @@ def test_a_dingtalk_file_goes_as_a_file_message_naming_the_uploaded_media(
         uow.outbox.add(Notice("manager", "M01", "confirmation", "工单的服务确认单", "pdf-to-manager", number,
                               attachment=confirmation_attachment(number)), clock())
         uow.commit()
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     files = [s for s in fake.to(MANAGER) if s.kind == "file"]
     assert len(files) == 1 and files[0].text == f"{number}-confirmation.pdf"
     uploaded = fake.media[files[0].media]

@@ -58,7 +58,7 @@ def test_technicians_from_excel_read_back_like_the_csv(session: Session, tmp_pat
     assert imported == len(expected) == count(session, TechnicianRow)
     first = session.get(TechnicianRow, expected[0]["id"])
     assert first is not None and first.phone == expected[0]["phone"]   # a number cell, not 13900000101.0
-    assert first.capacity == int(expected[0]["capacity"]) and first.dingtalk_userid == expected[0]["dingtalk_userid"]
+    assert first.capacity == int(expected[0]["capacity"]) and first.skills == expected[0]["skills"].split("|")
 
 
 def test_a_bad_row_names_its_excel_row_and_nothing_is_written(session: Session, tmp_path: Path) -> None:
