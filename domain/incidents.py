@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.ticket import Ticket
+
 
 @dataclass(frozen=True)
 class FaultKind:
@@ -93,3 +95,26 @@ def owner_text(kind: str, community: str, building: str, number: str) -> str:
 
 def resolved_text(kind: str, number: str) -> str:
     return f"工单 {number}：「{kind}」的问题已处理完毕。如您家中仍有问题，请直接回复说明。"
+
+
+# --- one owner, one product, one problem ---------------------------------------------------------
+
+SAME_PROBLEM_QUESTION = "您的{product}已有一张进行中的工单 {number}（{state}）。是同一个问题吗？"
+SAME_PROBLEM_BUTTONS = ("是同一个问题", "不是，新报修")
+
+
+def same_problem(open_tickets: Sequence[Ticket], customer_id: int, product_sku: str | None) -> Ticket | None:
+    """The owner's newest open ticket on the same product: a new report about it is probably the same
+    fault told again (asked back, never merged on a guess)."""
+    if not product_sku:
+        return None
+    mine = [t for t in open_tickets if t.customer_id == customer_id and t.product_sku == product_sku and t.is_open]
+    return max(mine, key=lambda t: t.created_at, default=None)
+
+
+def add_to_ticket(ticket: Ticket, words: str, actor: str, now: datetime) -> None:
+    """On "yes": the new words join the open ticket's description, and the trail says so."""
+    extra = words.strip()
+    if extra and extra not in ticket.description:
+        ticket.description = f"{ticket.description}\n补充（{now:%m-%d %H:%M}）：{extra}"[:2000]
+    ticket.record("same_problem", actor, now, extra[:300])

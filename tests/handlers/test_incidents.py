@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.incidents import IncidentPolicy, Report, bursts, fault_kind, unit_above
+from domain.incidents import IncidentPolicy, Report, add_to_ticket, bursts, fault_kind, same_problem, unit_above
 from bot.views import ticket_view
 from tests.conftest import Chat, FakeClock
 
@@ -88,3 +88,17 @@ def test_the_rules_count_owners_not_messages_and_know_the_floor_above(clock: Fak
     many = [Report(f"BX{i}", i, "翠湖花园", "3", "1", "101", "lift", now - timedelta(minutes=i)) for i in range(3)]
     assert [r.number for r in bursts(many, policy, now)[0]] == ["BX2", "BX1", "BX0"]
     assert unit_above("501") == "601" and unit_above("1203") == "1303" and unit_above("B1") is None
+
+
+def test_a_second_report_on_the_same_product_finds_the_open_ticket_and_yes_adds_to_it(
+        chat: Chat, clock: FakeClock) -> None:
+    first = report(chat, "13911110000", "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    ticket = chat.ticket(first)
+    with chat.desk.uow() as uow:
+        mine = uow.tickets.for_customer(ticket.customer_id)
+    assert same_problem(mine, ticket.customer_id, ticket.product_sku) == ticket
+    assert same_problem(mine, ticket.customer_id, "TL-S100") is None
+    assert same_problem(mine, ticket.customer_id + 1, ticket.product_sku) is None
+    add_to_ticket(ticket, "现在水流到地上了", "owner:1", clock())
+    assert "补充" in ticket.description and "水流到地上" in ticket.description
+    assert ticket.trail[-1].action == "same_problem" and ticket.state.value == "assigned"
