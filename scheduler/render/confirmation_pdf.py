@@ -107,6 +107,7 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_fill_color(*GREY)
     pdf.set_font(FONT, size=11)
     pdf.cell(0, 7, text, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_fill_color(255, 255, 255)   # tables take the current fill for their cells
     pdf.set_font(FONT, size=10)
 
 
