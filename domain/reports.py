@@ -79,7 +79,7 @@ def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
     if not managers:
         return 0
     report_day = slot.astimezone(rules.tz).date()
-    figures = chart_figures(uow, rules, now, *last_days(report_day, 7), "日报")
+    chart = chart_figures(uow, rules, now, *last_days(report_day, 7), "日报")
     for m in managers:
-        uow.outbox.add(chart_notice(Role.MANAGER, m.id, figures, f"daily:{day}:{m.id}", text, "daily_report"), now)
+        uow.outbox.add(chart_notice(Role.MANAGER, m.id, chart, f"daily:{day}:{m.id}", text, "daily_report"), now)
     return len(managers)
