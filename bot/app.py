@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
-from bot import __version__, api, api_purchases, api_stats
+from bot import __version__, api, api_documents, api_purchases, api_stats
 from bot.bootstrap import Desk
 from bot.wiring import Edges, wire
 from scheduler import runner
@@ -51,6 +51,7 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) 
     app.include_router(api.router)
     app.include_router(api_stats.router)
     app.include_router(api_purchases.router)
+    app.include_router(api_documents.router)
     for channel in wired.channels:
         if channel.router is not None:
             app.include_router(channel.router)

@@ -15,6 +15,7 @@ from domain import roster
 from domain.calendar import (AroundTheClock, BusinessCalendar, Calendar, ChinaWorkdays, ending_soon, known_until,
                              parse_hours)
 from domain.dispatch import Weights
+from domain.incidents import DEFAULT_KINDS, FaultKind, IncidentPolicy
 from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
@@ -139,7 +140,14 @@ def build_rules(settings: Settings) -> Rules:
                               for k in ("delay", "remind_after", "auto_close_after"))),
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
         plans=_plans(settings, types, tz),
-        calendar_known_until=known_until(settings.calendar.holiday_days() | settings.calendar.workday_days()))
+        calendar_known_until=known_until(settings.calendar.holiday_days() | settings.calendar.workday_days()),
+        incidents=_incidents(settings))
+
+
+def _incidents(settings: Settings) -> IncidentPolicy:
+    s = settings.incidents
+    kinds = tuple(FaultKind(k.code, k.name, tuple(k.words), k.from_above) for k in s.kinds) or DEFAULT_KINDS
+    return IncidentPolicy(_duration(settings, "incidents.window", s.window), s.threshold, kinds, s.enabled)
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:

@@ -5,6 +5,7 @@ import json
 import logging
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -136,6 +137,66 @@ def ticket_show(obj: DeskContext, number: str, as_json: bool) -> None:
             raise click.ClickException(f"no ticket {number}")
         view = ticket_view(uow, found, desk.rules, trail=True)
     click.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else ticket_text(view))
+
+
+@ticket.command("pdf")
+@click.argument("number")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="file to write (default: <number>-confirmation.pdf here)")
+@pass_ctx
+def ticket_pdf(obj: DeskContext, number: str, output: str | None) -> None:
+    """Write the 服务确认单 (service confirmation) of a finished ticket as a PDF."""
+    from bot.documents import Unavailable, confirmation_pdf  # fpdf2 and the font: loaded for this command only
+
+    try:
+        file = confirmation_pdf(obj.desk(), number)
+    except Unavailable:
+        raise click.ClickException(f"no finished ticket {number}: a confirmation needs the work done") from None
+    path = Path(output or file.filename)
+    path.write_bytes(file.data)
+    click.echo(f"{path} ({len(file.data) // 1024} KB)")
+
+
+@cli.group()
+def export() -> None:
+    """Spreadsheets for operators (Excel .xlsx)."""
+
+
+@export.command("tickets")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day, e.g. 2026-12-01")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day, included")
+@click.option("--state", default=None, type=click.Choice([s.value for s in State]))
+@click.option("--region", default=None, help="only sites in this region, e.g. 西湖区")
+@click.option("--full-phones", is_flag=True, help="write phone numbers whole (default: 138****8000)")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@pass_ctx
+def export_tickets(obj: DeskContext, first: datetime, last: datetime, state: str | None, region: str | None,
+                   full_phones: bool, output: str) -> None:
+    """Tickets opened between two days, one row each, with Chinese column headers."""
+    from bot.documents import Filter, tickets_xlsx  # openpyxl: loaded for this command only
+
+    if last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    data, count = tickets_xlsx(obj.desk(), Filter(first.date(), last.date(), State(state) if state else None,
+                                                  region), full_phones)
+    Path(output).write_bytes(data)
+    click.echo(f"{output}: {count} tickets")
+
+
+@cli.command()
+@click.option("--month", required=True, type=click.DateTime(["%Y-%m"]), help="e.g. 2026-11")
+@click.option("--by", type=click.Choice(["technician", "region"]), default="technician", show_default=True)
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@pass_ctx
+def statement(obj: DeskContext, month: datetime, by: str, output: str) -> None:
+    """结算单: a month's closed jobs per technician or region (labour, parts, paid, in-warranty cost).
+
+    OUTPUT ending in .xlsx is a workbook; anything else is a PDF."""
+    from bot.documents import statement_file  # fpdf2 / openpyxl: loaded for this command only
+
+    data = statement_file(obj.desk(), month.date(), by, excel=output.lower().endswith(".xlsx"))
+    Path(output).write_bytes(data)
+    click.echo(f"{output} ({len(data) // 1024} KB)")
 
 
 @cli.group()

@@ -48,7 +48,7 @@ def _what_is_there(desk: Desk) -> str:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.pass_obj
 def import_(obj: DeskContext, kind: str, path: str) -> None:
-    """Import a CSV file; a broken row is named by line and nothing is written."""
+    """Import a CSV (UTF-8) or Excel .xlsx file; a broken row is named by line and nothing is written."""
     _import_files(obj.desk(), [(kind, Path(path))])
 
 

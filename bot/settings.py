@@ -92,6 +92,30 @@ class ReportSettings(_Section):
     daily_at: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^$")
 
 
+class DocumentSettings(_Section):
+    """[documents]: what the printed forms (服务确认单) say about the company, and their layout."""
+
+    company: str = ""
+    logo: str = ""                    # PNG or JPEG, relative to the config file
+    confirmation_template: str = ""   # TOML layout, relative to the config file; empty: the built-in one
+
+
+class FaultKindSettings(_Section):
+    code: str = Field(pattern=r"^[a-z_]{1,32}$")
+    name: str = Field(min_length=1, max_length=32)
+    words: list[str] = Field(min_length=1)
+    from_above: bool = False
+
+
+class IncidentSettings(_Section):
+    """[incidents]: several reports of one fault kind at one place within `window` form one incident."""
+
+    enabled: bool = True
+    window: str = "2h"
+    threshold: int = Field(default=3, ge=2, le=100)
+    kinds: list[FaultKindSettings] = []     # empty: 停水, 停电, 电梯停了, 楼上漏水 with their usual words
+
+
 class OutboxSettings(_Section):
     max_attempts: int = Field(default=8, ge=1, le=100)       # failed sends before a dead letter
     backoff_seconds: int = Field(default=30, ge=1, le=3600)  # first wait; doubles after each failure
@@ -176,6 +200,8 @@ class Settings(_Section):
     reports: ReportSettings = ReportSettings()
     outbox: OutboxSettings = OutboxSettings()
     calendar: CalendarSettings = CalendarSettings()
+    documents: DocumentSettings = DocumentSettings()
+    incidents: IncidentSettings = IncidentSettings()
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()

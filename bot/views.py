@@ -8,6 +8,7 @@ from domain.model import mask_phone, mask_phones
 from domain.texts import WARRANTY
 from domain.rules import Rules
 from domain.ticket import LABELS, Ticket
+from storage.incidents import SqlIncidents
 from storage.uow import SqlUnitOfWork
 
 
@@ -49,6 +50,10 @@ def ticket_view(uow: SqlUnitOfWork, ticket: Ticket, rules: Rules, trail: bool = 
     }
     view["callback"] = {"state": ticket.callback_state, "note": ticket.callback_note} \
         if ticket.callback_state else None
+    incident = SqlIncidents(uow.session).of_ticket(ticket.number)
+    view["incident"] = {"id": incident.id, "kind": incident.kind_name, "status": incident.status,
+                        "lead": incident.lead_number,
+                        "tickets": SqlIncidents(uow.session).numbers(incident.id)} if incident else None
     view["sla"] = {"next_due_at": _iso(ticket.next_due_at, rules), "breaches": list(ticket.breaches),
                    "fired": list(ticket.sla_fired)}
     if trail and ticket.id is not None:
@@ -80,6 +85,10 @@ def ticket_text(view: dict[str, Any]) -> str:
              f"保修 {view['warranty_label']}  费用 人工 ¥{view['costs']['labour']:.2f} + 配件 ¥{view['costs']['parts']:.2f}"
              f" → 客户支付 ¥{view['costs']['charge']:.2f}",
              f"评分 {view['rating'] if view['rating'] is not None else '—'} {view['rating_comment']}"]
+    if view.get("incident"):
+        i = view["incident"]
+        lines.append(f"关联故障 #{i['id']}「{i['kind']}」{'处理中' if i['status'] == 'open' else '已处理'}，"
+                     f"主工单 {i['lead']}，共 {len(i['tickets'])} 单：{'、'.join(i['tickets'])}")
     if view.get("callback"):
         state = {"open": "待回访", "done": "已回访"}[view["callback"]["state"]]
         lines.append(f"回访 {state} {view['callback']['note']}".rstrip())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Notice:
     due_at: datetime | None = None  # None: as soon as possible
     channel: str = ""               # set for replies: exactly this chat, not wherever the person was last seen
     address: str = ""
+    attachment: dict[str, Any] | None = None   # a file rendered and sent with the text (a chart, a PDF)
 
 
 def button_label(command: str) -> str:

@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from domain import texts
 from domain.calendar import ending_soon
+from domain.charts import chart_figures, chart_notice, last_days
 from domain.model import Role
-from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.stats import DayFigures, Quality, figures_text, quality_text
@@ -96,6 +96,10 @@ def send_daily_report(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
         lines += filter(None, [ending_soon(now.astimezone(rules.tz).date(), rules.calendar_known_until)])
     text = "\n".join(lines)
     managers = uow.people.staff_with_role(Role.MANAGER)
+    if not managers:
+        return 0
+    report_day = slot.astimezone(rules.tz).date()
+    chart = chart_figures(uow, rules, now, *last_days(report_day, 7), "日报")
     for m in managers:
-        uow.outbox.add(Notice(Role.MANAGER, m.id, "daily_report", text, f"daily:{day}:{m.id}"), now)
+        uow.outbox.add(chart_notice(Role.MANAGER, m.id, chart, f"daily:{day}:{m.id}", text, "daily_report"), now)
     return len(managers)

@@ -9,6 +9,7 @@ from datetime import date, time, timedelta, tzinfo
 
 from domain.calendar import Calendar
 from domain.dispatch import Weights
+from domain.incidents import IncidentPolicy
 from domain.sla import SlaPolicy
 
 # The facts a ticket type's form may ask for, and the question for each.
@@ -80,6 +81,7 @@ class Rules:
     daily_report_at: time | None = time(18, 0)
     plans: tuple[Plan, ...] = ()
     calendar_known_until: date | None = None   # the last day whose holidays are known
+    incidents: IncidentPolicy = IncidentPolicy()
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

@@ -37,6 +37,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "bind": ("绑定",),
     "callbacks": ("待回访",),
     "callback_done": ("已回访",),
+    "confirmation": ("服务确认单", "确认单"),
 }
 
 _ORDERED = sorted(((w, v) for v, words in VERBS.items() for w in words), key=lambda p: -len(p[0]))

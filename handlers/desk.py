@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from domain import callbacks, progress, texts
+from domain.charts import chart_figures, chart_notice, last_days
 from domain.model import Role, mask_phones
 from domain.reports import today_text
 from domain.commands import Assign, CloseCallback, SetPriority
@@ -120,13 +121,21 @@ def _warranty(uow: SqlUnitOfWork, ticket: Ticket) -> str:
 
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    ctx.say(today_text(uow, ctx.desk.rules, ctx.now))
+    """The figures in words now; the same day with the week before it as a chart, drawn by the worker."""
+    rules = ctx.desk.rules
+    ctx.say(today_text(uow, rules, ctx.now))
+    first, last = last_days(ctx.now.astimezone(rules.tz).date(), CHART_DAYS)
+    figures = chart_figures(uow, rules, ctx.now, first, last, "今日统计")
+    stamp = ctx.inbound.msg_id or ctx.now.isoformat()
+    uow.outbox.add(chart_notice(ctx.actor.role, ctx.actor.id, figures, f"chart:{ctx.actor.id}:{stamp}"[:160]), ctx.now)
+    uow.commit()
 
 
 def _customer(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ctx.say(customer_card.card(ctx, uow, customer_card.find_customer(uow, cmd.rest, cmd.number)))
 
 
+CHART_DAYS = 7   # today's chart shows the week up to today: one day alone is two bars
 CALLBACK_LABELS = {"open": "回访：待回访", "done": "回访：已回访"}
 
 MANAGER_VERBS = {"stats": _stats, "show": _show, "customer": _customer}

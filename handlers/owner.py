@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from domain import progress, texts
 from domain.commands import AttachPhoto, Cancel, Confirm, NoteLocation, Rate, Urge
+from domain.documents import confirmation_attachment
 from domain.errors import Refused
-from domain.model import mask_phone, mask_phones
+from domain.model import Role, mask_phone, mask_phones
+from domain.notices import Notice
 from domain.ticket import State, Ticket
 from handlers import binding, commands, report
 from handlers.base import Ctx
@@ -16,7 +18,7 @@ from storage.uow import SqlUnitOfWork
 
 HELP = ("您好，我是报修助手。直接描述问题即可报修，例如：\n"
         "「厨房水龙头漏水了，翠湖花园3栋2单元501」\n"
-        "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 发送照片 · 绑定 · 帮助")
+        "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 确认单 · 发送照片 · 绑定 · 帮助")
 
 DRAFT_KEPT = "（您的报修草稿还在，继续补充即可。）"
 
@@ -211,6 +213,25 @@ def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     raise Refused("抱歉，这个操作只有工作人员可以使用。" + "\n" + HELP)
 
 
+def _confirmation(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    """确认单: the 服务确认单 of a finished ticket, rendered by the outbox worker and sent here as a PDF."""
+    mine = _mine(ctx, uow, open_only=False)
+    finished = sorted(in_states(mine, State.RESOLVED, State.CLOSED),
+                      key=lambda t: t.resolved_at or t.created_at, reverse=True)
+    if cmd.number and not any(t.number == cmd.number for t in mine):
+        raise Refused(texts.unknown_ticket(cmd.number))
+    if cmd.number and not any(t.number == cmd.number for t in finished):
+        raise Refused(f"工单 {cmd.number} 还没有完工，完工后才能出具服务确认单。")
+    if not finished:
+        raise Refused("您还没有已完工的工单，完工后回复「确认单」即可收到服务确认单。")
+    number = cmd.number or finished[0].number
+    stamp = ctx.inbound.msg_id or ctx.now.isoformat()
+    uow.outbox.add(Notice(Role.OWNER, ctx.actor.id, "confirmation", "", f"{number}:confirmation:{stamp}"[:160],
+                          number, attachment=confirmation_attachment(number)), ctx.now)
+    uow.commit()
+    ctx.say(f"好的，工单 {number} 的服务确认单（PDF 文件）马上发给您，可转发或打印。")
+
+
 def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if ctx.inbound.channel == "console" or ctx.inbound.phone:
         ctx.say("您的手机号已由平台确认，无需绑定。")
@@ -221,7 +242,7 @@ def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 VERBS = {
     "bind": _bind,
     "help": _help, "status": _status, "urge": _urge, "cancel": _cancel,
-    "fixed": _confirm(True), "not_fixed": _confirm(False),
+    "fixed": _confirm(True), "not_fixed": _confirm(False), "confirmation": _confirmation,
     **{v: _proxy_refused for v in ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish",
                                    "my_jobs", "proxy", "assign", "priority", "queue", "stats",
                                    "on_duty", "off_duty", "parts", "reserve", "customer")},

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain.model import Role
+from domain.rules import Rules
 from domain.notices import Notice
+from scheduler.attachments import Attachment, DocumentConfig, Unavailable, prepare
 from scheduler.outbound import DeliveryError, Outgoing, Sender
 from scheduler.ports import Host
+from scheduler.render.confirmation_pdf import Company
+from scheduler.render.template import TemplateError
 from scheduler.stale import moved_on
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWork
@@ -36,6 +40,8 @@ class Claimed:
     id: int
     message: Outgoing | None     # None: nowhere to send it yet
     sender: Sender | None
+    render: Callable[[], Attachment] | None = None   # the file to make before sending, away from the database
+    error: DeliveryError | None = None               # known before sending: the file cannot be made
 
 
 def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
@@ -43,8 +49,9 @@ def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
     """Claim in one short transaction, send with no database lock held, record in another.
 
     Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
+    docs = document_config(desk)
     with desk.uow() as uow:
-        taken = [_take(uow, row, senders, now, fallback) for row in uow.outbox.claim(now, limit)]
+        taken = [_take(uow, row, senders, now, fallback, (desk.rules, docs)) for row in uow.outbox.claim(now, limit)]
         uow.commit()
     outcomes = [(c, _send(c)) for c in taken]
     sent = 0
@@ -60,8 +67,15 @@ def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
     return sent
 
 
+def document_config(desk: Host) -> DocumentConfig:
+    docs = desk.settings.documents
+    base = desk.settings.base_dir
+    return DocumentConfig(Company(docs.company, base / docs.logo if docs.logo else None),
+                          base / docs.confirmation_template if docs.confirmation_template else None)
+
+
 def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
-          fallback: str | None) -> Claimed:
+          fallback: str | None, files: tuple[Rules, DocumentConfig]) -> Claimed:
     if moved_on(uow, row):  # an offer nobody can take any more (or its timeout) is not sent late
         row.status = "dropped"
         return Claimed(row.id, None, None)
@@ -70,8 +84,14 @@ def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now
     if target is None:
         return Claimed(row.id, None, None)
     sender, address = target
-    return Claimed(row.id, Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number),
-                   sender)
+    message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
+    if not row.attachment:
+        return Claimed(row.id, message, sender)
+    try:
+        return Claimed(row.id, message, sender, prepare(uow, *files, row.attachment))
+    except (Unavailable, TemplateError, KeyError, ValueError) as e:
+        log.warning("notice %s: its attachment cannot be made (%s)", row.id, e)
+        return Claimed(row.id, message, sender, error=DeliveryError(f"attachment: {e}", retry=False))
 
 
 def _send(claimed: Claimed) -> DeliveryError | None:
@@ -79,8 +99,17 @@ def _send(claimed: Claimed) -> DeliveryError | None:
         # Not a failed send: nothing was tried. It waits for the person to write (release_held),
         # spending none of its attempts, instead of running into the dead letters on a timer.
         return DeliveryError(NO_CHANNEL, hold=True)
+    if claimed.error is not None:
+        return claimed.error
+    message = claimed.message
+    if claimed.render is not None:
+        try:
+            message = replace(message, attachment=claimed.render())
+        except Exception as e:  # a rendering bug must not stop the run; the row goes to the dead letters
+            log.exception("notice %s: rendering its attachment failed", claimed.id)
+            return DeliveryError(f"attachment: {type(e).__name__}", retry=False)
     try:
-        claimed.sender.send(claimed.message)
+        claimed.sender.send(message)
     except DeliveryError as e:
         return e
     return None

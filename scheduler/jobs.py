@@ -10,6 +10,7 @@ from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.offers import expire_offers
 from scheduler.delivery import deliver_due
+from scheduler.incidents import gather
 from scheduler.media import fetch_pending
 from scheduler.plans import run_plans
 from scheduler.ports import Host, Outlets
@@ -26,6 +27,13 @@ def run(desk: Host, use_case: UseCase, now: datetime) -> int:
     return count
 
 
+def _incidents(desk: Host, now: datetime) -> int:
+    with desk.uow() as uow:
+        count = gather(uow, desk.rules.incidents, now)
+        uow.commit()
+    return count
+
+
 def tick(desk: Host, outlets: Outlets, now: datetime, fallback: str | None = None) -> dict[str, int]:
     """Every due job once, ordered so that the notices a job makes go out in the same tick."""
     return {
@@ -36,6 +44,7 @@ def tick(desk: Host, outlets: Outlets, now: datetime, fallback: str | None = Non
         "sla_timers_fired": run(desk, sla_watch.watch, now),
         "survey_steps": run(desk, survey.run_due, now),
         "plans_opened": run_plans(desk, now),
+        "incident_links": _incidents(desk, now),
         "daily_reports": run(desk, reports.send_daily_report, now),
         "notices_sent": deliver_due(desk, outlets.senders, now, fallback),
         "media_fetched": fetch_pending(desk, outlets.fetchers, now),

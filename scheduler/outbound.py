@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from scheduler.attachments import Attachment
+
 
 class DeliveryError(Exception):
     """The platform did not take the message.
@@ -31,6 +33,7 @@ class Outgoing:
     key: str = ""                    # idempotency key, unique per message, stable across retries
     kind: str = ""                   # offer, accepted, offer_taken, survey, reply, … (cards may differ by kind)
     ticket_number: str | None = None
+    attachment: Attachment | None = None   # an image or file sent with the text (rendered by the worker)
 
 
 class Sender(Protocol):

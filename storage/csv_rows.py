@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from domain.model import mask_phone
+from storage.xlsx_rows import Unreadable, xlsx_rows
 
 LIST_SEPARATOR = "|"
 _INT_MAX = 2**31 - 1  # PostgreSQL INTEGER; a larger value would fail at flush, not here
@@ -42,8 +43,12 @@ def read_rows(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = 
               ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     """(line, values by column) for each record, and the records with the wrong number of fields.
 
-    An `optional` column left out of the header reads as empty in every record."""
-    rows = _csv_rows(_read_text(path))
+    An `optional` column left out of the header reads as empty in every record. An .xlsx file is
+    read from its first sheet, its row numbers standing for lines."""
+    try:
+        rows = xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(_read_text(path))
+    except Unreadable as e:
+        raise ImportFailed([(0, str(e))]) from None
     if not rows:
         raise ImportFailed([(1, "file is empty; a header row is required")])
     header = [h.strip().lower() for h in rows[0][1]]

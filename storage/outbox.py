@@ -24,7 +24,8 @@ class SqlOutbox:
         self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
                              channel=notice.channel, address=notice.address,
                              ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
+                             buttons=list(notice.buttons), attachment=notice.attachment,
+                             due_at=notice.due_at or now, created_at=now))
         self.s.flush()
 
     def withdraw(self, key: str) -> None:
@@ -35,7 +36,9 @@ class SqlOutbox:
     def claim(self, now: datetime, limit: int) -> list[OutboxRow]:
         """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
         stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
-                .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
+                # A file queued with a reply goes after it: the words first, then the picture they speak of.
+                .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(limit)
+                .with_for_update(skip_locked=True))
         return list(self.s.scalars(stmt))
 
     def get(self, row_id: int) -> OutboxRow | None:

@@ -233,6 +233,8 @@ class OutboxRow(Base):
     address: Mapped[str] = mapped_column(String(128), default="")
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[str]] = mapped_column(default=list)
+    # a file the worker renders and sends with the text: {"render": "chart" | "confirmation", ...}
+    attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     status: Mapped[str] = mapped_column(String(8), default="pending")
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -349,3 +351,25 @@ class KfSessionRow(Base):
     last_message_at: Mapped[datetime]
     opened_by: Mapped[str] = mapped_column(String(64))   # msgid of that message: a replay opens nothing new
     sent: Mapped[int] = mapped_column(default=0)
+
+
+class IncidentRow(Base):
+    """Many reports, one cause: a burst at one place, or a leak from the unit above."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    kind_name: Mapped[str] = mapped_column(String(32))
+    community: Mapped[str] = mapped_column(String(64))
+    building: Mapped[str] = mapped_column(String(16), default="")
+    lead_number: Mapped[str] = mapped_column(String(32))        # the job that deals with the cause
+    status: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class IncidentTicketRow(Base):
+    __tablename__ = "incident_tickets"
+    ticket_number: Mapped[str] = mapped_column(String(32), primary_key=True)   # one incident per ticket
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_at: Mapped[datetime]

@@ -34,6 +34,7 @@ SESSION_EXPIRED = 300001  # (unverified) what an expired sessionWebhook answers
 ROBOT_MENTION = "@报修机器人"  # how the fake robot is @-mentioned in a group
 MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text"),
             "sampleActionCard": ("title", "text", "singleTitle", "singleURL"),
+            "sampleImageMsg": ("photoURL",), "sampleFile": ("mediaId", "fileName", "fileType"),
             **{f"sampleActionCard{n}": ("title", "text", *(f"{k}{i}" for i in range(1, n + 1)
                                                            for k in ("actionTitle", "actionURL")))
                for n in range(2, 6)}}
@@ -54,6 +55,7 @@ class FakeDingtalk:
         self.bare_401 = False                       # a refused token gets HTTP 401 with no JSON
         self.cards: dict[str, dict[str, Any]] = {}   # outTrackId -> {space, params, updates}
         self.files: dict[str, bytes] = {}
+        self.media: dict[str, dict[str, Any]] = {}   # oapi media/upload: media_id -> type, filename, data
         self.gateway = FakeGateway(APP_KEY)
         self._counter = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
@@ -181,6 +183,8 @@ class FakeDingtalk:
             if body.get("clientId") != APP_KEY or body.get("clientSecret") != APP_SECRET:
                 return 401, {"code": "InvalidAuthentication", "message": "bad client credentials"}
             return 200, self.gateway.open(body.get("subscriptions") or [])
+        if path == "/media/upload":
+            return self._upload(query, body)
         if path.startswith("/files/"):
             return (200, self.files[path[7:]]) if path[7:] in self.files else (404, {})
         if token not in self.tokens or self.tokens[token] <= self.clock():
@@ -215,7 +219,25 @@ class FakeDingtalk:
         param = json.loads(body.get("msgParam") or "null")
         if not isinstance(param, dict) or any(k not in param for k in MSG_KEYS[body["msgKey"]]):
             return None
+        media = param.get("photoURL") if body["msgKey"] == "sampleImageMsg" else param.get("mediaId")
+        if body["msgKey"] in ("sampleImageMsg", "sampleFile") and media not in self.media:
+            return None   # a picture or file must be one media/upload issued
         return body["msgKey"], param
+
+    def _upload(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        """oapi media/upload: multipart field `media`, ?access_token=&type=image|file|voice; 20 MB."""
+        expires = self.tokens.get(query.get("access_token", ""))
+        if expires is None or expires <= self.clock():
+            return 200, {"errcode": 40014, "errmsg": "不合法的access_token"}
+        if query.get("type") not in ("image", "file", "voice") or not isinstance(body, dict) or "media" not in body:
+            return 200, {"errcode": 40004, "errmsg": "不合法的媒体文件类型"}
+        filename, data = body["media"]
+        if not 0 < len(data) <= 20 * 1024 * 1024:
+            return 200, {"errcode": 40006, "errmsg": "不合法的文件长度"}
+        media_id = "@lA" + self.next_id("media")
+        self.media[media_id] = {"type": query["type"], "filename": filename, "data": data}
+        return 200, {"errcode": 0, "errmsg": "ok", "type": query["type"], "media_id": media_id,
+                     "created_at": int(self.clock().timestamp() * 1000)}
 
     def _batch(self, body: dict[str, Any]) -> tuple[int, Any]:
         users, found = body.get("userIds"), self._robot_message(body)

@@ -1,6 +1,7 @@
 """The DingTalk fake's wire: what reached a chat, read back from a body, and the HTTP handler."""
 from __future__ import annotations
 
+import email.parser
 import json
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -15,6 +16,7 @@ class Sent:
     kind: str                    # text, markdown, actionCard, card
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)   # (title, URL or command)
+    media: str = ""              # a file's media_id (a picture's is its text, as DingTalk takes it)
 
 
 def from_webhook(chat: str, body: dict[str, Any]) -> Sent:
@@ -32,11 +34,24 @@ def from_api(via: str, chat: str, key: str, param: dict[str, Any]) -> Sent:
         return Sent(via, chat, "text", param["content"])
     if key == "sampleMarkdown":
         return Sent(via, chat, "markdown", param["text"])
+    if key == "sampleImageMsg":
+        return Sent(via, chat, "image", param["photoURL"])
+    if key == "sampleFile":
+        return Sent(via, chat, "file", param["fileName"], media=param["mediaId"])
     if key == "sampleActionCard":
         return Sent(via, chat, "actionCard", param["text"], [(param["singleTitle"], param["singleURL"])])
     count = int(key.removeprefix("sampleActionCard"))
     return Sent(via, chat, "actionCard", param["text"],
                 [(param[f"actionTitle{i}"], param[f"actionURL{i}"]) for i in range(1, count + 1)])
+
+
+def multipart(content_type: str, raw: bytes) -> dict[str, tuple[str, bytes]]:
+    """form field -> (filename, bytes), parsed the way a mail reader parses MIME."""
+    message = email.parser.BytesParser().parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    if not message.is_multipart():
+        raise ValueError("not multipart")
+    return {str(p.get_param("name", header="content-disposition")): (p.get_filename() or "", p.get_payload(decode=True))
+            for p in message.get_payload()}  # type: ignore[union-attr]
 
 
 def handler(fake: Any) -> type[BaseHTTPRequestHandler]:
@@ -54,7 +69,8 @@ def handler(fake: Any) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
-                body = json.loads(raw) if raw else {}
+                body = multipart(self.headers.get("Content-Type", ""), raw) if parts.path == "/media/upload" \
+                    else json.loads(raw) if raw else {}
             except ValueError:
                 body = None
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -43,6 +43,7 @@ class FakeWecom:
         self.codes: dict[str, dict[str, Any]] = {}
         self.updates: list[dict[str, Any]] = []
         self.media: dict[str, bytes] = {}
+        self.uploads: list[dict[str, Any]] = []       # what media/upload took: type, filename, size, app
         self.kf_log: list[dict[str, Any]] = []
         self.kf_tokens: dict[str, float] = {}          # event token -> when it was issued (valid 10 min)
         self.kf_sent: list[dict[str, Any]] = []
@@ -169,7 +170,17 @@ class FakeWecom:
             return None if content else {"errcode": 44004, "errmsg": "empty content"}
         if body.get("msgtype") == "template_card":
             return self._check_card(body.get("template_card") or {})
+        if body.get("msgtype") in ("image", "file"):
+            return self._check_media(body)
         return {"errcode": 40008, "errmsg": "invalid message type"}
+
+    def _check_media(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """An image or file message names a media_id that media/upload issued, of the same type."""
+        media_id = str((body.get(body["msgtype"]) or {}).get("media_id", ""))
+        uploaded = next((u for u in self.uploads if u["media_id"] == media_id), None)
+        if uploaded is None or uploaded["type"] != body["msgtype"]:
+            return {"errcode": 40007, "errmsg": "invalid media_id"}
+        return None
 
     def _check_card(self, card: dict[str, Any]) -> dict[str, Any] | None:
         task_id = str(card.get("task_id", ""))
@@ -222,7 +233,9 @@ class FakeWecom:
         return "image/jpeg", data
 
     def upload(self, query: dict[str, str], body: bytes, content_type: str) -> dict[str, Any]:
-        refused = self.auth(query, "app")
+        # The app's token, or the one of the app that serves 微信客服: each uploads for its own sends.
+        app = (self.tokens.get(query.get("access_token", "")) or {}).get("app", "app")
+        refused = self.auth(query, app)
         kind = query.get("type", "")
         if refused or kind not in UPLOAD_LIMITS:
             return refused or {"errcode": 40005, "errmsg": "invalid type"}
@@ -232,8 +245,10 @@ class FakeWecom:
         data = parts[0].get_payload(decode=True) if parts else b""
         if not 5 < len(data) <= UPLOAD_LIMITS[kind]:  # type: ignore[arg-type]
             return {"errcode": 40006, "errmsg": "invalid file size"}
-        media_id = self.next_id("media")
+        media_id = self.next_id("kfmedia" if app == "kf" else "media")
         self.media[media_id] = data  # type: ignore[assignment]
+        self.uploads.append({"type": kind, "filename": parts[0].get_filename(), "size": len(data),  # type: ignore[arg-type]
+                             "app": app, "media_id": media_id})
         return {"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id, "created_at": str(int(self.now()))}
 
     # --- 微信客服 ------------------------------------------------------------------------------
@@ -280,6 +295,8 @@ class FakeWecom:
             return {"errcode": KF_DUP_MSGID, "errmsg": "duplicate msgid"}
         if body.get("msgtype") == "text" and len(body["text"]["content"].encode()) > 2048:
             self.violations.append("kf text over 2048 bytes")
+        if body.get("msgtype") in ("image", "file"):
+            return self._check_media(body)
         if body.get("msgtype") == "msgmenu":
             menu = body["msgmenu"]
             if len(menu.get("head_content", "").encode()) > 1024:

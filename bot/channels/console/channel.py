@@ -22,7 +22,7 @@ class ConsoleSession:
 
     def __init__(self, desk: Desk, write: Callable[[str], None] = print) -> None:
         self.desk = desk
-        self.sender = ConsoleSender(write)
+        self.sender = ConsoleSender(write, desk.settings.media_path() / "sent")
 
     def say(self, who: str, text: str) -> None:
         text = self.sender.pressed(who, text)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from domain.notices import button_label
 from handlers.base import Reply
@@ -24,8 +25,9 @@ class ConsoleSender:
 
     name = "console"
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(self, write: Callable[[str], None] = print, out_dir: Path | None = None) -> None:
         self.write = write
+        self.out_dir = out_dir          # where pictures and files sent to people are written
         self.last_buttons: dict[str, tuple[str, ...]] = {}
         self.answering: str | None = None
 
@@ -42,7 +44,19 @@ class ConsoleSender:
         numbered = message.kind == "reply" or message.to != self.answering
         if message.buttons and numbered:
             self.last_buttons[message.to] = message.buttons
-        self.write(render(message.to, message.text, message.buttons, numbered))
+        if message.text.strip() or message.attachment is None:
+            self.write(render(message.to, message.text, message.buttons, numbered))
+        if message.attachment is not None:
+            path = self._save(message.attachment.filename, message.attachment.data)
+            label = "图片" if message.attachment.kind == "image" else "文件"
+            self.write(f"→ {message.to} [{label}] {path}")
+
+    def _save(self, filename: str, data: bytes) -> Path:
+        folder = self.out_dir or Path.cwd()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(filename).name
+        path.write_bytes(data)
+        return path
 
     def reply(self, to: str, reply: Reply) -> None:
         self.send(Outgoing(to, reply.text, reply.buttons, kind="reply"))

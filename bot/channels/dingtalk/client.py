@@ -23,6 +23,7 @@ log = logging.getLogger("baoxiu.dingtalk")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 REFRESH_AHEAD = timedelta(minutes=5)
 MAX_FILE = 20 * 1024 * 1024
+OAPI_TOKEN_CODES = frozenset({33001, 40001, 40014, 42001})   # the old API's "token invalid or expired"
 _AUTH_CODES = {"InvalidAuthentication", "Unauthorized", "invalidAccessToken",
                "Forbidden.AccessDenied.AccessTokenInvalid"}
 # DingTalk reports throttling as codes rather than published numbers (PLATFORMS §3.3).
@@ -49,6 +50,7 @@ class DingtalkClient:
         s = desk.settings.dingtalk
         self.desk = desk
         self.base = s.api_base_url.rstrip("/")
+        self.oapi = s.oapi_base_url.rstrip("/")
         self.app_key, self._secret, self.robot_code = s.app_key, s.app_secret, s.robot_code
         self.http = http or httpx.Client(timeout=TIMEOUT)
         self._fetching = threading.Lock()
@@ -165,6 +167,29 @@ class DingtalkClient:
         except (httpx.HTTPError, ValueError):
             return False
         return response.status_code == 200 and isinstance(answer, dict) and answer.get("errcode") == 0
+
+    def upload(self, kind: str, filename: str, data: bytes, content_type: str) -> str:
+        """oapi media/upload (the new API has no robot upload): the media_id a robot message can show."""
+        try:
+            return self._upload(self.token(), kind, filename, data, content_type)
+        except _AuthError:
+            return self._upload(self.token(fresh=True), kind, filename, data, content_type)
+
+    def _upload(self, token: str, kind: str, filename: str, data: bytes, content_type: str) -> str:
+        try:
+            response = self.http.post(f"{self.oapi}/media/upload", params={"access_token": token, "type": kind},
+                                      files={"media": (filename, data, content_type)})
+            answer = response.json()
+        except httpx.HTTPError as e:
+            raise ApiError(f"media/upload: {type(e).__name__}", retry=True) from None
+        except ValueError:
+            raise ApiError(f"media/upload: HTTP {response.status_code}, not JSON", retry=True) from None
+        code = answer.get("errcode") if isinstance(answer, dict) else None
+        if code in OAPI_TOKEN_CODES:
+            raise _AuthError(f"media/upload: errcode {code}", retry=True, code=str(code))
+        if code != 0 or not isinstance(answer.get("media_id"), str):
+            raise ApiError(f"media/upload: errcode {code}", retry=code == -1, code=str(code))
+        return str(answer["media_id"])
 
     def download(self, download_code: str) -> bytes:
         """The bytes of a picture a person sent, by the downloadCode of their message."""

@@ -25,7 +25,7 @@ is configured (interactive cards call back in groups too).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -37,6 +37,7 @@ from bot.bootstrap import Desk
 from bot.channels.dingtalk.client import ApiError, DingtalkClient
 from bot.channels.dingtalk.state import forget_webhook, session_webhook
 from domain.notices import button_label
+from scheduler.attachments import Attachment
 from scheduler.outbound import DeliveryError, Outgoing
 from storage.kv import StoreUnavailable
 
@@ -134,6 +135,14 @@ def _markdown(text: str) -> str:
     return "  \n".join(text.splitlines())
 
 
+def file_message(attachment: Attachment, media_id: str) -> Rendered:
+    """A picture shows in the chat (sampleImageMsg takes a media_id as its photoURL); a file as a file card."""
+    if attachment.kind == "image":
+        return Rendered({}, "sampleImageMsg", {"photoURL": media_id})
+    suffix = attachment.filename.rpartition(".")[2] or "pdf"
+    return Rendered({}, "sampleFile", {"mediaId": media_id, "fileName": attachment.filename, "fileType": suffix})
+
+
 class Cards(Protocol):
     """Interactive cards (`cards.CardBook`), when a template is configured."""
 
@@ -169,9 +178,21 @@ class DingtalkSender:
         if self.cards and message.buttons and not to.proxy:
             self.cards.deliver(message.to, message)
             return
+        if message.attachment is not None:
+            self._with_file(to, message, message.attachment)
+            return
         rendered = render(message, to)
         if not self._by_webhook(to, rendered):
             self._by_api(to, rendered)
+
+    def _with_file(self, to: Address, message: Outgoing, attachment: Attachment) -> None:
+        """Uploaded first (the likeliest failure, before anything is sent), then the text, then the file.
+
+        A session webhook cannot carry an uploaded picture or file, so both go through the robot API."""
+        media_id = self.client.upload(attachment.kind, attachment.filename, attachment.data, attachment.content_type)
+        if message.text.strip():
+            self._by_api(to, render(replace(message, buttons=()), to))
+        self._by_api(to, file_message(attachment, media_id))
 
     def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
         url = session_webhook(self.desk, to.key)

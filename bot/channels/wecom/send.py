@@ -8,6 +8,7 @@ from bot.channels.wecom import cards
 from bot.channels.wecom.client import ApiError, WecomApi
 from bot.channels.wecom.settings import WecomSettings
 from bot.channels.wecom.state import CardBook, KfWindow, Pacer
+from scheduler.attachments import Attachment
 from scheduler.outbound import DeliveryError, Outgoing
 
 log = logging.getLogger("baoxiu.wecom")
@@ -28,6 +29,18 @@ def delivery_error(e: ApiError) -> DeliveryError:
     return DeliveryError(f"wecom {e}", retry=e.retryable)
 
 
+def upload(api: WecomApi, app: str, attachment: Attachment) -> str:
+    """media/upload first: it is the call most likely to fail, and nothing has been sent yet then."""
+    try:
+        return api.upload(app, attachment.kind, attachment.filename, attachment.data, attachment.content_type)
+    except ApiError as e:
+        raise delivery_error(e) from e
+
+
+def media_body(attachment: Attachment, media_id: str) -> dict[str, object]:
+    return {"msgtype": attachment.kind, attachment.kind: {"media_id": media_id}}
+
+
 class AppSender:
     """Members of the corp through the self-built app: text, or a button card when there are buttons."""
 
@@ -43,7 +56,9 @@ class AppSender:
         if not self.pacer.allow(message.to):
             # Above 30 a minute WeCom drops silently: wait for the outbox's next try instead.
             raise DeliveryError("wecom: 30 messages a minute to this member; paced", retry_after=timedelta(seconds=60))
-        if cards.can_be_card(message):
+        if message.attachment is not None:
+            self._send_with_file(message, message.attachment)
+        elif cards.can_be_card(message):
             self._send_card(message)
         else:
             self._post({"touser": message.to, "agentid": self.settings.agent_id, **cards.text_body(message)})
@@ -62,6 +77,13 @@ class AppSender:
             log.info("wecom card for %s not updated: %s", ticket, e)
             return False
         return True
+
+    def _send_with_file(self, message: Outgoing, attachment: Attachment) -> None:
+        """The text (the figures in words, or what the file is), then the picture or file itself."""
+        media_id = upload(self.api, "app", attachment)
+        if message.text.strip():
+            self._post({"touser": message.to, "agentid": self.settings.agent_id, **cards.text_body(message)})
+        self._post({"touser": message.to, "agentid": self.settings.agent_id, **media_body(attachment, media_id)})
 
     def _send_card(self, message: Outgoing) -> None:
         body = {"touser": message.to, **cards.card_body(message, self.settings.agent_id)}
@@ -101,7 +123,18 @@ class KfSender:
         if not open_kfid:
             raise DeliveryError("wecom_kf: no 微信客服 account known for this customer", retry=False)
         body = cards.menu_body(message) if cards.can_be_menu(message) else cards.text_body(message)
-        payload = {"touser": message.to, "open_kfid": open_kfid, "msgid": cards.kf_msgid(message), **body}
+        msgid = cards.kf_msgid(message)
+        if message.attachment is None:
+            self._post(message.to, {"touser": message.to, "open_kfid": open_kfid, "msgid": msgid, **body})
+            return
+        # Two messages of the window's five; each has its own msgid, so a retry resends only what is missing.
+        media_id = upload(self.api, "kf", message.attachment)
+        if message.text.strip():
+            self._post(message.to, {"touser": message.to, "open_kfid": open_kfid, "msgid": msgid, **body})
+        self._post(message.to, {"touser": message.to, "open_kfid": open_kfid, "msgid": msgid[:30] + "-f",
+                                **media_body(message.attachment, media_id)})
+
+    def _post(self, to: str, payload: dict[str, object]) -> None:
         try:
             self.api.post("kf", "/cgi-bin/kf/send_msg", payload)
         except ApiError as e:
@@ -113,4 +146,4 @@ class KfSender:
                 log.error("wecom_kf send_msg refused: %d %s", e.code, KF_ERRORS[e.code])
                 raise DeliveryError(f"wecom_kf {e.code} {KF_ERRORS[e.code]}", retry=False) from e
             raise delivery_error(e) from e
-        self.window.sent(message.to)
+        self.window.sent(to)

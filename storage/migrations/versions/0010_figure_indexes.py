@@ -1,12 +1,12 @@
 """Indexes on the timestamps the figures count by (accepted, resolved), so a day reads that day's rows
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
