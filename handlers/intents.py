@@ -157,13 +157,14 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
             states: Collection[str], question: bool) -> dict[str, float]:
     specs = {s.name: s for s in TABLES.get(role, ())}
     scores: dict[str, float] = {}
+    phrased = {m[2] for m in matches}
     for start, end, intent, _ in matches:
         scores[intent] = scores.get(intent, 0.0) + 1.0 + 0.6 * (end - start - 1)
     for name, spec in specs.items():
         for slot, weight in spec.slots:
             if slot in found:
                 scores[name] = scores.get(name, 0.0) + weight * _strength(found[slot])
-        if name in scores and spec.states and states:
+        if name in phrased and spec.states and states:
             # an action none of the person's tickets allows is an unlikely reading of their words
             scores[name] = scores[name] + 0.8 if set(spec.states) & set(states) else scores[name] * 0.5
     if question:
@@ -202,7 +203,7 @@ def read(role: str, text: str, prefix: str = "BX", people: dict[str, tuple[str, 
     masked = _JOIN.sub("", masked)  # voice input spaces words apart: 取消 预约 is 取消预约
     matches = index.matches(masked)
     scores = _scores(role, masked, matches, found, states, question)
-    reading = _decide(scores, found, question)
+    reading = _decide(scores, found, question, {m[2] for m in matches})
     return replace(reading, reason=_reason(masked, matches, reading.intent))
 
 
@@ -214,13 +215,14 @@ def _reason(masked: str, matches: Sequence[tuple[int, int, str, bool]], intent: 
     return re.sub(r"\s+", " ", reason).strip()
 
 
-def _decide(scores: dict[str, float], found: dict[str, object], question: bool) -> Reading:
+def _decide(scores: dict[str, float], found: dict[str, object], question: bool, phrased: set[str]) -> Reading:
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] <= 0:
         return Reading(None, found, 0.0, None, question)
     (top, s1), second = ranked[0], (ranked[1] if len(ranked) > 1 else (None, 0.0))
     margin = (s1 - second[1]) / s1
-    confidence = round(margin * min(1.0, 0.45 + s1 / 4), 3)
+    confidence = margin * min(1.0, 0.45 + s1 / 4) * (1.0 if top in phrased else 0.6)  # slots alone say less
+    confidence = round(confidence, 3)
     return Reading(top, found, confidence, second[0], question)
 
 

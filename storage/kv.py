@@ -83,6 +83,11 @@ class Keys:
         return _join("bindfail", scope, ident)
 
     @staticmethod
+    def focus(role: str, person: str) -> str:
+        """The ticket a person last saw or acted on and a question the bot waits on them to answer (JSON)."""
+        return _join("focus", role, person)
+
+    @staticmethod
     def cursor(name: str) -> str:
         """Where a periodic job left off."""
         return _join("cursor", name)
