@@ -12,11 +12,13 @@ from domain.stats import DayFigures, Quality, day_figures, figures_text, is_part
 from domain.ticket import State
 
 
-def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None) -> tuple[str, DayFigures]:
-    """The figures of `day` (default: today in the desk's zone); open and overdue as of `now`."""
+def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None,
+                  until: datetime | None = None) -> tuple[str, DayFigures]:
+    """The figures of `day` (default: today in the desk's zone), or from `day` up to `until`;
+    open and overdue as of `now`."""
     local = now.astimezone(rules.tz)
     start = datetime.combine(day or local.date(), time(0), rules.tz)
-    end = start + timedelta(days=1)
+    end = until or start + timedelta(days=1)
     t = uow.tickets
     figures = day_figures(t.between("created_at", start, end), t.between("accepted_at", start, end),
                           t.between("resolved_at", start, end), t.between("closed_at", start, end),

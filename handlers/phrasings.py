@@ -120,6 +120,8 @@ DESK = (
     IntentSpec("ranking", "师傅排行", _w("排行 排名 排一下 排个名 谁干得最好 最高 谁接单最多 top 排行榜")),
     IntentSpec("breakdown", "分区域/产品", _w("按区域 各区域 分区域 按产品 各产品 哪个产品 by"),
                slots=(("by", 2.0),)),
+    IntentSpec("parts", "查配件", _w("配件 备件")),
+    IntentSpec("reserve", "预留配件", _w("预留 领料")),
     IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 能查啥 能干啥 都能干啥 指令")),
 )
 
