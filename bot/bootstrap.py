@@ -17,6 +17,7 @@ from domain.dispatch import Weights
 from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
+from handlers.phrasings import TABLES
 from scheduler.cron import crontab_trigger
 from storage import db
 from storage.kv import KeyValueStore, open_store
@@ -107,6 +108,7 @@ def build_rules(settings: Settings) -> Rules:
         "business": BusinessCalendar(tz, hours, on_fallback=_calendar_fallback),
     }
     types = _ticket_types(settings)
+    _check_phrasings(settings)
     if svc.default_type not in types:
         raise SettingsError(f"{settings.origin('service.default_type')}: [service.default_type] "
                             f"no ticket type {svc.default_type!r}")
@@ -124,7 +126,17 @@ def build_rules(settings: Settings) -> Rules:
         survey=SurveyPolicy(*(_duration(settings, f"survey.{k}", getattr(settings.survey, k))
                               for k in ("delay", "remind_after", "auto_close_after"))),
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
-        plans=_plans(settings, types, tz))
+        plans=_plans(settings, types, tz), business_hours=tuple(svc.business_hours),
+        weekend_visits=svc.weekend_visits, holiday_visits=svc.holiday_visits,
+        phrasings=tuple((p.role, p.intent, p.text) for p in settings.intents.phrasings))
+
+
+def _check_phrasings(settings: Settings) -> None:
+    for i, p in enumerate(settings.intents.phrasings):
+        known = [spec.name for spec in TABLES[p.role]]
+        if p.intent not in known:
+            raise SettingsError(f"{settings.source}: [intents.phrasings.{i}.intent] {p.role} has no intent "
+                                f"{p.intent!r}; one of: {', '.join(known)}")
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:

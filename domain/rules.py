@@ -79,6 +79,10 @@ class Rules:
     survey: SurveyPolicy = SurveyPolicy()
     daily_report_at: time | None = time(18, 0)
     plans: tuple[Plan, ...] = ()
+    business_hours: tuple[str, ...] = ()
+    weekend_visits: bool = True
+    holiday_visits: bool = False
+    phrasings: tuple[tuple[str, str, str], ...] = ()   # (role, intent, text) added by the operator
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

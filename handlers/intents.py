@@ -26,7 +26,7 @@ _REQUEST = re.compile(r"^(?:能不能|能否|可不可以|可以|能|帮我|麻�
 # a dot or colon between digits is part of a date or a time (11.20, 14:00)
 _PUNCT = re.compile(r"(?<!\d)[.:](?!\d)|[，,。!！~～、；;：…\"'“”‘’()（）\[\]【】]+")
 _FILLER = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)))
-_STAR = re.compile(r"^(?:评分|打分|评价|给个?|打)?\s*([1-5一二两三四五])\s*(?:分|星|颗星)?(?!\d)")
+_STAR = re.compile(r"^(?:评分|打分|评价|给个?|打)?\s*([1-5一二两三四五])\s*(?:分(?!钟)|星|颗星|$)")
 _AGAIN = re.compile(r"还是|又|还在|依然|仍然|照样|一样")
 _JOIN = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
 _STARS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}

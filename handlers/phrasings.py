@@ -54,7 +54,7 @@ OWNER = (
                                           "还是在漏 还在漏 又漏 还是不行 又不行 跟没修一样 又不出水 还是不出水 "
                                           "又不 还是滴水 still"),
                risky=True, states=("resolved", "closed")),
-    IntentSpec("rate", "评分", _w("评分 打分 评价 好评 差评 星 分")),
+    IntentSpec("rate", "评分", _w("评分 打分 评价 好评 差评 星级")),
     IntentSpec("warranty", "保修咨询", _w("保修 保固 质保 过保 保内 保外"),
                _w("要钱 要收费 收费吗 花钱 免费 收钱 多少钱 要钱不 费用")),
     IntentSpec("hours", "服务时间", _w("几点上班 上班时间 营业时间 工作时间 服务时间 几点到几点 几点下班"),

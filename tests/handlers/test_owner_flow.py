@@ -80,7 +80,9 @@ def test_the_owner_can_ask_for_progress_and_urge(chat: Chat) -> None:
 def test_cancel_tells_the_technician_and_ends_the_ticket(chat: Chat) -> None:
     number = open_ticket(chat)
     tech = chat.ticket(number).assignee_id
-    out = chat(OWNER, "取消")
+    asked = chat(OWNER, "取消")
+    assert "确定要取消" in asked and "[1] 确认取消" in asked and chat.ticket(number).state is State.ASSIGNED
+    out = chat(OWNER, "确认取消")
     assert f"工单 {number} 已取消" in out
     assert f"→ technician:{tech} 工单 {number} 已被业主取消" in out
     assert chat.ticket(number).state is State.CANCELLED
