@@ -16,6 +16,7 @@ import csv
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -26,9 +27,17 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
+from sqlalchemy import select  # noqa: E402
+
+from bot.bootstrap import bootstrap  # noqa: E402
+from bot.channels.console.channel import ConsoleSession  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 from handlers import intents, slots  # noqa: E402
 from handlers.text import normalize  # noqa: E402
 from handlers.when import Window  # noqa: E402
+from storage.importer import import_csv  # noqa: E402
+from storage.kv_memory import MemoryStore  # noqa: E402
+from storage.tables import TicketRow  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus" / "utterances.jsonl"
 DIALOGS = ROOT / "tests" / "corpus" / "dialogs.jsonl"
@@ -95,15 +104,7 @@ def _line(name: str, results: list[bool]) -> str:
 
 def dialogs() -> None:
     """Each dialog through the console as an owner; the ticket made compared field by field."""
-    # Imported here: the utterance figures need no database, the dialogs need a whole desk.
-    import tempfile
-
-    from bot.bootstrap import bootstrap
-    from bot.console import ConsoleSession
-    from bot.settings import load_settings
-    from storage.importer import import_csv
-    from storage.kv_memory import MemoryStore
-    right = total = 0
+    by_category: dict[str, list[bool]] = defaultdict(list)
     for n, item in enumerate(load(DIALOGS)):
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(str(ROOT / "config.example.toml"), env={})
@@ -118,15 +119,16 @@ def dialogs() -> None:
             for turn in item["turns"]:
                 session.say(f"owner:139{n:08d}", turn)
             with desk.uow() as uow:
-                from storage.tables import TicketRow
-                from sqlalchemy import select
                 number = uow.session.scalars(select(TicketRow.number).order_by(TicketRow.id.desc())).first()
                 ticket = uow.tickets.get(number) if number else None
                 fields = {k: getattr(ticket, k, None) for k in item["expect"]} if ticket else {}
             desk.close()
-        ok = all(str(fields.get(k)) == str(v) for k, v in item["expect"].items())
-        right, total = right + ok, total + 1
-    print(f"dialogs: {right}/{total} {100 * right / max(total, 1):.1f}%")
+        by_category[item.get("category", "")].append(all(str(fields.get(k)) == str(v)
+                                                          for k, v in item["expect"].items()))
+    print("dialogs:")
+    print(_line("all", [ok for results in by_category.values() for ok in results]))
+    for name, results in sorted(by_category.items()):
+        print(_line(name, results))
 
 
 def main() -> None:
