@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from domain import figures
+from domain import figures, texts
 from domain.model import Role
 from domain.services import Refused
 from domain.ticket import State
 from handlers import commands, conversation, desk, periods, report, slots, wording
+from handlers import focus as memory
 from handlers.base import Ctx
 from handlers.conversation import Choose, Turn
 from handlers.picking import pick
@@ -75,8 +76,31 @@ def _assign(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
         desk._assign(ctx, uow, typed)
         return
     tech_id = _technician(uow, turn)
-    number = _ticket(ctx, uow, turn, waiting_only=True)
+    number, implied = _assign_target(ctx, uow, turn)
+    ticket = uow.tickets.get(number)
+    if ticket is not None and implied and ticket.assignee_id:
+        # moving someone's job on the strength of what was looked at last: asked first
+        tech = uow.people.technician(tech_id)
+        current = texts.who(uow.people.technician(ticket.assignee_id), ticket.assignee_id)
+        if not conversation.confirmed(ctx, turn, wording.reassign_question(number, tech.name if tech else tech_id,
+                                                                           current),
+                                      wording.CONFIRM_REASSIGN, {"number": number, "technician": tech_id}):
+            return
     desk._assign(ctx, uow, commands.Command("assign", number, "给 " + tech_id))
+
+
+def _assign_target(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> tuple[str, bool]:
+    """The ticket to assign, and whether it was only implied (the ticket last looked at)."""
+    number = conversation.number(ctx, uow, turn)
+    if number:
+        return number, False
+    waiting = uow.tickets.in_states([State.NEW])
+    if len(waiting) == 1 or (waiting and not turn.focus.last):
+        return pick(waiting, None, ""), False
+    last = memory.this_ticket(ctx, uow, turn.focus)
+    if last is None:
+        raise Refused("请说明是哪张工单，例如：BX20261123-0001 派给王师傅")
+    return last, True
 
 
 def _priority(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:

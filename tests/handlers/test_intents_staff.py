@@ -128,3 +128,13 @@ def test_a_configured_phrasing_for_an_unknown_intent_is_refused_at_start(tmp_pat
     settings.intents.phrasings = [PhrasingSettings(role="technician", intent="fly", text="起飞")]
     with pytest.raises(SettingsError, match="technician has no intent 'fly'"):
         bootstrap(settings)
+
+
+def test_moving_a_job_only_looked_at_is_confirmed_first(chat: Chat) -> None:
+    number = open_ticket(chat)
+    before = chat.ticket(number).assignee_id
+    chat("dispatcher:D01", f"工单 {number}")
+    out = chat("dispatcher:D01", "改派给小黄")
+    assert "确认把工单" in out and "黄海涛" in out and chat.ticket(number).assignee_id == before
+    assert "派给 黄海涛" in chat("dispatcher:D01", "确认派单")
+    assert chat.ticket(number).assignee_id == "T08"
