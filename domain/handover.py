@@ -4,17 +4,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import texts
+from domain.commands import HandBack
+from domain.errors import Refused
 from domain.ports import UnitOfWork
 from domain.progress import own_job
 from domain.rules import Rules
-from domain.services import Actor, Refused, keep, tell_desk
+from domain.saving import keep
+from domain.telling import tell_desk
 from domain.ticket import State, Ticket
 
 HANDED = (State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 
 
-def hand_back(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor, reason: str) -> Ticket:
-    ticket = own_job(uow, number, tech)
+def hand_back(uow: UnitOfWork, rules: Rules, now: datetime, cmd: HandBack) -> Ticket:
+    tech, reason = cmd.tech, cmd.reason
+    ticket = own_job(uow, cmd.number, tech)
     if ticket.state not in HANDED:
         raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不能退回。")
     ticket.record("hand_back", tech.label, now, reason)

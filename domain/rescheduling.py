@@ -4,21 +4,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import texts
+from domain.commands import AskToReschedule
+from domain.errors import Refused
 from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.progress import own_ticket
 from domain.rules import Rules
-from domain.services import Actor, Refused, keep, notify, tell_desk
+from domain.saving import keep
+from domain.telling import notify, tell_desk
 from domain.ticket import State, Ticket
 
 MOVABLE = (State.NEW, State.ASSIGNED, State.ACCEPTED, State.WAITING)
 
 
-def ask_to_reschedule(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor,
-                      start: datetime | None, end: datetime | None, drop: bool) -> tuple[Ticket, str]:
-    """Returns the ticket and who was told ("师傅" or "客服"). `drop`: the booked visit is called off."""
-    ticket = own_ticket(uow, number, owner)
+def ask_to_reschedule(uow: UnitOfWork, rules: Rules, now: datetime, cmd: AskToReschedule) -> tuple[Ticket, str]:
+    """Returns the ticket and who was told ("师傅" or "客服")."""
+    owner, start, end, drop = cmd.owner, cmd.start, cmd.end, cmd.drop
+    ticket = own_ticket(uow, cmd.number, owner)
     if ticket.state not in MOVABLE:
         raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不需要改约。")
     wanted = texts.window(start, end, rules.tz) if start else ""

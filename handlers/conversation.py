@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from domain.services import Refused
+from domain.errors import Refused
 from handlers import commands
 from handlers import focus as memory
 from handlers import intents, wording

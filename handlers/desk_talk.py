@@ -6,7 +6,7 @@ from datetime import date
 
 from domain import figures, texts
 from domain.model import Role
-from domain.services import Refused
+from domain.errors import Refused
 from domain.ticket import State
 from handlers import commands, conversation, desk, periods, report, slots, wording
 from handlers import focus as memory

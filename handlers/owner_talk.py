@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain import progress, rescheduling, texts
-from domain.services import Refused
+from domain.commands import AskToReschedule, Cancel
+from domain.errors import Refused
 from domain.ticket import State, Ticket
 from handlers import conversation, report, wording
 from handlers.base import Ctx
@@ -51,7 +52,7 @@ def cancel(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     if not conversation.confirmed(ctx, turn, wording.cancel_question(number), wording.CONFIRM_CANCEL,
                                   {"number": number}):
         return
-    ticket = progress.cancel(uow, ctx.desk.rules, ctx.now, number, ctx.actor, turn.reading.reason[:200])
+    ticket = progress.cancel(uow, ctx.desk.rules, ctx.now, Cancel(number, ctx.actor, turn.reading.reason[:200]))
     uow.commit()
     ctx.say(f"工单 {ticket.number} 已取消。")
 
@@ -62,7 +63,8 @@ def reschedule(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     window = turn.reading.slots.get("time")
     start, end = (window.start, window.end) if isinstance(window, Window) else (None, None)
     drop = "取消预约" in normalize(turn.text) and start is None
-    ticket, told = rescheduling.ask_to_reschedule(uow, ctx.desk.rules, ctx.now, number, ctx.actor, start, end, drop)
+    ticket, told = rescheduling.ask_to_reschedule(uow, ctx.desk.rules, ctx.now,
+                                                  AskToReschedule(number, ctx.actor, start, end, drop))
     uow.commit()
     if drop:
         ctx.say(wording.appointment_cancelled(ticket.number, told))

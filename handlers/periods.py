@@ -7,6 +7,7 @@ replaced by today), or None when no period is named. `span` turns a canonical na
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import cn2an
@@ -69,7 +70,7 @@ def _quarter(m: re.Match[str], today: date) -> str:
     return _iso(date(year, q * 3 + 1, 1), _month_end(year, q * 3 + 3))
 
 
-def _readers(today: date) -> list[tuple[re.Pattern[str], object]]:
+def _readers(today: date) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]]]:
     return [(_RANGE, lambda m: _range(m, today)), (_RECENT, lambda m: _recent(m, today)),
             (_QUARTER, lambda m: _quarter(m, today)),
             (_LAST_WEEKDAY, lambda m: _last_weekday(m, today)),
@@ -100,7 +101,7 @@ def read_period(text: str, today: date) -> str | None:
     for pattern, read in _readers(today):
         m = pattern.search(text)
         if m:
-            return read(m)  # type: ignore[operator, no-any-return]
+            return read(m)
     for name, pattern in NAMED.items():
         if pattern.search(text):
             return name
