@@ -19,6 +19,7 @@ from domain.incidents import DEFAULT_KINDS, FaultKind, IncidentPolicy
 from domain.reports import DAILY_REPORT
 from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
+from handlers.phrasings import TABLES
 from scheduler.cron import crontab_trigger
 from storage import db
 from storage.kv import KeyValueStore
@@ -122,6 +123,7 @@ def build_rules(settings: Settings) -> Rules:
             _calendar_fallback, settings.calendar.holiday_days(), settings.calendar.workday_days())),
     }
     types = _ticket_types(settings)
+    _check_phrasings(settings)
     if svc.default_type not in types:
         raise SettingsError(f"{settings.origin('service.default_type')}: [service.default_type] "
                             f"no ticket type {svc.default_type!r}")
@@ -141,13 +143,23 @@ def build_rules(settings: Settings) -> Rules:
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
         plans=_plans(settings, types, tz),
         calendar_known_until=known_until(settings.calendar.holiday_days() | settings.calendar.workday_days()),
-        incidents=_incidents(settings))
+        incidents=_incidents(settings), business_hours=tuple(svc.business_hours),
+        weekend_visits=svc.weekend_visits, holiday_visits=svc.holiday_visits,
+        phrasings=tuple((p.role, p.intent, p.text) for p in settings.intents.phrasings))
 
 
 def _incidents(settings: Settings) -> IncidentPolicy:
     s = settings.incidents
     kinds = tuple(FaultKind(k.code, k.name, tuple(k.words), k.from_above) for k in s.kinds) or DEFAULT_KINDS
     return IncidentPolicy(_duration(settings, "incidents.window", s.window), s.threshold, kinds, s.enabled)
+
+
+def _check_phrasings(settings: Settings) -> None:
+    for i, p in enumerate(settings.intents.phrasings):
+        known = [spec.name for spec in TABLES[p.role]]
+        if p.intent not in known:
+            raise SettingsError(f"{settings.source}: [intents.phrasings.{i}.intent] {p.role} has no intent "
+                                f"{p.intent!r}; one of: {', '.join(known)}")
 
 
 def _plans(settings: Settings, types: dict[str, TicketType], tz: ZoneInfo) -> tuple[Plan, ...]:

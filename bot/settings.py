@@ -65,6 +65,18 @@ class ServiceSettings(_Section):
     media_dir: str = "media"
     escalate_after: str = "2h"
     neighbours: dict[str, list[str]] = {}
+    weekend_visits: bool = True       # told to owners who ask whether technicians come at weekends
+    holiday_visits: bool = False
+
+
+class PhrasingSettings(_Section):
+    role: Literal["owner", "technician", "dispatcher", "manager"]
+    intent: str = Field(pattern=r"^[a-z_]{2,20}$")
+    text: str = Field(min_length=1, max_length=40)
+
+
+class IntentSettings(_Section):
+    phrasings: list[PhrasingSettings] = []
 
 
 class WeightSettings(_Section):
@@ -208,6 +220,7 @@ class Settings(_Section):
     priorities: list[PrioritySettings] = []
     ticket_types: list[TicketTypeSettings] = []
     sla: dict[str, dict[str, SlaSettings]] = {}
+    intents: IntentSettings = IntentSettings()
     source: str = Field(default="(defaults)", exclude=True)
     base_dir: Path = Field(default=Path("."), exclude=True)
     from_env: dict[str, str] = Field(default={}, exclude=True)   # "server.port" -> "BAOXIU_SERVER_PORT"

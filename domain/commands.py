@@ -157,3 +157,23 @@ class ReservePart:
 @dataclass(frozen=True)
 class ReleaseJobs:
     tech_id: str   # a technician who left the organisation
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """A technician gives a job back to the desk to be reassigned."""
+
+    number: str
+    tech: Actor
+    reason: str
+
+
+@dataclass(frozen=True)
+class AskToReschedule:
+    """An owner asks to move the visit (`start`/`end` when they said when) or to call it off (`drop`)."""
+
+    number: str
+    owner: Actor
+    start: datetime | None = None
+    end: datetime | None = None
+    drop: bool = False

@@ -13,11 +13,13 @@ from domain.stats import DayFigures, Quality, figures_text, quality_text
 from domain.ticket import Ticket
 
 
-def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None) -> tuple[str, DayFigures]:
-    """The figures of `day` (default: today in the desk's zone); open and overdue as of `now`."""
+def today_figures(uow: UnitOfWork, rules: Rules, now: datetime, day: date | None = None,
+                  until: datetime | None = None) -> tuple[str, DayFigures]:
+    """The figures of `day` (default: today in the desk's zone), or from `day` up to `until`;
+    open and overdue as of `now`."""
     local = now.astimezone(rules.tz)
     start = datetime.combine(day or local.date(), time(0), rules.tz)
-    return f"{start:%Y-%m-%d}", period_figures(uow, start, start + timedelta(days=1), now)
+    return f"{start:%Y-%m-%d}", period_figures(uow, start, until or start + timedelta(days=1), now)
 
 
 def period_figures(uow: UnitOfWork, start: datetime, end: datetime, now: datetime) -> DayFigures:

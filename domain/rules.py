@@ -82,6 +82,10 @@ class Rules:
     plans: tuple[Plan, ...] = ()
     calendar_known_until: date | None = None   # the last day whose holidays are known
     incidents: IncidentPolicy = IncidentPolicy()
+    business_hours: tuple[str, ...] = ()
+    weekend_visits: bool = True
+    holiday_visits: bool = False
+    phrasings: tuple[tuple[str, str, str], ...] = ()   # (role, intent, text) added by the operator
 
     def policy(self, type_code: str, priority: str) -> SlaPolicy | None:
         return self.sla.get((type_code, priority)) or self.sla.get((type_code, "*"))

@@ -54,11 +54,12 @@ def span_text(span: timedelta | None) -> str:
     return f"{hours}小时{minutes}分" if hours else f"{minutes}分钟"
 
 
-def figures_text(day: str, f: DayFigures) -> str:
+def figures_text(day: str, f: DayFigures, title: str = "今日统计") -> str:
     rating = f"{f.avg_rating:.1f} 分（{f.rated} 条）" if f.avg_rating is not None else "—"
-    return (f"📊 今日统计 {day}\n新建 {f.created} · 完成 {f.closed} · 未完成 {f.open} · 超时 {f.overdue}\n"
+    within = "今日" if title == "今日统计" else "期间"
+    return (f"📊 {title} {day}\n新建 {f.created} · 完成 {f.closed} · 未完成 {f.open} · 超时 {f.overdue}\n"
             f"平均接单用时 {span_text(f.avg_accept)}\n平均解决用时 {span_text(f.avg_resolve)}\n"
-            f"平均评分 {rating}\n时效：今日超时 {f.breaches} 次 · 按时解决率 {percent(f.sla_attainment)}"
+            f"平均评分 {rating}\n时效：{within}超时 {f.breaches} 次 · 按时解决率 {percent(f.sla_attainment)}"
             f"\n待回访 {f.callbacks_open}")
 
 
@@ -177,4 +178,50 @@ def quality_text(days: int, q: Quality, names: dict[str, str] | None = None) -> 
     if q.by_region:
         lines.append("按区域：")
         lines += [_line(k, g) for k, g in q.by_region.items()]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TechnicianRow:
+    """One technician's record over a period, as 师傅排行 shows it."""
+
+    tech_id: str
+    jobs: int                 # jobs finished (resolved) in the period
+    first_time_fixed: int     # of them, not reopened and not held for parts
+    on_time: int              # of them, no deadline missed
+    rating_sum: int = 0
+    rated: int = 0
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_sum / self.rated if self.rated else None
+
+    @property
+    def score(self) -> float:
+        """Stars count most, then fixing it the first time, then keeping the promised times."""
+        stars = (self.rating or 4.0) / 5
+        return round(100 * (0.4 * stars + 0.3 * self.first_time_fixed / self.jobs + 0.3 * self.on_time / self.jobs), 1)
+
+
+def ranking(finished: Sequence[Ticket], waited_for_parts: set[str]) -> list[TechnicianRow]:
+    """Technicians ranked by score over the tickets they finished in a period; more jobs break ties."""
+    by_tech: dict[str, list[Ticket]] = {}
+    for t in finished:
+        if t.assignee_id:
+            by_tech.setdefault(t.assignee_id, []).append(t)
+    rows = [TechnicianRow(tech, len(ts), sum(1 for t in ts if t.reopen_count == 0 and t.number not in waited_for_parts),
+                          sum(1 for t in ts if not t.breaches), sum(t.rating or 0 for t in ts),
+                          sum(1 for t in ts if t.rating is not None))
+            for tech, ts in by_tech.items()]
+    return sorted(rows, key=lambda r: (-r.score, -r.jobs, r.tech_id))
+
+
+def ranking_text(title: str, rows: Sequence[TechnicianRow], names: dict[str, str]) -> str:
+    if not rows:
+        return f"🏆 师傅排行 {title}\n这段时间还没有完工的工单。"
+    lines = [f"🏆 师傅排行 {title}（综合分 = 评分40% + 一次修复30% + 准时30%）"]
+    for i, r in enumerate(rows[:10], 1):
+        rating = f"{r.rating:.1f}星" if r.rating is not None else "暂无评分"
+        lines.append(f"{i}. {names.get(r.tech_id, r.tech_id)} {r.score}分 · 完工 {r.jobs} · "
+                     f"一次修复 {percent(r.first_time_fixed / r.jobs)} · 准时 {percent(r.on_time / r.jobs)} · {rating}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""What the service desk says: dispatchers file, assign and prioritise; managers ask for figures."""
+"""The desk's commands: dispatchers file, assign and prioritise; managers ask for figures. Read by desk_talk."""
 from __future__ import annotations
 
 from domain import callbacks, progress, texts
@@ -16,25 +16,6 @@ DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅
                    "工单 BX… · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
                    "已回访 BX… 备注 · 今日统计 · 帮助")
 MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
-
-
-def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
-    if parts_chat.answer_choice(ctx, uow, on_message):
-        return
-    text = ctx.inbound.text
-    cmd = commands.parse(text, ctx.desk.rules.number_prefix)
-    draft = report.load(ctx)
-    if draft is not None and (cmd is None or cmd.verb not in ("help",)):
-        report.proceed(ctx, uow, draft, text)
-        return
-    allowed = DISPATCHER_VERBS if ctx.actor.role in (Role.DISPATCHER, Role.ADMIN) else MANAGER_VERBS
-    help_text = DISPATCHER_HELP if allowed is DISPATCHER_VERBS else MANAGER_HELP
-    if cmd is None or cmd.verb == "help":
-        ctx.say(help_text)
-    elif cmd.verb not in allowed:
-        ctx.say("抱歉，您的角色不能执行这个操作。\n" + help_text)
-    else:
-        allowed[cmd.verb](ctx, uow, cmd)
 
 
 def _proxy(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -10,7 +10,7 @@ from domain.errors import Refused
 from domain.model import Role, mask_phone, mask_phones
 from domain.notices import Notice
 from domain.ticket import State, Ticket
-from handlers import binding, commands, report
+from handlers import binding, commands, conversation, owner_talk, report
 from handlers.base import Ctx
 from handlers.extract import is_affirmative
 from handlers.picking import in_states, pick
@@ -43,16 +43,27 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if ctx.inbound.place is not None:
         _located(ctx, uow)
         return
-    if cmd is not None and cmd.verb in VERBS:
-        VERBS[cmd.verb](ctx, uow, cmd)
+    if cmd is not None and cmd.verb in VERBS and (VERBS[cmd.verb] is _proxy_refused or cmd.verb == "bind"):
+        VERBS[cmd.verb](ctx, uow, cmd)  # another role's command, or 绑定: not a way of talking, a command
         return
-    if _maybe_rating(ctx, uow, text):
+    if commands.rating(text) is not None and _maybe_rating(ctx, uow, text):
         return
-    found = report.read(uow, text)
+    conversation.converse(ctx, uow, conversation.reader(ctx, "owner", owner_talk.states(ctx, uow)), ACTIONS,
+                          "owner", _unclear)
+
+
+def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]:
+    """Nothing else fits: a fault told is a new report; otherwise what the owner's tickets make likely."""
+    found = report.read(uow, turn.text)
     if report.looks_like_report(found):
         report.start(ctx, uow, found)
-    else:
-        ctx.say("抱歉，我没看懂。" + HELP)
+        return []
+    if in_states(_mine(ctx, uow), State.RESOLVED):
+        return ["fixed", "not_fixed"]
+    if _mine(ctx, uow):
+        return ["status", "urge"]
+    ctx.say("抱歉，我没看懂。" + HELP)
+    return []
 
 
 def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: commands.Command | None,
@@ -246,4 +257,30 @@ VERBS = {
     **{v: _proxy_refused for v in ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish",
                                    "my_jobs", "proxy", "assign", "priority", "queue", "stats",
                                    "on_duty", "off_duty", "parts", "reserve", "customer")},
+}
+
+
+def _as(verb: str) -> conversation.Action:
+    """The reading as the command the handlers above take: the ticket meant and the rest of the words."""
+    def run(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> None:
+        number = conversation.number(ctx, uow, turn)
+        owned = {t.number for t in _mine(ctx, uow, open_only=False)}
+        if number not in owned and not isinstance(turn.slot("number"), str):
+            number = None  # "这单" pointing at someone else's ticket means nothing here
+        VERBS[verb](ctx, uow, commands.Command(verb, number, turn.reading.reason))
+    return run
+
+
+def _rate(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> None:
+    stars = turn.reading.slots.get("stars")
+    if not _maybe_rating(ctx, uow, f"{stars} {turn.reading.reason}" if stars else turn.text):
+        ctx.say("请回复 1-5 的数字为服务评分，5 分最满意。")
+
+
+ACTIONS: dict[str, conversation.Action] = {
+    "status": _as("status"), "urge": _as("urge"), "fixed": _as("fixed"),
+    "not_fixed": owner_talk.not_fixed(_as("not_fixed")), "cancel": owner_talk.cancel,
+    "reschedule": owner_talk.reschedule, "rate": _rate, "warranty": owner_talk.warranty,
+    "hours": owner_talk.hours, "complaint": owner_talk.complaint, "report": owner_talk.new_report,
+    "help": _as("help"),
 }

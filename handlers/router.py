@@ -15,8 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from domain.errors import Refused
 from domain.model import Role, mask_phones
 from domain.notices import Notice
-from handlers import desk as desk_handlers
-from handlers import binding, owner, report, smalltalk, technician
+from handlers import binding, desk_talk, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.ports import Desk, WithStore
@@ -50,9 +49,9 @@ def _courtesy_first(handler: Handler) -> Handler:
 ROLE_HANDLERS = {
     Role.OWNER: _courtesy_first(owner.on_message),
     Role.TECHNICIAN: _courtesy_first(technician.on_message),
-    Role.DISPATCHER: _courtesy_first(desk_handlers.on_message),
-    Role.MANAGER: _courtesy_first(desk_handlers.on_message),
-    Role.ADMIN: _courtesy_first(desk_handlers.on_message),
+    Role.DISPATCHER: _courtesy_first(desk_talk.on_message),
+    Role.MANAGER: _courtesy_first(desk_talk.on_message),
+    Role.ADMIN: _courtesy_first(desk_talk.on_message),
 }
 
 

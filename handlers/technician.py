@@ -9,18 +9,19 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from domain import parts as spare_parts
-from domain import progress, roster, texts
+from domain import handover, progress, roster, texts
 from domain.actors import Actor
-from domain.commands import (AcceptOffer, Arrive, AttachPhoto, BookVisit, Depart, Finish, Hold, NoteLocation,
-                             RejectOffer, Resume)
+from domain.commands import (AcceptOffer, Arrive, AttachPhoto, BookVisit, Depart, Finish, HandBack, Hold,
+                             NoteLocation, RejectOffer, Resume)
 from domain.errors import Refused
 from domain.model import mask_phones
 from domain.offers import accept_offer, reject_offer
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.ticket import State, Ticket
-from handlers import commands, parts_chat
+from handlers import commands, conversation, parts_chat, slots, wording
 from handlers.base import Ctx
+from handlers.conversation import Turn
 from handlers.picking import pick
 from handlers.when import is_past, parse_when
 from storage.tables import OutboxRow
@@ -39,14 +40,20 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         return
     if parts_chat.answer_choice(ctx, uow, on_message):
         return
-    cmd = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
-    if ctx.inbound.media and cmd is None:
+    if ctx.inbound.media and not ctx.inbound.text.strip():
         _photo(ctx, uow)
         return
-    if cmd is None or cmd.verb not in VERBS:
-        ctx.say(("抱歉，这个操作师傅账号不能使用。\n" if cmd else "") + HELP)
+    typed = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
+    if typed is not None and typed.verb not in VERBS:  # another role's command, written as such
+        ctx.say("抱歉，这个操作师傅账号不能使用。\n" + HELP)
         return
-    VERBS[cmd.verb](ctx, uow, cmd)
+    if not ctx.inbound.text.strip():
+        ctx.say(HELP)
+        return
+    states = [t.state.value for t in _jobs(ctx, uow, State.ASSIGNED, *ACTIVE)] + \
+        (["assigned"] if _offers(ctx, uow) else [])
+    conversation.converse(ctx, uow, conversation.reader(ctx, "technician", states), ACTIONS, "technician",
+                          _suggest)
 
 
 def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list[Ticket]:
@@ -214,4 +221,61 @@ VERBS = {
     "resume": _simple(progress.resume, Resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
     "my_jobs": _my_jobs, "on_duty": _duty(True), "off_duty": _duty(False),
     "parts": parts_chat.show, "reserve": parts_chat.reserve,
+}
+
+
+def _suggest(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> list[str]:
+    """Nothing understood: what this technician's jobs make likely."""
+    states = {t.state for t in _jobs(ctx, uow, *ACTIVE)}
+    if _offers(ctx, uow):
+        return ["accept", "reject"]
+    if State.IN_PROGRESS in states:
+        return ["finish", "hold"]
+    if State.ACCEPTED in states:
+        return ["depart", "book"]
+    return ["resume", "my_jobs"] if State.WAITING in states else ["my_jobs", "help"]
+
+
+def _as(verb: str, rest: Callable[[Turn], str] = lambda turn: "") -> conversation.Action:
+    """The reading as the command the handlers above take."""
+    def run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
+        typed = commands.parse(turn.text, ctx.desk.rules.number_prefix)
+        if typed is not None and typed.verb == verb and not turn.fill:
+            VERBS[verb](ctx, uow, typed)  # the command as written ("预留 P-VALVE 2"): its own syntax
+            return
+        number = conversation.number(ctx, uow, turn)
+        if verb in ("accept", "reject") and turn.slot("number") is None and \
+                number not in {t.number for t in _offers(ctx, uow)}:
+            number = None  # "这单" names an offer; an older ticket seen since is not what is meant
+        VERBS[verb](ctx, uow, commands.Command(verb, number, rest(turn)))
+    return run
+
+
+def _finish_rest(turn: Turn) -> str:
+    named = turn.reading.slots.get("parts") or []
+    listed = "，".join(f"{name}x{qty}" for name, qty in named)  # type: ignore[attr-defined]
+    note = re.sub(r"(?:配件|更换配件|用料)\s*[:：]?\s*\S*$", "", turn.reading.reason).strip(" ，,。")
+    return note + (f" 配件:{listed}" if listed else "")
+
+
+def _reserve_rest(turn: Turn) -> str:
+    named = turn.reading.slots.get("parts") or []
+    return " ".join(f"{name} {qty}" for name, qty in named[:1]) or turn.reading.reason  # type: ignore[index]
+
+
+def _hand_back(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
+    number = pick(_jobs(ctx, uow, *ACTIVE), conversation.number(ctx, uow, turn), "您当前没有可以退回的工单。")
+    ticket = handover.hand_back(uow, ctx.desk.rules, ctx.now, HandBack(number, ctx.actor, turn.reading.reason[:200]))
+    uow.commit()
+    ctx.say(wording.handed_back(ticket.number))
+
+
+ACTIONS: dict[str, conversation.Action] = {
+    "accept": _as("accept"), "reject": _as("reject", lambda t: t.reading.reason),
+    "book": _as("book", lambda t: slots.time_text(t.text)),
+    "depart": _as("depart"), "arrive": _as("arrive"),
+    "hold": _as("hold", lambda t: t.reading.reason or t.text), "resume": _as("resume"),
+    "finish": _as("finish", _finish_rest), "handback": _hand_back,
+    "my_jobs": _as("my_jobs"), "on_duty": _as("on_duty"), "off_duty": _as("off_duty"),
+    "parts": _as("parts"), "reserve": _as("reserve", _reserve_rest), "help": _as("help"),
 }

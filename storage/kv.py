@@ -86,6 +86,11 @@ class Keys:
         return _join("choice", channel, sender)
 
     @staticmethod
+    def focus(role: str, person: str) -> str:
+        """The ticket a person last saw or acted on and a question the bot waits on them to answer (JSON)."""
+        return _join("focus", role, person)
+
+    @staticmethod
     def cursor(name: str) -> str:
         """Where a periodic job left off."""
         return _join("cursor", name)

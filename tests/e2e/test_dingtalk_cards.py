@@ -109,5 +109,6 @@ def test_a_cancelled_job_closes_the_card_its_technician_holds(
         number = ticket_row(desk).number
         _, card = card_of(fake, userid_of(desk, ticket_row(desk).assignee_id or ""))
         say(fake, runner, f"取消 {number}", sender=owner, group=None)
+        say(fake, runner, "确认取消", sender=owner, group=None)
     assert ticket_row(desk).state is State.CANCELLED
     assert card["params"]["buttons"] == "[]" and card["params"]["status"].startswith("已取消：")

@@ -92,6 +92,7 @@ def test_an_owner_can_look_up_a_closed_or_cancelled_ticket_by_number(chat: Chat)
     chat(OWNER, "确认")
     second = chat.last_number()
     chat(OWNER, f"取消 {second}")
+    chat(OWNER, "确认取消")
     assert "没有找到" not in chat(OWNER, f"进度 {second}")
 
 

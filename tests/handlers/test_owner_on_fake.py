@@ -26,7 +26,9 @@ def test_the_owner_can_ask_for_progress_and_urge(talk: Talk, fake_desk: FakeDesk
 
 def test_cancel_tells_the_technician_and_ends_the_ticket(talk: Talk, fake_desk: FakeDesk) -> None:
     number, tech = offered(fake_desk)
-    out = talk(OWNER, "取消")
+    asked = talk(OWNER, "取消")
+    assert "确定要取消" in asked and talk.ticket(number).state is not State.CANCELLED
+    out = talk(OWNER, "确认取消")
     assert f"工单 {number} 已取消" in out
     assert f"→ {tech} 工单 {number} 已被业主取消" in out
     assert talk.ticket(number).state is State.CANCELLED

@@ -43,6 +43,7 @@ def test_cancelling_a_job_puts_its_reserved_parts_back(chat: Chat) -> None:
     chat(tech, "预留 P-VALVE 2")
     assert stock(chat)["P-VALVE"] == (5, 2)
     chat(OWNER, f"取消 {number}")
+    chat(OWNER, "确认取消")
     assert stock(chat)["P-VALVE"] == (5, 0)
     assert "已结束" in chat("dispatcher:D01", f"预留 {number} P-VALVE 1")
     assert stock(chat)["P-VALVE"] == (5, 0)

@@ -1,0 +1,34 @@
+"""The corpus of real-style utterances: intents and slots right for at least 95% per role."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.understanding import agrees, load, read, roster, score
+
+ITEMS = load()
+
+
+def test_the_corpus_is_large_and_covers_every_role() -> None:
+    roles = {item["role"] for item in ITEMS}
+    assert len(ITEMS) >= 300 and roles == {"owner", "technician", "dispatcher", "manager"}
+
+
+@pytest.mark.parametrize("role", ["owner", "technician", "dispatcher", "manager"])
+def test_intents_and_slots_are_right_for_95_percent_of_each_role(role: str) -> None:
+    by_role, _, _, misses = score([i for i in ITEMS if i["role"] == role])
+    results = by_role[role]
+    wrong = [f"{item['text']} -> {reading.intent}" for item, reading in misses]
+    assert sum(results) / len(results) >= 0.95, wrong
+
+
+def test_a_question_is_never_read_as_the_statement_inside_it() -> None:
+    people = roster()
+    for text in ("好了吗？", "修好了没有", "好了没", "师傅出发了没", "取消了吗"):
+        reading = read({"role": "owner", "text": text, "context": {"tickets": [{"state": "resolved"}]}}, people)
+        assert reading.intent not in ("fixed", "cancel"), text
+
+
+def test_a_slot_the_corpus_names_must_match_for_the_utterance_to_count() -> None:
+    item = {"role": "dispatcher", "text": "让小李去一趟", "intent": "assign", "slots": {"technician": "T01"}}
+    assert not agrees(item, read(item, roster()))
+    assert agrees({**item, "slots": {"technician": "T02"}}, read(item, roster()))
