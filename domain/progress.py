@@ -187,6 +187,17 @@ def attach_photo(uow: UnitOfWork, now: datetime, number: str, actor: Actor, medi
     return ticket
 
 
+def add_detail(uow: UnitOfWork, now: datetime, number: str, owner: Actor, detail: str) -> Ticket:
+    """More of the story from the owner just after reporting: added to the description the technician reads."""
+    ticket = own_ticket(uow, number, owner)
+    if not ticket.is_open:
+        raise Refused(texts.cannot(ticket, Action.CANCEL))
+    ticket.description = f"{ticket.description}；补充：{detail}"[:2000]
+    ticket.record("detail", owner.label, now, detail[:300])
+    uow.tickets.save(ticket)
+    return ticket
+
+
 def note_location(uow: UnitOfWork, now: datetime, number: str, actor: Actor, where: str) -> Ticket:
     """A location shared about a ticket (the owner's site, the technician on site), kept in the audit."""
     ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)

@@ -34,6 +34,11 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         else:
             report.proceed(ctx, uow, draft, text)
         return
+    made = report.just_made(ctx)
+    if made and cmd is None and report.is_cancel(text):
+        cmd = commands.Command("cancel", made, text)   # the ticket just made, never a new report
+    elif made and cmd is None and not ctx.inbound.media and report.more_about_just_made(ctx, uow, made, text):
+        return
     if ctx.inbound.media:
         _photo(ctx, uow)
         return
@@ -46,10 +51,21 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if _maybe_rating(ctx, uow, text):
         return
     found = report.read(uow, text)
-    if report.looks_like_report(found):
+    if report.looks_like_report(found) and not _follows_up(ctx, uow, found):
         report.start(ctx, uow, found)
+    elif report.timed_out(ctx):
+        ctx.say(report.TIMED_OUT)
     else:
         ctx.say("抱歉，我没看懂。" + HELP)
+
+
+def _follows_up(ctx: Ctx, uow: SqlUnitOfWork, found: report.Extracted) -> bool:
+    """"还是在漏" with no product or place, from someone with a ticket, is about that ticket: asked back,
+    never opened as an empty draft."""
+    if not report.follows_up(found) or not _mine(ctx, uow, open_only=False):
+        return False
+    ctx.say(report.FOLLOW_UP, ("没修好", "进度"))
+    return True
 
 
 def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: commands.Command | None,
@@ -183,11 +199,13 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
 
 
 def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    made = report.just_made(ctx)
     tickets = _mine(ctx, uow)
     if not tickets:
-        ctx.say("收到照片。请先用文字描述一下问题，我来帮您报修。")
+        report.start_with_photo(ctx, uow)   # a photo before the words: it waits in the draft
         return
-    ticket = progress.attach_photo(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.media or "")
+    number = made if made in {t.number for t in tickets} else tickets[0].number
+    ticket = progress.attach_photo(uow, ctx.now, number, ctx.actor, ctx.inbound.media or "")
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}，师傅上门前会查看。")
 
