@@ -26,7 +26,7 @@ from domain.rules import Rules
 from handlers import form_texts as say
 from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
-from handlers.extract import CatalogItem, Extracted, extract, hazard, is_affirmative, parse_when
+from handlers.extract import CatalogItem, Extracted, extract, hazard, is_affirmative, match_products, parse_when
 from handlers.extract.when import Window, is_past
 from handlers.text import find_phone, normalize
 from storage.kv import Keys
@@ -73,12 +73,27 @@ _YES_WORDS = sorted(("确认", "确定", "提交", "对", "是", "好", "行", "
                      "确认无误", "可", "係", "得", "好咧"), key=len, reverse=True)
 _YES_RE = re.compile("|".join(re.escape(w) for w in _YES_WORDS))
 _NOT_YES = re.compile(r"不|没有|别|错|改|换|但|不过|还有|还要")
+_YES_DESPITE = re.compile(r"没错|没问题|不错|冇问题")   # yeses spelt with a 不 or 错 in them
+_YES_DIALECT = ("要得", "系", "系啊", "好额", "对额", "是额", "得嘞", "妥了", "成", "de", "嗯呐", "中嘞")
 _VISIT = re.compile(r"上门|过来|来修|来看|来一趟|来处理|在家|有人|有空|方便|预约|约在|约个|安排|时间|来吧|上午来|下午来|"
                     r"晚上来|能来|可以来|才在|才有人")
 _NO_ROOM = ("公共区域", "没有房号", "无房号", "没有", "无", "楼道", "大堂", "公区", "电梯间", "地下室", "车库")
 _WORDLESS = re.compile(r"[\W_]*")
 _ONLY_INTENT = re.compile(r"^(?:我|我们)?(?:要|想|需要)?(?:投诉|报修|维修|退货|换货|退换货|安装|报个修)(?:一下|了)?$")
 _FILLER = re.compile(r"^(?:嗯+|呃+|额+|那个|就是|然后|还有|对了|哦+|啊+|喂|你好|您好|在吗|麻烦|师傅|请问)+$")
+
+
+# Parts of the house, not products we sell: a fault in one is reported without a product.
+_HOUSE_PART = re.compile(r"墙|天花板|顶棚|吊顶|屋顶|楼板|地砖|瓷砖|管道|水管|下水管|暖气|电路|插座|开关|电线|灯|楼道|窗台|外墙|防水")
+_PHONE_LABEL = re.compile(r"电话|手机|号码|联系|打我|打这个|call|tel", re.IGNORECASE)
+
+
+def _yes_and(text: str) -> str:
+    """"可以可以 麻烦尽快" -> "麻烦尽快": the rest after a yes in the first words, or "" when it is no yes."""
+    head, _, rest = re.sub(r"[，,。.!！\s]+", " ", normalize(text)).strip().partition(" ")
+    if not rest or not is_yes(head) or re.match(r"(?:但|不过|可是|就是|只是)", rest):
+        return ""
+    return rest
 
 
 def is_cancel(text: str) -> bool:
@@ -89,8 +104,11 @@ def is_yes(text: str) -> bool:
     norm = normalize(text).lower()
     if is_affirmative(norm):
         return True
+    norm = _YES_DESPITE.sub("好", norm)
     if _NOT_YES.search(norm):
         return False
+    for word in _YES_DIALECT:
+        norm = re.sub(rf"(?<![a-z]){word}(?![a-z])", "好", norm)
     rest = _YES_RE.sub("", norm)
     return bool(_YES_RE.search(norm)) and not re.sub(r"[\W_]+", "", rest)
 
@@ -108,7 +126,9 @@ class Heard:
     def leftover(self) -> str:
         """The words that are not an address, a phone or a filler."""
         words = self.found.description.strip()
-        return "" if _FILLER.match(words) or is_yes(words) else words
+        if _FILLER.match(words) or is_yes(words) or re.fullmatch(r"[\d\W_]*", words):
+            return ""   # a stray number ("1203" already taken as the room) is no product or story
+        return words
 
 
 # ---- the facts of the form ---------------------------------------------------------------------
@@ -284,6 +304,7 @@ def looks_like_report(found: Extracted) -> bool:
                 or found.community or found.building or found.unit)
 
 
+_MORE = re.compile(r"^(?:而且|另外|还有|现在|已经|又|还是|还在|越来越|更)")
 _FOLLOW_UP = re.compile(r"^(?:怎么|咋|为什么|为啥)?(?:还是|又|仍然|依然|还在|还|一直还)")
 
 
@@ -310,7 +331,7 @@ def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False
     heard = Heard(found.text, found, ctx.now.astimezone(rules.tz))
     _take(ctx, draft, heard, take_description=not _ONLY_INTENT.match(found.description))
     purchase_match.match(ctx, uow, draft, found)
-    _advance(ctx, uow, draft)
+    _advance(ctx, uow, draft, heard)
 
 
 def start_with_photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
@@ -359,6 +380,7 @@ def _asking(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         return
     heard = _hear(ctx, uow, text)
     _take(ctx, draft, heard, take_description=False)
+    _refine_product(uow, draft, heard)
     asked = FACTS.get("when" if draft.asking == "when_holiday" else draft.asking or "")
     problem = asked.parse(draft, heard) if asked else None
     if problem:
@@ -367,6 +389,19 @@ def _asking(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         return
     purchase_match.match(ctx, uow, draft, heard.found)
     _advance(ctx, uow, draft, heard)
+
+
+def _refine_product(uow: SqlUnitOfWork, draft: Draft, heard: Heard) -> None:
+    """"热水器", then "燃气的": a later word that tells the products of the category apart refines the guess."""
+    f = draft.facts
+    if heard.found.products or not f.get("product_said") or "asset" in f or not heard.leftover:
+        return
+    items = catalog(uow)
+    category = {i.sku: i.category for i in items}
+    better = match_products(f"{f['product_said']} {heard.leftover}", items)
+    if better and better[0].sku != f["product"] and category[better[0].sku] == category.get(f["product"]):
+        f["product"] = better[0].sku
+        f.pop("alternatives", None)
 
 
 def _choosing(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
@@ -381,6 +416,9 @@ def _choosing(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     if is_yes(text):
+        _create(ctx, uow, draft)
+    elif _yes_and(text):   # "可以 麻烦尽快": a yes, and what follows it is taken too
+        _take(ctx, draft, _hear(ctx, uow, _yes_and(text)), take_description=False, correcting=True)
         _create(ctx, uow, draft)
     elif purchase_match.pick_alternative(uow, draft, text):
         _advance(ctx, uow, draft)
@@ -401,6 +439,10 @@ def _correct(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     found = heard.found
     if found.bare_room and not found.phone:
         draft.facts["room"] = found.bare_room
+    if (dict(draft.facts), draft.priority) == before and draft.type not in texts.NO_VISIT:
+        window = parse_when(heard.text, heard.now)   # "今天下午两点半" at the summary: the visit time
+        if window is not None:
+            _take_window(draft, window, heard)
     if (dict(draft.facts), draft.priority) != before:
         purchase_match.match(ctx, uow, draft, found)
         _advance(ctx, uow, draft)
@@ -440,12 +482,13 @@ def _take(ctx: Ctx, draft: Draft, heard: Heard, take_description: bool, correcti
     f, found = draft.facts, heard.found
     if found.products and ("product" not in f or (correcting and (found.retracted or "asset" not in f))):
         if f.get("product") != found.products[0].sku:
-            heard.taken.append("产品")
-        f["product"] = found.products[0].sku
+            heard.taken.append(found.category or "产品")
+        f["product"], f["product_said"] = found.products[0].sku, found.description[:60]
         for key in ("product_text", "alternatives", *(("asset",) if correcting else ())):
             f.pop(key, None)
     _take_address(draft, heard)
-    if found.phone and (draft.for_desk or correcting or "phone" not in f or draft.asking == "phone"):
+    labelled = bool(_PHONE_LABEL.search(heard.text))
+    if found.phone and (draft.for_desk or correcting or labelled or "phone" not in f or draft.asking == "phone"):
         if f.get("phone") != found.phone:
             heard.taken.append(f"电话 {mask_phone(found.phone)}")
         f["phone"] = found.phone
@@ -454,7 +497,8 @@ def _take(ctx: Ctx, draft: Draft, heard: Heard, take_description: bool, correcti
     elif "description" not in f and found.ticket_type and len(heard.leftover) >= 4:
         f["description"] = heard.leftover[:500]   # the fault told while something else was asked
     _take_urgency(ctx.desk.rules, draft, heard)
-    if draft.asking not in ("when", "when_holiday") and _VISIT.search(heard.text):
+    visits = draft.type not in texts.NO_VISIT
+    if visits and draft.asking not in ("when", "when_holiday") and _VISIT.search(heard.text):
         window = parse_when(heard.text, heard.now)
         if window is not None:
             _take_window(draft, window, heard)
@@ -463,7 +507,7 @@ def _take(ctx: Ctx, draft: Draft, heard: Heard, take_description: bool, correcti
 def _take_address(draft: Draft, heard: Heard) -> None:
     f, found = draft.facts, heard.found
     said = [(part, getattr(found, part)) for part in ADDRESS_PARTS if getattr(found, part)]
-    if not said:
+    if not said and not (found.bare_room and (f.get("building") or f.get("community"))):
         return
     if found.community and found.community != f.get("community"):
         f.pop("landmark", None)
@@ -471,6 +515,10 @@ def _take_address(draft: Draft, heard: Heard) -> None:
             heard.taken.append(found.community)
     for part, value in said:
         f[part] = value
+    if found.bare_room and not found.room and not found.phone and not f.get("room") and \
+            (f.get("building") or f.get("community")):
+        f["room"] = found.bare_room    # "1203" after "2栋": the room of the address begun
+        heard.taken.append(_address(f))
     if found.building or found.room or found.unit:
         f.pop("no_room", None)
         heard.taken.append(_address(f))
@@ -493,10 +541,12 @@ def _missing(rules: Rules, draft: Draft) -> str | None:
     if any(part in draft.facts for part in ("building", "room", "community")) and "address" not in form \
             and draft.type != "complaint":
         form = (*form, "address")     # an address begun is finished, even where the form does not need one
-    # In an emergency (a burst pipe) the description is enough: the product can wait for the technician.
+    # In an emergency (a burst pipe), or a fault told at length with no product of ours in it (卫生间墙角渗水),
+    # the description is enough: the technician sees what it is.
     urgent = draft.priority == rules.urgent_priority and bool(draft.facts.get("description"))
+    told = bool(_HOUSE_PART.search(draft.facts.get("description", ""))) and draft.type == "repair"
     for name in form:
-        if not FACTS[name].has(draft) and not (name == "product" and urgent):
+        if not FACTS[name].has(draft) and not (name == "product" and (urgent or told)):
             return name
     if draft.facts.get("holiday") and not draft.facts.get("holiday_ok"):
         return "when_holiday"
@@ -653,6 +703,8 @@ def more_about_just_made(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -
     other_product = bool(found.products) and ticket.product_sku not in {m.sku for m in found.products}
     if other_product or found.community or found.building or found.room or found.unit:
         return False
+    if found.products and not _MORE.match(found.text):
+        return False   # the product named again with its fault, no "还/又/而且": a report of its own
     if not (found.ticket_type == "repair" or found.urgent) or len(found.description) < 2:
         return False
     progress.add_detail(uow, ctx.now, number, ctx.actor, found.description[:300])

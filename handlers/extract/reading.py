@@ -44,7 +44,7 @@ _REPAIR = re.compile(
     r"关不上|锁不上|开不了|[打点]不着|没反应|没电|脱落|掉了|变形|起鼓|鼓包|翘|歪|发霉|生锈|"
     r"断了|报错|不工作|不能用|用不了|破|冲不下去|反味|返臭|异味|煤气味|燃气味|水压小|出水小|"
     r"跑水|爆管|冒烟|跳闸")
-_INSTALL = re.compile(r"安装|装(?:一下|个|一个|上|好)|(?:帮忙|上门|来|要|想|新)装|测量|量尺")
+_INSTALL = re.compile(r"^(?:请|麻烦|帮我|帮忙|要|想)?装|安装|装(?:一下|个|一个|上|好)|(?:帮忙|上门|来|要|想|新)装|测量|量尺")
 
 
 def _ticket_type(text: str) -> str | None:
@@ -75,8 +75,8 @@ def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 # "501 哦不对 502", "电话打错了 应该是139…": what follows the last of these replaces what came before.
-_TAKE_BACK = re.compile(r"(?:[哦噢喔啊呃额]\s*)?(?:不对不对|不对|说错了|打错了|写错了|搞错了|讲错了|错了|更正一下|更正|纠正一下|"
-                        r"sorry|不好意思)[\s,，。.!！]*(?:应该|应当)?(?:是)?")
+_TAKE_BACK = re.compile(r"(?:(?:[哦噢喔啊呃额]\s*|(?<![^\s,，。.!！]))(?:不对不对|不对|错了)|说错了|打错了|写错了|搞错了|讲错了|"
+                        r"更正一下|更正|纠正一下|sorry)[\s,，。.!！]*(?:应该|应当)?(?:是)?")
 # "不是马桶 是洗手池": the part after 不是 is dropped, not kept as a fact.
 _NOT_BUT = re.compile(r"不是(?P<no>[^,，。\s]{1,12}?)[\s,，。]*(?:而是|是|应该是)(?=\S)")
 _BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日号%:.])")
@@ -110,9 +110,10 @@ def _later_wins(norm: str, before: Extracted, after: Extracted) -> Extracted:
     return Extracted(
         text=norm, phone=after.phone or before.phone, community=after.community or before.community,
         building=after.building or before.building, unit=after.unit or before.unit,
-        room=after.room or (None if after.bare_room else before.room),
+        room=after.room or (after.bare_room if before.room or before.building else None) or before.room,
         products=after.products or before.products, category=after.category or before.category,
-        urgent=before.urgent or after.urgent, ticket_type=after.ticket_type or before.ticket_type,
+        urgent=before.urgent or after.urgent,
+        ticket_type=_ticket_type(f"{before.description} {after.description}"),
         description="，".join(d for d in (before.description, after.description) if d) if not after.products
         else after.description or before.description,
         bare_room=after.bare_room or (None if after.room else before.bare_room), retracted=True)

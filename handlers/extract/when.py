@@ -60,7 +60,7 @@ _RELATIVE = {"大后天": (3, None), "后天": (2, None), "明天": (1, None), "
              "今晚": (0, "晚上"), "昨天": (-1, None), "昨日": (-1, None), "昨晚": (-1, "晚上"),
              "前天": (-2, None)}
 _RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
-_WEEKDAY_RE = re.compile(r"(?P<scope>下个?|上个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
+_WEEKDAY_RE = re.compile(r"(?P<scope>下下个?|下个?|上个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
 _WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6}
 _WEEKDAYS |= {str(i + 1): i for i in range(7)}
 
@@ -77,6 +77,9 @@ _MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:月|/|-|\.(?=\d{1,2}(?!\d|\.\
 # Days known by name; the lunar festivals move every year and are left to a date.
 _FESTIVALS = {"元旦": (1, 1), "五一": (5, 1), "劳动节": (5, 1), "国庆节": (10, 1), "国庆": (10, 1),
               "平安夜": (12, 24), "圣诞节": (12, 25), "圣诞": (12, 25), "情人节": (2, 14)}
+_NEXT_MONTH = re.compile(r"下个?月\s*(\d{1,2})\s*[日号]")
+# Words that name a day this reader does not know (月底, 下下周, 农历…): asked about, never read as today.
+_UNREAD_DAY = re.compile(r"[月号]|周|星期|礼拜|农历|初[一二三四五六七八九十]|节|过几天|改天|回头")
 _FESTIVAL_RE = re.compile("|".join(sorted(_FESTIVALS, key=len, reverse=True)))
 _DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?!楼)")
 _MINUTE = r"半|[1一3三]刻|\d{1,2}"
@@ -107,6 +110,8 @@ def _prepare(text: str) -> str:
 
 def _weekday(today: date, scope: str | None, target: int) -> _Day:
     monday = today - timedelta(days=today.weekday())
+    if scope and scope.startswith("下下"):
+        return _Day(monday + timedelta(days=14 + target))
     if scope and scope.startswith("下"):
         return _Day(monday + timedelta(days=7 + target))
     if scope and scope.startswith("上"):
@@ -116,8 +121,19 @@ def _weekday(today: date, scope: str | None, target: int) -> _Day:
     return _Day(today + timedelta(days=(target - today.weekday()) % 7), rolls_weekly=True)
 
 
+_LAST_YEAR_BACK = timedelta(days=183)
+
+
 def _calendar_day(today: date, month: int | None, day_of_month: int) -> date | None:
-    """Next occurrence of month/day (or of the day in this or next month)."""
+    """Next occurrence of month/day (or of the day in this or next month).
+
+    A month/day up to half a year back is a day gone by (12.1 said on 12.2), not next year's."""
+    try:
+        found = date(today.year, month or today.month, day_of_month)
+    except ValueError:  # 2月30日, 31号 in a 30-day month
+        found = None
+    if month is not None and found is not None and found < today and today - found <= _LAST_YEAR_BACK:
+        raise _Past(f"{month}/{day_of_month}")
     try:
         if month is not None:
             found = date(today.year, month, day_of_month)
@@ -140,6 +156,13 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
     m = _WEEKDAY_RE.search(text)
     if m:
         return _weekday(today, m.group("scope"), _WEEKDAYS[m.group("d")]), _cut(text, m)
+    m = _NEXT_MONTH.search(text)
+    if m:
+        year, month = divmod(today.year * 12 + today.month, 12)   # the next month, 0-based
+        try:
+            return _Day(date(year, month + 1, int(m.group(1)))), _cut(text, m)
+        except ValueError:
+            raise _Impossible(m.group(0)) from None
     m = _FESTIVAL_RE.search(text)
     if m:
         month, day_of_month = _FESTIVALS[m.group(0)]
@@ -270,7 +293,10 @@ def is_past(text: str, now: datetime) -> bool:
 
 
 def _parse(text: str, now: datetime) -> Window | None:
+    text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)   # 下个月三号 -> 下个月3号, before the day is looked for
     found, text = _take_day(text, now.date())
+    if found is None and _UNREAD_DAY.search(text):
+        raise _Impossible(text)
     hint = found.hint if found else None
     clock = _take_times(text, hint)
     hours = None if clock else _take_period(text, hint) or (_WORK_DAY if found else None)
