@@ -99,7 +99,8 @@ def extract(text: str, catalog: Sequence[CatalogItem], communities: Sequence[str
     split = taken_back(norm)
     if split is None:
         return _read(norm, catalog, communities)
-    before, after = (_read(part, catalog, communities) for part in split)
+    # The part before may hold a take-back of its own ("501 哦不对 502 电话… 说错了 …").
+    before, after = extract(split[0], catalog, communities), _read(split[1], catalog, communities)
     return _later_wins(norm, before, after)
 
 
