@@ -158,15 +158,15 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
         return _weekday(today, m.group("scope"), _WEEKDAYS[m.group("d")]), _cut(text, m)
     m = _NEXT_MONTH.search(text)
     if m:
-        year, month = divmod(today.year * 12 + today.month, 12)   # the next month, 0-based
+        year, month0 = divmod(today.year * 12 + today.month, 12)   # the next month, 0-based
         try:
-            return _Day(date(year, month + 1, int(m.group(1)))), _cut(text, m)
+            return _Day(date(year, month0 + 1, int(m.group(1)))), _cut(text, m)
         except ValueError:
             raise _Impossible(m.group(0)) from None
     m = _FESTIVAL_RE.search(text)
     if m:
-        month, day_of_month = _FESTIVALS[m.group(0)]
-        return _Day(_calendar_day(today, month, day_of_month) or today), _cut(text, m)
+        named_month, named_day = _FESTIVALS[m.group(0)]
+        return _Day(_calendar_day(today, named_month, named_day) or today), _cut(text, m)
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
     m = _FULL_DATE.search(text)
     if m:
