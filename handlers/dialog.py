@@ -45,10 +45,9 @@ def _hear(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> Heard:
     return Heard(text, read(uow, text), ctx.now.astimezone(ctx.desk.rules.tz))
 
 
-def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False,
-          photos: tuple[str, ...] = ()) -> None:
+def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False) -> None:
     rules = ctx.desk.rules
-    draft = Draft(_type_for(found, rules), rules.default_priority, for_desk=for_desk, photos=list(photos))
+    draft = Draft(_type_for(found, rules), rules.default_priority, for_desk=for_desk)
     if uow.places.communities():
         draft.facts["communities_known"] = "1"
     if ctx.phone and not for_desk:
@@ -77,7 +76,7 @@ def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     if ctx.inbound.media:
         draft.photos.append(ctx.inbound.media)
         ctx.say(say.PHOTO_NOTED)
-        _advance(ctx, uow, draft, quiet_summary=draft.step == Step.CONFIRMING)
+        _advance(ctx, uow, draft)
         return
     if is_cancel(text):
         save(ctx, None)
@@ -187,8 +186,7 @@ def _answers_nothing(draft: Draft, text: str) -> bool:
     return draft.asking in ("product", "description") and short
 
 
-def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, heard: Heard | None = None,
-             quiet_summary: bool = False) -> None:
+def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, heard: Heard | None = None) -> None:
     if "choices" in draft.facts:
         draft.asking, draft.step = "choice", Step.CHOOSING
         save(ctx, draft)
