@@ -187,14 +187,20 @@ def attach_photo(uow: UnitOfWork, now: datetime, number: str, actor: Actor, medi
     return ticket
 
 
-def add_detail(uow: UnitOfWork, now: datetime, number: str, owner: Actor, detail: str) -> Ticket:
-    """More of the story from the owner just after reporting: added to the description the technician reads."""
+def add_detail(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, detail: str,
+               hazard: bool = False) -> Ticket:
+    """More of the story from the owner just after reporting: added to the description the technician
+    reads. A hazard told now (the water has reached the floor) makes the ticket urgent."""
     ticket = own_ticket(uow, number, owner)
     if not ticket.is_open:
         raise Refused(texts.cannot(ticket, Action.CANCEL))
     ticket.description = f"{ticket.description}；补充：{detail}"[:2000]
     ticket.record("detail", owner.label, now, detail[:300])
-    uow.tickets.save(ticket)
+    if hazard and ticket.priority != rules.urgent_priority:
+        ticket.record("priority", owner.label, now, f"{ticket.priority} → {rules.urgent_priority}")
+        ticket.priority = rules.urgent_priority
+        set_deadlines(ticket, rules, ticket.created_at)
+    keep(uow, rules, ticket)
     return ticket
 
 

@@ -9,7 +9,7 @@ from domain.services import OpenTicket, open_ticket
 from handlers import form_texts as say
 from handlers.base import Ctx
 from handlers.dialog_store import Draft, Step, save
-from handlers.dialog_words import MORE, read
+from handlers.dialog_words import MORE, is_yes, read
 from storage.uow import SqlUnitOfWork
 
 
@@ -65,6 +65,15 @@ def _may_link(ctx: Ctx, uow: SqlUnitOfWork, customer_id: int) -> bool:
 
 
 def more_about_just_made(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
+    """DONE: a second yes (the summary's button pressed again) or more of the story, answered about the
+    ticket just made; False when the message is something else (a new report, a question…)."""
+    if is_yes(text):
+        ctx.say(say.ALREADY_MADE.format(number=number))
+        return True
+    return _more_detail(ctx, uow, number, text)
+
+
+def _more_detail(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
     """DONE: more of the story ("还是在漏", "水已经流到客厅了") goes onto the ticket just made, not into a
     new draft. A different product or place is a new report (False)."""
     ticket = uow.tickets.get(number)
@@ -78,7 +87,8 @@ def more_about_just_made(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -
         return False   # the product named again with its fault, no "还/又/而且": a report of its own
     if not (found.ticket_type == "repair" or found.urgent) or len(found.description) < 2:
         return False
-    progress.add_detail(uow, ctx.now, number, ctx.actor, found.description[:300])
+    progress.add_detail(uow, ctx.desk.rules, ctx.now, number, ctx.actor, found.description[:300],
+                        hazard=found.urgent)
     uow.commit()
     ctx.say(say.JUST_MADE_DETAIL.format(number=number))
     return True

@@ -117,9 +117,12 @@ def test_more_of_the_story_right_after_the_ticket_goes_onto_it(chat: Chat) -> No
     chat(OWNER, "马桶漏水 翠湖花园3栋2单元501")
     chat(OWNER, "确认")
     number = chat.last_number()
+    assert f"工单 {number} 已经提交好了" in chat(OWNER, "确认")   # the button pressed twice
     out = chat(OWNER, "现在地上全是水了")
     assert f"已补充到刚提交的工单 {number}" in out
-    assert "补充：现在地上全是水了" in chat.ticket(number).description and chat.last_number() == number
+    ticket = chat.ticket(number)
+    assert "补充：现在地上全是水了" in ticket.description and chat.last_number() == number
+    assert ticket.priority == "urgent"
 
 
 def test_still_leaking_after_a_repair_is_asked_back_and_a_rating_is_not_taken_for_a_report(chat: Chat,
