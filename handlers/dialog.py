@@ -22,18 +22,10 @@ from handlers import form_texts as say
 from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
 from handlers.dialog_done import create
-from handlers.dialog_facts import (
-    FACTS,
-    address_line,
-    missing,
-    refine_product,
-    take,
-    take_window,
-    wants_community,
-)
+from handlers.dialog_facts import FACTS, address_line, correct, missing, refine_product, take, wants_community
 from handlers.dialog_store import Draft, Step, save
 from handlers.dialog_words import ONLY_INTENT, WORDLESS, Heard, is_cancel, is_yes, looks_like_report, read, yes_and
-from handlers.extract import Extracted, hazard, parse_when
+from handlers.extract import Extracted, hazard
 from handlers.text import normalize
 from storage.uow import SqlUnitOfWork
 
@@ -129,7 +121,7 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     if is_yes(text):
         create(ctx, uow, draft)
     elif yes_and(text):   # "可以 麻烦尽快": a yes, and what follows it is taken too
-        take(ctx, draft, _hear(ctx, uow, yes_and(text)), take_description=False, correcting=True)
+        correct(ctx, draft, _hear(ctx, uow, yes_and(text)))
         create(ctx, uow, draft)
     elif purchase_match.pick_alternative(uow, draft, text):
         _advance(ctx, uow, draft)
@@ -145,23 +137,11 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 def _correct(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     """A correction ("不对，是502", "不是马桶 是洗手池", "换成滨江壹号", "电话139…") replaces what it names."""
     heard = _hear(ctx, uow, text)
-    before = dict(draft.facts), draft.priority
-    take(ctx, draft, heard, take_description=False, correcting=True)
-    found = heard.found
-    if found.bare_room and not found.phone:
-        draft.facts["room"] = found.bare_room
-    if (dict(draft.facts), draft.priority) == before and draft.type not in texts.NO_VISIT:
-        window = parse_when(heard.text, heard.now)   # "今天下午两点半" at the summary: the visit time
-        if window is not None:
-            take_window(draft, window, heard)
-    if (dict(draft.facts), draft.priority) != before:
-        purchase_match.match(ctx, uow, draft, found)
-        _advance(ctx, uow, draft)
-        return
-    words = heard.leftover
-    if found.ticket_type and len(words) >= 4 and not found.retracted:
-        draft.facts["description"] = f"{draft.facts.get('description', '')}；{words}".strip("；")[:500]
-        ctx.say(say.ADDED_DETAIL)
+    changed = correct(ctx, draft, heard)
+    if changed:
+        if changed == ["description"]:
+            ctx.say(say.ADDED_DETAIL)
+        purchase_match.match(ctx, uow, draft, heard.found)
         _advance(ctx, uow, draft)
         return
     save(ctx, draft)
@@ -228,7 +208,7 @@ def _question(ctx: Ctx, draft: Draft, fact: str, communities: list[str]) -> str:
         return say.ROOM
     if fact == "description" and draft.type == "complaint":
         return say.COMPLAINT_DETAILS
-    return say.QUESTIONS[fact]
+    return FACTS[fact].question
 
 
 def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:

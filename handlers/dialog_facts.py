@@ -27,8 +27,10 @@ ADDRESS_PARTS = purchase_match.ADDRESS_PARTS
 @dataclass(frozen=True)
 class Fact:
     name: str
+    question: str
     has: Callable[[Draft], bool]
     parse: Callable[[Draft, Heard], str | None]     # the asked fact takes the answer; a problem to say back
+    correct: Callable[[Draft, Heard], bool]         # at the summary: replaces the fact if the message names it
 
 
 def _has_product(d: Draft) -> bool:
@@ -109,13 +111,76 @@ def take_window(d: Draft, window: Window, heard: Heard) -> None:
     heard.taken.append(f"上门时间 {texts.window(window.start, window.end, window.start.tzinfo)}")  # type: ignore[arg-type]
 
 
+def _correct_product(d: Draft, heard: Heard) -> bool:
+    found, f = heard.found, d.facts
+    if not found.products or f.get("product") == found.products[0].sku:
+        return False
+    if "asset" in f and not found.retracted:
+        return False   # the customer's own purchase stands unless the owner says it is not that one
+    f["product"], f["product_said"] = found.products[0].sku, found.description[:60]
+    for key in ("product_text", "alternatives", "asset"):
+        f.pop(key, None)
+    return True
+
+
+def _correct_description(d: Draft, heard: Heard) -> bool:
+    """More about the fault ("另外水箱也在响") is added to the description."""
+    words = heard.leftover
+    if not heard.found.ticket_type or len(words) < 4 or heard.found.retracted:
+        return False
+    d.facts["description"] = f"{d.facts.get('description', '')}；{words}".strip("；")[:500]
+    return True
+
+
+def _correct_address(d: Draft, heard: Heard) -> bool:
+    keys = (*ADDRESS_PARTS, "landmark")
+    before = [d.facts.get(k) for k in keys]
+    _take_address(d, heard)
+    if heard.found.bare_room and not heard.found.phone:
+        d.facts["room"] = heard.found.bare_room   # "不对 是502"
+    return before != [d.facts.get(k) for k in keys]
+
+
+def _correct_phone(d: Draft, heard: Heard) -> bool:
+    phone = heard.found.phone
+    if not phone or phone == d.facts.get("phone"):
+        return False
+    d.facts["phone"] = phone
+    return True
+
+
+def _correct_when(d: Draft, heard: Heard) -> bool:
+    """"今天下午两点半" at the summary is the visit time; a date inside a story about the fault is not."""
+    if d.type in texts.NO_VISIT or (heard.found.ticket_type and not VISIT.search(heard.text)):
+        return False
+    window = parse_when(heard.text, heard.now)
+    if window is None:
+        return False
+    take_window(d, window, heard)
+    return True
+
+
 FACTS: dict[str, Fact] = {
-    "product": Fact("product", _has_product, _parse_product),
-    "description": Fact("description", lambda d: bool(d.facts.get("description")), _parse_description),
-    "address": Fact("address", lambda d: _has_address(d) and not wants_community(d), _parse_address),
-    "phone": Fact("phone", lambda d: bool(d.facts.get("phone")), _parse_phone),
-    "when": Fact("when", lambda d: bool(d.facts.get("when_start")), _parse_when),
+    "product": Fact("product", say.QUESTIONS["product"], _has_product, _parse_product, _correct_product),
+    "description": Fact("description", say.QUESTIONS["description"], lambda d: bool(d.facts.get("description")),
+                        _parse_description, _correct_description),
+    "address": Fact("address", say.QUESTIONS["address"], lambda d: _has_address(d) and not wants_community(d),
+                    _parse_address, _correct_address),
+    "phone": Fact("phone", say.QUESTIONS["phone"], lambda d: bool(d.facts.get("phone")), _parse_phone,
+                  _correct_phone),
+    "when": Fact("when", say.QUESTIONS["when"], lambda d: bool(d.facts.get("when_start")), _parse_when,
+                 _correct_when),
 }
+
+
+def correct(ctx: Ctx, draft: Draft, heard: Heard) -> list[str]:
+    """The facts a message at the summary changed; the description only when nothing else was named."""
+    changed = [name for name, fact in FACTS.items() if name != "description" and fact.correct(draft, heard)]
+    if _take_urgency(ctx.desk.rules, draft, heard):
+        changed.append("priority")
+    if not changed and FACTS["description"].correct(draft, heard):
+        changed.append("description")
+    return changed
 
 
 def wants_community(d: Draft) -> bool:
@@ -125,18 +190,16 @@ def wants_community(d: Draft) -> bool:
                 and f.get("communities_known"))
 
 
-def take(ctx: Ctx, draft: Draft, heard: Heard, take_description: bool, correcting: bool = False) -> None:
+def take(ctx: Ctx, draft: Draft, heard: Heard, take_description: bool) -> None:
     """Every fact the message carries goes into the draft, whatever was asked."""
     f, found = draft.facts, heard.found
-    if found.products and ("product" not in f or (correcting and (found.retracted or "asset" not in f))):
-        if f.get("product") != found.products[0].sku:
-            heard.taken.append(found.category or "产品")
+    if found.products and "product" not in f:
+        heard.taken.append(found.category or "产品")
         f["product"], f["product_said"] = found.products[0].sku, found.description[:60]
-        for key in ("product_text", "alternatives", *(("asset",) if correcting else ())):
-            f.pop(key, None)
+        f.pop("product_text", None)
     _take_address(draft, heard)
     labelled = bool(PHONE_LABEL.search(heard.text))
-    if found.phone and (draft.for_desk or correcting or labelled or "phone" not in f or draft.asking == "phone"):
+    if found.phone and (draft.for_desk or labelled or "phone" not in f or draft.asking == "phone"):
         if f.get("phone") != found.phone:
             heard.taken.append(f"电话 {mask_phone(found.phone)}")
         f["phone"] = found.phone
@@ -172,12 +235,14 @@ def _take_address(draft: Draft, heard: Heard) -> None:
         heard.taken.append(address_line(f))
 
 
-def _take_urgency(rules: Rules, draft: Draft, heard: Heard) -> None:
+def _take_urgency(rules: Rules, draft: Draft, heard: Heard) -> bool:
     """Read again on every message: a hazard told later raises the draft's priority (never lowers it)."""
     found = hazard(heard.found.description)
-    if found and draft.priority != rules.urgent_priority:
-        draft.priority = rules.urgent_priority
-        draft.facts["hazard"] = found
+    if not found or draft.priority == rules.urgent_priority:
+        return False
+    draft.priority = rules.urgent_priority
+    draft.facts["hazard"] = found
+    return True
 
 
 def refine_product(uow: SqlUnitOfWork, draft: Draft, heard: Heard) -> None:
