@@ -3,10 +3,12 @@ the ticket just made, urgency read again, photos, dates as people write them."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import CN, Chat, FakeClock
+from storage.importer import import_csv
+from tests.conftest import CN, DEMO, Chat, FakeClock, make_desk
 from tests.handlers.test_owner_flow import finish
 
 OWNER = "owner:13800138000"
@@ -212,3 +214,19 @@ def test_a_draft_left_too_long_is_said_to_have_timed_out(chat: Chat, clock: Fake
     clock.advance(minutes=45)
     out = chat(OWNER, "嗯")
     assert "已经失效" in out and chat.last_number() == ""
+
+
+def test_with_no_communities_configured_the_building_and_room_are_kept(tmp_path: Path, clock: FakeClock) -> None:
+    desk = make_desk("sqlite", tmp_path, clock, demo=False)
+    try:
+        with desk.uow() as uow:
+            for kind in ("products", "technicians", "staff"):
+                import_csv(uow.session, kind, DEMO / f"{kind}.csv")
+            uow.commit()
+        chat = Chat(desk)
+        out = chat(OWNER, "马桶漏水 3栋2单元501")
+        assert "地址：3栋2单元501室" in out
+        chat(OWNER, "确认")
+        assert site(chat, chat.last_number()) == ("", "3", "2", "501")
+    finally:
+        desk.close()
