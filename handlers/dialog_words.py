@@ -17,7 +17,7 @@ _CANCEL = re.compile(r"^(?:那|那就|还是|我|我们|哦|额|嗯)?\s*(?:先|�
 # "好的 嗯嗯 提交吧": a yes in words people use; anything else left over (不, 但是…) makes it not a yes.
 _YES_WORDS = sorted(("确认", "确定", "提交", "对", "是", "好", "行", "可以", "没错", "没问题", "嗯", "恩", "ok", "okay",
                      "yes", "yep", "正确", "就这样", "就这么办", "对头", "中", "妥", "好嘞", "好滴", "无误", "信息",
-                     "麻烦", "谢谢", "了", "吧", "的", "啊", "呀", "哈", "哦", "噢", "那", "就", "都", "没", "吗",
+                     "麻烦", "谢谢", "了", "吧", "的", "啊", "呀", "哈", "哦", "噢", "那", "就", "都",
                      "帮我", "你", "一下", "直接", "嘞", "啦", "去", "呗", "滴", "👍", "👌", "✅", "🙏", "收到",
                      "确认无误", "可", "係", "得", "好咧"), key=len, reverse=True)
 
@@ -25,7 +25,7 @@ _YES_WORDS = sorted(("确认", "确定", "提交", "对", "是", "好", "行", "
 _YES_RE = re.compile("|".join(re.escape(w) for w in _YES_WORDS))
 
 
-_NOT_YES = re.compile(r"不|没有|别|错|改|换|但|不过|还有|还要")
+_NOT_YES = re.compile(r"不|没|别|错|改|换|但|不过|还有|还要|吗|\?|？")   # a question is not a yes
 
 
 _YES_DESPITE = re.compile(r"没错|没问题|不错|冇问题")   # yeses spelt with a 不 or 错 in them
