@@ -22,8 +22,8 @@ from handlers import binding, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.staged import StagedStore
-from scheduler.delivery import release_held
 from storage.kv import Keys, StoreUnavailable
+from storage.outbox import release_held
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
 

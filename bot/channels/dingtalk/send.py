@@ -1,4 +1,12 @@
-"""Addresses and message bodies for DingTalk: plain text, or an ActionCard whose buttons type commands.
+"""The outbound half of DingTalk: a chat's sessionWebhook while it lasts, the robot OpenAPI after.
+
+Interactive cards replace ActionCards for messages with buttons when a template is configured.
+DingTalk errors become DeliveryError: throttled or flow-controlled recipients wait (pacing, not a
+failed attempt), outages are retried with backoff, recipients the robot can never reach go to the
+dead letters. Nothing raised here escapes as anything but a DeliveryError, so one bad message
+never stops the rest of a delivery run.
+
+Addresses and message bodies for DingTalk: plain text, or an ActionCard whose buttons type commands.
 
 Addresses (the outbox `address`, the identities' `external_id`):
 - `<userId>`: a person's single chat with the robot (their staffId / userId);
@@ -16,13 +24,28 @@ is configured (interactive cards call back in groups too).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from bot.channels.base import Outgoing
-from domain.notices import button_label
+import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.bootstrap import Desk
+from bot.channels.dingtalk.client import ApiError, DingtalkClient
+from bot.channels.dingtalk.state import forget_webhook, session_webhook
+from domain.notices import button_label
+from scheduler.outbound import DeliveryError, Outgoing
+from storage.kv import StoreUnavailable
+
+log = logging.getLogger("baoxiu.dingtalk")
+# The job went to someone else, timed out, was reassigned or cancelled: the card this person
+# holds for it is closed, with the state in front where the notice text does not say it.
+CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消"}
+# DingTalk does not publish its robot rate limits; a flow-controlled recipient waits this long.
+PACING = timedelta(seconds=60)
 GROUP = "group:"
 SEND_LINK = "dtmd://dingtalkclient/sendMessage?content="
 MAX_CARD_BUTTONS = 5  # sampleActionCard2..5 hold 2 to 5 buttons
@@ -109,3 +132,62 @@ def _title(text: str) -> str:
 def _markdown(text: str) -> str:
     # DingTalk markdown joins single newlines; two trailing spaces keep the lines apart.
     return "  \n".join(text.splitlines())
+
+
+class Cards(Protocol):
+    """Interactive cards (`cards.CardBook`), when a template is configured."""
+
+    def deliver(self, address: str, message: Outgoing) -> None: ...
+    def close_for(self, ticket_number: str, address: str, status: str) -> None: ...
+
+
+class DingtalkSender:
+    name = "dingtalk"
+
+    def __init__(self, desk: Desk, client: DingtalkClient, cards: Cards | None = None) -> None:
+        self.desk, self.client, self.cards = desk, client, cards
+
+    def send(self, message: Outgoing) -> None:
+        try:
+            self._send(message)
+        except ApiError as e:
+            raise DeliveryError(str(e), retry=e.retry, retry_after=PACING if e.flow else None) from None
+        except (StoreUnavailable, SQLAlchemyError, httpx.HTTPError, OSError) as e:
+            raise DeliveryError(f"dingtalk: {type(e).__name__}", retry=True) from None
+        except DeliveryError:
+            raise
+        except Exception as e:  # a bug must not leave the row claimed nor stop the run
+            log.exception("DingTalk send failed (%s)", type(e).__name__)
+            raise DeliveryError(f"dingtalk: {type(e).__name__}", retry=True) from None
+
+    def _send(self, message: Outgoing) -> None:
+        to = Address.parse(message.to)
+        if self.cards and message.ticket_number and message.kind in CLOSING_KINDS:
+            label = CLOSING_KINDS[message.kind]
+            status = f"{label}：{message.text}" if label and label not in message.text else message.text
+            self.cards.close_for(message.ticket_number, message.to, status)
+        if self.cards and message.buttons and not to.proxy:
+            self.cards.deliver(message.to, message)
+            return
+        rendered = render(message, to)
+        if not self._by_webhook(to, rendered):
+            self._by_api(to, rendered)
+
+    def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
+        url = session_webhook(self.desk, to.key)
+        if url is None:
+            return False
+        if self.client.post_webhook(url, rendered.webhook):
+            return True
+        forget_webhook(self.desk, to.key)  # refused before its stated expiry: not worth a second try
+        return False
+
+    def _by_api(self, to: Address, rendered: Rendered) -> None:
+        if to.group:
+            self.client.group_send(to.group, rendered.msg_key, rendered.msg_param)
+            return
+        answer = self.client.batch_send([to.user], rendered.msg_key, rendered.msg_param)
+        if to.user in (answer.get("flowControlledStaffIdList") or []):
+            raise DeliveryError("flow-controlled by DingTalk", retry_after=PACING)
+        if to.user in (answer.get("invalidStaffIdList") or []):
+            raise DeliveryError("DingTalk: not a user this robot can reach", retry=False)
