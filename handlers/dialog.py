@@ -239,7 +239,7 @@ def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
 
 def _type_for(found: Extracted, rules: Rules) -> str:
     if found.ticket_type in rules.ticket_types:
-        return found.ticket_type  # type: ignore[return-value]
+        return found.ticket_type
     for t in rules.ticket_types.values():
         if any(k in found.text for k in t.keywords):
             return t.code

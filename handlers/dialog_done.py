@@ -5,7 +5,8 @@ from datetime import datetime
 
 from domain import progress, texts
 from domain.model import Role, mask_phone
-from domain.services import OpenTicket, open_ticket
+from domain.commands import AddDetail, OpenTicket
+from domain.opening import open_ticket
 from handlers import form_texts as say
 from handlers.base import Ctx
 from handlers.dialog_store import Draft, Step, save
@@ -25,8 +26,8 @@ def create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
                      community=f.get("community") or f.get("landmark", ""), building=f.get("building", ""),
                      unit=f.get("unit", ""), room=f.get("room", ""), product_sku=f.get("product"),
                      preferred=preferred, photos=tuple(draft.photos),
-                     asset_id=int(f["asset"]) if f.get("asset") else None)
-    ticket = open_ticket(uow, rules, ctx.now, cmd, ctx.actor)
+                     asset_id=int(f["asset"]) if f.get("asset") else None, by=ctx.actor)
+    ticket = open_ticket(uow, rules, ctx.now, cmd)
     # touch() refuses to move a chat already bound to another customer
     linked = ctx.actor.role is Role.OWNER and _may_link(ctx, uow, ticket.customer_id) and uow.identities.touch(
         ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
@@ -87,8 +88,8 @@ def _more_detail(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
         return False   # the product named again with its fault, no "还/又/而且": a report of its own
     if not (found.ticket_type == "repair" or found.urgent) or len(found.description) < 2:
         return False
-    progress.add_detail(uow, ctx.desk.rules, ctx.now, number, ctx.actor, found.description[:300],
-                        hazard=found.urgent)
+    progress.add_detail(uow, ctx.desk.rules, ctx.now,
+                        AddDetail(number, ctx.actor, found.description[:300], hazard=found.urgent))
     uow.commit()
     ctx.say(say.JUST_MADE_DETAIL.format(number=number))
     return True

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from bot.bootstrap import Desk
+from domain.errors import Refused
 from domain.model import Role, mask_phones
 from domain.notices import Notice
-from domain.services import Refused
 from handlers import desk as desk_handlers
 from handlers import binding, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
+from handlers.ports import Desk, WithStore
 from handlers.staged import StagedStore
 from storage.kv import Keys, StoreUnavailable
 from storage.outbox import release_held
@@ -110,7 +109,7 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
         uow.hold_commits()
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
-        replies = _converse(replace(desk, store=staged), uow, inbound, now)
+        replies = _converse(WithStore(desk, staged), uow, inbound, now)
         if to is not None:
             for i, reply in enumerate(replies):
                 uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
