@@ -20,10 +20,10 @@ import statistics
 import time
 from pathlib import Path
 
-from handlers.address import indexed_communities
+from handlers.extract.address import indexed_communities
 from handlers.extract import Extracted, extract
 from handlers.product_ranking import indexed_catalog
-from handlers.products import CatalogItem
+from handlers.extract.products import CatalogItem
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo" / "products.csv"
 TARGET_MS = 1.0

@@ -258,3 +258,20 @@ def _check_periods(periods: tuple[Period, ...]) -> tuple[Period, ...]:
 
 def _label(period: Period) -> str:
     return f"{period[0]:%H:%M}-{period[1]:%H:%M}"
+
+
+_HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                  "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
+# Outside the published years only the fixed-date holidays are certain.
+_FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
+
+
+def holiday_name(day: date) -> str | None:
+    """The public holiday `day` falls on (元旦, 国庆节…), or None on a workday or an ordinary weekend."""
+    if day.year not in STATUTORY_YEARS:
+        return _FIXED_HOLIDAYS.get((day.month, day.day))
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    if not on_holiday or name is None:
+        return None
+    return _HOLIDAY_NAMES.get(str(name), "法定节假日")

@@ -119,6 +119,16 @@ class AttachPhoto:
 
 
 @dataclass(frozen=True)
+class AddDetail:
+    """More of the owner's story just after reporting; a hazard in it makes the ticket urgent."""
+
+    number: str
+    owner: Actor
+    detail: str
+    hazard: bool = False
+
+
+@dataclass(frozen=True)
 class NoteLocation:
     number: str
     actor: Actor

@@ -55,7 +55,8 @@ def _attach_asset(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, 
 
 
 def _site(uow: UnitOfWork, cmd: OpenTicket) -> Site | None:
-    if not cmd.community:
+    # A building and room with no community we know are still where the technician goes.
+    if not (cmd.community or cmd.building or cmd.unit or cmd.room):
         return None
     region = next((c.region for c in uow.places.communities() if c.name == cmd.community), "")
     return uow.places.site_for(Site(cmd.community, cmd.building, cmd.unit, cmd.room, region))

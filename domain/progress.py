@@ -10,7 +10,7 @@ from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.actors import Actor
-from domain.commands import (Arrive, Assign, AttachPhoto, BookVisit, Cancel, Confirm, Depart, Finish, Hold,
+from domain.commands import (AddDetail, Arrive, Assign, AttachPhoto, BookVisit, Cancel, Confirm, Depart, Finish, Hold,
                              NoteLocation, Rate, Resume, SetPriority, Urge)
 from domain.deadlines import set_deadlines
 from domain.errors import Refused
@@ -199,6 +199,22 @@ def attach_photo(uow: UnitOfWork, rules: Rules, now: datetime, cmd: AttachPhoto)
     ticket.photos = [*ticket.photos, cmd.media]
     ticket.record("photo", cmd.actor.label, now, cmd.media)
     uow.tickets.save(ticket)
+    return ticket
+
+
+def add_detail(uow: UnitOfWork, rules: Rules, now: datetime, cmd: AddDetail) -> Ticket:
+    """More of the story from the owner just after reporting: added to the description the technician
+    reads. A hazard told now (the water has reached the floor) makes the ticket urgent."""
+    ticket = own_ticket(uow, cmd.number, cmd.owner)
+    if not ticket.is_open:
+        raise Refused(texts.cannot(ticket, Action.CANCEL))
+    ticket.description = f"{ticket.description}；补充：{cmd.detail}"[:2000]
+    ticket.record("detail", cmd.owner.label, now, cmd.detail[:300])
+    if cmd.hazard and ticket.priority != rules.urgent_priority:
+        ticket.record("priority", cmd.owner.label, now, f"{ticket.priority} → {rules.urgent_priority}")
+        ticket.priority = rules.urgent_priority
+        set_deadlines(ticket, rules, ticket.created_at)
+    keep(uow, rules, ticket)
     return ticket
 
 

@@ -11,10 +11,10 @@ import threading
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from handlers.address import indexed_communities
 from handlers.catalog_index import IndexedCatalog
+from handlers.extract.address import indexed_communities
+from handlers.extract.products import CatalogItem
 from handlers.product_ranking import indexed_catalog
-from handlers.products import CatalogItem
 from storage import catalog_stamp
 from storage.uow import SqlUnitOfWork
 

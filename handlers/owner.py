@@ -37,6 +37,11 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         else:
             report.proceed(ctx, uow, draft, text)
         return
+    made = report.just_made(ctx)
+    if made and cmd is None and report.is_cancel(text):
+        cmd = commands.Command("cancel", made, text)   # the ticket just made, never a new report
+    elif made and cmd is None and not ctx.inbound.media and report.more_about_just_made(ctx, uow, made, text):
+        return
     if ctx.inbound.media:
         _photo(ctx, uow)
         return
@@ -55,8 +60,11 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
 def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]:
     """Nothing else fits: a fault told is a new report; otherwise what the owner's tickets make likely."""
     found = report.read(uow, turn.text)
-    if report.looks_like_report(found):
+    if report.looks_like_report(found) and not _follows_up(ctx, uow, found):
         report.start(ctx, uow, found)
+        return []
+    if report.timed_out(ctx):
+        ctx.say(report.TIMED_OUT)
         return []
     if in_states(_mine(ctx, uow), State.RESOLVED):
         return ["fixed", "not_fixed"]
@@ -64,6 +72,15 @@ def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]
         return ["status", "urge"]
     ctx.say("抱歉，我没看懂。" + HELP)
     return []
+
+
+def _follows_up(ctx: Ctx, uow: SqlUnitOfWork, found: report.Extracted) -> bool:
+    """"还是在漏" with no product or place, from someone with a ticket, is about that ticket: asked back,
+    never opened as an empty draft."""
+    if not report.follows_up(found) or not _mine(ctx, uow, open_only=False):
+        return False
+    ctx.say(report.FOLLOW_UP, ("没修好", "进度"))
+    return True
 
 
 def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: commands.Command | None,
@@ -197,12 +214,14 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
 
 
 def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
+    made = report.just_made(ctx)
     tickets = _mine(ctx, uow)
     if not tickets:
-        ctx.say("收到照片。请先用文字描述一下问题，我来帮您报修。")
+        report.start_with_photo(ctx, uow)   # a photo before the words: it waits in the draft
         return
+    number = made if made in {t.number for t in tickets} else tickets[0].number
     ticket = progress.attach_photo(uow, ctx.desk.rules, ctx.now,
-                                    AttachPhoto(tickets[0].number, ctx.actor, ctx.inbound.media or ""))
+                                   AttachPhoto(number, ctx.actor, ctx.inbound.media or ""))
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}，师傅上门前会查看。")
 

@@ -1,6 +1,6 @@
 """`match_products` over a large catalog: the answer of scoring every item, from the few that can win.
 
-Scoring an item (handlers.products) costs a fuzzy comparison per term; with 20,000 aliases that
+Scoring an item (handlers.extract.products) costs a fuzzy comparison per term; with 20,000 aliases that
 is far too slow per message, and the everyday words (龙头, 热水器) are shared by hundreds of
 items. So, per message: the pair index (handlers.catalog_index) drops the items that cannot
 reach the threshold; exact hits come from one dictionary probe per substring of the message;
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.catalog_index import IndexedCatalog, PairIndex
-from handlers.products import (
+from handlers.extract.products import (
     _CONFUSABLE,
     _PLACE,
     PRODUCT_THRESHOLD,
@@ -121,7 +121,7 @@ class ProductRanking:
 
     @staticmethod
     def _score(entry: _Entry, text: str, exact: float, cat: float, fuzzy: float) -> float:
-        """The item's score as handlers.products computes it; the shortcut applies when an exact hit
+        """The item's score as handlers.extract.products computes it; the shortcut applies when an exact hit
         outweighs anything a fuzzy term could reach, so the best term is known without comparing."""
         base = max(exact, 85.0 if cat == 100.0 else cat)
         if base < fuzzy:

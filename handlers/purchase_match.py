@@ -12,8 +12,7 @@ from typing import Protocol
 from domain.model import Asset, Customer, Product, Role
 from domain.parts import yuan
 from handlers.base import Ctx
-from handlers.extract import Extracted
-from handlers.products import CatalogItem, match_products
+from handlers.extract import CatalogItem, Extracted, match_products
 from storage.uow import SqlUnitOfWork
 
 ADDRESS_PARTS = ("community", "building", "unit", "room")

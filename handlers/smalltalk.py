@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from domain.model import Role
-from handlers.extract import normalize
+from handlers.text import normalize
 
 _GREET = frozenset({"你好", "您好", "你们好", "大家好", "哈喽", "嗨", "hi", "hello", "hey", "早", "早上好", "上午好",
                     "中午好", "下午好", "晚上好", "你好呀", "您好呀", "喂"})

@@ -6,9 +6,9 @@ import csv
 import random
 from pathlib import Path
 
-from handlers.address import find_community, indexed_communities
+from handlers.extract.address import find_community, indexed_communities
 from handlers.product_ranking import indexed_catalog
-from handlers.products import CatalogItem, match_products
+from handlers.extract.products import CatalogItem, match_products
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo"
 BRANDS = ("九牧", "箭牌", "恒洁", "科勒", "欧派", "方太", "华帝", "德施曼", "TOTO", "小米")

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from handlers.extract import extract, is_affirmative, is_negative
-from handlers.products import PRODUCT_THRESHOLD, CatalogItem, match_products
+from handlers.extract import PRODUCT_THRESHOLD, CatalogItem, extract, is_affirmative, is_negative, match_products
 from handlers.text import find_phone, normalize
 
 CATALOG = [

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.when import Window, is_past, parse_when
+from handlers.extract.when import Window, is_past, parse_when
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)          # Monday 10:00

@@ -3,8 +3,9 @@
 Owners type things like ``厨房水龙头漏水了，3栋2单元501，电话13800138000``.
 Everything here is a pure function of its inputs so the chat flow can call it
 on every message and tests can pin behaviour with plain tables. The parts live
-apart: handlers.text (width, phones), handlers.address (where), handlers.products
-(what); this module puts them together and reads yes/no replies.
+apart: handlers.text (width, phones), address (where), products (what), urgency
+(hazards), when (dates and times); this module puts them together, keeps the later
+of two values when the owner takes one back ("501 哦不对 502"), and reads yes/no replies.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from handlers.address import find_address, find_community
-from handlers.products import CatalogItem, ProductMatch, match_products
+from handlers.extract.address import find_address, find_community
+from handlers.extract.products import CatalogItem, ProductMatch, match_products
+from handlers.extract.urgency import is_urgent
 from handlers.text import normalize, phone_spans
 
 
@@ -31,13 +33,10 @@ class Extracted:
     urgent: bool
     ticket_type: str | None
     description: str
+    bare_room: str | None = None   # "502" alone: a room when a room is what is being talked about
+    retracted: bool = False        # the owner took something back ("哦不对", "不是…是…")
 
 
-# "打不着火" is a heater that will not light, not a fire.
-_NOT_URGENT = re.compile(r"不(?:太|是很|用|必)?(?:着)?急|不紧急|不赶时间|没那么急|[打点]不着火")
-_URGENT = re.compile(
-    r"紧急|急|马上|尽快|赶紧|立刻|立即|严重|水淹|淹了|跑水|爆管|爆裂|喷水|止不住|关不住|"
-    r"着火|起火|冒烟|漏电|火花|煤气味|燃气味|打不开门|开不了门|进不了门|进不去|锁在外面|反锁")
 _COMPLAINT = re.compile(r"投诉|差评|举报|态度差|态度恶劣|不满意|没人管|没人理|一直没来|没人来")
 _RETURN = re.compile(r"退货|换货|退换|退款|退掉|想退|要退")
 _REPAIR = re.compile(
@@ -45,11 +44,7 @@ _REPAIR = re.compile(
     r"关不上|锁不上|开不了|[打点]不着|没反应|没电|脱落|掉了|变形|起鼓|鼓包|翘|歪|发霉|生锈|"
     r"断了|报错|不工作|不能用|用不了|破|冲不下去|反味|返臭|异味|煤气味|燃气味|水压小|出水小|"
     r"跑水|爆管|冒烟|跳闸")
-_INSTALL = re.compile(r"安装|装(?:一下|个|一个|上|好)|(?:帮忙|上门|来|要|想|新)装|测量|量尺")
-
-
-def _is_urgent(text: str) -> bool:
-    return bool(_URGENT.search(_NOT_URGENT.sub("", text)))
+_INSTALL = re.compile(r"^(?:请|麻烦|帮我|帮忙|要|想)?装|安装|装(?:一下|个|一个|上|好)|(?:帮忙|上门|来|要|想|新)装|测量|量尺")
 
 
 def _ticket_type(text: str) -> str | None:
@@ -79,8 +74,53 @@ def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return re.sub(r"^[\W_]+|[\W_]+$", "", rest)
 
 
+# "501 哦不对 502", "电话打错了 应该是139…": what follows the last of these replaces what came before.
+_TAKE_BACK = re.compile(r"(?:(?:[哦噢喔啊呃额]\s*|(?<![^\s,，。.!！]))(?:不对不对|不对|错了)|说错了|打错了|写错了|搞错了|讲错了|"
+                        r"更正一下|更正|纠正一下|sorry)[\s,，。.!！]*(?:应该|应当)?(?:是)?")
+# "不是马桶 是洗手池": the part after 不是 is dropped, not kept as a fact.
+_NOT_BUT = re.compile(r"不是(?P<no>[^,，。\s]{1,12}?)[\s,，。]*(?:而是|是|应该是)(?=\S)")
+_BARE_ROOM = re.compile(r"(?<![\d-])(\d{3,4})(?![\d年元块个天米次分点岁月日号%:.])")
+
+
+def taken_back(text: str) -> tuple[str, str] | None:
+    """(what stands before the take-back, what replaces it), or None when nothing was taken back."""
+    m = _NOT_BUT.search(text)
+    if m:
+        return text[:m.start()], text[m.end():]
+    found = list(_TAKE_BACK.finditer(text))
+    if found and found[-1].end() < len(text.rstrip()):
+        last = found[-1]
+        return text[:last.start()], text[last.end():]
+    return None
+
+
 def extract(text: str, catalog: Sequence[CatalogItem], communities: Sequence[str] = ()) -> Extracted:
     norm = normalize(text)
+    split = taken_back(norm)
+    if split is None:
+        return _read(norm, catalog, communities)
+    # The part before may hold a take-back of its own ("501 哦不对 502 电话… 说错了 …").
+    before, after = extract(split[0], catalog, communities), _read(split[1], catalog, communities)
+    return _later_wins(norm, before, after)
+
+
+def _later_wins(norm: str, before: Extracted, after: Extracted) -> Extracted:
+    def pick(field: str) -> object:
+        return getattr(after, field) or getattr(before, field)
+    # An address is one fact: a new room keeps the building and community said before.
+    return Extracted(
+        text=norm, phone=after.phone or before.phone, community=after.community or before.community,
+        building=after.building or before.building, unit=after.unit or before.unit,
+        room=after.room or (after.bare_room if before.room or before.building else None) or before.room,
+        products=after.products or before.products, category=after.category or before.category,
+        urgent=before.urgent or after.urgent,
+        ticket_type=_ticket_type(f"{before.description} {after.description}"),
+        description="，".join(d for d in (before.description, after.description) if d) if not after.products
+        else after.description or before.description,
+        bare_room=after.bare_room or (None if after.room else before.bare_room), retracted=True)
+
+
+def _read(norm: str, catalog: Sequence[CatalogItem], communities: Sequence[str]) -> Extracted:
     phones = phone_spans(norm)
     spans = [(s, e) for s, e, _ in phones]
     # Blank phone digits first so they can never be read as a room number.
@@ -94,11 +134,12 @@ def extract(text: str, catalog: Sequence[CatalogItem], communities: Sequence[str
     products = match_products(description, catalog)
     best = products[0].sku if products else None
     category = next((item.category for item in catalog if item.sku == best), None)
+    bare = _BARE_ROOM.findall(masked) if not room else []
     return Extracted(
         text=norm, phone=phones[0][2] if phones else None, community=community,
         building=building, unit=unit, room=room, products=products, category=category,
-        urgent=_is_urgent(description), ticket_type=_ticket_type(description),
-        description=description)
+        urgent=is_urgent(description), ticket_type=_ticket_type(description),
+        description=description, bare_room=bare[0] if len(bare) == 1 else None)
 
 
 _YES = frozenset({"确认", "对", "对的", "是", "是的", "好", "好的", "可以", "没问题", "ok", "okay",

@@ -34,7 +34,7 @@ class ProductMatch:
 
 # Characters owners type for one another (same sound or shape on the keyboard): 地版, 花晒, 淋雨房, 水笼头.
 # Both the term and the text are folded, so a typo of one of these is an exact hit, even in two characters.
-_CONFUSABLE = str.maketrans("版晒雨笼捅琐汽气座厨", "板洒浴龙桶锁器器坐橱")
+_CONFUSABLE = str.maketrans("版晒雨笼捅统琐汽气座厨", "板洒浴龙桶桶锁器器坐橱")
 # A room name in front of a term says where, not what: 卫生间门 must not match 卫生间漏水 by its first 3 characters.
 _PLACE = re.compile(r"^(?:卫生间|洗手间|浴室|厕所|厨房|卧室|客厅|阳台|书房)")
 
@@ -69,13 +69,56 @@ def _item_score(item: CatalogItem, text: str) -> float:
     return round(0.9 * base + 0.1 * support, 1)
 
 
+# Owners mix in English for the thing itself ("toilet漏水了").
+_ENGLISH = {"toilet": "马桶", "faucet": "水龙头", "tap": "水龙头", "shower": "花洒", "door lock": "门锁",
+            "smart lock": "智能门锁", "lock": "门锁", "water heater": "热水器", "heater": "热水器", "floor": "地板",
+            "window": "窗户", "drain": "地漏", "cabinet": "橱柜", "wardrobe": "衣柜", "closet": "衣柜",
+            "sink": "洗手台", "basin": "洗手台", "door": "门"}
+_ENGLISH_RE = re.compile(r"(?<![a-z])(?:" + "|".join(sorted(_ENGLISH, key=len, reverse=True)) + r")(?![a-z])")
+# "电热的那种 不是燃气": what the owner says it is not does not count for it.
+_DENIED = re.compile(r"(?:不是|并非|不要)(?:那种)?[^\s,，。;；]{1,6}?(?:的|那种)?(?=[\s,，。;；]|$)")
+
+
+def _qualifier_hit(item: CatalogItem, text: str) -> bool:
+    """A word that tells items of one category apart (燃气 / 电 for a 热水器, 智能 for a 门锁) is in the text."""
+    category = item.category.lower()
+    for term in (item.name, *item.aliases):
+        head, found, _ = term.lower().partition(category)
+        if found and head and (len(head) >= 2 and head in text or head + category[0] in text):
+            return True
+    return False
+
+
+def _longest_exact(item: CatalogItem, text: str) -> str:
+    hits = [t.lower() for t in (item.name, *item.aliases) if len(t) >= 2 and _similarity(t.lower(), text) == 100.0]
+    return max(hits, key=len, default="")
+
+
 def match_products(text: str, catalog: Sequence[CatalogItem], limit: int = 3) -> tuple[ProductMatch, ...]:
-    text = normalize(text).lower()
+    text = _ENGLISH_RE.sub(lambda m: _ENGLISH[m.group(0)], normalize(text).lower())
+    text = _DENIED.sub(" ", text).strip()
     if not text:
         return ()
-    if isinstance(catalog, IndexedCatalog):  # the same answer from the few items that can win
-        return catalog.rank(text, limit)
-    scored = [ProductMatch(item.sku, _item_score(item, text)) for item in catalog]
+    # the pair index leaves out only items that cannot reach the threshold; score the rest in full
+    pool = catalog.candidates(text) if isinstance(catalog, IndexedCatalog) else catalog
+    scored = [ProductMatch(item.sku, _item_score(item, text) + (3.0 if _qualifier_hit(item, text) else 0.0))
+              for item in pool]
     plausible = [m for m in scored if m.score >= PRODUCT_THRESHOLD]
     plausible.sort(key=lambda m: -m.score)  # stable: catalog order breaks ties
-    return tuple(plausible[:limit])
+    return tuple(_more_specific_first(plausible, pool, text)[:limit])
+
+
+def _more_specific_first(ranked: list[ProductMatch], catalog: Sequence[CatalogItem], text: str) -> list[ProductMatch]:
+    """"马桶盖" names the lid, though "马桶" is in it too: a longer exact name containing the best's goes first."""
+    if len(ranked) < 2:
+        return ranked
+    items = {item.sku: item for item in catalog}
+    best = _longest_exact(items[ranked[0].sku], text)
+    if not best:
+        return ranked
+    for i, match in enumerate(ranked[1:], 1):
+        longer = _longest_exact(items[match.sku], text)
+        if best in longer and len(longer) > len(best):
+            lifted = ProductMatch(match.sku, max(match.score, ranked[0].score + 0.1))
+            return [lifted, *ranked[:i], *ranked[i + 1:]]
+    return ranked

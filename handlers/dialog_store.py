@@ -1,0 +1,95 @@
+"""Where a report's draft is kept between messages, and the steps it can be in.
+
+The draft lives in the key-value store under the chat's dialog key. It is kept a while past the
+dialog's time so that the next message can be told the draft timed out (TIMED_OUT), and after the
+ticket is made only its number is kept (DONE) so what follows about it can find it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from handlers.base import Ctx
+from storage.kv import Keys
+
+
+DONE_FOR = timedelta(minutes=30)      # how long "取消" / a photo / more detail means the ticket just made
+
+
+class Step(StrEnum):
+    ASKING = "asking"
+    CHOOSING = "choosing"
+    CONFIRMING = "confirming"
+    DONE = "done"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass
+class Draft:
+    type: str
+    priority: str
+    facts: dict[str, str] = field(default_factory=dict)
+    asking: str | None = None
+    step: str = Step.ASKING
+    for_desk: bool = False
+    touched: str = ""                 # ISO time of the last message, for TIMED_OUT
+    photos: list[str] = field(default_factory=list)
+    ticket: str = ""                  # DONE: the ticket made
+
+    @property
+    def confirming(self) -> bool:
+        return self.step == Step.CONFIRMING
+
+
+def _raw(ctx: Ctx) -> Draft | None:
+    raw = ctx.desk.store.get(Keys.dialog(ctx.inbound.channel, ctx.inbound.sender))
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        known = {f.name for f in fields(Draft)}
+        return Draft(**{k: v for k, v in data.items() if k in known})
+    except (ValueError, TypeError):  # a draft from an older release: start afresh rather than fail
+        return None
+
+
+def _age(ctx: Ctx, draft: Draft) -> timedelta:
+    return ctx.now - datetime.fromisoformat(draft.touched) if draft.touched else timedelta(0)
+
+
+def load(ctx: Ctx) -> Draft | None:
+    """The open form (ASKING, CHOOSING, CONFIRMING), or None."""
+    draft = _raw(ctx)
+    if draft is None or draft.step == Step.DONE or _age(ctx, draft) > ctx.desk.dialog_ttl:
+        return None
+    return draft
+
+
+def just_made(ctx: Ctx) -> str | None:
+    """The ticket this chat made a moment ago (the DONE step), or None."""
+    draft = _raw(ctx)
+    if draft is None or draft.step != Step.DONE or _age(ctx, draft) > DONE_FOR:
+        return None
+    return draft.ticket or None
+
+
+def timed_out(ctx: Ctx) -> bool:
+    """A form left open longer than the dialog's time (TIMED_OUT): the next message is told so once."""
+    draft = _raw(ctx)
+    if draft is None or draft.step == Step.DONE or _age(ctx, draft) <= ctx.desk.dialog_ttl:
+        return False
+    save(ctx, None)
+    return True
+
+
+def save(ctx: Ctx, draft: Draft | None) -> None:
+    key = Keys.dialog(ctx.inbound.channel, ctx.inbound.sender)
+    if draft is None:
+        ctx.desk.store.delete(key)
+        return
+    draft.touched = ctx.now.isoformat()
+    # Kept past the dialog's time so the next message can be told the draft timed out.
+    ttl = ctx.desk.dialog_ttl + max(ctx.desk.dialog_ttl, DONE_FOR)
+    ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ttl)
