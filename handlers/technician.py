@@ -9,6 +9,7 @@ from domain import progress, roster, services, texts
 from domain.model import mask_phones
 from domain.services import Refused
 from domain.ticket import State
+from domain.visibility import visible_ticket
 from handlers import commands, parts_chat
 from handlers.base import Ctx
 from handlers.picking import pick
@@ -34,6 +35,8 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if cmd is None or cmd.verb not in VERBS:
         ctx.say(("抱歉，这个操作师傅账号不能使用。\n" if cmd else "") + HELP)
         return
+    if cmd.number:
+        visible_ticket(uow, ctx.actor, cmd.number)  # another technician's job reads as unknown
     VERBS[cmd.verb](ctx, uow, cmd)
 
 
