@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
 from storage import dispatch_query, mapping
+from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow
 
 
@@ -26,10 +27,12 @@ class SqlPeople:
         return mapping.customer(row) if row else None
 
     def add_customer(self, customer: Customer) -> Customer:
-        row = CustomerRow(phone=customer.phone, name=customer.name)
-        self.s.add(row)
-        self.s.flush()
-        return mapping.customer(row)
+        """The customer with this phone: added now, or the one another request added a moment ago."""
+        insert_ignore(self.s, CustomerRow.__table__, {"phone": customer.phone, "name": customer.name,
+                                                      "created_at": datetime.now(timezone.utc)}, ["phone"])
+        found = self.customer_by_phone(customer.phone)
+        assert found is not None  # inserted here or committed by the request that won
+        return found
 
     def technician(self, tech_id: str) -> Technician | None:
         row = self.s.get(TechnicianRow, tech_id)
@@ -122,9 +125,8 @@ class SqlPlaces:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
         row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
         if row is None:
-            row = SiteRow(region=site.region, **key)
-            self.s.add(row)
-            self.s.flush()
+            insert_ignore(self.s, SiteRow.__table__, {"region": site.region, **key}, list(key))
+            row = self.s.scalars(select(SiteRow).filter_by(**key)).one()
         return mapping.site(row)
 
 
