@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot import api, api_purchases, api_stats
+from bot import api, api_purchases, api_stats, logs
 from bot.bootstrap import Desk
 from bot.platforms import load_platforms
 
@@ -19,6 +19,7 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from scheduler.runner import start
 
+        logs.install()  # uvicorn has configured its own handlers by now
         jobs = start(desk) if scheduler else None
         for platform in platforms:
             if platform.start:

@@ -42,6 +42,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
     verbose = ctx.invoked_subcommand in ("serve", "worker")
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
     ctx.obj = DeskContext(config)
 
 
