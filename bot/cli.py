@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from bot import logs
 from bot.bootstrap import Desk, bootstrap
 from bot.cli_data import demo, import_, outbox
 from bot.cli_platforms import dingtalk, wecom
