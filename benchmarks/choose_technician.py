@@ -45,7 +45,7 @@ TARGET_MS = 5.0
 def technicians(n: int, rng: random.Random) -> list[dict]:  # type: ignore[type-arg]
     return [dict(id=f"T{i:05d}", name=f"师傅{i}", phone="13900000000", skills=rng.sample(SKILLS, 2),
                  regions=rng.sample(REGIONS, 2), capacity=rng.randint(3, 6), on_duty=rng.random() > 0.1,
-                 active=rng.random() > 0.02, wecom_userid="", dingtalk_userid="",
+                 active=rng.random() > 0.02,
                  last_offered_at=NOW - timedelta(minutes=rng.randint(0, 3000)))
             for i in range(n)]
 

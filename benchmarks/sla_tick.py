@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 from bot.bootstrap import bootstrap
 from bot.settings import load_settings
 from scheduler.jobs import tick
+from scheduler.ports import Outlets
 from storage.tables import CustomerRow, TicketRow
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -74,7 +75,7 @@ def make_due_again(desk, n: int) -> None:  # type: ignore[no-untyped-def]
 def timed_tick(desk, n: int, at: datetime) -> float:  # type: ignore[no-untyped-def]
     make_due_again(desk, n)
     start = time.perf_counter()
-    counts = tick(desk, {}, at)
+    counts = tick(desk, Outlets(), at)
     took = time.perf_counter() - start
     assert counts["sla_timers_fired"] >= DUE, f"expected at least {DUE} timers, fired {counts}"
     return took

@@ -1,4 +1,4 @@
-"""The FastAPI application factory: health, REST API, and (later) the platform callbacks."""
+"""The FastAPI application factory: health, REST API, and the platform callbacks."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -11,30 +11,27 @@ from sqlalchemy import text
 
 from bot import api, api_purchases, api_stats, logs
 from bot.bootstrap import Desk
-from bot.platforms import load_platforms
+from bot.wiring import Edges, wire
+from scheduler import runner
 
 
-def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
+def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) -> FastAPI:
+    """The web side; `edges` are the channels built for this desk (built here when not given)."""
+    wired = edges or wire(desk)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from scheduler.runner import start
-
         logs.install()  # uvicorn has configured its own handlers by now
-        jobs = start(desk) if scheduler else None
-        for platform in platforms:
-            if platform.start:
-                platform.start()
+        jobs = runner.start(desk, wired.outlets) if scheduler else None
+        wired.start()
         yield
-        for platform in platforms:
-            if platform.stop:
-                platform.stop()
+        wired.stop()
         if jobs is not None:
             jobs.shutdown(wait=False)
 
-    platforms = load_platforms(desk)
-
     app = FastAPI(title="Baoxiu 报修", version="0.1.0", lifespan=lifespan)
     app.state.desk = desk
+    app.state.edges = wired
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> JSONResponse:
@@ -52,9 +49,9 @@ def create_app(desk: Desk, scheduler: bool = False) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_stats.router)
     app.include_router(api_purchases.router)
-    for platform in platforms:
-        if platform.router is not None:
-            app.include_router(platform.router)
+    for channel in wired.channels:
+        if channel.router is not None:
+            app.include_router(channel.router)
     return app
 
 

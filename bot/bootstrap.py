@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +19,8 @@ from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
 from scheduler.cron import crontab_trigger
 from storage import db
-from storage.kv import KeyValueStore, open_store
+from storage.kv import KeyValueStore
+from storage.kv_open import open_store
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu")
@@ -44,7 +45,6 @@ class Desk:
     store: KeyValueStore
     clock: Clock
     dialog_ttl: timedelta
-    extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._factory)

@@ -9,28 +9,23 @@ from datetime import datetime
 import click
 
 from bot import logs
-from bot.bootstrap import Desk, bootstrap
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.channels.console.channel import ConsoleSession, interactive, run_script
+from bot.cli_context import DeskContext, pass_ctx
 from bot.cli_data import demo, import_, outbox
 from bot.cli_platforms import dingtalk, wecom
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError
+from bot.tokens import create_token
+from bot.views import ticket_text, ticket_view
+from bot.wiring import wire
 from domain.ticket import State
-
-
-class DeskContext:
-    def __init__(self, config: str | None) -> None:
-        self.config = config
-        self._desk: Desk | None = None
-
-    def desk(self) -> Desk:
-        if self._desk is None:
-            try:
-                self._desk = bootstrap(load_settings(self.config))
-            except SettingsError as e:
-                raise click.ClickException(str(e)) from None
-        return self._desk
-
-
-pass_ctx = click.make_pass_decorator(DeskContext)
+from scheduler import runner
+from scheduler.jobs import tick
+from storage import mapping
+from storage.db import current_revision
+from storage.tables import TicketRow
 
 
 @click.group()
@@ -61,8 +56,6 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(obj: DeskContext) -> None:
     """Create or migrate the database to the newest schema."""
-    from storage.db import current_revision
-
     click.echo(f"database at revision {current_revision(obj.desk().engine)}")
 
 
@@ -73,9 +66,7 @@ def db_upgrade(obj: DeskContext) -> None:
 @pass_ctx
 def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | None) -> None:
     """Start the HTTP service (and, unless --no-scheduler, the scheduler)."""
-    import uvicorn
-
-    from bot.app import create_app
+    import uvicorn  # the web server is loaded only by the command that serves
 
     desk = obj.desk()
     app = create_app(desk, scheduler=not no_scheduler)
@@ -87,9 +78,8 @@ def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | No
 @pass_ctx
 def worker(obj: DeskContext) -> None:
     """Run the scheduled jobs only (several web processes, one or more workers)."""
-    from scheduler.runner import run_forever
-
-    run_forever(obj.desk())
+    desk = obj.desk()
+    runner.run_forever(desk, wire(desk).outlets)
 
 
 @cli.command()
@@ -98,8 +88,6 @@ def worker(obj: DeskContext) -> None:
 @pass_ctx
 def chat(obj: DeskContext, who: str, script) -> None:  # type: ignore[no-untyped-def]
     """Talk to the bot in the terminal, as any role."""
-    from bot.console import ConsoleSession, interactive, run_script
-
     session = ConsoleSession(obj.desk(), click.echo)
     if script is None:
         interactive(session, who)
@@ -120,12 +108,6 @@ def ticket() -> None:
 @click.option("--state", default=None, type=click.Choice([s.value for s in State]), help="new, assigned, accepted, …")
 @pass_ctx
 def ticket_list(obj: DeskContext, as_json: bool, state: str | None) -> None:
-    from sqlalchemy import select
-
-    from bot.views import ticket_view
-    from storage import mapping
-    from storage.tables import TicketRow
-
     desk = obj.desk()
     with desk.uow() as uow:
         stmt = select(TicketRow).order_by(TicketRow.id)
@@ -144,8 +126,6 @@ def ticket_list(obj: DeskContext, as_json: bool, state: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def ticket_show(obj: DeskContext, number: str, as_json: bool) -> None:
-    from bot.views import ticket_text, ticket_view
-
     desk = obj.desk()
     with desk.uow() as uow:
         found = uow.tickets.get(number.upper())
@@ -165,8 +145,6 @@ def token() -> None:
 @pass_ctx
 def token_create(obj: DeskContext, name: str) -> None:
     """Create a token; it is shown once and stored only as a hash."""
-    from bot.tokens import create_token
-
     if not name.strip():
         raise click.BadParameter("a token needs a name saying who uses it, e.g. crm", param_hint="NAME")
     desk = obj.desk()
@@ -186,9 +164,6 @@ def sla() -> None:
 @pass_ctx
 def sla_tick(obj: DeskContext, now_text: str | None) -> None:
     """Run every due job once at the given time."""
-    from scheduler.runner import platform_senders
-    from scheduler.jobs import tick
-
     desk = obj.desk()
     try:
         now = datetime.fromisoformat(now_text) if now_text else desk.clock()
@@ -196,7 +171,7 @@ def sla_tick(obj: DeskContext, now_text: str | None) -> None:
         raise click.ClickException(f"--now: not an ISO time: {now_text}") from None
     if now.tzinfo is None:
         raise click.ClickException("--now needs a time zone, e.g. +08:00")
-    click.echo(json.dumps(tick(desk, platform_senders(desk), now)))
+    click.echo(json.dumps(tick(desk, wire(desk).outlets, now)))
 
 
 def main() -> None:

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from bot.bootstrap import Desk
-
-if TYPE_CHECKING:
-    from bot.cli import DeskContext
+from bot.cli_context import DeskContext
+from storage.importer import ImportFailed, import_csv
 
 DEMO = Path(__file__).parent / "demo"
 # in this order: parts fit products, stock is of parts, purchases are of products at communities
@@ -34,8 +32,6 @@ def import_(obj: DeskContext, kind: str, path: str) -> None:
 
 
 def _import_files(desk: Desk, files: list[tuple[str, Path]]) -> None:
-    from storage.importer import ImportFailed, import_csv
-
     today = desk.clock().astimezone(desk.rules.tz).date()
     with desk.uow() as uow:
         try:
@@ -59,16 +55,9 @@ def outbox() -> None:
 @click.option("--limit", type=int, default=50)
 @click.pass_obj
 def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
-    from sqlalchemy import select
-
-    from storage.tables import OutboxRow
-
     desk = obj.desk()
     with desk.uow() as uow:
-        stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
-        if status != "all":
-            stmt = stmt.where(OutboxRow.status == status)
-        for row in uow.session.scalars(stmt):
+        for row in uow.outbox.listing(status, limit):
             to = f"{row.channel}:{row.address}" if row.channel else f"{row.role}:{row.person_id}"
             click.echo(f"{row.id:>6} {row.status:<7} tries={row.attempts} {row.kind:<14} {to:<22} "
                        f"{row.ticket_number or '':<16} {row.text[:30].replace(chr(10), ' ')}  {row.last_error}")
@@ -80,17 +69,11 @@ def outbox_list(obj: DeskContext, status: str, limit: int) -> None:
 @click.pass_obj
 def outbox_retry(obj: DeskContext, ids: tuple[int, ...], all_dead: bool) -> None:
     """Send dead or held notices again (same key: a notice already delivered is not duplicated)."""
-    from sqlalchemy import update
-
-    from storage.tables import OutboxRow
-
     if not ids and not all_dead:
         raise click.ClickException("give notice ids or --all-dead")
     desk = obj.desk()
-    stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
-    stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
     with desk.uow() as uow:
-        count = uow.session.execute(stmt.values(status="pending", attempts=0, due_at=desk.clock())).rowcount
+        count = uow.outbox.retry(ids, desk.clock())
         uow.commit()
     click.echo(f"{count} notices queued again")
     if ids and count < len(set(ids)):

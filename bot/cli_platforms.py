@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from bot.cli import DeskContext
+from bot.channels.dingtalk.client import DingtalkClient
+from bot.channels.wecom.client import WecomApi, check_credentials
+from bot.cli_context import DeskContext
 
 
 @click.group()
@@ -19,8 +19,6 @@ def wecom() -> None:
 @click.pass_obj
 def wecom_check(obj: DeskContext) -> None:
     """Fetch fresh tokens with the configured credentials and say whether they work."""
-    from bot.channels.wecom_client import WecomApi, check_credentials
-
     desk = obj.desk()
     settings = desk.settings.wecom
     _require_enabled(desk.settings.source, "wecom", settings.enabled)
@@ -42,8 +40,6 @@ def dingtalk() -> None:
 @click.pass_obj
 def dingtalk_check(obj: DeskContext) -> None:
     """Check the access token, the robot code and (Stream) the gateway; one OK/FAILED line each."""
-    from bot.channels.dingtalk_client import DingtalkClient
-
     desk = obj.desk()
     settings = desk.settings.dingtalk
     _require_enabled(desk.settings.source, "dingtalk", settings.enabled)

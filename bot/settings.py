@@ -1,25 +1,23 @@
 """Settings: one TOML file, environment overrides, and a one-line error naming the bad key."""
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
+
+from bot.channels.dingtalk.settings import DingtalkSettings
+from bot.channels.wecom.settings import WecomSettings
+from bot.settings_base import Section as _Section
+from bot.settings_base import SectionKeyError
 
 ENV_PREFIX = "BAOXIU_"
 
 
 class SettingsError(Exception):
     """Start-up stops with this one line: which key, which file, what is wrong."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ServerSettings(_Section):
@@ -60,92 +58,6 @@ class ServiceSettings(_Section):
     media_dir: str = "media"
     escalate_after: str = "2h"
     neighbours: dict[str, list[str]] = {}
-
-
-class WecomSettings(_Section):
-    enabled: bool = False
-    corp_id: str = ""
-    agent_id: int = 0
-    secret: str = ""
-    token: str = ""
-    encoding_aes_key: str = ""
-    api_base_url: str = "https://qyapi.weixin.qq.com"
-    kf_secret: str = ""
-    kf_open_kfid: str = ""
-    timestamp_window: int = Field(default=300, ge=10)
-
-    @model_validator(mode="after")
-    def _complete_when_enabled(self) -> WecomSettings:
-        if self.enabled:
-            _require(self, "corp_id", "secret", "token", "encoding_aes_key")
-            if len(self.encoding_aes_key) != 43:
-                raise _KeyError("encoding_aes_key", "must be 43 characters")
-            if not _aes_key(self.encoding_aes_key):
-                raise _KeyError("encoding_aes_key", "must be base64 (A-Z a-z 0-9 + /) of a 32-byte key")
-            if self.agent_id <= 0:
-                raise _KeyError("agent_id", "must be the app's AgentId")
-        return self
-
-
-class DingtalkSettings(_Section):
-    enabled: bool = False
-    mode: Literal["http", "stream"] = "http"
-    app_key: str = ""
-    app_secret: str = ""
-    robot_code: str = ""
-    corp_id: str = ""
-    event_token: str = ""
-    event_aes_key: str = ""
-    card_template_id: str = ""
-    api_base_url: str = "https://api.dingtalk.com"
-    oapi_base_url: str = "https://oapi.dingtalk.com"
-    sign_window: int = Field(default=3600, ge=10, le=3600)   # DingTalk documents one hour
-
-    @field_validator("api_base_url", "oapi_base_url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
-            raise ValueError("must be an http:// or https:// URL")
-        return v
-
-    @model_validator(mode="after")
-    def _complete_when_enabled(self) -> DingtalkSettings:
-        if self.enabled:
-            _require(self, "app_key", "app_secret", "robot_code")
-            _events_complete(self)
-        return self
-
-
-def _events_complete(s: DingtalkSettings) -> None:
-    """Event subscription needs both values, and the key must be what DingTalk's console shows."""
-    if s.event_token and not s.event_aes_key:
-        raise _KeyError("event_aes_key", "is required when event_token is set (event subscription)")
-    if s.event_aes_key and not s.event_token:
-        raise _KeyError("event_token", "is required when event_aes_key is set (event subscription)")
-    if s.event_aes_key and len(s.event_aes_key) != 43:
-        raise _KeyError("event_aes_key", "must be 43 characters")
-    if s.event_aes_key and not _base64_key(s.event_aes_key):
-        raise _KeyError("event_aes_key", "must be the 43 letters and digits of a base64 key (as DingTalk shows it)")
-
-
-def _base64_key(key: str) -> bool:
-    try:
-        return len(base64.b64decode(key + "=", validate=True)) == 32
-    except binascii.Error:
-        return False
-
-
-class _KeyError(ValueError):
-    """A problem with one key of a section; the message names the key, never its value."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-
-
-def _require(section: BaseModel, *keys: str) -> None:
-    for key in keys:
-        if not getattr(section, key):
-            raise _KeyError(key, "is required when enabled (or set it in the environment)")
 
 
 class WeightSettings(_Section):
@@ -300,16 +212,8 @@ def _one_line(error: ValidationError, source: str, from_env: dict[str, str] | No
     if from_env and key in from_env:
         source = f"environment variable {from_env[key]}"
     ctx_error = first.get("ctx", {}).get("error")
-    if isinstance(ctx_error, _KeyError):
+    if isinstance(ctx_error, SectionKeyError):
         inner, _, problem = str(ctx_error).partition(": ")
         return f"{source}: [{key}.{inner}] {problem}"
     # Never echo the offending value: it may be a secret.
     return f"{source}: [{key}] {first['msg']}"
-
-
-def _aes_key(value: str) -> bool:
-    """WeCom's EncodingAESKey: 43 base64 characters, "=" appended, give the 32-byte AES key."""
-    try:
-        return len(base64.b64decode(value + "=", validate=True)) == 32
-    except ValueError:  # binascii.Error: a character outside the alphabet
-        return False

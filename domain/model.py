@@ -60,8 +60,6 @@ class Technician:
     capacity: int = 4
     on_duty: bool = True
     active: bool = True
-    wecom_userid: str = ""
-    dingtalk_userid: str = ""
 
 
 @dataclass
@@ -69,8 +67,6 @@ class Staff:
     id: str
     name: str
     role: Role
-    wecom_userid: str = ""
-    dingtalk_userid: str = ""
     active: bool = True
 
 

@@ -23,8 +23,8 @@ from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
-from scheduler.delivery import release_held
 from storage.kv import Keys, StoreUnavailable
+from storage.outbox import release_held
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
 

@@ -6,15 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select, update
-from sqlalchemy.orm import Session
-
-from bot.bootstrap import Desk
-from bot.channels.base import DeliveryError, Outgoing, Sender
 from domain.model import Role
 from domain.notices import Notice
+from scheduler.outbound import DeliveryError, Outgoing, Sender
+from scheduler.ports import Host
 from scheduler.stale import moved_on
-from storage.tables import CustomerRow, OutboxRow
+from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("baoxiu.outbox")
@@ -43,20 +40,13 @@ class Claimed:
     sender: Sender | None
 
 
-def claim(session: Session, now: datetime, limit: int) -> list[OutboxRow]:
-    """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
-    stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
-            .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
-    return list(session.scalars(stmt))
-
-
-def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
+def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
                 fallback: str | None = None, limit: int = 200) -> int:
     """Claim in one short transaction, send with no database lock held, record in another.
 
     Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
     with desk.uow() as uow:
-        taken = [_take(uow, row, senders, now, fallback) for row in claim(uow.session, now, limit)]
+        taken = [_take(uow, row, senders, now, fallback) for row in uow.outbox.claim(now, limit)]
         uow.commit()
     outcomes = [(c, _send(c)) for c in taken]
     sent = 0
@@ -64,7 +54,7 @@ def deliver_due(desk: Desk, senders: Mapping[str, Sender], now: datetime,
     retry = Retry(cfg.max_attempts, timedelta(seconds=cfg.backoff_seconds))
     with desk.uow() as uow:
         for claimed, error in outcomes:
-            row = uow.session.get(OutboxRow, claimed.id)
+            row = uow.outbox.get(claimed.id)
             if row is None or row.status != "sending":
                 continue
             sent += _record(uow, row, now, error, retry)
@@ -117,36 +107,17 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
     return 0
 
 
-def release_held(session: Session, role: str, person_id: str, now: datetime,
-                 channel: str = "", address: str = "") -> None:
-    """The person wrote again: notices kept for them can go now, and so can replies kept for this
-    chat (a reply is addressed by channel and address, not by person)."""
-    mine = and_(OutboxRow.role == role, OutboxRow.person_id == person_id) if person_id else false()
-    chat = and_(OutboxRow.channel == channel, OutboxRow.address == address) if channel and address else false()
-    session.execute(update(OutboxRow).where(OutboxRow.status == "held", or_(mine, chat))
-                    .values(status="pending", due_at=now))
-
-
 def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
            fallback: str | None) -> tuple[Sender, str] | None:
     if row.channel:
         sender = senders.get(row.channel)
         return (sender, row.address) if sender else None
-    seen = uow.identities.latest(row.role, row.person_id)
+    seen = uow.identities.latest(row.role, row.person_id, senders.keys())
     if seen is not None and seen.channel in senders:
         return senders[seen.channel], seen.external_id
     if fallback and fallback in senders:
-        return senders[fallback], console_address(uow.session, row.role, row.person_id)
+        return senders[fallback], uow.outbox.console_address(row.role, row.person_id)
     return None
-
-
-def console_address(session: Session, role: str, person_id: str) -> str:
-    """Owners are known in the console by phone (`owner:138…`), staff by id."""
-    if role == Role.OWNER and person_id.isdigit():
-        customer = session.get(CustomerRow, int(person_id))
-        if customer is not None:
-            return f"owner:{customer.phone}"
-    return f"{role}:{person_id}"
 
 
 def _hold(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: str) -> None:

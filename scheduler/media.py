@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from bot.bootstrap import Desk
+from scheduler.ports import Host
 from storage.tables import MediaRow
 
 log = logging.getLogger("baoxiu.media")
@@ -32,7 +32,7 @@ class Claimed:
     ref: str
 
 
-def fetch_pending(desk: Desk, fetchers: Mapping[str, Callable[[str], bytes]], now: datetime,
+def fetch_pending(desk: Host, fetchers: Mapping[str, Callable[[str], bytes]], now: datetime,
                   limit: int = 20) -> int:
     if not fetchers:
         return 0
@@ -48,7 +48,7 @@ def fetch_pending(desk: Desk, fetchers: Mapping[str, Callable[[str], bytes]], no
     return done
 
 
-def _claim(desk: Desk, channels: list[str], now: datetime, limit: int) -> list[Claimed]:
+def _claim(desk: Host, channels: list[str], now: datetime, limit: int) -> list[Claimed]:
     """Due rows (and rows whose fetcher's lease ran out), marked as taken and released at once."""
     stmt = (select(MediaRow).where(MediaRow.status.in_(("pending", "fetching")), MediaRow.channel.in_(channels),
                                    or_(MediaRow.due_at.is_(None), MediaRow.due_at <= now))

@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta, tzinfo
 
-from bot.bootstrap import Desk
 from domain.plans import open_planned
 from domain.rules import Plan
 from scheduler.cron import crontab_trigger
+from scheduler.ports import Host
 
 # A worker that was down catches up on firings this far back, and no further.
 CATCH_UP = timedelta(days=1)
@@ -22,7 +22,7 @@ def firings(plan: Plan, tz: tzinfo, now: datetime) -> Iterator[datetime]:
         at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
 
 
-def run_plans(desk: Desk, now: datetime) -> int:
+def run_plans(desk: Host, now: datetime) -> int:
     opened = 0
     for plan in desk.rules.plans:
         for fire_at in firings(plan, desk.rules.tz, now):

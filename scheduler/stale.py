@@ -2,8 +2,6 @@
 released after the job went to someone else), and neither is the timeout of an offer never seen."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from domain.model import Role
 from domain.ticket import State
 from storage.tables import OutboxRow
@@ -22,8 +20,4 @@ def moved_on(uow: SqlUnitOfWork, row: OutboxRow) -> bool:
 
 
 def _card_went_out(uow: SqlUnitOfWork, row: OutboxRow) -> bool:
-    # "sending": the card is in the same batch, ahead of its timeout, and was found still current.
-    stmt = select(OutboxRow.id).where(OutboxRow.ticket_number == row.ticket_number,
-                                      OutboxRow.person_id == row.person_id, OutboxRow.kind == "offer",
-                                      OutboxRow.status.in_(("sent", "sending")))
-    return uow.session.scalars(stmt.limit(1)).first() is not None
+    return uow.outbox.offer_went_out(row.ticket_number or "", row.person_id)

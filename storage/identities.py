@@ -1,35 +1,19 @@
-"""Where notices go: the outbox, and who each platform sender is."""
+"""Who each platform sender is, and where each person was last seen (where notices go)."""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from domain.model import mask_phones
-from domain.notices import Notice
+from storage.tables import IdentityRow
 from storage.upsert import insert_ignore
-from storage.tables import IdentityRow, OutboxRow, StaffRow, TechnicianRow
 
-
-class SqlOutbox:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
-    def add(self, notice: Notice, now: datetime) -> None:
-        """Idempotent: a second notice with the same key is dropped."""
-        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
-            return
-        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
-                             channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
-        self.s.flush()
-
-    def withdraw(self, key: str) -> None:
-        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
-        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
-                       .values(status="dropped"))
+# The platforms whose user ids the staff and technician rosters carry (CSV columns <channel>_userid).
+PLATFORM_IDS = ("wecom", "dingtalk")
+# An identity the roster names was never seen: any real sighting on any channel is newer.
+NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class SqlIdentities:
@@ -64,18 +48,38 @@ class SqlIdentities:
         row = self.find(channel, external_id)
         return int(row.person_id) if row is not None and row.role == "owner" and row.person_id.isdigit() else None
 
-    def latest(self, role: str, person_id: str) -> IdentityRow | None:
+    def latest(self, role: str, person_id: str, channels: Collection[str] | None = None) -> IdentityRow | None:
+        """Where the person was seen last; only on `channels` when given (the platforms switched on)."""
         stmt = (select(IdentityRow).where(IdentityRow.role == role, IdentityRow.person_id == person_id)
                 .order_by(IdentityRow.last_seen.desc()))
+        if channels is not None:
+            stmt = stmt.where(IdentityRow.channel.in_(list(channels)))
         return self.s.scalars(stmt).first()
 
     def staff_by_platform(self, channel: str, user_id: str) -> tuple[str, str] | None:
         """(role, id) of the technician or staff member with this platform user id."""
-        column = {"wecom": "wecom_userid", "dingtalk": "dingtalk_userid"}.get(channel)
-        if column is None or not user_id:
+        if channel not in PLATFORM_IDS or not user_id:
             return None
-        tech = self.s.scalars(select(TechnicianRow).where(getattr(TechnicianRow, column) == user_id)).first()
-        if tech is not None:
-            return "technician", tech.id
-        staff = self.s.scalars(select(StaffRow).where(getattr(StaffRow, column) == user_id)).first()
-        return (staff.role, staff.id) if staff is not None else None
+        row = self.find(channel, user_id)
+        return (row.role, row.person_id) if row is not None and row.role != "owner" else None
+
+    def platform_ids(self, channel: str, role: str, person_id: str) -> list[str]:
+        stmt = select(IdentityRow.external_id).where(IdentityRow.channel == channel, IdentityRow.role == role,
+                                                     IdentityRow.person_id == person_id)
+        return list(self.s.scalars(stmt))
+
+    def set_platform_id(self, channel: str, role: str, person_id: str, user_id: str) -> None:
+        """The roster says this is the person's user id on the platform ("" for none): any other id of
+        theirs there stops being theirs, and a new one is known before they first write."""
+        self.s.execute(delete(IdentityRow).where(IdentityRow.channel == channel, IdentityRow.role == role,
+                                                 IdentityRow.person_id == person_id,
+                                                 IdentityRow.external_id != user_id))
+        if not user_id:
+            return
+        row = self.find(channel, user_id)
+        if row is None:
+            self.s.add(IdentityRow(channel=channel, external_id=user_id, role=role, person_id=person_id,
+                                   last_seen=NEVER))
+        else:
+            row.role, row.person_id = role, person_id
+        self.s.flush()

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from domain.model import Role
 from storage.csv_rows import ImportFailed, _int, _list, _phone, _required, _required_list, _show, read_rows
+from storage.identities import PLATFORM_IDS, SqlIdentities
 from storage.import_stock import IMPORTERS
-from storage.tables import Base, CommunityRow, ProductRow, StaffRow, TechnicianRow
+from storage.tables import Base, CommunityRow, IdentityRow, ProductRow, StaffRow, TechnicianRow
 
 KINDS = ("technicians", "staff", "products", "sites")
 STOCK_KINDS = ("parts", "stock", "purchases")   # checked against rows already in the database
@@ -96,7 +97,8 @@ def _length_errors(spec: _Spec, record: dict[str, Any]) -> list[str]:
     errors = []
     pk = _pk_attr(spec)
     for attr, value in record.items():
-        column_type = spec.row_type.__table__.columns[attr].type
+        table = IdentityRow.__table__ if attr in PLATFORM_ID_COLUMNS else spec.row_type.__table__
+        column_type = table.columns[PLATFORM_ID_COLUMNS.get(attr, attr)].type
         if isinstance(value, str) and isinstance(column_type, String) and column_type.length:
             if len(value) > column_type.length:
                 label = spec.key if attr == pk else attr  # name the CSV column, not the table's
@@ -110,6 +112,10 @@ def _role(value: str, errors: list[str]) -> str:
         errors.append(f"role {_show(value)} is not one of dispatcher, manager, admin (派单员/客服, 主管/经理, 管理员)")
         return ""
     return role.value
+
+
+# CSV column -> the identities column it is stored in
+PLATFORM_ID_COLUMNS = {f"{channel}_userid": "external_id" for channel in PLATFORM_IDS}
 
 
 # --- per-kind parsers ---------------------------------------------------------
@@ -182,13 +188,21 @@ _SPECS: dict[str, _Spec] = {
 
 
 def _pk_attr(spec: _Spec) -> str:
-    return spec.row_type.__table__.primary_key.columns.values()[0].key
+    return list(spec.row_type.__table__.primary_key)[0].key
 
 
 def _upsert(session: Session, spec: _Spec, records: list[dict[str, Any]]) -> None:
     pk = _pk_attr(spec)
     existing = _load_existing(session, spec.row_type, pk, [r[pk] for r in records])
+    identities = SqlIdentities(session)
     for record in records:
+        # Platform user ids live in the identities table, not on the person's row.
+        platform_ids = {channel: record.pop(f"{channel}_userid") for channel in PLATFORM_IDS
+                        if f"{channel}_userid" in record}
+        if platform_ids:
+            role = Role.TECHNICIAN if spec.row_type is TechnicianRow else record["role"]
+            for channel, user_id in platform_ids.items():
+                identities.set_platform_id(channel, str(role), record[pk], user_id)
         row = existing.get(record[pk])
         if row is None:
             session.add(spec.row_type(**spec.on_insert, **record))

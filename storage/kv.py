@@ -3,7 +3,7 @@
 Small, short-lived shared state lives here: conversation state, dedup markers for
 platform retries, shared access tokens, locks and cursors. Every key format is
 documented in `Keys`; nothing else should build key strings by hand. The stores
-themselves are in storage.kv_memory and storage.kv_redis.
+themselves are in storage.kv_memory and storage.kv_redis; storage.kv_open picks one.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 __all__ = [
     "KeyValueStore",
     "Keys",
     "StoreUnavailable",
-    "open_store",
 ]
 
 
@@ -110,25 +108,3 @@ def ttl_ms(ttl: timedelta | None) -> int | None:
         raise ValueError(f"ttl must be positive, got {ttl}")
     # Round up so a sub-millisecond ttl never becomes 0, which Redis rejects.
     return max(1, math.ceil(ttl / timedelta(milliseconds=1)))
-
-
-_REDIS_SCHEMES = ("redis", "rediss")
-
-
-def open_store(url: str | None) -> KeyValueStore:
-    """"" or None -> MemoryStore; redis:// or rediss:// (TLS) -> RedisStore."""
-    if url is None or not url.strip():
-        from storage.kv_memory import MemoryStore  # the stores build on this module
-
-        return MemoryStore()
-    # Only the scheme is ever echoed back: the url may carry a password.
-    scheme = urlsplit(url.strip()).scheme.lower()
-    if scheme in _REDIS_SCHEMES:
-        from storage.kv_redis import RedisStore  # the stores build on this module
-
-        return RedisStore(url.strip())
-    shown = f"{scheme!r}" if scheme else "no scheme"
-    raise ValueError(
-        f"unsupported key-value store url scheme: {shown}; "
-        "expected redis:// or rediss://, or empty for the in-memory store"
-    )

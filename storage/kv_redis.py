@@ -64,7 +64,8 @@ class RedisStore:
 
     def get(self, key: str) -> str | None:
         with _unavailable_on_redis_errors("get"):
-            return self._client.get(self._k(key))
+            value = self._client.get(self._k(key))
+        return value.decode() if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         with _unavailable_on_redis_errors("set"):

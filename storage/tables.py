@@ -123,8 +123,6 @@ class TechnicianRow(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=4)
     on_duty: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
-    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
-    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
     last_offered_at: Mapped[datetime | None]
     # Kept for dispatch so choosing among thousands reads no tickets: open_jobs by every
     # ticket save (and recounted by the hourly job), the record by that job.
@@ -138,8 +136,6 @@ class StaffRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
-    wecom_userid: Mapped[str] = mapped_column(String(64), default="")
-    dingtalk_userid: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
 

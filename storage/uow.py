@@ -5,7 +5,8 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from storage.identities import SqlIdentities, SqlOutbox
+from storage.identities import SqlIdentities
+from storage.outbox import SqlOutbox
 from storage.parts import SqlParts
 from storage.people import SqlCatalog, SqlPeople, SqlPlaces
 from storage.tickets import SqlTickets

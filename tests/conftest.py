@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.bootstrap import Desk, bootstrap
-from bot.console import ConsoleSession
+from bot.channels.console.channel import ConsoleSession
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.importer import import_csv

@@ -1,45 +1,59 @@
-"""The outbound half of a chat platform: deliver one rendered message to one person."""
+"""The contract every chat platform implements, and the one table of platforms.
+
+A platform is a folder under `bot/channels/` whose `channel.build(desk, deliver_now, settings)`
+returns a `Channel`; it is switched on by `[<name>] enabled = true` in the settings. Adding a
+platform touches its folder and `PLATFORMS` below, nothing else.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from fastapi import APIRouter
+
+from bot.bootstrap import Desk
+from bot.channels.dingtalk import channel as dingtalk
+from bot.channels.wecom import channel as wecom
+from scheduler.outbound import DeliverNow, Sender
+from scheduler.ports import Outlets
 
 
-class DeliveryError(Exception):
-    """The platform did not take the message.
-
-    retry: trying later can help (rate limits, network); False sends it to the dead letters.
-    hold: the platform only accepts it after the person writes again (e.g. 微信客服's
-    48-hour window); the notice waits for that instead of being retried on a timer.
-    retry_after: pacing (a per-person rate limit): try again then, and it is not a failed attempt.
-    unsure: the request was written but its answer never came (a read timeout, a dropped
-    connection), on a platform call that has no idempotency key: the message may well have
-    arrived, so it is not sent again (that could say it twice) but marked for a person to check.
-    """
-
-    def __init__(self, message: str, retry: bool = True, hold: bool = False,
-                 retry_after: timedelta | None = None, unsure: bool = False) -> None:
-        super().__init__(message)
-        self.retry = retry and not unsure
-        self.hold = hold
-        self.retry_after = retry_after
-        self.unsure = unsure
+class Channel(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def senders(self) -> Mapping[str, Sender]: ...          # channel name -> outbound client
+    @property
+    def router(self) -> APIRouter | None: ...               # its HTTP callback routes, if any
+    @property
+    def fetch_media(self) -> Callable[[str], bytes] | None: ...   # media reference -> file bytes
+    @property
+    def on_tick(self) -> Callable[[], int] | None: ...      # its own due work (e.g. kf pulls to retry)
+    def start(self) -> None: ...                            # background connections (Stream mode)
+    def stop(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    to: str                          # the platform's address for the person or chat
-    text: str
-    buttons: tuple[str, ...] = ()    # each is the command text a press sends back
-    key: str = ""                    # idempotency key, unique per message, stable across retries
-    kind: str = ""                   # offer, accepted, offer_taken, survey, reply, … (cards may differ by kind)
-    ticket_number: str | None = None
+Factory = Callable[[Desk, DeliverNow, Any], Channel]   # (desk, deliver_now, the platform's settings)
+
+PLATFORMS: dict[str, Factory] = {
+    "wecom": wecom.build,
+    "dingtalk": dingtalk.build,
+}
 
 
-class Sender(Protocol):
-    name: str
+def build_channels(desk: Desk, deliver_now: DeliverNow) -> list[Channel]:
+    """The platforms switched on in the settings (`[wecom]`, `[dingtalk]`, …), each built once."""
+    found = []
+    for name, factory in PLATFORMS.items():
+        settings = getattr(desk.settings, name)
+        if settings.enabled:
+            found.append(factory(desk, deliver_now, settings))
+    return found
 
-    def send(self, message: Outgoing) -> None:
-        """Deliver or raise DeliveryError."""
-        ...
+
+def outlets(channels: list[Channel]) -> Outlets:
+    """What the scheduler's jobs use of the channels."""
+    return Outlets(
+        senders={name: s for c in channels for name, s in c.senders.items()},
+        fetchers={name: c.fetch_media for c in channels if c.fetch_media for name in c.senders},
+        ticks={c.name: c.on_tick for c in channels if c.on_tick})

@@ -392,7 +392,7 @@ def test_serve_without_the_scheduler_starts_the_web_side_alone(baoxiu: Baoxiu, m
     import scheduler.runner
 
     started, served = [], []
-    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk, outlets: started.append(desk) or _Stopped())
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
     baoxiu("serve", "--no-scheduler")
     with TestClient(served[0]) as client:   # runs the app's start-up and shut-down
@@ -412,7 +412,7 @@ def test_worker_starts_the_scheduler_and_no_web_server(baoxiu: Baoxiu, monkeypat
     import scheduler.runner
 
     started: list[object] = []
-    monkeypatch.setattr(scheduler.runner, "start", lambda desk: started.append(desk) or _Stopped())
+    monkeypatch.setattr(scheduler.runner, "start", lambda desk, outlets: started.append(desk) or _Stopped())
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("the worker started a web server"))
 
     class Stop(threading.Event):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import Desk, bootstrap
-from bot.platforms import senders
+from bot.wiring import wire
 from domain.ticket import State
 from scheduler.jobs import tick
 from storage.kv import KeyValueStore, StoreUnavailable
@@ -49,7 +49,7 @@ def test_a_card_whose_answer_was_lost_is_not_sent_twice_and_its_offer_lives(
         number = file_for_a_caller(fake, runner, desk)
         tech = userid_of(desk, ticket_row(desk).assignee_id or "")
         clock.advance(minutes=1)
-        tick(desk, senders(desk), clock())
+        tick(desk, wire(desk).outlets, clock())
         out_track_id, _ = card_of(fake, tech)           # exactly one card for the technician
         assert [s for s in fake.to(tech) if s.via == "card"] and len(fake.to(tech)) == 1
         assert all(status == "sent" for _, status, _ in outbox(desk))

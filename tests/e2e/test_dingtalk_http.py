@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import Desk
-from bot.platforms import senders
 from domain.ticket import State, Ticket
 from scheduler.jobs import tick
 from storage.tables import MediaRow, OutboxRow, TechnicianRow, TicketEventRow, TicketRow
@@ -71,9 +70,9 @@ def ticket_row(desk: Desk) -> Ticket:
 
 def userid_of(desk: Desk, tech_id: str) -> str:
     with desk.uow() as uow:
-        row = uow.session.get(TechnicianRow, tech_id)
-        assert row is not None
-        return row.dingtalk_userid
+        ids = uow.identities.platform_ids("dingtalk", "technician", tech_id)
+        assert len(ids) == 1
+        return ids[0]
 
 
 def counts(desk: Desk) -> tuple[int, int]:
@@ -147,7 +146,8 @@ def test_a_webhook_refused_early_is_dropped_and_the_api_used(
 def test_a_flow_controlled_offer_is_retried_by_the_outbox_not_dropped(
         desk: Desk, fake: FakeDingtalk, client: TestClient, clock: FakeClock) -> None:
     with desk.uow() as uow:
-        techs = [r.dingtalk_userid for r in uow.session.scalars(select(TechnicianRow))]
+        techs = [i for r in uow.session.scalars(select(TechnicianRow.id))
+                 for i in uow.identities.platform_ids("dingtalk", "technician", r)]
     fake.flow_control.update(techs)
     number = file_for_a_caller(client, fake)
     tech = userid_of(desk, ticket_row(desk).assignee_id or "")
@@ -159,10 +159,10 @@ def test_a_flow_controlled_offer_is_retried_by_the_outbox_not_dropped(
     for _ in range(12):                                     # more than the 8 attempts a failure gets
         fake.flow_control.add(tech)
         clock.advance(minutes=1)
-        tick(desk, senders(desk), clock())
+        tick(desk, client.app.state.edges.outlets, clock())
         assert not fake.to(tech)
     clock.advance(minutes=1)
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     assert number in offer_for(fake, tech).text
     with desk.uow() as uow:
         row = uow.session.scalars(select(OutboxRow).where(OutboxRow.kind == "offer")).one()
@@ -180,7 +180,7 @@ def test_a_flow_controlled_group_waits_and_then_gets_its_reply(
         row = uow.session.scalars(select(OutboxRow).order_by(OutboxRow.id.desc())).first()
         assert row is not None and row.status == "pending" and row.attempts == 0
     clock.advance(minutes=1)
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     assert fake.to(IN_GROUP)[-1].via == "group" and "没有待派单" in fake.to(IN_GROUP)[-1].text
 
 
@@ -228,7 +228,7 @@ def test_a_photo_is_downloaded_off_the_callback_path_and_attached(
     post(client, fake, fake.message(sender=tech, picture="dlc-photo-1"))
     assert "dlc-photo-1" in ticket_row(desk).photos
     assert not any(p == "/v1.0/robot/messageFiles/download" for _, p, _ in fake.requests)
-    tick(desk, senders(desk), clock())
+    tick(desk, client.app.state.edges.outlets, clock())
     with desk.uow() as uow:
         media = uow.session.scalars(select(MediaRow)).one()
         assert media.status == "done" and Path(media.path).read_bytes() == b"\xff\xd8\xff fake jpeg"

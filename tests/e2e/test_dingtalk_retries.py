@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import Desk
-from bot.channels.dingtalk_stream import StreamRunner
+from bot.channels.dingtalk.stream import StreamRunner
 from bot.cli import cli
 from domain.ticket import State
 from tests.conftest import EXAMPLE, FakeClock

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import Desk
-from bot.channels.dingtalk_stream import StreamRunner
-from bot.platforms import senders
+from bot.channels.dingtalk.stream import StreamRunner
+from bot.wiring import wire
 from domain.ticket import State
 from scheduler.jobs import tick
 from storage.tables import InboundRow, OutboxRow, TechnicianRow, TicketEventRow, TicketRow
@@ -39,7 +39,7 @@ class Pauses:
 def start(desk: Desk, fake: FakeDingtalk, mode: str = "stream", cards: bool = False) -> Iterator[StreamRunner]:
     fake.configure(desk.settings.dingtalk, mode=mode, cards=cards)
     app = create_app(desk)
-    runner = desk.extras["dingtalk.stream"]
+    runner = app.state.edges.channels[0].stream
     assert isinstance(runner, StreamRunner)
     runner.pause = Pauses()  # type: ignore[method-assign]
     connection = fake.gateway.connections + 1             # a restart makes a second connection
@@ -172,7 +172,7 @@ def test_an_expired_offer_closes_its_card_and_the_next_technician_gets_one(
     file_for_a_caller(fake, card_runner, desk)
     first = userid_of(desk, ticket_row(desk).assignee_id or "")
     clock.advance(minutes=16)
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     second = userid_of(desk, ticket_row(desk).assignee_id or "")
     assert second != first
     closed = [c for c in fake.cards.values() if c["chat"] == first][0]
@@ -199,7 +199,7 @@ def test_an_owner_on_dingtalk_confirms_and_rates_with_card_buttons(
     say(fake, card_runner, "完工 已修复", sender=tech, group=None)
     click(owner, "修好了")
     clock.advance(minutes=10)                           # the survey follows the confirmation
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     click(owner, "5")
     ticket = ticket_row(desk)
     assert ticket.state is State.CLOSED and ticket.rating == 5

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-import bot.channels.dingtalk as dingtalk
+import bot.channels.dingtalk.channel as dingtalk
 from bot.bootstrap import Desk
-from bot.channels.dingtalk_inbound import RobotMessage
-from bot.channels.dingtalk_stream import StreamRunner
+from bot.channels.dingtalk.inbound import RobotMessage
+from bot.channels.dingtalk.stream import StreamRunner
 from storage.tables import InboundRow
 from tests.e2e.test_dingtalk_http import DESK, IN_GROUP, MANAGER, fake  # noqa: F401  (fixture)
 from tests.e2e.test_dingtalk_stream import (  # noqa: F401  (fixture)

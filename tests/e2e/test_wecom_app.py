@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.channels.wecom_cards import CUT_NOTE
-from bot.channels.wecom_client import ApiError, WecomApi
-from bot.platforms import senders
+from bot.channels.wecom.cards import CUT_NOTE
+from bot.channels.wecom.client import ApiError, WecomApi
 from domain.notices import Notice
 from domain.ticket import State
 from scheduler.jobs import tick
@@ -105,12 +104,10 @@ def media_row(desk: Desk) -> tuple[str, int]:
 
 def test_a_photo_download_holds_no_lock_and_a_failed_one_is_retried_with_backoff(
         desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.platforms import load_platforms
-
     number, user = accepted_job(desk, fake, wecom)
     wecom.text(user, "到达")
-    platform, seen = load_platforms(desk)[0], []
-    original = platform.fetch_media
+    fetchers, seen = wecom.outlets.fetchers, []
+    original = fetchers["wecom"]
 
     def watching(ref: str) -> bytes:
         with desk.uow() as uow:   # another connection, while the download runs
@@ -118,19 +115,19 @@ def test_a_photo_download_holds_no_lock_and_a_failed_one_is_retried_with_backoff
         assert original is not None
         return original(ref)
 
-    monkeypatch.setattr(platform, "fetch_media", watching)
+    monkeypatch.setitem(fetchers, "wecom", watching)  # type: ignore[arg-type]
     fake.media["MEDIA_jpeg_2"] = b"\xff\xd8\xff\xe0 another jpeg"
     fake.fail("/cgi-bin/media/get", "network", 45009)
     wecom.deliver("image", user=user, media_id="MEDIA_jpeg_2", msg_id="602")
     assert seen == ["fetching"], "the claim was not committed before the download"
     assert media_row(desk) == ("pending", 1)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(seen) == 1, "tried again before the backoff was over"
     clock.advance(seconds=31)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert media_row(desk) == ("pending", 2)
     clock.advance(seconds=61)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert media_row(desk) == ("done", 2) and "MEDIA_jpeg_2" in the_ticket(desk).photos
 
 
@@ -140,7 +137,7 @@ def test_an_expired_offer_greys_out_its_card_and_the_next_technician_gets_one(
     first = wecom_user(desk, the_ticket(desk).assignee_id or "")
     card = card_for(fake, first)
     clock.advance(minutes=16)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert {"task_id": card["task_id"], "userids": [first], "replace_name": "已超时"} in fake.updates
     assert "超时未接单" in texts_to(fake, first)[-1]
     second = wecom_user(desk, the_ticket(desk).assignee_id or "")
@@ -162,7 +159,7 @@ def test_a_click_on_a_dead_offer_says_so_on_the_button(desk: Desk, fake: FakeWec
     user = wecom_user(desk, the_ticket(desk).assignee_id or "")
     card = card_for(fake, user)
     clock.advance(minutes=16)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     answer = wecom.click(user, card["task_id"], card["button_list"][0]["key"])
     assert answer.status_code == 200
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已失效"
@@ -203,10 +200,10 @@ def test_thirty_a_minute_per_member_are_paced_not_lost(desk: Desk, fake: FakeWec
                                                        clock: FakeClock) -> None:
     for i in range(35):
         notify(desk, clock, "T01", f"第{i}条通知", f"pace-{i}")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.to(TECH)) == 30 and fake.dropped == []
     clock.advance(seconds=121)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.to(TECH)) == 35 and fake.dropped == []
 
 
@@ -215,21 +212,21 @@ def test_pacing_is_a_sliding_minute_not_two_clock_minutes(desk: Desk, fake: Fake
     clock.advance(seconds=(59 - clock().timestamp() % 60) % 60)   # second 59 of a minute
     for i in range(30):
         notify(desk, clock, "T01", f"第{i}条", f"a-{i}")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     clock.advance(seconds=2)                                        # second 01 of the next
     for i in range(10):
         notify(desk, clock, "T01", f"再{i}条", f"b-{i}")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.to(TECH)) == 30 and fake.dropped == []
     clock.advance(seconds=60)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.to(TECH)) == 40 and fake.dropped == []
 
 
 def test_long_texts_are_cut_to_the_byte_limit_with_a_note(desk: Desk, fake: FakeWecom, wecom: Callbacks,
                                                           clock: FakeClock) -> None:
     notify(desk, clock, "T01", "漏水" * 1500, "long-1")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     content = texts_to(fake, TECH)[-1]
     assert len(content.encode()) <= 2048 and content.endswith(CUT_NOTE)
     assert fake.violations == []
@@ -258,6 +255,8 @@ def test_in_grab_mode_every_card_shows_who_took_the_job(desk: Desk, fake: FakeWe
     answer = wecom.click(winner, card["task_id"], card["button_list"][0]["key"])
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已接单"
     with desk.uow() as uow:
-        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.wecom_userid == winner)).one()
+        who = uow.identities.staff_by_platform("wecom", winner)
+        assert who is not None
+        name = uow.session.scalars(select(TechnicianRow.name).where(TechnicianRow.id == who[1])).one()
     taken = {u["userids"][0]: u["replace_name"] for u in fake.updates}
     assert set(taken) == set(others) and set(taken.values()) == {f"已被{name}抢单"}

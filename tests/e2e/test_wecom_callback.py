@@ -135,7 +135,7 @@ def test_unknown_types_are_ignored_with_a_200(desk: Desk, wecom: Callbacks, fixt
 
 def test_a_failing_answer_is_retried_by_wecom_and_handled_once(desk: Desk, wecom: Callbacks,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.channels import wecom as module
+    from bot.channels.wecom import channel as module
 
     calls = {"n": 0}
     original = module.WecomChannel.on_callback
@@ -155,7 +155,7 @@ def test_a_failing_answer_is_retried_by_wecom_and_handled_once(desk: Desk, wecom
 
 def test_an_answer_slower_than_five_seconds_on_wecoms_clock_is_retried_and_handled_once(
         desk: Desk, wecom: Callbacks, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.channels import wecom as module
+    from bot.channels.wecom import channel as module
 
     original, calls = module.WecomChannel.on_callback, {"n": 0}
 
@@ -180,7 +180,7 @@ def test_only_a_card_click_is_answered_with_a_body(desk: Desk, wecom: Callbacks,
     wecom.location("wangjianguo", "某处")
     wecom.kf_event()
     assert wecom.fake.violations == []
-    from bot.channels import wecom as module
+    from bot.channels.wecom import channel as module
     from fastapi.responses import Response
 
     monkeypatch.setattr(module.WecomChannel, "on_callback", lambda self, msg, gate: (Response("success"), []))

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.channels.wecom_client import ApiError, WecomApi
-from bot.platforms import senders
+from bot.channels.wecom.client import ApiError, WecomApi
 from domain.notices import Notice
 from scheduler.jobs import tick
 from storage.tables import OutboxRow
@@ -32,20 +31,20 @@ def test_a_busy_or_unreachable_wecom_is_retried_with_backoff_and_sends_once(
     with desk.uow() as uow:
         uow.outbox.add(Notice("technician", "T01", "alert", "请尽快处理", "busy-1"), clock())
         uow.commit()
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     status, attempts, error = outbox(desk)
     assert (status, attempts) == ("pending", 1) and shown in error and fake.to(TECH) == []
     clock.advance(seconds=29)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.faulted) == 1, "retried before the backoff was over"
     clock.advance(seconds=2)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert outbox(desk)[:2] == ("pending", 2) and fake.to(TECH) == []
     clock.advance(seconds=59)                          # the backoff doubles: 30 s, then 60 s
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert outbox(desk)[:2] == ("pending", 2)
     clock.advance(seconds=2)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert outbox(desk)[0] == "sent" and [m["body"]["text"]["content"] for m in fake.to(TECH)] == ["请尽快处理"]
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.bootstrap import Desk
-from bot.platforms import senders
 from domain.ticket import State, Ticket
 from scheduler.jobs import tick
 from storage.tables import OutboxRow, TechnicianRow, TicketEventRow, TicketRow
@@ -48,9 +47,9 @@ def the_ticket(desk: Desk) -> Ticket:
 
 def wecom_user(desk: Desk, tech_id: str) -> str:
     with desk.uow() as uow:
-        row = uow.session.get(TechnicianRow, tech_id)
-        assert row is not None
-        return row.wecom_userid
+        ids = uow.identities.platform_ids("wecom", "technician", tech_id)
+        assert len(ids) == 1
+        return ids[0]
 
 
 def card_for(fake: FakeWecom, user: str) -> dict[str, Any]:
@@ -111,7 +110,7 @@ def test_an_owner_on_kf_gets_a_repair_done_and_rated_through_clicks(
     assert counts(desk, fake) == before
     later = len(wecom.sent)
     clock.advance(minutes=10)  # the survey waits a little after the confirmation
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     survey = last_kf(fake)
     assert menu_ids(survey) == ["5", "4", "3", "2", "1"]
     assert [i["click"]["content"] for i in survey["msgmenu"]["list"]][0] == "5 星"

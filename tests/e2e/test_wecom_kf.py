@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import Desk
-from bot.channels.wecom_client import ApiError, WecomApi
-from bot.channels.wecom_state import KfWindow
-from bot.platforms import senders
+from bot.channels.wecom.client import ApiError, WecomApi
+from bot.channels.wecom.state import KfWindow
 from domain.notices import Notice
 from scheduler.jobs import tick
 from storage.kv_memory import MemoryStore
@@ -58,7 +57,6 @@ def test_empty_pages_with_has_more_are_followed_and_the_cursor_saved_per_page(
 
 def test_a_restart_resumes_from_the_saved_cursor(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
     wecom.customer("wmCustomer1", "你好")
-    desk.extras.pop("platforms")  # a new process: nothing cached but the database and the store
     with TestClient(create_app(desk)) as client:
         again = Callbacks(fake, client)
         again.customer("wmCustomer1", "进度")
@@ -78,11 +76,11 @@ def test_the_sixth_message_waits_for_the_owner_and_the_dispatcher_is_told(
     sent = len(fake.kf_to(OWNER))
     for i in range(5):
         tell_owner(desk, clock, f"n{i}")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.kf_to(OWNER)) == sent + 4  # 报修成功 was the first of the five
     with desk.uow() as uow:
         assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 1
-    tick(desk, senders(desk), clock())  # the dispatchers' notice was queued by the first tick
+    tick(desk, wecom.outlets, clock())  # the dispatchers' notice was queued by the first tick
     assert any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
     wecom.customer(OWNER, "进度")
     assert any("进展 n4" in kf_text(m) for m in fake.kf_to(OWNER))
@@ -93,7 +91,7 @@ def test_after_48_hours_notices_are_held_until_the_owner_writes(desk: Desk, fake
     report_and_confirm(wecom, fake)
     clock.advance(hours=49)
     tell_owner(desk, clock, "late")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert not any("进展 late" in kf_text(m) for m in fake.kf_to(OWNER))
     wecom.customer(OWNER, "在吗")
     assert any("进展 late" in kf_text(m) for m in fake.kf_to(OWNER))
@@ -117,17 +115,17 @@ def test_a_failed_pull_is_retried_by_the_scheduler_with_backoff(desk: Desk, fake
     fake.fail("/cgi-bin/kf/sync_msg", 45009, "network")
     assert wecom.customer(OWNER, "你好，热水器坏了").status_code == 200
     assert handled(desk) == 0 and fake.kf_to(OWNER) == []
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(fake.faulted) == 1, "retried before its backoff"
     clock.advance(seconds=31)
-    tick(desk, senders(desk), clock())      # the second failure: the network
+    tick(desk, wecom.outlets, clock())      # the second failure: the network
     assert len(fake.faulted) == 2 and handled(desk) == 0
     clock.advance(seconds=61)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert handled(desk) == 1 and cursor(desk) == "c1"
     assert fake.kf_to(OWNER), "the owner got no answer after the pull succeeded"
     clock.advance(minutes=30)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert len(sync_bodies(fake)) == 1, "a finished pull was pulled again"
 
 
@@ -136,7 +134,7 @@ def test_a_retry_after_ten_minutes_pulls_without_the_expired_token(desk: Desk, f
     fake.fail("/cgi-bin/kf/sync_msg", "http 502")
     wecom.customer(OWNER, "你好")
     clock.advance(minutes=11)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert handled(desk) == 1 and "token" not in sync_bodies(fake)[-1]
 
 
@@ -146,7 +144,7 @@ def test_a_token_the_platform_refuses_is_dropped_and_the_pull_retried(desk: Desk
     wecom.customer(OWNER, "你好")
     assert handled(desk) == 0 and fake.faulted == [("/cgi-bin/kf/sync_msg", 95007)]
     clock.advance(seconds=31)
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert handled(desk) == 1 and "token" not in sync_bodies(fake)[-1]
 
 
@@ -186,10 +184,10 @@ def test_a_restart_with_a_fresh_store_remembers_the_kf_window(desk: Desk, fake: 
                                                               clock: FakeClock) -> None:
     report_and_confirm(wecom, fake)
     clock.advance(hours=1)
-    restarted = replace(desk, store=MemoryStore(), extras={})   # a new process: the database is all it shares
-    with TestClient(create_app(restarted)):
+    restarted = replace(desk, store=MemoryStore())   # a new process: the database is all it shares
+    with TestClient(create_app(restarted)) as client:
         tell_owner(restarted, clock, "after-restart")
-        tick(restarted, senders(restarted), clock())
+        tick(restarted, client.app.state.edges.outlets, clock())
     assert any("进展 after-restart" in kf_text(m) for m in fake.kf_to(OWNER))
     with desk.uow() as uow:
         assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 0
@@ -207,11 +205,11 @@ def test_a_configuration_error_fails_by_name_instead_of_waiting_for_the_owner(
     report_and_confirm(wecom, fake)
     fake.fail("/cgi-bin/kf/send_msg", 95000)
     tell_owner(desk, clock, "k1")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     status, attempts, error = outbox_row(desk, "k1")
     assert (status, attempts) == ("dead", 1) and "invalid open_kfid" in error
     assert "95000 invalid open_kfid: check [wecom].kf_open_kfid" in caplog.text
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert not any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
 
 
@@ -220,7 +218,7 @@ def test_a_closed_session_holds_the_notice_until_the_owner_writes(desk: Desk, fa
     report_and_confirm(wecom, fake)
     fake.fail("/cgi-bin/kf/send_msg", 95018)
     tell_owner(desk, clock, "k2")
-    tick(desk, senders(desk), clock())
+    tick(desk, wecom.outlets, clock())
     assert outbox_row(desk, "k2")[0] == "held"
     wecom.customer(OWNER, "在吗")
     assert any("进展 k2" in kf_text(m) for m in fake.kf_to(OWNER))

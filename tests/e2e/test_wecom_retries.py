@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.bootstrap import Desk, bootstrap
 from domain.notices import Notice
 from domain.ticket import State
-from storage import identities
+from storage import outbox
 from storage.kv import Keys
 from storage.kv_memory import MemoryStore
 from storage.tables import CursorRow, TicketRow
@@ -38,15 +38,15 @@ def texts_to(fake: FakeWecom, user: str) -> list[str]:
 @pytest.fixture
 def outbox_blip(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """The next outbox write fails once, as a database that drops a connection would."""
-    original, state = identities.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
+    original, state = outbox.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
 
-    def flaky(self: identities.SqlOutbox, notice: Notice, now: object) -> None:
+    def flaky(self: outbox.SqlOutbox, notice: Notice, now: object) -> None:
         if state["armed"] and (notice.kind == "reply" or not state["replies_only"]):
             state["armed"], state["failed"] = 0, state["failed"] + 1
             raise OperationalError("INSERT INTO outbox", {}, Exception("server closed the connection"))
         original(self, notice, now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(identities.SqlOutbox, "add", flaky)
+    monkeypatch.setattr(outbox.SqlOutbox, "add", flaky)
     yield state
 
 
@@ -98,7 +98,7 @@ def test_a_kf_page_pulled_again_handles_nothing_twice_even_with_a_fresh_store(
     with desk.uow() as uow:
         uow.session.execute(delete(CursorRow))   # the cursor lost: sync_msg starts from the beginning
         uow.commit()
-    restarted = replace(desk, store=MemoryStore(), extras={})
+    restarted = replace(desk, store=MemoryStore())
     with TestClient(create_app(restarted)) as client:
         Callbacks(fake, client).kf_event()
     assert [body.get("cursor") for path, body in fake.requests if path == "/cgi-bin/kf/sync_msg"][-1] is None
@@ -112,7 +112,7 @@ def test_a_restart_with_a_fresh_store_still_drops_every_retry(desk: Desk, fake: 
     wecom.click(tech, card["task_id"], card["button_list"][0]["key"])
     wecom.text(tech, "到达")
     before = counts(desk, fake)
-    restarted = replace(desk, store=MemoryStore(), extras={})   # nothing remembered but the database
+    restarted = replace(desk, store=MemoryStore())   # nothing remembered but the database
     with TestClient(create_app(restarted)) as client:
         again = Callbacks(fake, client)
         answers = [again.post(q, b, retries=0, keep=False).status_code for q, b in wecom.sent]

@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 from dingtalk.crypto import DingTalkCrypto
 
-from bot.channels.dingtalk_sign import robot_sign
-from bot.settings import DingtalkSettings
+from bot.channels.dingtalk.crypto import robot_sign
+from bot.channels.dingtalk.settings import DingtalkSettings
 from tests.fakes.dingtalk_gateway import FakeGateway
 from tests.fakes.dingtalk_wire import Sent, from_api, from_webhook, handler
 

@@ -19,6 +19,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from wechatpy.enterprise.crypto import PrpCrypto
 
+from scheduler.ports import Outlets
+
 from tests.fakes.wecom_api import (AES_KEY, AGENT_ID, CORP_ID, KF_SECRET, OPEN_KFID, SECRET, TOKEN,  # noqa: F401
                                    FakeWecom)
 
@@ -48,6 +50,11 @@ class Callbacks:
         body = (f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt>"
                 f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>").encode()
         return query, body
+
+    @property
+    def outlets(self) -> Outlets:
+        """What the running app hands the scheduler (its channels' senders, fetchers, ticks)."""
+        return self.client.app.state.edges.outlets  # type: ignore[attr-defined,no-any-return]
 
     def post(self, query: dict[str, str], body: bytes, retries: int = 3, keep: bool = True) -> Response:
         """Any non-200, or an answer slower than 5 s (the fake's clock), is sent again: three retries in all."""
@@ -102,7 +109,7 @@ class Callbacks:
 
 
 def enable(desk: Any, fake: FakeWecom) -> None:
-    """Switch WeCom on for a test desk, pointed at the fake; before create_app (platforms are cached)."""
+    """Switch WeCom on for a test desk, pointed at the fake; before create_app (it builds the channels)."""
     w = desk.settings.wecom
     w.enabled, w.corp_id, w.agent_id, w.secret, w.kf_secret = True, CORP_ID, AGENT_ID, SECRET, KF_SECRET
     w.token, w.encoding_aes_key, w.api_base_url, w.kf_open_kfid = TOKEN, AES_KEY, fake.base_url, OPEN_KFID

@@ -6,13 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.channels.base import DeliveryError, Outgoing
-from bot.settings import SettingsError, load_settings
 from bot.bootstrap import build_rules
+from bot.settings import SettingsError, load_settings
 from domain.notices import Notice
 from domain.rules import Plan
 from domain.ticket import State
 from scheduler.delivery import MAX_ATTEMPTS, deliver_due
+from scheduler.outbound import DeliveryError, Outgoing
 from storage.tables import OutboxRow
 from tests.conftest import CN, EXAMPLE, Chat, FakeClock
 from tests.handlers.test_owner_flow import resolved_ticket as resolved

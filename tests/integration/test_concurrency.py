@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.bootstrap import Desk
-from bot.channels.base import Outgoing
 from domain.model import Technician
 from domain.notices import Notice
 from domain.ticket import State
 from handlers.base import Inbound
 from handlers.router import handle
 from scheduler.delivery import deliver_due
+from scheduler.outbound import Outgoing
 from tests.conftest import Chat, FakeClock
 
 
@@ -106,6 +106,7 @@ def test_two_workers_running_full_ticks_fire_each_escalation_once(desk: Desk, cl
     from sqlalchemy import func, select
 
     from scheduler.jobs import tick
+    from scheduler.ports import Outlets
     from storage.tables import TicketEventRow
     from tests.conftest import CN
 
@@ -127,7 +128,7 @@ def test_two_workers_running_full_ticks_fire_each_escalation_once(desk: Desk, cl
         try:
             idle = 0
             while idle < 2:
-                counts = tick(desk, {"rec": rec}, now, "rec")
+                counts = tick(desk, Outlets(senders={"rec": rec}), now, "rec")
                 idle = idle + 1 if counts["sla_timers_fired"] == 0 and counts["notices_sent"] == 0 else 0
         except Exception as e:  # a failure in a thread must fail the test, not vanish
             errors.append(repr(e)[:300])

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from storage.kv import KeyValueStore, Keys, StoreUnavailable, open_store
+from storage.kv import KeyValueStore, Keys, StoreUnavailable
 from storage.kv_memory import MemoryStore
+from storage.kv_open import open_store
 from storage.kv_redis import RedisStore
 
 REDIS_URL_ENV = "BAOXIU_TEST_REDIS_URL"

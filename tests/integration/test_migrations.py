@@ -62,7 +62,7 @@ def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engin
 def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert current_revision(empty_engine) == head() == "0007"
+    assert current_revision(empty_engine) == head() == "0008"
 
 
 def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:
@@ -133,3 +133,25 @@ def test_an_older_database_is_brought_up_to_date_with_its_rows(empty_engine: Eng
     with empty_engine.connect() as conn:
         row = conn.execute(text("SELECT number, hold_count, sla_fired, followup_stage FROM tickets")).one()
     assert row[0] == "BX20261101-0001" and row[1] == 0 and row[3] == ""
+
+
+def test_platform_user_ids_move_from_the_roster_into_the_identities(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0007")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO technicians (id, name, phone, skills, regions, capacity, on_duty, active,"
+                          " wecom_userid, dingtalk_userid) VALUES ('T01', '王', '', '[]', '[]', 4, true, true,"
+                          " 'wangjianguo', '0536')"))
+        conn.execute(text("INSERT INTO staff (id, name, role, wecom_userid, dingtalk_userid, active)"
+                          " VALUES ('D01', '陈', 'dispatcher', '', 'chenjing', true)"))
+        # T01 already wrote from WeCom: that sighting is kept, not made older.
+        conn.execute(text("INSERT INTO identities (channel, external_id, role, person_id, last_seen)"
+                          " VALUES ('wecom', 'wangjianguo', 'technician', 'T01', '2026-11-20 08:00:00')"))
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = set(conn.execute(text("SELECT channel, external_id, role, person_id, last_seen FROM identities")))
+        columns = {c["name"] for c in inspect(conn).get_columns("technicians")}
+    assert {(r[0], r[1], r[2], r[3]) for r in rows} == {
+        ("wecom", "wangjianguo", "technician", "T01"), ("dingtalk", "0536", "technician", "T01"),
+        ("dingtalk", "chenjing", "dispatcher", "D01")}
+    assert {str(r[4])[:4] for r in rows if r[1] == "wangjianguo"} == {"2026"}
+    assert "wecom_userid" not in columns and "dingtalk_userid" not in columns

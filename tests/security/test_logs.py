@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import logs
 from bot.bootstrap import Desk
-from bot.channels.wecom_client import WecomApi
+from bot.channels.wecom.client import WecomApi
 from storage.tables import CustomerRow
 from tests.conftest import FakeClock
 from tests.fakes.wecom import KF_SECRET, SECRET, FakeWecom, enable, fake  # noqa: F401  (fixture)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.channels.base import Outgoing, Sender
-from bot.platforms import senders
+from bot.wiring import wire
 from domain.notices import Notice
 from scheduler.delivery import LEASE, deliver_due
+from scheduler.outbound import Outgoing, Sender
 from scheduler.jobs import tick
 from storage.tables import OutboxRow
 from tests.conftest import FakeClock
@@ -46,9 +46,9 @@ def test_a_send_cut_off_by_a_crash_is_resent_after_the_lease_and_shown_once(
         desk: Desk, fake: FakeWecom, clock: FakeClock) -> None:
     enable(desk, fake)
     queue(desk, clock, "crash-1")
-    real = senders(desk)
+    real = wire(desk).outlets
     try:
-        deliver_due(desk, {"wecom": DiesAfterSending(real["wecom"])}, clock())
+        deliver_due(desk, {"wecom": DiesAfterSending(real.senders["wecom"])}, clock())
     except Crash:
         pass
     assert len(fake.to(TECH)) == 1 and row(desk)[0] == "sending"
@@ -66,11 +66,11 @@ def test_a_wecom_send_whose_answer_was_lost_is_retried_and_shown_once(
     enable(desk, fake)
     queue(desk, clock, "lost-1")
     fake.fail(SEND, "lost")
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     status, error = row(desk)
     assert status == "pending" and "answer lost" in error and len(fake.to(TECH)) == 1
     clock.advance(seconds=31)
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     assert row(desk)[0] == "sent" and len(fake.to(TECH)) == 1
 
 
@@ -78,7 +78,7 @@ def test_a_refused_connection_is_retried_as_not_sent(desk: Desk, fake: FakeWecom
     enable(desk, fake)
     desk.settings.wecom.api_base_url = "http://127.0.0.1:9"   # nothing listens: connection refused
     queue(desk, clock, "refused-1")
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     status, error = row(desk)
     assert status == "pending" and "not sent" in error
 
@@ -87,9 +87,9 @@ def test_the_fake_keeps_wecoms_interval(desk: Desk, fake: FakeWecom, clock: Fake
     enable(desk, fake)
     for key in ("same-1", "same-2"):                    # two notices, same words: shown once within 4 h
         queue(desk, clock, key)
-        tick(desk, senders(desk), clock())
+        tick(desk, wire(desk).outlets, clock())
     assert len(fake.to(TECH)) == 1
     clock.advance(hours=4, seconds=1)
     queue(desk, clock, "same-3")
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     assert len(fake.to(TECH)) == 2

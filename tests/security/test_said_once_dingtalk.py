@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import Desk
-from bot.platforms import senders
+from bot.wiring import wire
 from scheduler.jobs import tick
 from tests.conftest import FakeClock
 from tests.e2e.test_dingtalk_http import MANAGER, client, fake  # noqa: F401  (fixtures)
@@ -20,11 +20,11 @@ def test_a_dingtalk_robot_send_whose_answer_was_lost_is_marked_not_repeated(
         uow.identities.touch("dingtalk", MANAGER, "manager", "M01", clock())
         uow.commit()
     fake.lose_answer.add("/v1.0/robot/oToMessages/batchSend")
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     status, error = row(desk)
     assert status == "unsure" and "may have been delivered" in error
     clock.advance(hours=1)
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     assert len(fake.to(MANAGER)) == 1 and row(desk)[0] == "unsure"
 
 
@@ -34,7 +34,7 @@ def test_a_session_webhook_reply_whose_answer_was_lost_does_not_fall_back_to_a_s
     body = fake.message("帮助", sender=MANAGER)
     assert client.post("/dingtalk/robot", json=body, headers=fake.headers()).status_code == 200
     clock.advance(minutes=5)
-    tick(desk, senders(desk), clock())
+    tick(desk, wire(desk).outlets, clock())
     replies = fake.to(MANAGER)
     assert len(replies) == 1 and replies[0].via == "webhook"
     assert row(desk)[0] == "unsure"

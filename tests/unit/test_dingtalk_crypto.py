@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from dingtalk.crypto import DingTalkCrypto, PrpCrypto, _get_signature
 
-from bot.channels.dingtalk_sign import (
+from bot.channels.dingtalk.crypto import (
     EventCrypto, EventRefused, EventUnreadable, aes_encrypt, robot_sign, robot_sign_ok)
 
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures" / "dingtalk" / "vectors.json").read_text())

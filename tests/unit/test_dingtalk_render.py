@@ -7,9 +7,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot.channels.base import Outgoing
-from bot.channels.dingtalk_inbound import Malformed, parse
-from bot.channels.dingtalk_render import Address, render
+from bot.channels.dingtalk.inbound import Malformed, parse
+from bot.channels.dingtalk.send import Address, render
+from scheduler.outbound import Outgoing
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dingtalk"
 

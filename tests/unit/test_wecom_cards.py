@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from bot.channels import wecom_cards as cards
-from bot.channels.base import Outgoing
-from bot.channels.wecom_inbound import dedup_id, parse_app, parse_kf
-from bot.channels.wecom_state import Pacer
+from bot.channels.wecom import cards
+from bot.channels.wecom.inbound import dedup_id, parse_app, parse_kf
+from bot.channels.wecom.state import Pacer
+from scheduler.outbound import Outgoing
 from storage.kv_memory import MemoryStore
 
 OFFER = ("【新工单】BX20261123-0001 维修 · 普通 · 已派单\n产品：厨房龙头\n地址：翠湖花园3栋2单元501室\n"

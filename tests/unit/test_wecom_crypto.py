@@ -12,7 +12,7 @@ from unittest import mock
 
 import pytest
 
-from bot.channels.wecom_crypto import CallbackCrypto, Rejected, parse_xml, signature
+from bot.channels.wecom.crypto import CallbackCrypto, Rejected, parse_xml, signature
 
 # A copy of shared/vectors/wecom.json, so the suite does not depend on a checkout beside it.
 VECTORS = Path(__file__).resolve().parents[1] / "fixtures" / "wecom" / "vectors.json"

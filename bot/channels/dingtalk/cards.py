@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from bot import safe_json
 from bot.bootstrap import Desk
-from bot.channels.base import Outgoing
-from bot.channels.dingtalk_client import ApiError, DingtalkClient
-from bot.channels.dingtalk_render import Address
+from bot.channels.dingtalk.client import ApiError, DingtalkClient
+from bot.channels.dingtalk.send import Address
 from domain.notices import button_label
+from scheduler.outbound import Outgoing
 from storage.tables import DingtalkCardRow
 
 log = logging.getLogger("baoxiu.dingtalk")

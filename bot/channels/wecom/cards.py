@@ -5,8 +5,8 @@ import hashlib
 import re
 from typing import Any
 
-from bot.channels.base import Outgoing
 from domain.notices import button_label
+from scheduler.outbound import Outgoing
 
 TEXT_BYTES = 2048                 # text.content and kf text.content
 MENU_HEAD_BYTES = 1024            # kf msgmenu head_content

@@ -6,11 +6,12 @@ import sys
 from collections.abc import Callable, Iterable
 
 from bot.bootstrap import Desk
-from bot.channels.console import ConsoleSender
+from bot.channels.console.send import ConsoleSender
 from handlers.base import Inbound
 from handlers.identity import console_problem
 from handlers.router import handle
 from scheduler.jobs import tick
+from scheduler.ports import Outlets
 
 LINE = re.compile(r"^@(owner|technician|dispatcher|manager|admin):(\S+)\s?(.*)$")
 PHOTO = re.compile(r"^\[(?:图片|photo)[:：]?\s*([^\]]*)\]$")
@@ -42,7 +43,7 @@ class ConsoleSession:
 
     def flush(self) -> None:
         """Deliver pending scheduled work (offers, notices) now."""
-        tick(self.desk, {"console": self.sender}, self.desk.clock(), fallback="console")
+        tick(self.desk, Outlets(senders={"console": self.sender}), self.desk.clock(), fallback="console")
 
 
 def run_script(session: ConsoleSession, lines: Iterable[str]) -> int:

@@ -13,10 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.bootstrap import Desk
-from bot.channels.wecom_client import ApiError, WecomApi
-from bot.channels.wecom_inbound import Parsed, parse_kf
-from bot.channels.wecom_pulls import PendingPulls
-from bot.channels.wecom_state import KfWindow, WecomKeys
+from bot.channels.wecom.client import ApiError, WecomApi
+from bot.channels.wecom.inbound import Parsed, parse_kf
+from bot.channels.wecom.pulls import PendingPulls
+from bot.channels.wecom.state import KfWindow, WecomKeys
 from storage.kv import Keys
 from storage.tables import CursorRow
 

@@ -5,49 +5,43 @@ sending, kf pulls and media downloads run after the answer, as background tasks 
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
 
+from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from bot.bootstrap import Desk
-from bot.channels.wecom_cards import BUTTON_CHARS, cut_chars
-from bot.channels.wecom_client import WecomApi
-from bot.channels.wecom_crypto import CallbackCrypto, cdata
-from bot.channels.wecom_inbound import APP, KF_MEDIA, Parsed, parse_app
-from bot.channels.wecom_kf import KfSync
-from bot.channels.wecom_routes import LogGate, make_router
-from bot.channels.wecom_send import AppSender, KfSender
-from bot.channels.wecom_state import CardBook, KfWindow, Pacer
-from bot.platforms import Platform
+from bot.channels.wecom.cards import BUTTON_CHARS, cut_chars
+from bot.channels.wecom.client import WecomApi
+from bot.channels.wecom.crypto import CallbackCrypto, cdata
+from bot.channels.wecom.inbound import APP, KF_MEDIA, Parsed, parse_app
+from bot.channels.wecom.kf import KfSync
+from bot.channels.wecom.routes import LogGate, make_router
+from bot.channels.wecom.send import AppSender, KfSender
+from bot.channels.wecom.settings import WecomSettings
+from bot.channels.wecom.state import CardBook, KfWindow, Pacer
 from domain.model import Role
 from domain.notices import Notice, button_label
 from domain.ticket import State
 from handlers import commands
 from handlers.router import handle_and_queue
-from storage.tables import StaffRow, TechnicianRow
+from scheduler.outbound import DeliverNow, Sender
 
-log = logging.getLogger("baoxiu.wecom")
 
 EMPTY = 200
-NEVER_SEEN = datetime(2000, 1, 1, tzinfo=timezone.utc)  # seeded identities lose to any real one
 OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
 
 
-def platform(desk: Desk) -> Platform:
-    channel = WecomChannel(desk)
-    seed_identities(desk)
-    return Platform("wecom", senders={"wecom": channel.app, "wecom_kf": channel.kf},
-                    router=make_router(channel), fetch_media=channel.fetch_media, stop=channel.api.close,
-                    on_tick=channel.on_tick)
+def build(desk: Desk, deliver_now: DeliverNow, settings: WecomSettings) -> WecomChannel:
+    return WecomChannel(desk, deliver_now, settings)
 
 
 class WecomChannel:
-    def __init__(self, desk: Desk) -> None:
-        s = desk.settings.wecom
-        self.desk, self.settings = desk, s
+    name = "wecom"
+
+    def __init__(self, desk: Desk, deliver_now: DeliverNow, settings: WecomSettings) -> None:
+        s = settings
+        self.desk, self.settings, self.deliver_now = desk, s, deliver_now
         self.api = WecomApi(s, desk.store, desk.clock)
         self.crypto = CallbackCrypto(s.token, s.encoding_aes_key, s.corp_id, s.timestamp_window)
         self.book = CardBook(desk.store)
@@ -55,6 +49,14 @@ class WecomChannel:
         self.app = AppSender(self.api, s, self.book, Pacer(desk.store, desk.clock))
         self.kf = KfSender(self.api, s, self.window)
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
+        self.senders: dict[str, Sender] = {"wecom": self.app, "wecom_kf": self.kf}
+        self.router: APIRouter | None = make_router(self, desk.clock)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.api.close()
 
     # --- on the request path: database only ------------------------------------------
 
@@ -104,13 +106,7 @@ class WecomChannel:
 
     def deliver(self) -> None:
         """Send what is due now instead of at the next tick; fetch photos that came in."""
-        from bot.platforms import media_fetchers, senders
-        from scheduler.delivery import deliver_due
-        from scheduler.media import fetch_pending
-
-        now = self.desk.clock()
-        deliver_due(self.desk, senders(self.desk), now)
-        fetch_pending(self.desk, media_fetchers(self.desk), now)
+        self.deliver_now(fetch_media=True)
 
     def pull_kf(self, open_kfid: str) -> None:
         if self.kf_sync.retry(open_kfid):
@@ -181,23 +177,3 @@ class WecomChannel:
 def _number(text: str, prefix: str) -> str | None:
     match = commands.number_pattern(prefix).search(text)
     return match.group(0).upper() if match else None
-
-
-def seed_identities(desk: Desk) -> None:
-    """Staff with a wecom_userid can get notices before they ever write to the app.
-
-    Delivery routes by the newest identity; a seeded one is dated 2000 so any real one wins.
-    """
-    try:
-        with desk.uow() as uow:
-            people = [(Role.TECHNICIAN, r.id, r.wecom_userid) for r in uow.session.scalars(
-                select(TechnicianRow).where(TechnicianRow.wecom_userid != ""))]
-            people += [(r.role, r.id, r.wecom_userid) for r in uow.session.scalars(
-                select(StaffRow).where(StaffRow.wecom_userid != ""))]
-            for role, person_id, user in people:
-                if uow.identities.latest(role, person_id) is None:
-                    uow.identities.touch(APP, user, role, person_id, NEVER_SEEN)
-            uow.commit()
-    except Exception as e:  # start-up goes on; these people get notices once they write
-        log.warning("wecom identities not seeded: %s", type(e).__name__)
-

@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.channels import wecom_cards as cards
-from bot.channels.base import DeliveryError, Outgoing
-from bot.channels.wecom_client import ApiError, WecomApi
-from bot.channels.wecom_state import CardBook, KfWindow, Pacer
-from bot.settings import WecomSettings
+from bot.channels.wecom import cards
+from bot.channels.wecom.client import ApiError, WecomApi
+from bot.channels.wecom.settings import WecomSettings
+from bot.channels.wecom.state import CardBook, KfWindow, Pacer
+from scheduler.outbound import DeliveryError, Outgoing
 
 log = logging.getLogger("baoxiu.wecom")
 

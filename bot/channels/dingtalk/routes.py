@@ -16,10 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from bot import safe_json
 from bot.bootstrap import Desk
-from bot.channels.dingtalk_events import on_event
-from bot.channels.dingtalk_inbound import Malformed, deliver_now, parse, receive
-from bot.channels.dingtalk_sign import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
+from bot.channels.dingtalk.crypto import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
+from bot.channels.dingtalk.events import on_event
+from bot.channels.dingtalk.inbound import Malformed, deliver_quietly, parse, receive
+from bot.channels.dingtalk.settings import DingtalkSettings
 from handlers.router import transient
+from scheduler.outbound import DeliverNow
 
 log = logging.getLogger("baoxiu.dingtalk")
 MAX_BODY = 64 * 1024
@@ -29,9 +31,9 @@ class TooLarge(Exception):
     pass
 
 
-def build_router(desk: Desk, events: EventCrypto | None) -> APIRouter:
+def build_router(desk: Desk, settings: DingtalkSettings, events: EventCrypto | None,
+                 deliver_now: DeliverNow) -> APIRouter:
     router = APIRouter(prefix="/dingtalk", tags=["dingtalk"])
-    settings = desk.settings.dingtalk
 
     @router.post("/robot", summary="DingTalk robot callback (HTTP mode)")
     async def robot(request: Request, background: BackgroundTasks) -> Response:
@@ -55,7 +57,7 @@ def build_router(desk: Desk, events: EventCrypto | None) -> APIRouter:
                 raise
             # Nothing of the failed part was recorded: a non-200 lets DingTalk deliver it again.
             return _status(503, "try again later")
-        background.add_task(deliver_now, desk)
+        background.add_task(deliver_quietly, deliver_now)
         return JSONResponse({"msgtype": "empty"})
 
     @router.post("/events", summary="DingTalk event subscription (HTTP mode)")
@@ -79,7 +81,7 @@ def build_router(desk: Desk, events: EventCrypto | None) -> APIRouter:
         except (ValueError, EventUnreadable):
             return _status(400, "malformed")
         if event.get("EventType") != "check_url":
-            background.add_task(_run_event, desk, event)
+            background.add_task(_run_event, desk, deliver_now, event)
         return JSONResponse(events.success(owner, timestamp, nonce))
 
     return router
@@ -104,14 +106,14 @@ def _encrypt_field(body: Any) -> str:
     return str(body["encrypt"])
 
 
-def _run_event(desk: Desk, event: dict[str, Any]) -> None:
+def _run_event(desk: Desk, deliver_now: DeliverNow, event: dict[str, Any]) -> None:
     try:
         on_event(desk, event)
     except Exception:
         # Never the payload: it names people. The type is enough to find the failing path.
         log.exception("DingTalk event %s failed", str(event.get("EventType"))[:40])
         return
-    deliver_now(desk)  # jobs handed on are offered now, not at the next tick
+    deliver_quietly(deliver_now)  # jobs handed on are offered now, not at the next tick
 
 
 def _field(error: Exception) -> str:

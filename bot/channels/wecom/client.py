@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.settings import WecomSettings
+from bot.channels.wecom.settings import WecomSettings
 from storage.kv import Keys, KeyValueStore, StoreUnavailable
 
 log = logging.getLogger("baoxiu.wecom")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.channels.base import Outgoing
 from domain.notices import button_label
 from handlers.base import Reply
+from scheduler.outbound import Outgoing
 
 
 def render(to: str, text: str, buttons: tuple[str, ...], numbered: bool = True) -> str:

@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.bootstrap import Desk
-from bot.channels.dingtalk_cards import CardBook
-from bot.channels.dingtalk_render import group_address, proxy_address
-from bot.channels.dingtalk_sender import remember_webhook
+from bot.channels.dingtalk.cards import CardBook
+from bot.channels.dingtalk.send import group_address, proxy_address
+from bot.channels.dingtalk.state import remember_webhook
 from domain.model import Role
 from domain.ticket import State
 from handlers.base import Inbound
 from handlers.router import handle_into_outbox
-from scheduler.delivery import deliver_due
+from scheduler.outbound import DeliverNow
 from storage.tables import TicketEventRow, TicketRow
 
 log = logging.getLogger("baoxiu.dingtalk")
@@ -133,12 +133,10 @@ def on_card_click(desk: Desk, cards: CardBook, data: dict[str, Any]) -> None:
         cards.close(click.out_track_id, replies[0].text)
 
 
-def deliver_now(desk: Desk) -> None:
+def deliver_quietly(deliver_now: DeliverNow) -> None:
     """The callback's replies go out at once; whatever fails here the scheduler retries."""
-    from bot.platforms import senders
-
     try:
-        deliver_due(desk, senders(desk), desk.clock())
+        deliver_now()
     except Exception:
         log.exception("immediate DingTalk delivery failed; the scheduler will retry")
 

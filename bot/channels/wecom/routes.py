@@ -8,22 +8,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.wecom_crypto import Rejected, parse_xml
-
-if TYPE_CHECKING:
-    from bot.channels.wecom import WecomChannel
+from bot.channels.wecom.crypto import CallbackCrypto, Rejected, parse_xml
 
 log = logging.getLogger("baoxiu.wecom")
 
 MAX_BODY = 64 * 1024
 LOG_EVERY = 60.0
 Jobs = list[Callable[[], None]]
+Clock = Callable[[], datetime]
 
 
 class LogGate:
@@ -44,15 +42,23 @@ class LogGate:
         return Response(status_code=e.status)
 
 
-def make_router(channel: WecomChannel) -> APIRouter:
+class Callbacks(Protocol):
+    """What the routes need of the channel (`channel.WecomChannel`)."""
+
+    crypto: CallbackCrypto
+
+    def on_callback(self, msg: dict[str, str], gate: LogGate) -> tuple[Response, Jobs]: ...
+
+
+def make_router(channel: Callbacks, clock: Clock) -> APIRouter:
     router = APIRouter(tags=["wecom"])
-    gate = LogGate(channel.desk.clock)
+    gate = LogGate(clock)
 
     @router.get("/wecom/callback", include_in_schema=False)
     def verify(request: Request) -> Response:
         try:
             query = _need(request.query_params, "msg_signature", "timestamp", "nonce", "echostr")
-            channel.crypto.check_time(query["timestamp"], channel.desk.clock().timestamp())
+            channel.crypto.check_time(query["timestamp"], clock().timestamp())
             plain = channel.crypto.open(query["msg_signature"], query["timestamp"], query["nonce"],
                                         query["echostr"])
         except Rejected as e:
@@ -66,7 +72,7 @@ def make_router(channel: WecomChannel) -> APIRouter:
             body = await _read_body(request)
         except Rejected as e:
             return gate.refuse(e)
-        response, jobs = await run_in_threadpool(_process, channel, gate, request.query_params, body)
+        response, jobs = await run_in_threadpool(_process, channel, clock, gate, request.query_params, body)
         for job in jobs:
             background.add_task(_quietly, job)
         return response
@@ -74,10 +80,11 @@ def make_router(channel: WecomChannel) -> APIRouter:
     return router
 
 
-def _process(channel: WecomChannel, gate: LogGate, params: Mapping[str, str], body: bytes) -> tuple[Response, Jobs]:
+def _process(channel: Callbacks, clock: Clock, gate: LogGate, params: Mapping[str, str],
+             body: bytes) -> tuple[Response, Jobs]:
     try:
         query = _need(params, "msg_signature", "timestamp", "nonce")
-        channel.crypto.check_time(query["timestamp"], channel.desk.clock().timestamp())
+        channel.crypto.check_time(query["timestamp"], clock().timestamp())
         encrypt = parse_xml(body).get("Encrypt", "").strip()
         if not encrypt:
             raise Rejected(400, "no Encrypt")

@@ -1,0 +1,41 @@
+"""`[wecom]`: the self-built app and 微信客服 credentials."""
+from __future__ import annotations
+
+import base64
+
+from pydantic import Field, model_validator
+
+from bot.settings_base import Section, SectionKeyError, require
+
+
+class WecomSettings(Section):
+    enabled: bool = False
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    kf_secret: str = ""
+    kf_open_kfid: str = ""
+    timestamp_window: int = Field(default=300, ge=10)
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> WecomSettings:
+        if self.enabled:
+            require(self, "corp_id", "secret", "token", "encoding_aes_key")
+            if len(self.encoding_aes_key) != 43:
+                raise SectionKeyError("encoding_aes_key", "must be 43 characters")
+            if not _aes_key(self.encoding_aes_key):
+                raise SectionKeyError("encoding_aes_key", "must be base64 (A-Z a-z 0-9 + /) of a 32-byte key")
+            if self.agent_id <= 0:
+                raise SectionKeyError("agent_id", "must be the app's AgentId")
+        return self
+
+
+def _aes_key(value: str) -> bool:
+    """WeCom's EncodingAESKey: 43 base64 characters, "=" appended, give the 32-byte AES key."""
+    try:
+        return len(base64.b64decode(value + "=", validate=True)) == 32
+    except ValueError:  # binascii.Error: a character outside the alphabet
+        return False

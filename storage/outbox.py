@@ -1,0 +1,85 @@
+"""The outbox: notices queued in the same transaction as the change they tell of, and the queries
+delivery runs over them (claims, holds released when a person writes, addresses, stale offers)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, and_, false, or_, select, update
+from sqlalchemy.orm import Session
+
+from domain.model import Role, mask_phones
+from domain.notices import Notice
+from storage.tables import CustomerRow, OutboxRow
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, notice: Notice, now: datetime) -> None:
+        """Idempotent: a second notice with the same key is dropped."""
+        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
+            return
+        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
+                             channel=notice.channel, address=notice.address,
+                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
+                             buttons=list(notice.buttons), due_at=notice.due_at or now, created_at=now))
+        self.s.flush()
+
+    def withdraw(self, key: str) -> None:
+        """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
+        self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
+                       .values(status="dropped"))
+
+    def claim(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
+        stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
+                .order_by(OutboxRow.due_at, OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
+        return list(self.s.scalars(stmt))
+
+    def get(self, row_id: int) -> OutboxRow | None:
+        return self.s.get(OutboxRow, row_id)
+
+    def release_held(self, role: str, person_id: str, now: datetime, channel: str = "", address: str = "") -> None:
+        release_held(self.s, role, person_id, now, channel, address)
+
+    def console_address(self, role: str, person_id: str) -> str:
+        """Owners are known in the console by phone (`owner:138…`), staff by id."""
+        if role == Role.OWNER and person_id.isdigit():
+            customer = self.s.get(CustomerRow, int(person_id))
+            if customer is not None:
+                return f"owner:{customer.phone}"
+        return f"{role}:{person_id}"
+
+    def listing(self, status: str, limit: int) -> list[OutboxRow]:
+        """Newest first; `all` for every status (what `baoxiu outbox list` prints)."""
+        stmt = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+        if status != "all":
+            stmt = stmt.where(OutboxRow.status == status)
+        return list(self.s.scalars(stmt))
+
+    def retry(self, ids: tuple[int, ...], now: datetime) -> int:
+        """Dead or held notices with these ids (every dead one when none are given) due again, with
+        their attempts reset; the same key keeps a notice already delivered from going out twice."""
+        stmt = update(OutboxRow).where(OutboxRow.status.in_(["dead", "held"]))
+        stmt = stmt.where(OutboxRow.id.in_(ids)) if ids else stmt.where(OutboxRow.status == "dead")
+        result: CursorResult[Any] = self.s.execute(stmt.values(status="pending", attempts=0, due_at=now))  # type: ignore[assignment]
+        return result.rowcount
+
+    def offer_went_out(self, ticket_number: str, person_id: str) -> bool:
+        """The offer card for this person went out, or is going out in the batch being sent ("sending")."""
+        stmt = select(OutboxRow.id).where(OutboxRow.ticket_number == ticket_number,
+                                          OutboxRow.person_id == person_id, OutboxRow.kind == "offer",
+                                          OutboxRow.status.in_(("sent", "sending")))
+        return self.s.scalars(stmt.limit(1)).first() is not None
+
+
+def release_held(session: Session, role: str, person_id: str, now: datetime,
+                 channel: str = "", address: str = "") -> None:
+    """The person wrote again: notices kept for them can go now, and so can replies kept for this
+    chat (a reply is addressed by channel and address, not by person)."""
+    mine = and_(OutboxRow.role == role, OutboxRow.person_id == person_id) if person_id else false()
+    chat = and_(OutboxRow.channel == channel, OutboxRow.address == address) if channel and address else false()
+    session.execute(update(OutboxRow).where(OutboxRow.status == "held", or_(mine, chat))
+                    .values(status="pending", due_at=now))
