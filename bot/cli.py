@@ -16,6 +16,7 @@ from bot.channels.console.channel import ConsoleSession, interactive, run_script
 from bot.cli_context import DeskContext, pass_ctx
 from bot.cli_customer import customer
 from bot.cli_data import demo, import_, outbox
+from bot.cli_security import security
 from bot.cli_platforms import dingtalk, wecom
 from bot.settings import SettingsError
 from bot.tokens import create_token
@@ -44,7 +45,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 
 # Commands kept in their own modules: master data and notices, and the platform checks.
-for _command in (demo, import_, outbox, wecom, dingtalk, customer):
+for _command in (demo, import_, outbox, wecom, dingtalk, customer, security):
     cli.add_command(_command)
 
 

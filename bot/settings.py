@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 from bot.channels.dingtalk.settings import DingtalkSettings
 from bot.channels.wecom.settings import WecomSettings
 from bot.settings_base import Section as _Section
+from bot.settings_security import SecuritySettings
 from bot.settings_base import SectionKeyError
 
 ENV_PREFIX = "BAOXIU_"
@@ -135,6 +136,7 @@ class Settings(_Section):
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
+    security: SecuritySettings = SecuritySettings()
     priorities: list[PrioritySettings] = []
     ticket_types: list[TicketTypeSettings] = []
     sla: dict[str, dict[str, SlaSettings]] = {}
@@ -194,7 +196,7 @@ def _apply_env(raw: dict[str, Any], env: Any) -> dict[str, str]:
 
     Returns which keys came from which variable, so an error names the variable and not the file."""
     used: dict[str, str] = {}
-    for section in ("server", "database", "redis", "service", "wecom", "dingtalk"):
+    for section in ("server", "database", "redis", "service", "wecom", "dingtalk", "security"):
         for name, value in env.items():
             head = f"{ENV_PREFIX}{section.upper()}_"
             if name.startswith(head) and value != "":

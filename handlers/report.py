@@ -16,6 +16,7 @@ from handlers.extract import Extracted, extract, is_affirmative, is_negative
 from handlers.products import CatalogItem
 from handlers.text import find_phone
 from handlers.when import is_past, parse_when
+from storage import sealing
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
@@ -40,7 +41,7 @@ class Draft:
 
 def load(ctx: Ctx) -> Draft | None:
     raw = ctx.desk.store.get(Keys.dialog(ctx.inbound.channel, ctx.inbound.sender))
-    return Draft(**json.loads(raw)) if raw else None
+    return Draft(**json.loads(sealing.current().open(raw))) if raw else None
 
 
 def save(ctx: Ctx, draft: Draft | None) -> None:
@@ -48,7 +49,9 @@ def save(ctx: Ctx, draft: Draft | None) -> None:
     if draft is None:
         ctx.desk.store.delete(key)
     else:
-        ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
+        # The draft holds the phone, name and address being collected: sealed like the database's.
+        text = sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False))
+        ctx.desk.store.set(key, text, ttl=ctx.desk.dialog_ttl)
 
 
 def catalog(uow: SqlUnitOfWork) -> list[CatalogItem]:

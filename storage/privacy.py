@@ -20,7 +20,7 @@ ERASED = "（已按客户要求删除）"
 
 
 def find(session: Session, phone: str) -> CustomerRow | None:
-    return session.scalars(select(CustomerRow).where(CustomerRow.phone == phone)).first()
+    return session.scalars(select(CustomerRow).where(CustomerRow.phone_is(phone))).first()
 
 
 def export(session: Session, customer: CustomerRow) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def erase(session: Session, customer: CustomerRow, now: datetime) -> dict[str, i
     notices = session.execute(update(OutboxRow).where(OutboxRow.role == "owner",
                                                       OutboxRow.person_id == str(customer.id))
                               .values(text=ERASED, status="dropped")).rowcount
-    customer.phone, customer.name = f"erased-{customer.id}", ""
+    customer.phone, customer.name = f"erased-{customer.id}", ""   # phone_hash follows (validates)
     session.flush()
     return {"tickets": len(tickets), "events": events, "photos": media, "purchases": assets,
             "chat_identities": identities, "messages": notices}
