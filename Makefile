@@ -1,4 +1,4 @@
-# Two commands: `make run` and `make test`. Both build their own virtualenv.
+# Two commands: `make run` and `make test` (mypy, then pytest). Both build their own virtualenv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,6 +20,7 @@ run: install
 	$(BIN)/baoxiu --config $(CONFIG) serve
 
 test: install
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 clean:

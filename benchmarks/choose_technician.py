@@ -7,7 +7,7 @@ Builds a database (a SQLite file in a temporary folder unless --url names a Post
 database, which is then emptied) with the technicians, their open work (loads), three
 months of closed, rated jobs (records) and when each was last offered a job, then runs
 the hourly roster refresh the worker runs (loads and records onto the roster). Each run
-opens a transaction and calls `domain.services.dispatch` for a fresh ticket — loading
+opens a transaction and calls `domain.offers.dispatch` for a fresh ticket — loading
 the candidates from the database, ranking them, logging the decision and making the
 offer — then rolls back, so every run sees the same data. Two figures: the choice alone
 (the ranked candidate query and the exclusion counts dispatch records) and the whole
@@ -30,7 +30,7 @@ from bot.bootstrap import Desk, bootstrap
 from bot.settings import load_settings
 from domain import roster
 from domain.dispatch import Job
-from domain.services import dispatch
+from domain.offers import dispatch
 from domain.ticket import State, Ticket
 from scheduler.jobs import run
 from storage.tables import CustomerRow, ProductRow, SiteRow, TechnicianRow, TicketRow

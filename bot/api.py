@@ -12,7 +12,9 @@ from bot.bootstrap import Desk
 from bot.tokens import token_name
 from bot.views import ticket_view
 from domain.model import Role
-from domain.services import Actor, OpenTicket, open_ticket
+from domain.actors import Actor
+from domain.commands import OpenTicket
+from domain.opening import open_ticket
 from domain.ticket import State
 from handlers.text import find_phone
 from storage import mapping
@@ -69,11 +71,12 @@ def create_ticket(body: TicketIn, desk: DeskDep, client: Client) -> dict[str, An
         raise HTTPException(422, f"priority: one of {', '.join(p.code for p in rules.priorities)}")
     cmd = OpenTicket(phone=phone, type=type_code, priority=priority, description=body.description,
                      community=body.community, building=body.building, unit=body.unit, room=body.room,
-                     product_sku=body.product_sku, customer_name=body.customer_name)
+                     product_sku=body.product_sku, customer_name=body.customer_name,
+                     by=Actor(Role.ADMIN, f"api:{client}"[:32]))
     with desk.uow() as uow:
         if body.product_sku and uow.catalog.product(body.product_sku) is None:
             raise HTTPException(422, f"product_sku: unknown sku {body.product_sku}")
-        ticket = open_ticket(uow, rules, desk.clock(), cmd, Actor(Role.ADMIN, f"api:{client}"[:32]))
+        ticket = open_ticket(uow, rules, desk.clock(), cmd)
         uow.commit()
         return ticket_view(uow, ticket, rules)
 

@@ -6,7 +6,9 @@ from datetime import datetime
 from domain import texts
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import Actor, Refused, keep, locked
+from domain.commands import CloseCallback
+from domain.errors import Refused
+from domain.saving import keep, locked
 from domain.ticket import Ticket
 
 LOW = 2   # a score at or below this opens a follow-up
@@ -17,8 +19,9 @@ def open_callback(ticket: Ticket, now: datetime, stars: int) -> None:
     ticket.record("callback_open", "system", now, f"{stars}星，待回访")
 
 
-def close_callback(uow: UnitOfWork, rules: Rules, now: datetime, number: str, desk: Actor, note: str) -> Ticket:
-    ticket = locked(uow, number)
+def close_callback(uow: UnitOfWork, rules: Rules, now: datetime, cmd: CloseCallback) -> Ticket:
+    desk, note = cmd.desk, cmd.note
+    ticket = locked(uow, cmd.number)
     if ticket.callback_state != "open":
         raise Refused(f"工单 {ticket.number} 没有待回访记录。" if ticket.callback_state != "done"
                       else f"工单 {ticket.number} 已回访过：{ticket.callback_note or '无备注'}")

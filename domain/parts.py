@@ -9,7 +9,10 @@ from domain.model import Part, Reservation, Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import Actor, Refused, locked, tell_desk
+from domain.commands import ReservePart
+from domain.errors import Refused
+from domain.saving import locked
+from domain.telling import tell_desk
 from domain.ticket import Ticket
 
 USED = re.compile(r"^(.+?)\s*(?:[x×*X]\s*(\d+)|(\d+)\s*[个件只套])?$")
@@ -31,9 +34,9 @@ def _places(uow: UnitOfWork, part: Part, tech_id: str | None) -> list[str]:
     return sorted((s.location for s in stock), key=lambda loc: loc != van)
 
 
-def reserve(uow: UnitOfWork, rules: Rules, now: datetime, number: str, actor: Actor, ref: str,
-            quantity: int) -> tuple[Ticket, Part, str]:
-    ticket = locked(uow, number)
+def reserve(uow: UnitOfWork, rules: Rules, now: datetime, cmd: ReservePart) -> tuple[Ticket, Part, str]:
+    actor, ref, quantity = cmd.actor, cmd.ref, cmd.quantity
+    ticket = locked(uow, cmd.number)
     if actor.role is Role.TECHNICIAN and ticket.assignee_id != actor.id:
         raise Refused(f"工单 {ticket.number} 不是您负责的工单。")
     if not ticket.is_open:

@@ -6,7 +6,9 @@ from datetime import datetime
 from domain.model import Role
 from domain.ports import UnitOfWork
 from domain.rules import Plan, Rules
-from domain.services import Actor, OpenTicket, open_ticket
+from domain.actors import Actor
+from domain.commands import OpenTicket
+from domain.opening import open_ticket
 from domain.ticket import Ticket
 
 
@@ -16,7 +18,8 @@ def open_planned(uow: UnitOfWork, rules: Rules, now: datetime, plan: Plan, fire_
         return None
     cmd = OpenTicket(phone=plan.contact_phone, type=plan.type, priority=plan.priority,
                      description=plan.description, community=plan.community, building=plan.building,
-                     product_sku=plan.product_sku, customer_name=f"{plan.community}物业")
-    ticket = open_ticket(uow, rules, now, cmd, Actor(Role.ADMIN, f"plan:{plan.id}"[:40], "计划任务"))
+                     product_sku=plan.product_sku, customer_name=f"{plan.community}物业",
+                     by=Actor(Role.ADMIN, f"plan:{plan.id}"[:40], "计划任务"))
+    ticket = open_ticket(uow, rules, now, cmd)
     uow.tickets.claim_plan_run(plan.id, fire_at, ticket.number)
     return ticket

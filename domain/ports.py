@@ -92,12 +92,20 @@ class Outbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    tickets: TicketRepository
-    people: PeopleRepository
-    places: PlaceRepository
-    catalog: CatalogRepository
-    outbox: Outbox
-    parts: PartsRepository
+    # Read-only members: an implementation may hold its own repository types (a protocol's plain
+    # attribute would demand exactly these types).
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def people(self) -> PeopleRepository: ...
+    @property
+    def places(self) -> PlaceRepository: ...
+    @property
+    def catalog(self) -> CatalogRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def parts(self) -> PartsRepository: ...
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

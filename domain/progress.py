@@ -9,8 +9,16 @@ from domain.model import Role
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import Actor, Refused, keep, locked, notify, offer, set_deadlines, tell_desk, tell_owner
+from domain.actors import Actor
+from domain.commands import (Arrive, Assign, AttachPhoto, BookVisit, Cancel, Confirm, Depart, Finish, Hold,
+                             NoteLocation, Rate, Resume, SetPriority, Urge)
+from domain.deadlines import set_deadlines
+from domain.errors import Refused
+from domain.offers import offer
+from domain.saving import keep, locked
+from domain.telling import notify, tell_desk, tell_owner
 from domain.ticket import Action, State, Ticket
+
 
 def own_job(uow: UnitOfWork, number: str, tech: Actor) -> Ticket:
     ticket = locked(uow, number)
@@ -32,9 +40,9 @@ def _step(ticket: Ticket, action: Action, actor: Actor, now: datetime, reason: s
     ticket.apply(action, actor.label, now, reason)
 
 
-def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
-               start: datetime, end: datetime) -> Ticket:
-    ticket = own_job(uow, number, tech)
+def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, cmd: BookVisit) -> Ticket:
+    tech, start, end = cmd.tech, cmd.start, cmd.end
+    ticket = own_job(uow, cmd.number, tech)
     if ticket.state not in (State.ACCEPTED, State.WAITING):
         raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不能预约。")
     ticket.appointment_start, ticket.appointment_end = start, end
@@ -45,8 +53,9 @@ def book_visit(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: 
     return ticket
 
 
-def depart(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
-    ticket = own_job(uow, number, tech)
+def depart(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Depart) -> Ticket:
+    tech = cmd.tech
+    ticket = own_job(uow, cmd.number, tech)
     if ticket.state is not State.ACCEPTED:
         raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不需要出发。")
     ticket.record("depart", tech.label, now)
@@ -55,18 +64,20 @@ def depart(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     return ticket
 
 
-def arrive(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor, where: str = "") -> Ticket:
+def arrive(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Arrive) -> Ticket:
     """The check-in; `where` (a shared location's label and coordinates) goes into the audit."""
-    ticket = own_job(uow, number, tech)
-    _step(ticket, Action.ARRIVE, tech, now, where)
+    tech = cmd.tech
+    ticket = own_job(uow, cmd.number, tech)
+    _step(ticket, Action.ARRIVE, tech, now, cmd.where)
     ticket.arrived_at = now
     keep(uow, rules, ticket)
     tell_owner(uow, now, ticket, "arrived", f"工单 {ticket.number}：师傅已到达现场，开始处理。")
     return ticket
 
 
-def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor, reason: str) -> Ticket:
-    ticket = own_job(uow, number, tech)
+def hold(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Hold) -> Ticket:
+    tech, reason = cmd.tech, cmd.reason
+    ticket = own_job(uow, cmd.number, tech)
     _step(ticket, Action.HOLD, tech, now, reason)
     ticket.hold_reason = reason
     keep(uow, rules, ticket)
@@ -74,8 +85,9 @@ def hold(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
     return ticket
 
 
-def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
-    ticket = own_job(uow, number, tech)
+def resume(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Resume) -> Ticket:
+    tech = cmd.tech
+    ticket = own_job(uow, cmd.number, tech)
     _step(ticket, Action.RESUME, tech, now)
     set_deadlines(ticket, rules, ticket.created_at)  # the closed pause is credited
     ticket.hold_reason = ""
@@ -84,10 +96,10 @@ def resume(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     return ticket
 
 
-def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
-           note: str, parts: str) -> tuple[Ticket, list[str]]:
+def finish(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Finish) -> tuple[Ticket, list[str]]:
     """Returns the ticket and the part names that matched nothing (kept in the note only)."""
-    ticket = own_job(uow, number, tech)
+    tech, note, parts = cmd.tech, cmd.note, cmd.parts
+    ticket = own_job(uow, cmd.number, tech)
     _step(ticket, Action.RESOLVE, tech, now, note)
     ticket.resolved_at, ticket.resolution_note = now, note
     # a second visit after 没修好 adds to the first visit's parts, it does not replace them
@@ -103,9 +115,10 @@ def finish(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Acto
     return ticket, unknown
 
 
-def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, fixed: bool) -> Ticket:
-    ticket = own_ticket(uow, number, owner)
-    if not fixed:
+def confirm(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Confirm) -> Ticket:
+    owner = cmd.owner
+    ticket = own_ticket(uow, cmd.number, owner)
+    if not cmd.fixed:
         _step(ticket, Action.REOPEN, owner, now, "业主反馈未修好")
         ticket.reopen_count += 1
         ticket.resolved_at = None
@@ -122,9 +135,9 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Ac
     return ticket
 
 
-def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor,
-         stars: int, comment: str) -> Ticket:
-    ticket = own_ticket(uow, number, owner)
+def rate(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Rate) -> Ticket:
+    owner, stars, comment = cmd.owner, cmd.stars, cmd.comment
+    ticket = own_ticket(uow, cmd.number, owner)
     if not 1 <= stars <= 5:
         raise Refused("评分请用 1 到 5 的数字。")
     if ticket.state is State.RESOLVED:
@@ -150,8 +163,9 @@ def rate(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
     return ticket
 
 
-def urge(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor) -> Ticket:
-    ticket = own_ticket(uow, number, owner)
+def urge(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Urge) -> Ticket:
+    owner = cmd.owner
+    ticket = own_ticket(uow, cmd.number, owner)
     if not ticket.is_open:
         raise Refused(f"工单 {ticket.number} {texts.state(ticket)}，无需催单。")
     ticket.urge_count += 1
@@ -166,9 +180,10 @@ def urge(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor
     return ticket
 
 
-def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Actor, reason: str) -> Ticket:
-    ticket = own_ticket(uow, number, owner)
-    _step(ticket, Action.CANCEL, owner, now, reason or "业主取消")
+def cancel(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Cancel) -> Ticket:
+    owner = cmd.owner
+    ticket = own_ticket(uow, cmd.number, owner)
+    _step(ticket, Action.CANCEL, owner, now, cmd.reason or "业主取消")
     previous, ticket.assignee_id, ticket.offer_expires_at = ticket.assignee_id, None, None
     survey.schedule(ticket, "", None)
     spare_parts.release_all(uow, ticket)
@@ -179,24 +194,29 @@ def cancel(uow: UnitOfWork, rules: Rules, now: datetime, number: str, owner: Act
     return ticket
 
 
-def attach_photo(uow: UnitOfWork, now: datetime, number: str, actor: Actor, media: str) -> Ticket:
-    ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
-    ticket.photos = [*ticket.photos, media]
-    ticket.record("photo", actor.label, now, media)
+def attach_photo(uow: UnitOfWork, rules: Rules, now: datetime, cmd: AttachPhoto) -> Ticket:
+    ticket = _own(uow, cmd.number, cmd.actor)
+    ticket.photos = [*ticket.photos, cmd.media]
+    ticket.record("photo", cmd.actor.label, now, cmd.media)
     uow.tickets.save(ticket)
     return ticket
 
 
-def note_location(uow: UnitOfWork, now: datetime, number: str, actor: Actor, where: str) -> Ticket:
+def note_location(uow: UnitOfWork, rules: Rules, now: datetime, cmd: NoteLocation) -> Ticket:
     """A location shared about a ticket (the owner's site, the technician on site), kept in the audit."""
-    ticket = own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
-    ticket.record("location", actor.label, now, where)
+    ticket = _own(uow, cmd.number, cmd.actor)
+    ticket.record("location", cmd.actor.label, now, cmd.where)
     uow.tickets.save(ticket)
     return ticket
 
 
-def assign(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech_ref: str, desk: Actor) -> Ticket:
-    ticket = locked(uow, number)
+def _own(uow: UnitOfWork, number: str, actor: Actor) -> Ticket:
+    return own_ticket(uow, number, actor) if actor.role is Role.OWNER else own_job(uow, number, actor)
+
+
+def assign(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Assign) -> Ticket:
+    tech_ref, desk = cmd.tech_ref, cmd.desk
+    ticket = locked(uow, cmd.number)
     tech = uow.people.find_technician(tech_ref)
     if tech is None:
         raise Refused(f"没有找到师傅 {tech_ref[:20]}。")
@@ -222,8 +242,9 @@ def _fresh_acceptance(ticket: Ticket, now: datetime) -> None:
     ticket.sla_fired = [k for k in ticket.sla_fired if not k.startswith("accept:")]
 
 
-def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, number: str, priority: str, desk: Actor) -> Ticket:
-    ticket = locked(uow, number)
+def set_priority(uow: UnitOfWork, rules: Rules, now: datetime, cmd: SetPriority) -> Ticket:
+    priority, desk = cmd.priority, cmd.desk
+    ticket = locked(uow, cmd.number)
     if priority not in {p.code for p in rules.priorities}:
         raise Refused("优先级可选：" + "、".join(p.name for p in rules.priorities))
     if not ticket.is_open:

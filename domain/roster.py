@@ -7,7 +7,7 @@ from domain.model import Technician
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.dispatch import Job
-from domain.services import dispatch
+from domain.offers import dispatch
 from domain.skills import around_the_clock, job_skill
 from domain.texts import NO_VISIT
 from domain.ticket import State

@@ -6,7 +6,8 @@ from datetime import datetime
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import SYSTEM, keep
+from domain.actors import SYSTEM
+from domain.saving import keep
 from domain.ticket import Action, State, Ticket
 
 CONFIRM_BUTTONS = ("修好了", "没修好")

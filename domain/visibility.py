@@ -9,7 +9,8 @@ from __future__ import annotations
 from domain import texts
 from domain.model import STAFF_ROLES, Role
 from domain.ports import UnitOfWork
-from domain.services import Actor, Refused
+from domain.actors import Actor
+from domain.errors import Refused
 from domain.ticket import Ticket
 
 

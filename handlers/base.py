@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.bootstrap import Desk
-from domain.services import Actor
+from domain.actors import Actor
+from handlers.ports import Desk
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from datetime import date
 
 from domain import texts
 from domain.model import Customer, mask_phone, mask_phones
-from domain.services import Refused
+from domain.errors import Refused
 from domain.stats import repeat_pairs
 from domain.ticket import Ticket
 from handlers.base import Ctx

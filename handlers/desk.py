@@ -4,7 +4,8 @@ from __future__ import annotations
 from domain import callbacks, progress, texts
 from domain.model import Role, mask_phones
 from domain.reports import today_text
-from domain.services import Refused
+from domain.commands import Assign, CloseCallback, SetPriority
+from domain.errors import Refused
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
 from handlers import commands, customer_card, parts_chat, report
@@ -51,7 +52,7 @@ def _assign(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     tech_ref = cmd.rest.removeprefix("给").strip()
     if not cmd.number or not tech_ref:
         raise Refused("请这样写：派单 BX20261123-0001 给 王建国（或师傅编号 T01）")
-    ticket = progress.assign(uow, ctx.desk.rules, ctx.now, cmd.number, tech_ref, ctx.actor)
+    ticket = progress.assign(uow, ctx.desk.rules, ctx.now, Assign(cmd.number, tech_ref, ctx.actor))
     uow.commit()
     tech = uow.people.technician(ticket.assignee_id or "")
     ctx.say(f"已将 {ticket.number} 派给 {tech.name if tech else ticket.assignee_id}，等待师傅接单。")
@@ -64,7 +65,7 @@ def _priority(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not cmd.number or code is None:
         raise Refused("请这样写：改优先级 BX20261123-0001 紧急（可选：" +
                       "、".join(p.name for p in rules.priorities) + "）")
-    ticket = progress.set_priority(uow, rules, ctx.now, cmd.number, code, ctx.actor)
+    ticket = progress.set_priority(uow, rules, ctx.now, SetPriority(cmd.number, code, ctx.actor))
     uow.commit()
     ctx.say(f"{ticket.number} 优先级已改为 {rules.priority_name(code)}，"
             f"解决时限 {texts.when(ticket.resolve_by, rules.tz)}。")
@@ -105,7 +106,7 @@ def _callbacks(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 def _callback_done(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not cmd.number:
         raise Refused("请这样写：已回访 BX20261123-0001 已致电业主，同意再次上门")
-    ticket = callbacks.close_callback(uow, ctx.desk.rules, ctx.now, cmd.number, ctx.actor, cmd.rest)
+    ticket = callbacks.close_callback(uow, ctx.desk.rules, ctx.now, CloseCallback(cmd.number, ctx.actor, cmd.rest))
     uow.commit()
     ctx.say(f"已记录 {ticket.number} 的回访：{ticket.callback_note}")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.model import Role
-from domain.services import Actor
+from domain.actors import Actor
 from handlers.base import Inbound
 from handlers.text import find_phone, normalize
 from storage.uow import SqlUnitOfWork

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain import progress, texts
+from domain.commands import AttachPhoto, Cancel, Confirm, NoteLocation, Rate, Urge
+from domain.errors import Refused
 from domain.model import mask_phone, mask_phones
-from domain.services import Refused
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
 from handlers import binding, commands, report
@@ -134,14 +135,14 @@ def _progress_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
 
 def _urge(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_mine(ctx, uow), cmd.number, "您目前没有进行中的工单。")
-    ticket = progress.urge(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+    ticket = progress.urge(uow, ctx.desk.rules, ctx.now, Urge(number, ctx.actor))
     uow.commit()
     ctx.say(f"已为您催促工单 {ticket.number}，我们会尽快处理。")
 
 
 def _cancel(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_mine(ctx, uow), cmd.number, "您目前没有可以取消的工单。")
-    ticket = progress.cancel(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
+    ticket = progress.cancel(uow, ctx.desk.rules, ctx.now, Cancel(number, ctx.actor, cmd.rest))
     uow.commit()
     ctx.say(f"工单 {ticket.number} 已取消。")
 
@@ -150,7 +151,7 @@ def _confirm(fixed: bool):  # type: ignore[no-untyped-def]
     def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         waiting = in_states(_mine(ctx, uow), State.RESOLVED)
         number = pick(waiting, cmd.number, "您目前没有待确认的工单。")
-        ticket = progress.confirm(uow, ctx.desk.rules, ctx.now, number, ctx.actor, fixed)
+        ticket = progress.confirm(uow, ctx.desk.rules, ctx.now, Confirm(number, ctx.actor, fixed))
         uow.commit()
         if not fixed:
             ctx.say(f"抱歉给您添麻烦了！工单 {ticket.number} 已重新打开，师傅会尽快再次上门。")
@@ -183,7 +184,7 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
             ctx.say("您目前没有待评价的工单，工单完成后就可以评分了。")
         return bool(done) or not parsed[1]
     stars, comment = parsed
-    progress.rate(uow, ctx.desk.rules, ctx.now, candidates[0].number, ctx.actor, stars, comment)
+    progress.rate(uow, ctx.desk.rules, ctx.now, Rate(candidates[0].number, ctx.actor, stars, comment))
     uow.commit()
     ctx.say(f"感谢您的评价（{stars} 星）！" + ("我们会尽快回访改进。" if stars <= 2 else "欢迎再次使用。"))
     return True
@@ -194,7 +195,8 @@ def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not tickets:
         ctx.say("收到照片。请先用文字描述一下问题，我来帮您报修。")
         return
-    ticket = progress.attach_photo(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.media or "")
+    ticket = progress.attach_photo(uow, ctx.desk.rules, ctx.now,
+                                    AttachPhoto(tickets[0].number, ctx.actor, ctx.inbound.media or ""))
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}，师傅上门前会查看。")
 
@@ -206,7 +208,8 @@ def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not tickets:
         ctx.say(f"收到位置：{ctx.inbound.place.label or '（无名称）'}。请描述一下需要报修的问题，我来帮您报修。")
         return
-    ticket = progress.note_location(uow, ctx.now, tickets[0].number, ctx.actor, ctx.inbound.place.describe())
+    ticket = progress.note_location(uow, ctx.desk.rules, ctx.now,
+                                     NoteLocation(tickets[0].number, ctx.actor, ctx.inbound.place.describe()))
     uow.commit()
     ctx.say(f"位置已记录到工单 {ticket.number}，师傅上门时会参考。")
 

@@ -5,7 +5,8 @@ import re
 
 from domain import parts
 from domain.model import Role
-from domain.services import Refused
+from domain.commands import ReservePart
+from domain.errors import Refused
 from domain.ticket import State
 from domain.visibility import visible_ticket
 from handlers import commands
@@ -49,6 +50,7 @@ def reserve(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ref, quantity = (m.group(1).strip(), int(m.group(2))) if m and m.group(1).strip() else (cmd.rest.strip(), 1)
     if not ref:
         raise Refused("请这样写：预留 BX20261123-0001 FC-P01 1")
-    ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now, number, ctx.actor, ref, quantity)
+    ticket, part, location = parts.reserve(uow, ctx.desk.rules, ctx.now,
+                                             ReservePart(number, ctx.actor, ref, quantity))
     uow.commit()
     ctx.say(f"已为 {ticket.number} 预留 {part.name}×{quantity}（{location}）。")

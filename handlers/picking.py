@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.services import Refused
+from domain.errors import Refused
 from domain.ticket import State, Ticket
 
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from domain import texts
 from domain.model import Role, mask_phone
 from domain.rules import FACTS, Rules
-from domain.services import OpenTicket, open_ticket
+from domain.commands import OpenTicket
+from domain.opening import open_ticket
 from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
 from handlers.extract import Extracted, extract, is_affirmative, is_negative
@@ -279,8 +280,8 @@ def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     cmd = OpenTicket(phone=f["phone"], type=draft.type, priority=draft.priority, description=description,
                      community=f.get("community", ""), building=f.get("building", ""), unit=f.get("unit", ""),
                      room=f.get("room", ""), product_sku=f.get("product"), preferred=preferred,
-                     asset_id=int(f["asset"]) if f.get("asset") else None)
-    ticket = open_ticket(uow, rules, ctx.now, cmd, ctx.actor)
+                     asset_id=int(f["asset"]) if f.get("asset") else None, by=ctx.actor)
+    ticket = open_ticket(uow, rules, ctx.now, cmd)
     # touch() refuses to move a chat already bound to another customer
     linked = ctx.actor.role is Role.OWNER and _may_link(ctx, uow, ticket.customer_id) and uow.identities.touch(
         ctx.inbound.channel, ctx.inbound.sender, Role.OWNER, str(ticket.customer_id), ctx.now)
@@ -311,7 +312,7 @@ def _may_link(ctx: Ctx, uow: SqlUnitOfWork, customer_id: int) -> bool:
 
 def _type_for(found: Extracted, rules: Rules) -> str:
     if found.ticket_type in rules.ticket_types:
-        return found.ticket_type  # type: ignore[return-value]
+        return found.ticket_type
     for t in rules.ticket_types.values():
         if any(k in found.text for k in t.keywords):
             return t.code

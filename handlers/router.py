@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from bot.bootstrap import Desk
+from domain.errors import Refused
 from domain.model import Role, mask_phones
 from domain.notices import Notice
-from domain.services import Refused
 from handlers import desk as desk_handlers
 from handlers import binding, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
+from handlers.ports import Desk, WithStore
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
 from storage.kv import Keys, StoreUnavailable
@@ -119,7 +118,7 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
         if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
             replies = [_late(desk, inbound)]   # acting on it now could undo what came after it
         else:
-            replies = _converse(replace(desk, store=staged), uow, inbound, now)
+            replies = _converse(WithStore(desk, staged), uow, inbound, now)
             mark_handled(staged, inbound.channel, inbound.sender, inbound.sent_at, SEEN_TTL)
         if to is not None:
             for i, reply in enumerate(replies):

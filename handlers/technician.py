@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 
-from domain import progress, roster, services, texts
+from domain import progress, roster, texts
+from domain.actors import Actor
+from domain.commands import (AcceptOffer, Arrive, AttachPhoto, BookVisit, Depart, Finish, Hold, NoteLocation,
+                             RejectOffer, Resume)
+from domain.errors import Refused
 from domain.model import mask_phones
-from domain.services import Refused
-from domain.ticket import State
+from domain.offers import accept_offer, reject_offer
+from domain.ports import UnitOfWork
+from domain.rules import Rules
+from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
 from handlers import commands, parts_chat
 from handlers.base import Ctx
@@ -40,11 +49,11 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     VERBS[cmd.verb](ctx, uow, cmd)
 
 
-def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list:  # type: ignore[type-arg]
+def _jobs(ctx: Ctx, uow: SqlUnitOfWork, *states: State) -> list[Ticket]:
     return uow.tickets.for_technician(ctx.actor.id, states)
 
 
-def _offers(ctx: Ctx, uow: SqlUnitOfWork) -> list:  # type: ignore[type-arg]
+def _offers(ctx: Ctx, uow: SqlUnitOfWork) -> list[Ticket]:
     """Offers made to this technician alone, and grab postings still open to them."""
     posted = [t for t in uow.tickets.in_states([State.ASSIGNED], limit=500)
               if t.assignee_id is None and ctx.actor.id in t.offered]
@@ -73,7 +82,7 @@ def _accept(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if _mine_already(ctx, uow, number):
         ctx.say(f"您已接过工单 {number}。")
         return
-    ticket = services.accept_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+    ticket = accept_offer(uow, ctx.desk.rules, ctx.now, AcceptOffer(number, ctx.actor))
     uow.commit()
     ctx.say(f"已接单 {ticket.number}，请尽快与业主预约上门时间：预约 明天下午3点")
 
@@ -82,7 +91,7 @@ def _reject(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_offers(ctx, uow), cmd.number, "您当前没有待接的工单。")
     if _mine_already(ctx, uow, number):
         raise Refused(f"工单 {number} 您已接单，不能再拒单。如无法继续处理，请联系派单员改派。")
-    ticket = services.reject_offer(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest)
+    ticket = reject_offer(uow, ctx.desk.rules, ctx.now, RejectOffer(number, ctx.actor, cmd.rest))
     uow.commit()
     ctx.say(f"已拒单 {ticket.number}，系统会转派其他师傅。")
 
@@ -95,15 +104,20 @@ def _book(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         raise Refused(f"「{cmd.rest[:30]}」已经过去了，请预约现在以后的时间，例如：预约 明天下午3点")
     if window is None:
         raise Refused("没看懂预约时间，请这样写：预约 明天下午3点 或 预约 周六上午")
-    ticket = progress.book_visit(uow, ctx.desk.rules, ctx.now, number, ctx.actor, window.start, window.end)
+    ticket = progress.book_visit(uow, ctx.desk.rules, ctx.now, BookVisit(number, ctx.actor, window.start, window.end))
     uow.commit()
     ctx.say(f"已预约 {ticket.number}：{texts.window(window.start, window.end, ctx.desk.rules.tz)}，已通知业主。")
 
 
-def _simple(step, none_text: str, done: str, *states: State):  # type: ignore[no-untyped-def]
+Command = TypeVar("Command")
+Verb = Callable[[Ctx, SqlUnitOfWork, commands.Command], None]
+
+
+def _simple(step: Callable[[UnitOfWork, Rules, datetime, Command], Ticket], command: Callable[[str, Actor], Command],
+            none_text: str, done: str, *states: State) -> Verb:
     def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         number = pick(_jobs(ctx, uow, *states), cmd.number, none_text)
-        ticket = step(uow, ctx.desk.rules, ctx.now, number, ctx.actor)
+        ticket = step(uow, ctx.desk.rules, ctx.now, command(number, ctx.actor))
         uow.commit()
         ctx.say(done.format(n=ticket.number))
     return run
@@ -113,7 +127,7 @@ def _hold(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     number = pick(_jobs(ctx, uow, State.ACCEPTED, State.IN_PROGRESS), cmd.number, "您当前没有可以挂起的工单。")
     if not cmd.rest:
         raise Refused("请写明挂起原因，例如：挂起 等配件")
-    ticket = progress.hold(uow, ctx.desk.rules, ctx.now, number, ctx.actor, cmd.rest[:200])
+    ticket = progress.hold(uow, ctx.desk.rules, ctx.now, Hold(number, ctx.actor, cmd.rest[:200]))
     uow.commit()
     ctx.say(f"工单 {ticket.number} 已挂起（{ticket.hold_reason}），时效暂停计时。恢复时回复：恢复")
 
@@ -123,7 +137,7 @@ def _finish(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     match = PARTS.search(cmd.rest)
     parts = match.group(1).strip() if match else ""
     note = PARTS.sub("", cmd.rest).strip(" ，,。") or "已处理"
-    ticket, unknown = progress.finish(uow, ctx.desk.rules, ctx.now, number, ctx.actor, note[:500], parts[:500])
+    ticket, unknown = progress.finish(uow, ctx.desk.rules, ctx.now, Finish(number, ctx.actor, note[:500], parts[:500]))
     uow.commit()
     warning = f"\n未识别的配件：{'、'.join(unknown)}（已记入说明，未计库存和费用）" if unknown else ""
     ctx.say(f"工单 {ticket.number} 已完工，等待业主确认。辛苦了！{warning}")
@@ -141,7 +155,7 @@ def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     ctx.say("您的工单：\n" + "\n".join(lines))
 
 
-def _duty(on: bool):  # type: ignore[no-untyped-def]
+def _duty(on: bool) -> Verb:
     def run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
         tech = uow.people.technician(ctx.actor.id)
         assert tech is not None
@@ -160,7 +174,8 @@ def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not jobs:
         ctx.say("收到照片，但您当前没有处理中的工单。")
         return
-    ticket = progress.attach_photo(uow, ctx.now, jobs[0].number, ctx.actor, ctx.inbound.media or "")
+    ticket = progress.attach_photo(uow, ctx.desk.rules, ctx.now,
+                                    AttachPhoto(jobs[0].number, ctx.actor, ctx.inbound.media or ""))
     uow.commit()
     ctx.say(f"照片已添加到工单 {ticket.number}。")
 
@@ -172,7 +187,7 @@ def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     arriving = _jobs(ctx, uow, State.ACCEPTED)
     if arriving:
         number = pick(arriving, None, "")
-        ticket = progress.arrive(uow, ctx.desk.rules, ctx.now, number, ctx.actor, f"签到位置：{where}")
+        ticket = progress.arrive(uow, ctx.desk.rules, ctx.now, Arrive(number, ctx.actor, f"签到位置：{where}"))
         uow.commit()
         ctx.say(f"已签到 {ticket.number}（{ctx.inbound.place.label or '已记录位置'}），开始处理。")
         return
@@ -180,7 +195,8 @@ def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not on_site:
         ctx.say("收到位置，但您当前没有待上门的工单。")
         return
-    ticket = progress.note_location(uow, ctx.now, pick(on_site, None, ""), ctx.actor, where)
+    ticket = progress.note_location(uow, ctx.desk.rules, ctx.now,
+                                     NoteLocation(pick(on_site, None, ""), ctx.actor, where))
     uow.commit()
     ctx.say(f"位置已记录到工单 {ticket.number}。")
 
@@ -188,9 +204,9 @@ def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
 VERBS = {
     "help": lambda ctx, uow, cmd: ctx.say(HELP),
     "accept": _accept, "reject": _reject, "book": _book, "hold": _hold, "finish": _finish,
-    "depart": _simple(progress.depart, "您当前没有待上门的工单。", "已通知业主您已出发（{n}）。", State.ACCEPTED),
-    "arrive": _simple(progress.arrive, "您当前没有待上门的工单。", "已签到 {n}，开始处理。", State.ACCEPTED),
-    "resume": _simple(progress.resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
+    "depart": _simple(progress.depart, Depart, "您当前没有待上门的工单。", "已通知业主您已出发（{n}）。", State.ACCEPTED),
+    "arrive": _simple(progress.arrive, Arrive, "您当前没有待上门的工单。", "已签到 {n}，开始处理。", State.ACCEPTED),
+    "resume": _simple(progress.resume, Resume, "您当前没有挂起的工单。", "工单 {n} 已恢复处理。", State.WAITING),
     "my_jobs": _my_jobs, "on_duty": _duty(True), "off_duty": _duty(False),
     "parts": parts_chat.show, "reserve": parts_chat.reserve,
 }

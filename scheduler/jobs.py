@@ -8,7 +8,7 @@ from datetime import datetime
 from domain import reports, roster, sla_watch, survey
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.services import expire_offers
+from domain.offers import expire_offers
 from scheduler.delivery import deliver_due
 from scheduler.media import fetch_pending
 from scheduler.plans import run_plans

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ def _price(value: str, errors: list[str]) -> int:
     return int(yuan) * 100 + int(fen.ljust(2, "0") or 0)
 
 
-def _part(values: dict[str, str], products: set[str]) -> tuple[dict[str, object], list[str]]:
+def _part(values: dict[str, str], products: set[str]) -> tuple[dict[str, Any], list[str]]:
     errors: list[str] = []
     for name, limit in (("sku", 40), ("name", 80)):
         if not values[name]:
@@ -60,7 +61,7 @@ def import_parts(session: Session, path: Path, today: date) -> int:
     return len(records)
 
 
-def _stock(session: Session, values: dict[str, str], parts: set[str]) -> tuple[dict[str, object], list[str]]:
+def _stock(session: Session, values: dict[str, str], parts: set[str]) -> tuple[dict[str, Any], list[str]]:
     errors: list[str] = []
     sku, location = values["sku"], values["location"]
     if not sku:
@@ -107,10 +108,11 @@ def import_purchases(session: Session, path: Path, today: date) -> int:
 
 
 def _checked(rows: list[tuple[int, dict[str, str]]], problems: list[Problem],
-             check: Callable[[dict[str, str]], tuple[dict[str, object], list[str]]],
-             key: Callable[[dict[str, str]], str], key_name: str) -> list[dict[str, object]]:
+             check: Callable[[dict[str, str]], tuple[dict[str, Any], list[str]]],
+             key: Callable[[dict[str, str]], str], key_name: str) -> list[dict[str, Any]]:
     """Every row's problems plus repeats of a key; raises with all of them, or returns the records."""
-    records, first = [], {}
+    records: list[dict[str, Any]] = []
+    first: dict[str, int] = {}
     for line, values in rows:
         record, errors = check(values)
         k = key(values)

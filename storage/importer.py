@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, select
+from sqlalchemy import String, Table, select
 from sqlalchemy.orm import Session
 
 from domain.model import Role
@@ -188,7 +188,7 @@ _SPECS: dict[str, _Spec] = {
 
 
 def _pk_attr(spec: _Spec) -> str:
-    return list(spec.row_type.__table__.primary_key)[0].key
+    return cast(Table, spec.row_type.__table__).primary_key.columns.values()[0].key
 
 
 def _upsert(session: Session, spec: _Spec, records: list[dict[str, Any]]) -> None:

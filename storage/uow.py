@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from domain.ports import UnitOfWork
 from storage.identities import SqlIdentities
 from storage.outbox import SqlOutbox
 from storage.parts import SqlParts
@@ -63,3 +65,8 @@ class SqlUnitOfWork:
         """Ends checkpoint mode: everything since `hold_commits` is committed at once."""
         self._point = None
         self.session.commit()  # SQLAlchemy 2: commits the outer transaction, releasing savepoints
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the SQL unit of work is what the use cases ask for (domain.ports).
+    _conforms: type[UnitOfWork] = SqlUnitOfWork

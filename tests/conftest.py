@@ -1,22 +1,34 @@
-"""Shared fixtures: an injected clock, a desk on SQLite (and on PostgreSQL + Redis when CI says so)."""
+"""Shared fixtures: an injected clock, a desk on SQLite (and on PostgreSQL + Redis when CI says so),
+and a desk on the recording fake unit of work for handler tests that need no SQL."""
 from __future__ import annotations
 
+import csv
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from bot.bootstrap import Desk, bootstrap
+from bot.bootstrap import Desk, bootstrap, build_rules
 from bot.channels.console.channel import ConsoleSession
 from bot.settings import load_settings
+from domain.actors import Actor
+from domain.errors import Refused
+from domain.model import Community, Customer, Product, Role, Staff, Technician, mask_phones
+from domain.rules import Rules
+from handlers.base import Ctx, Inbound
+from handlers.router import ROLE_HANDLERS
 from storage.db import make_engine
 from storage.importer import import_csv
 from storage.kv_memory import MemoryStore
+from storage.kv import KeyValueStore
 from storage.kv_redis import RedisStore
+from storage.tables import TicketRow
+from tests.fakes.uow import FakeUnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
@@ -145,9 +157,6 @@ class Chat:
             return uow.tickets.get(number)
 
     def last_number(self) -> str:
-        from sqlalchemy import select
-
-        from storage.tables import TicketRow
         with self.desk.uow() as uow:
             return uow.session.scalars(select(TicketRow.number).order_by(TicketRow.id.desc())).first() or ""
 
@@ -155,3 +164,79 @@ class Chat:
 @pytest.fixture
 def chat(desk: Desk) -> Chat:
     return Chat(desk)
+
+
+def _demo(kind: str) -> list[dict[str, str]]:
+    with open(DEMO / f"{kind}.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def seed_demo(uow: FakeUnitOfWork) -> None:
+    """The demo roster, catalogue and communities, as `make_desk` imports them into SQL."""
+    split = lambda v: tuple(x for x in v.split("|") if x)  # noqa: E731
+    for r in _demo("technicians"):
+        uow.people.save_technician(Technician(r["id"], r["name"], r["phone"], split(r["skills"]),
+                                              split(r["regions"]), int(r["capacity"])))
+    for r in _demo("staff"):
+        uow.people.staff_members[r["id"]] = Staff(r["id"], r["name"], Role(r["role"]))
+    for r in _demo("products"):
+        uow.catalog.items[r["sku"]] = Product(r["sku"], r["name"], r["category"], r["skill"],
+                                              int(r["warranty_months"]), split(r["aliases"]))
+    uow.places.known = [Community(r["community"], r["region"], r["address"]) for r in _demo("sites")]
+
+
+@dataclass
+class FakeDesk:
+    """What handlers need (handlers.ports.Desk), on one recording unit of work."""
+
+    rules: Rules
+    clock: Callable[[], datetime]
+    store: KeyValueStore = field(default_factory=MemoryStore)
+    dialog_ttl: timedelta = timedelta(minutes=30)
+    fake: FakeUnitOfWork = field(default_factory=FakeUnitOfWork)
+
+    def uow(self) -> FakeUnitOfWork:
+        return self.fake
+
+
+class Talk:
+    """Speak to the role handlers directly, as `role:id`; returns the replies and the notices queued,
+    each notice as `→ role:id text` (an owner is shown by phone, as the console shows them)."""
+
+    def __init__(self, desk: FakeDesk) -> None:
+        self.desk, self.uow = desk, desk.fake
+
+    def __call__(self, who: str, text: str) -> str:
+        role, _, person = who.partition(":")
+        actor = Actor(Role(role), str(self._customer(person).id) if role == Role.OWNER else person)
+        ctx = Ctx(self.desk, self.desk.clock(), Inbound("console", who, text), actor)  # type: ignore[arg-type]
+        before = {n.key for n in self.uow.notices}
+        try:
+            ROLE_HANDLERS[actor.role](ctx, self.uow)  # type: ignore[arg-type]
+        except Refused as polite:  # as the router answers it: back to the last commit
+            self.uow.rollback()
+            return str(polite)
+        told = [f"→ {self._address(n.role, n.person_id)} {n.text}" for n in self.uow.notices if n.key not in before]
+        return "\n".join([mask_phones(r.text) for r in ctx.replies] + told)
+
+    def _customer(self, phone: str) -> Customer:
+        return self.uow.people.customer_by_phone(phone) or self.uow.people.add_customer(Customer(phone))
+
+    def _address(self, role: str, person_id: str) -> str:
+        customer = self.uow.people.customer(int(person_id)) if role == Role.OWNER else None
+        return f"{role}:{customer.phone if customer else person_id}"
+
+    def ticket(self, number: str):  # type: ignore[no-untyped-def]
+        return self.uow.tickets.get(number)
+
+
+@pytest.fixture
+def fake_desk(clock: FakeClock) -> FakeDesk:
+    desk = FakeDesk(build_rules(load_settings(str(EXAMPLE), env={})), clock)
+    seed_demo(desk.fake)
+    return desk
+
+
+@pytest.fixture
+def talk(fake_desk: FakeDesk) -> Talk:
+    return Talk(fake_desk)

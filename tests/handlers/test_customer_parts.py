@@ -8,9 +8,13 @@ from sqlalchemy import select
 
 from bot.bootstrap import Desk
 from domain import parts
-from domain.model import Role
-from domain.services import Actor, Refused
+from domain.actors import Actor
+from domain.commands import ReservePart
+from domain.errors import Refused
+from domain.model import Role, warranty_end
 from domain.ticket import State
+from handlers.base import Inbound
+from handlers.router import handle
 from storage.tables import AssetRow, CustomerRow, PartRow, SiteRow, StockRow
 from tests.conftest import Chat
 
@@ -27,7 +31,6 @@ def seed(desk: Desk, faucet_installed: date = date(2020, 6, 10)) -> None:
         s.flush()
         for sku, installed in (("FC-K100", faucet_installed), ("LK-F100", date(2026, 3, 1))):
             product = uow.catalog.product(sku)
-            from domain.model import warranty_end
             s.add(AssetRow(sku=sku, customer_id=50, site_id=50, serial=f"SN-{sku}", purchase_date=installed,
                            install_date=installed, warranty_end=warranty_end(installed, product.warranty_months)))
         s.add(PartRow(sku="P-VALVE", name="陶瓷阀芯", price_cents=4500, fits=["FC-K100"]))
@@ -115,9 +118,6 @@ def test_customer_360_in_one_message_with_the_phone_masked(chat: Chat) -> None:
 
 
 def test_a_platform_owner_binds_by_address_and_the_last_four_digits(chat: Chat) -> None:
-    from handlers.base import Inbound
-    from handlers.router import handle
-
     seed(chat.desk)
 
     def say(text: str) -> str:
@@ -148,7 +148,7 @@ def test_concurrent_reservations_never_overdraw_stock(desk: Desk, chat: Chat) ->
         barrier.wait()
         with desk.uow() as uow:
             try:
-                parts.reserve(uow, desk.rules, NOW, number, Actor(Role.DISPATCHER, "D01"), "P-VALVE", 1)
+                parts.reserve(uow, desk.rules, NOW, ReservePart(number, Actor(Role.DISPATCHER, "D01"), "P-VALVE", 1))
                 uow.commit()
                 results.append(True)
             except Refused:

@@ -1,4 +1,4 @@
-"""Dispatchers and managers through the console."""
+"""Dispatchers and managers through the console (assigning and priorities: test_desk_on_fake.py)."""
 from __future__ import annotations
 
 from domain.ticket import State
@@ -25,34 +25,6 @@ def test_a_caller_on_the_phone_gets_a_ticket_and_the_notices(chat: Chat) -> None
     tech = "technician:" + ticket.assignee_id
     out = chat(tech, "接单")
     assert f"→ owner:13912345678 工单 {number}：" in out
-
-
-def test_manual_assignment_offers_to_the_named_technician_and_tells_the_old_one(chat: Chat) -> None:
-    number = proxy_report(chat)
-    old = chat.ticket(number).assignee_id
-    new = "T10" if old != "T10" else "T11"
-    out = chat(DESK, f"派单 {number} 给 {new}")
-    assert f"已将 {number} 派给" in out
-    assert f"→ technician:{new} 【新工单】{number}" in out
-    assert f"→ technician:{old} 工单 {number} 已改派给其他师傅" in out
-    assert chat.ticket(number).assignee_id == new
-
-
-def test_assigning_by_name_works_and_unknown_names_are_refused(chat: Chat) -> None:
-    number = proxy_report(chat)
-    assert "已将" in chat(DESK, f"派单 {number} 给 王建国")
-    assert chat.ticket(number).assignee_id == "T01"
-    assert "没有找到师傅" in chat(DESK, f"派单 {number} 给 诸葛亮")
-
-
-def test_priority_changes_recompute_the_deadline(chat: Chat) -> None:
-    number = proxy_report(chat)
-    before = chat.ticket(number).resolve_by
-    out = chat(DESK, f"改优先级 {number} 紧急")
-    assert "优先级已改为 紧急" in out
-    ticket = chat.ticket(number)
-    assert ticket.priority == "urgent" and ticket.resolve_by < before
-    assert "可选" in chat(DESK, f"改优先级 {number} 超级急")
 
 
 def test_the_queue_lists_tickets_waiting_for_a_technician(chat: Chat) -> None:

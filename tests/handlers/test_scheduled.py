@@ -8,10 +8,12 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import build_rules
 from bot.settings import SettingsError, load_settings
+from domain import reports
 from domain.notices import Notice
 from domain.rules import Plan
 from domain.ticket import State
 from scheduler.delivery import MAX_ATTEMPTS, deliver_due
+from scheduler.jobs import run
 from scheduler.outbound import DeliveryError, Outgoing
 from storage.tables import OutboxRow
 from tests.conftest import CN, EXAMPLE, Chat, FakeClock
@@ -65,9 +67,6 @@ def test_the_daily_report_goes_to_managers_once_after_the_configured_time(chat: 
 
 
 def test_a_report_already_sent_is_not_computed_again(chat: Chat, clock: FakeClock) -> None:
-    from domain import reports
-    from scheduler.jobs import run
-
     clock.now = datetime(2026, 11, 23, 18, 30, tzinfo=CN)
     assert run(chat.desk, reports.send_daily_report, clock()) == 1  # the one manager in the demo staff
     for minutes in (1, 60, 300):  # every later tick that day: nothing to do, nothing counted

@@ -110,14 +110,16 @@ def test_two_workers_running_full_ticks_fire_each_escalation_once(desk: Desk, cl
     from storage.tables import TicketEventRow
     from tests.conftest import CN
 
-    from domain.services import SYSTEM, OpenTicket, open_ticket
+    from domain.actors import SYSTEM
+    from domain.commands import OpenTicket
+    from domain.opening import open_ticket
 
     desk.rules = replace(desk.rules, offer_timeout=timedelta(days=30))
     tickets = 240   # more than one SLA tick takes (200), so both workers get a share
     with desk.uow() as uow:
         for i in range(tickets):
             open_ticket(uow, desk.rules, clock(), OpenTicket(f"1380013{i:04d}", "repair", "normal", "水龙头漏水",
-                                                             "翠湖花园", "3", "2", "501", "FC-K100"), SYSTEM)
+                                                             "翠湖花园", "3", "2", "501", "FC-K100", by=SYSTEM))
         uow.commit()
     rec, errors = Recorder(), []
     now = datetime(2026, 11, 30, 18, 30, tzinfo=CN)   # a week on: every acceptance and arrival missed

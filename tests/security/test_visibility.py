@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from domain.services import Actor
+from domain.actors import Actor
 from domain.model import Role
 from domain.ticket import State
 from domain.visibility import may_see

@@ -6,11 +6,14 @@
 """
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.bootstrap import build_rules
+from bot.settings import load_settings
 from domain.calendar import (
     STATUTORY_YEARS,
     AroundTheClock,
@@ -19,6 +22,7 @@ from domain.calendar import (
     ChinaWorkdays,
     parse_hours,
 )
+from tests.conftest import EXAMPLE
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -266,12 +270,6 @@ def test_the_constructor_checks_hours_given_as_times() -> None:
 
 
 def test_the_configured_business_calendar_logs_when_it_falls_back_to_weekdays(caplog) -> None:  # type: ignore[no-untyped-def]
-    import logging
-
-    from bot.bootstrap import build_rules
-    from bot.settings import load_settings
-    from tests.conftest import EXAMPLE
-
     rules = build_rules(load_settings(str(EXAMPLE), env={}))
     beyond = max(STATUTORY_YEARS) + 2
     with caplog.at_level(logging.WARNING, logger="baoxiu"):

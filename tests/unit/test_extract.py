@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -253,8 +255,6 @@ def test_not_negative(text: str) -> None:
 
 
 def _demo_catalog() -> list[CatalogItem]:
-    import csv
-    from pathlib import Path
     path = Path(__file__).resolve().parents[2] / "bot" / "demo" / "products.csv"
     with path.open(encoding="utf-8") as f:
         return [CatalogItem(r["sku"], r["name"], r["category"], tuple(a for a in r["aliases"].split("|") if a))

@@ -1,122 +1,22 @@
-"""Use cases for opening and dispatching tickets. Each runs inside the caller's unit of work."""
+"""Offers and dispatch: choosing the technician, offering or posting for grabs, the answers, expiry."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import proposals, texts
+from domain.actors import SYSTEM, Actor
+from domain.commands import AcceptOffer, RejectOffer
+from domain.deadlines import set_deadlines
 from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, score_text, weights_line
-from domain.model import Customer, Product, Role, Site
+from domain.errors import Refused
+from domain.model import Product, Role, Site
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.sla import Deadlines, deadlines, with_pauses
-from domain.sla_watch import refresh
+from domain.saving import keep, locked
 from domain.skills import around_the_clock, job_skill
+from domain.telling import notice_key, notify, tell_desk, tell_owner
 from domain.ticket import Action, State, Ticket
-
-
-class Refused(Exception):
-    """A polite no: the message is shown to the person as it is."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    role: Role
-    id: str
-    name: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.role}:{self.id}"
-
-
-SYSTEM = Actor(Role.ADMIN, "system", "系统")
-
-
-@dataclass(frozen=True)
-class OpenTicket:
-    phone: str
-    type: str
-    priority: str
-    description: str
-    community: str = ""
-    building: str = ""
-    unit: str = ""
-    room: str = ""
-    product_sku: str | None = None
-    preferred: tuple[datetime, datetime] | None = None
-    photos: tuple[str, ...] = ()
-    customer_name: str = ""
-    asset_id: int | None = None
-
-
-def open_ticket(uow: UnitOfWork, rules: Rules, now: datetime, cmd: OpenTicket, by: Actor) -> Ticket:
-    customer = uow.people.customer_by_phone(cmd.phone) or uow.people.add_customer(
-        Customer(phone=cmd.phone, name=cmd.customer_name))
-    assert customer.id is not None
-    site = _site(uow, cmd)
-    day = now.astimezone(rules.tz).strftime("%Y%m%d")
-    ticket = Ticket(
-        number=uow.tickets.next_number(rules.number_prefix, day), type=cmd.type,
-        priority=cmd.priority, description=cmd.description, customer_id=customer.id,
-        created_at=now, site_id=site.id if site else None, product_sku=cmd.product_sku,
-        photos=list(cmd.photos))
-    if cmd.preferred:
-        ticket.appointment_start, ticket.appointment_end = cmd.preferred
-    _attach_asset(uow, rules, now, ticket, cmd.asset_id)
-    set_deadlines(ticket, rules, now)
-    opener = f"owner:{customer.id}" if by.role is Role.OWNER else by.label
-    ticket.record("open", opener, now, "代客报修" if by.role is not Role.OWNER else "")
-    if by.role is not Role.OWNER:
-        notify(uow, now, Notice(Role.OWNER, str(customer.id), "opened",
-                                texts.opened_for_owner(ticket, rules), _key(ticket, "opened", now),
-                                ticket.number))
-    dispatch(uow, rules, now, ticket)
-    _propose_to_desk(uow, now, ticket)
-    return ticket
-
-
-def _attach_asset(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, asset_id: int | None) -> None:
-    """The customer's own purchase of this product decides the warranty (same address first)."""
-    owned = uow.people.assets(ticket.customer_id)
-    matches = [a for a in owned if a.id == asset_id] or [a for a in owned if a.sku == ticket.product_sku]
-    if not matches:
-        return
-    asset = next((a for a in matches if a.site_id == ticket.site_id), matches[0])
-    ticket.asset_id, ticket.asset_serial = asset.id, asset.serial
-    ticket.product_sku = ticket.product_sku or asset.sku
-    ticket.warranty = asset.warranty_on(now.astimezone(rules.tz).date())
-
-
-def _site(uow: UnitOfWork, cmd: OpenTicket) -> Site | None:
-    if not cmd.community:
-        return None
-    region = next((c.region for c in uow.places.communities() if c.name == cmd.community), "")
-    return uow.places.site_for(Site(cmd.community, cmd.building, cmd.unit, cmd.room, region))
-
-
-def set_deadlines(ticket: Ticket, rules: Rules, start: datetime) -> None:
-    """Deadlines from opening (`start`) on the policy, credited with every closed pause.
-
-    Recomputed whole, never nudged, so a priority change or a reassign keeps the
-    pause credit; the acceptance clock restarts at `accept_from` after a reassign.
-    """
-    policy = rules.policy(ticket.type, ticket.priority)
-    if policy is None:
-        return
-    cal = rules.calendars[policy.calendar]
-    d = deadlines(policy, cal, start)
-    if ticket.accept_from is not None:
-        d = Deadlines(cal.add(ticket.accept_from, policy.accept), d.arrive_by, d.resolve_by)
-    d = with_pauses(d, cal, ticket.pauses, ticket.accept_from)
-    ticket.accept_by, ticket.arrive_by, ticket.resolve_by = d.accept_by, d.arrive_by, d.resolve_by
-
-
-def keep(uow: UnitOfWork, rules: Rules, ticket: Ticket) -> None:
-    """Save a changed ticket with its SLA clock brought up to date."""
-    refresh(ticket, rules)
-    uow.tickets.save(ticket)
 
 
 def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> None:
@@ -146,7 +46,7 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
             tell_desk(uow, now, ticket, "unassigned", text)
             for person in uow.people.staff_with_role(Role.MANAGER):
                 notify(uow, now, Notice(Role.MANAGER, person.id, "unassigned", text,
-                                        _key(ticket, f"unassigned-{person.id}", now), ticket.number))
+                                        notice_key(ticket, f"unassigned-{person.id}", now), ticket.number))
         else:
             tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
     elif grab:
@@ -174,7 +74,7 @@ def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket,
     keep(uow, rules, ticket)
     text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *_facts(uow, ticket)))
     for tech_id in tech_ids:
-        notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"grab-{tech_id}", now),
+        notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))
 
 
@@ -190,13 +90,6 @@ def _with_parts(uow: UnitOfWork, ticket: Ticket, text: str) -> str:
     """The technician sees what to bring before accepting."""
     line = proposals.proposal_line(uow, ticket)
     return f"{text}\n{line}" if line else text
-
-
-def _propose_to_desk(uow: UnitOfWork, now: datetime, ticket: Ticket) -> None:
-    line = proposals.proposal_line(uow, ticket)
-    if line:
-        tell_desk(uow, now, ticket, "parts_proposal",
-                  f"【备件建议】{ticket.number} {line}。预留请发：预留 {ticket.number} 配件编号 数量")
 
 
 def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None]:
@@ -216,7 +109,7 @@ def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id:
     uow.people.mark_offered(tech_id, now)
     keep(uow, rules, ticket)
     text = _with_parts(uow, ticket, texts.offer(ticket, rules, *_facts(uow, ticket)))
-    notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, _key(ticket, f"offer-{tech_id}", now),
+    notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"offer-{tech_id}", now),
                             ticket.number, (f"接单 {ticket.number}", f"拒单 {ticket.number}")))
 
 
@@ -225,9 +118,10 @@ def _offered_to(ticket: Ticket, tech_id: str) -> bool:
         ticket.assignee_id == tech_id or (ticket.assignee_id is None and tech_id in ticket.offered))
 
 
-def accept_offer(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor) -> Ticket:
+def accept_offer(uow: UnitOfWork, rules: Rules, now: datetime, cmd: AcceptOffer) -> Ticket:
     """Exactly one technician wins: the ticket row is locked and its state checked under the lock."""
-    ticket = locked(uow, number)
+    tech = cmd.tech
+    ticket = locked(uow, cmd.number)
     if not _offered_to(ticket, tech.id):
         raise Refused(texts.not_your_offer(ticket, uow.people.technician(ticket.assignee_id or "")))
     others = [t for t in ticket.offered if t != tech.id]
@@ -239,13 +133,13 @@ def accept_offer(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech
     tell_owner(uow, now, ticket, "accepted", texts.accepted_for_owner(ticket, person))
     for other in others:
         notify(uow, now, Notice(Role.TECHNICIAN, other, "offer_taken", texts.taken(ticket, person),
-                                _key(ticket, f"taken-{other}", now), ticket.number))
+                                notice_key(ticket, f"taken-{other}", now), ticket.number))
     return ticket
 
 
-def reject_offer(uow: UnitOfWork, rules: Rules, now: datetime, number: str, tech: Actor,
-                 reason: str = "") -> Ticket:
-    ticket = locked(uow, number)
+def reject_offer(uow: UnitOfWork, rules: Rules, now: datetime, cmd: RejectOffer) -> Ticket:
+    tech, reason = cmd.tech, cmd.reason
+    ticket = locked(uow, cmd.number)
     if not _offered_to(ticket, tech.id):
         raise Refused(texts.not_your_offer(ticket, None))
     if ticket.assignee_id is None:  # grab mode: this one steps back, the others may still grab
@@ -274,7 +168,7 @@ def expire_offers(uow: UnitOfWork, rules: Rules, now: datetime) -> int:
         _back_to_dispatch(ticket, Action.EXPIRE, SYSTEM.label, now, "超时未接单")
         for tech_id in missed:
             notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "expired", texts.offer_expired(ticket),
-                                    _key(ticket, f"expired-{tech_id}", now), ticket.number))
+                                    notice_key(ticket, f"expired-{tech_id}", now), ticket.number))
         if len(missed) > 1:  # a grab nobody took: a person decides, instead of posting it again
             keep(uow, rules, ticket)
             tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
@@ -288,31 +182,3 @@ def _back_to_dispatch(ticket: Ticket, action: Action, actor: str, now: datetime,
     declined = [ticket.assignee_id] if ticket.assignee_id else ticket.offered
     ticket.declined = [*ticket.declined, *[t for t in declined if t not in ticket.declined]]
     ticket.assignee_id, ticket.offer_expires_at, ticket.offered = None, None, []
-
-
-def locked(uow: UnitOfWork, number: str) -> Ticket:
-    ticket = uow.tickets.get_for_update(number.upper())
-    if ticket is None:
-        raise Refused(texts.unknown_ticket(number))
-    return ticket
-
-
-def notify(uow: UnitOfWork, now: datetime, notice: Notice) -> None:
-    uow.outbox.add(notice, now)
-
-
-def tell_owner(uow: UnitOfWork, now: datetime, ticket: Ticket, kind: str, text: str,
-               buttons: tuple[str, ...] = (), due_at: datetime | None = None) -> None:
-    notify(uow, now, Notice(Role.OWNER, str(ticket.customer_id), kind, text, _key(ticket, kind, now),
-                            ticket.number, buttons, due_at))
-
-
-def tell_desk(uow: UnitOfWork, now: datetime, ticket: Ticket, kind: str, text: str) -> None:
-    for person in uow.people.staff_with_role(Role.DISPATCHER):
-        notify(uow, now, Notice(Role.DISPATCHER, person.id, kind, text,
-                                _key(ticket, f"{kind}-{person.id}", now), ticket.number))
-
-
-def _key(ticket: Ticket, kind: str, now: datetime) -> str:
-    return f"{ticket.number}:{kind}:{now.isoformat()}"
-
