@@ -30,7 +30,7 @@ class SqlIdentities:
         """Record that this sender is this person; False (and nothing changed) when the sender is
         bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
         row = self.find(channel, external_id)
-        if row is None and insert_ignore(self.s, IdentityRow.__table__, {
+        if row is None and insert_ignore(self.s, IdentityRow, {
                 "channel": channel, "external_id": external_id, "role": role, "person_id": person_id,
                 "last_seen": now}, ["channel", "external_id"]):
             return True

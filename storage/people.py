@@ -34,7 +34,7 @@ class SqlPeople:
             return found
         values = {"phone": customer.phone, "phone_hash": sealing.current().lookup(customer.phone),
                   "name": customer.name, "created_at": datetime.now(timezone.utc)}
-        insert_ignore(self.s, CustomerRow.__table__, values, ["phone_hash"])
+        insert_ignore(self.s, CustomerRow, values, ["phone_hash"])
         found = self.customer_by_phone(customer.phone)
         assert found is not None  # inserted here or committed by the request that won
         return found
@@ -130,7 +130,7 @@ class SqlPlaces:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
         row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
         if row is None:
-            insert_ignore(self.s, SiteRow.__table__, {"region": site.region, **key}, list(key))
+            insert_ignore(self.s, SiteRow, {"region": site.region, **key}, list(key))
             row = self.s.scalars(select(SiteRow).filter_by(**key)).one()
         return mapping.site(row)
 

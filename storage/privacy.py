@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.tables import (AssetRow, CustomerRow, IdentityRow, MediaRow, OutboxRow, SiteRow, TicketEventRow,
                             TicketRow)
+from storage.upsert import changed
 
 ERASED = "（已按客户要求删除）"
 
@@ -51,15 +52,15 @@ def erase(session: Session, customer: CustomerRow, now: datetime) -> dict[str, i
         t.asset_id = None
     ids = [t.id for t in tickets]
     owner = f"owner:{customer.id}"
-    events = session.execute(update(TicketEventRow).where(TicketEventRow.ticket_id.in_(ids), TicketEventRow.actor
-                                                          == owner).values(reason="")).rowcount
-    media = session.execute(delete(MediaRow).where(MediaRow.ticket_number.in_([t.number for t in tickets]))).rowcount
-    assets = session.execute(delete(AssetRow).where(AssetRow.customer_id == customer.id)).rowcount
-    identities = session.execute(delete(IdentityRow).where(
-        IdentityRow.role == "owner", IdentityRow.person_id == str(customer.id))).rowcount
-    notices = session.execute(update(OutboxRow).where(OutboxRow.role == "owner",
+    events = changed(session, update(TicketEventRow).where(TicketEventRow.ticket_id.in_(ids), TicketEventRow.actor
+                                                          == owner).values(reason=""))
+    media = changed(session, delete(MediaRow).where(MediaRow.ticket_number.in_([t.number for t in tickets])))
+    assets = changed(session, delete(AssetRow).where(AssetRow.customer_id == customer.id))
+    identities = changed(session, delete(IdentityRow).where(
+        IdentityRow.role == "owner", IdentityRow.person_id == str(customer.id)))
+    notices = changed(session, update(OutboxRow).where(OutboxRow.role == "owner",
                                                       OutboxRow.person_id == str(customer.id))
-                              .values(text=ERASED, status="dropped")).rowcount
+                              .values(text=ERASED, status="dropped"))
     customer.phone, customer.name = f"erased-{customer.id}", ""   # phone_hash follows (validates)
     session.flush()
     return {"tickets": len(tickets), "events": events, "photos": media, "purchases": assets,

@@ -74,7 +74,7 @@ class SqlTickets:
         # The counter row is created once per day; the UPDATE takes the row lock, so
         # concurrent openers get distinct numbers on every backend.
         if self.s.get(CounterRow, name) is None:
-            insert_ignore(self.s, CounterRow.__table__, {"name": name, "value": 0}, ["name"])
+            insert_ignore(self.s, CounterRow, {"name": name, "value": 0}, ["name"])
         value = self.s.scalar(update(CounterRow).where(CounterRow.name == name)
                               .values(value=CounterRow.value + 1).returning(CounterRow.value))
         return f"{prefix}{day}-{value:04d}"

@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: Sequence[str]) -> bool:
-    """Insert unless a row with the same `keys` exists; True when this call inserted it."""
+def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Sequence[str]) -> bool:
+    """Insert unless a row with the same `keys` exists (`table`: a mapped class or its Table);
+    True when this call inserted it."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return bool(session.execute(stmt).rowcount)
+    return bool(changed(session, stmt))
+
+
+def changed(session: Session, stmt: Executable) -> int:
+    """Rows an INSERT / UPDATE / DELETE touched."""
+    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount
