@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
-from bot import __version__, api, api_documents, api_purchases, api_stats
+from bot import __version__, api, api_documents, api_purchases, api_stats, logs
 from bot.bootstrap import Desk
 from bot.wiring import Edges, wire
 from scheduler import runner
@@ -22,6 +22,7 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.install()  # uvicorn has configured its own handlers by now
         jobs = runner.start(desk, wired.outlets) if scheduler else None
         if scheduler:
             wired.run_worker()

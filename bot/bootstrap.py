@@ -21,7 +21,7 @@ from domain.rules import FACTS, Plan, Priority, Rules, SurveyPolicy, TicketType
 from domain.sla import SlaPolicy, parse_duration
 from handlers.phrasings import TABLES
 from scheduler.cron import crontab_trigger
-from storage import db
+from storage import db, sealing
 from storage.kv import KeyValueStore
 from storage.kv_open import open_store
 from storage.uow import SqlUnitOfWork
@@ -72,6 +72,7 @@ def bootstrap(settings: Settings, clock: Clock = system_clock, store: KeyValueSt
     except ValueError as e:
         raise SettingsError(f"{settings.origin('redis.url')}: [redis.url] {e}") from None
     engine = engine or _engine(settings)
+    sealing.configure(settings.security.keys())   # before the migrations: they seal existing rows
     if migrate:
         try:
             db.upgrade(engine)

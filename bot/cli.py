@@ -8,14 +8,15 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-
 from sqlalchemy import select
 
-from bot import __version__
+from bot import __version__, logs
 from bot.app import create_app
 from bot.channels.console.channel import ConsoleSession, interactive, run_script
 from bot.cli_context import DeskContext, pass_ctx
+from bot.cli_customer import customer
 from bot.cli_data import demo, import_, outbox
+from bot.cli_security import security
 from bot.cli_platforms import dingtalk, wecom
 from bot.settings import SettingsError
 from bot.tokens import SCOPES, active_named, create_token, list_tokens, revoke
@@ -42,11 +43,12 @@ def cli(ctx: click.Context, config: str | None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every platform API call at INFO: a line per outbound message nobody reads.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.install()
     ctx.obj = DeskContext(config)
 
 
 # Commands kept in their own modules: master data and notices, and the platform checks.
-for _command in (demo, import_, outbox, wecom, dingtalk):
+for _command in (demo, import_, outbox, wecom, dingtalk, customer, security):
     cli.add_command(_command)
 
 

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from bot.channels.dingtalk.settings import DingtalkSettings
 from bot.channels.wecom.settings import WecomSettings
 from bot.settings_base import Section as _Section
+from bot.settings_security import SecuritySettings
 from bot.settings_base import SectionKeyError
 from bot.settings_env import EnvError, apply_env
 
@@ -217,6 +218,7 @@ class Settings(_Section):
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
+    security: SecuritySettings = SecuritySettings()
     priorities: list[PrioritySettings] = []
     ticket_types: list[TicketTypeSettings] = []
     sla: dict[str, dict[str, SlaSettings]] = {}

@@ -32,6 +32,7 @@ class Inbound:
     media: str | None = None     # a photo: the platform's media reference
     phone: str | None = None     # a phone number the channel vouches for
     place: Place | None = None   # a shared location (its label is also the text)
+    sent_at: datetime | None = None  # when the platform says it was sent: orders retries and new messages
 
 
 @dataclass(frozen=True)

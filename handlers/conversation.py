@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from domain.errors import Refused
+from domain.visibility import visible_ticket
 from handlers import commands
 from handlers import focus as memory
 from handlers import intents, wording
@@ -56,6 +57,7 @@ def number(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> str | None:
     """The ticket meant: chosen, named, or "这单" / "上一单" from what the person last saw."""
     named = turn.slot("number")
     if isinstance(named, str):
+        visible_ticket(uow, ctx.actor, named)  # someone else's ticket reads as an unknown number
         return named
     ref = turn.reading.slots.get("ref")
     if ref == "this":

@@ -8,6 +8,7 @@ from domain.reports import today_text
 from domain.commands import Assign, CloseCallback, SetPriority
 from domain.errors import Refused
 from domain.ticket import State, Ticket
+from domain.visibility import visible_ticket
 from handlers import commands, customer_card, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
@@ -66,9 +67,7 @@ def _queue(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not cmd.number:
         raise Refused("请这样写：工单 BX20261123-0001")
-    ticket = uow.tickets.get(cmd.number)
-    if ticket is None:
-        raise Refused(texts.unknown_ticket(cmd.number))
+    ticket = visible_ticket(uow, ctx.actor, cmd.number)
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     rules = ctx.desk.rules

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.base import Ctx
+from storage import sealing
 from storage.kv import Keys
 
 
@@ -48,7 +49,7 @@ def _raw(ctx: Ctx) -> Draft | None:
     if not raw:
         return None
     try:
-        data = json.loads(raw)
+        data = json.loads(sealing.current().open(raw))
         known = {f.name for f in fields(Draft)}
         return Draft(**{k: v for k, v in data.items() if k in known})
     except (ValueError, TypeError):  # a draft from an older release: start afresh rather than fail
@@ -92,4 +93,5 @@ def save(ctx: Ctx, draft: Draft | None) -> None:
     draft.touched = ctx.now.isoformat()
     # Kept past the dialog's time so the next message can be told the draft timed out.
     ttl = ctx.desk.dialog_ttl + max(ctx.desk.dialog_ttl, DONE_FOR)
-    ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ttl)
+    # The draft holds the phone, name and address being collected: sealed like the database's.
+    ctx.desk.store.set(key, sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False)), ttl=ttl)

@@ -10,6 +10,7 @@ from domain.errors import Refused
 from domain.model import Role, mask_phone, mask_phones
 from domain.notices import Notice
 from domain.ticket import State, Ticket
+from domain.visibility import visible_ticket
 from handlers import binding, commands, conversation, owner_talk, report
 from handlers.base import Ctx
 from handlers.extract import is_affirmative
@@ -49,7 +50,7 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         _located(ctx, uow)
         return
     if cmd is not None and cmd.verb in VERBS and (VERBS[cmd.verb] is _proxy_refused or cmd.verb == "bind"):
-        VERBS[cmd.verb](ctx, uow, cmd)  # another role's command, or 绑定: not a way of talking, a command
+        _run(ctx, uow, cmd)  # another role's command, or 绑定: not a way of talking, a command
         return
     if commands.rating(text) is not None and _maybe_rating(ctx, uow, text):
         return
@@ -96,7 +97,7 @@ def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: co
         cmd = commands.Command("status", named.group(0).upper(), "")
     if cmd is not None and cmd.verb in VERBS and (cmd.number or _aside(cmd)):
         try:
-            VERBS[cmd.verb](ctx, uow, cmd)
+            _run(ctx, uow, cmd)
         except Refused as polite:  # the refusal is the answer; the draft note still follows it
             uow.rollback()
             ctx.say(str(polite))
@@ -105,6 +106,12 @@ def _beside_the_draft(ctx: Ctx, uow: SqlUnitOfWork, draft: report.Draft, cmd: co
     if draft.asking == "choice" or commands.rating(text) is None or not _awaiting_rating(ctx, uow):
         return False
     return _maybe_rating(ctx, uow, text)
+
+
+def _run(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    if cmd.number and cmd.verb not in STAFF_ONLY:
+        visible_ticket(uow, ctx.actor, cmd.number)  # someone else's ticket reads as unknown
+    VERBS[cmd.verb](ctx, uow, cmd)
 
 
 def _aside(cmd: commands.Command) -> bool:
@@ -269,13 +276,14 @@ def _bind(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     binding.start(ctx, uow)
 
 
+STAFF_ONLY = ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish", "my_jobs", "proxy",
+              "assign", "priority", "queue", "stats", "on_duty", "off_duty", "parts", "reserve", "customer")
+
 VERBS = {
     "bind": _bind,
     "help": _help, "status": _status, "urge": _urge, "cancel": _cancel,
     "fixed": _confirm(True), "not_fixed": _confirm(False), "confirmation": _confirmation,
-    **{v: _proxy_refused for v in ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish",
-                                   "my_jobs", "proxy", "assign", "priority", "queue", "stats",
-                                   "on_duty", "off_duty", "parts", "reserve", "customer")},
+    **{v: _proxy_refused for v in STAFF_ONLY},
 }
 
 

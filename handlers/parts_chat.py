@@ -11,6 +11,7 @@ from domain.model import Role
 from domain.commands import ReservePart
 from domain.errors import Refused
 from domain.ticket import State
+from domain.visibility import visible_ticket
 from handlers import commands
 from handlers.base import Ctx
 from handlers.picking import pick
@@ -32,9 +33,7 @@ def _number(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> str:
 
 
 def show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    ticket = uow.tickets.get(_number(ctx, uow, cmd))
-    if ticket is None:
-        raise Refused("没有找到这张工单。")
+    ticket = visible_ticket(uow, ctx.actor, _number(ctx, uow, cmd))
     lines = [f"工单 {ticket.number} 建议备件："]
     for part, free in parts.propose(uow, ticket):
         lines.append(f"{part.sku} {part.name} {parts.yuan(part.price_cents)} 可用 {free}")

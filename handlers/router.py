@@ -19,6 +19,7 @@ from handlers import binding, desk_talk, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
 from handlers.identity import Unknown, identify
 from handlers.ports import Desk, WithStore
+from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
 from storage.kv import Keys, StoreUnavailable
 from storage.outbox import release_held
@@ -95,20 +96,29 @@ def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> l
 
 def transient(e: BaseException) -> bool:
     """Errors that say nothing about the message: trying it again later may well work."""
-    return isinstance(e, (OperationalError, InterfaceError, StoreUnavailable)) or \
+    return isinstance(e, (OperationalError, InterfaceError, StoreUnavailable, SenderBusy)) or \
         (isinstance(e, DBAPIError) and e.connection_invalidated)
 
 
 def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
-    now = desk.clock()
     if inbound.msg_id and _seen(desk, inbound):
         return []
+    with one_at_a_time(desk.store, inbound.channel, inbound.sender):
+        return _run_alone(desk, inbound, to)
+
+
+def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
+    now = desk.clock()
     staged = StagedStore(desk.store)
     with desk.uow() as uow:
         uow.hold_commits()
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
-        replies = _converse(WithStore(desk, staged), uow, inbound, now)
+        if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
+            replies = [_late(desk, inbound)]   # acting on it now could undo what came after it
+        else:
+            replies = _converse(WithStore(desk, staged), uow, inbound, now)
+            mark_handled(staged, inbound.channel, inbound.sender, inbound.sent_at, SEEN_TTL)
         if to is not None:
             for i, reply in enumerate(replies):
                 uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
@@ -133,6 +143,14 @@ def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -
     except (Refused, Unknown) as polite:
         uow.rollback()  # back to the handler's last commit; the refusal is the reply
         return [Reply(str(polite))]
+
+
+def _late(desk: Desk, inbound: Inbound) -> Reply:
+    assert inbound.sent_at is not None
+    at = inbound.sent_at.astimezone(desk.rules.tz).strftime("%H:%M")
+    said = f"「{mask_phones(inbound.text)[:20]}」" if inbound.text else "（图片或位置）"
+    return Reply(f"您 {at} 发送的一条消息{said}刚刚才送达，您之后的消息已经处理，这条未再执行。"
+                 "如仍需要，请重新发送。")
 
 
 def _reply_notice(inbound: Inbound, to: str, reply: Reply, index: str, now: datetime) -> Notice:

@@ -24,6 +24,8 @@ MAX_ATTEMPTS = 8                      # defaults of [outbox] max_attempts / back
 BASE_BACKOFF = timedelta(seconds=30)
 NO_CHANNEL = "no channel for this person yet"
 PACED = "flow-controlled, waiting"
+UNSURE = "unsure"   # written to a platform without idempotency, answer lost: may have arrived
+MAYBE_SENT = "answer lost after sending; may have been delivered"
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,9 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
         # Pacing spends no attempt, but `outbox list` should still say why the row waits.
         row.status, row.due_at = "pending", now + error.retry_after
         row.last_error = f"{PACED}: {error}"[:300]
+    elif error.unsure:
+        row.status, row.attempts, row.last_error = UNSURE, row.attempts + 1, f"{MAYBE_SENT}: {error}"[:300]
+        log.warning("notice %s may have been delivered (%s); not sent again", row.id, error)
     elif error.hold:
         _hold(uow, row, now, str(error))
     else:

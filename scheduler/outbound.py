@@ -15,14 +15,18 @@ class DeliveryError(Exception):
     hold: the platform only accepts it after the person writes again (e.g. 微信客服's
     48-hour window); the notice waits for that instead of being retried on a timer.
     retry_after: pacing (a per-person rate limit): try again then, and it is not a failed attempt.
+    unsure: the request was written but its answer never came (a read timeout, a dropped
+    connection), on a platform call that has no idempotency key: the message may well have
+    arrived, so it is not sent again (that could say it twice) but marked for a person to check.
     """
 
     def __init__(self, message: str, retry: bool = True, hold: bool = False,
-                 retry_after: timedelta | None = None) -> None:
+                 retry_after: timedelta | None = None, unsure: bool = False) -> None:
         super().__init__(message)
-        self.retry = retry
+        self.retry = retry and not unsure
         self.hold = hold
         self.retry_after = retry_after
+        self.unsure = unsure
 
 
 @dataclass(frozen=True)

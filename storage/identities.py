@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.tables import IdentityRow
+from storage.upsert import insert_ignore
 
 # The platforms whose user ids the staff and technician rosters carry (CSV columns <channel>_userid).
 PLATFORM_IDS = ("wecom", "dingtalk")
@@ -29,10 +30,13 @@ class SqlIdentities:
         """Record that this sender is this person; False (and nothing changed) when the sender is
         bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
         row = self.find(channel, external_id)
-        if row is None:
-            self.s.add(IdentityRow(channel=channel, external_id=external_id, role=role,
-                                   person_id=person_id, last_seen=now))
-        elif (row.role == role == "owner" and row.person_id != person_id and not rebind):
+        if row is None and insert_ignore(self.s, IdentityRow, {
+                "channel": channel, "external_id": external_id, "role": role, "person_id": person_id,
+                "last_seen": now}, ["channel", "external_id"]):
+            return True
+        row = row or self.find(channel, external_id)
+        assert row is not None  # inserted by a concurrent first message from the same sender
+        if (row.role == role == "owner" and row.person_id != person_id and not rebind):
             return False
         else:
             row.role, row.person_id, row.last_seen = role, person_id, now

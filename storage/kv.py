@@ -71,6 +71,11 @@ class Keys:
         return _join("token", platform, app)
 
     @staticmethod
+    def latest(channel: str, sender: str) -> str:
+        """The platform time of the newest message handled from this sender (epoch seconds)."""
+        return _join("latest", channel, sender)
+
+    @staticmethod
     def lock(name: str) -> str:
         """A lock taken with set_if_absent plus a TTL so a crashed holder cannot block forever."""
         return _join("lock", name)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session
@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
 from storage import dispatch_query, mapping
+from storage import sealing
+from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow
 
 
@@ -18,7 +20,7 @@ class SqlPeople:
         self.s = session
 
     def customer_by_phone(self, phone: str) -> Customer | None:
-        row = self.s.scalars(select(CustomerRow).where(CustomerRow.phone == phone)).first()
+        row = self.s.scalars(select(CustomerRow).where(CustomerRow.phone_is(phone))).first()
         return mapping.customer(row) if row else None
 
     def customer(self, customer_id: int) -> Customer | None:
@@ -26,10 +28,16 @@ class SqlPeople:
         return mapping.customer(row) if row else None
 
     def add_customer(self, customer: Customer) -> Customer:
-        row = CustomerRow(phone=customer.phone, name=customer.name)
-        self.s.add(row)
-        self.s.flush()
-        return mapping.customer(row)
+        """The customer with this phone: added now, or the one another request added a moment ago."""
+        found = self.customer_by_phone(customer.phone)   # perhaps under an older key's hash
+        if found is not None:
+            return found
+        values = {"phone": customer.phone, "phone_hash": sealing.current().lookup(customer.phone),
+                  "name": customer.name, "created_at": datetime.now(timezone.utc)}
+        insert_ignore(self.s, CustomerRow, values, ["phone_hash"])
+        found = self.customer_by_phone(customer.phone)
+        assert found is not None  # inserted here or committed by the request that won
+        return found
 
     def technician(self, tech_id: str) -> Technician | None:
         row = self.s.get(TechnicianRow, tech_id)
@@ -122,9 +130,8 @@ class SqlPlaces:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)
         row = self.s.scalars(select(SiteRow).filter_by(**key)).first()
         if row is None:
-            row = SiteRow(region=site.region, **key)
-            self.s.add(row)
-            self.s.flush()
+            insert_ignore(self.s, SiteRow, {"region": site.region, **key}, list(key))
+            row = self.s.scalars(select(SiteRow).filter_by(**key)).one()
         return mapping.site(row)
 
 

@@ -123,7 +123,7 @@ def record_sales(session: Session, sales: Sequence[Sale]) -> tuple[int, int]:
 
 
 def _customer(session: Session, sale: Sale) -> CustomerRow:
-    row = session.scalars(select(CustomerRow).where(CustomerRow.phone == sale.phone)).first()
+    row = session.scalars(select(CustomerRow).where(CustomerRow.phone_is(sale.phone))).first()
     if row is None:
         row = CustomerRow(phone=sale.phone, name=sale.name)
         session.add(row)

@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
+
+from storage import sealing
+from storage.sealing import Sealed
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -33,9 +36,22 @@ class Base(DeclarativeBase):
 
 class CustomerRow(Base):
     __tablename__ = "customers"
+    __table_args__ = (Index("uq_customers_phone_hash", "phone_hash", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(Sealed(sqlite_length=20))
+    # HMAC of the phone: how a customer is found, and why one phone is one customer
+    phone_hash: Mapped[str | None] = mapped_column(String(64))   # set with the phone, never empty
+    name: Mapped[str] = mapped_column(Sealed(sqlite_length=64), default="")
+
+    @validates("phone")
+    def _hash_phone(self, _key: str, phone: str) -> str:
+        self.phone_hash = sealing.current().lookup(phone)
+        return phone
+
+    @staticmethod
+    def phone_is(phone: str) -> ColumnElement[bool]:
+        """A where-clause finding this phone, under any listed key (rows not yet rotated too)."""
+        return CustomerRow.phone_hash.in_(sealing.current().lookups(phone))
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc))
 
 

@@ -14,7 +14,8 @@ from domain.stats import DayFigures, Quality
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, stats_query
 from storage.dispatch_query import BUSY
-from storage.tables import CounterRow, DispatchDecisionRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
+from storage.upsert import insert_ignore
+from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
 
 
 class SqlTickets:
@@ -33,6 +34,12 @@ class SqlTickets:
 
     def get_for_update(self, number: str) -> Ticket | None:
         return self._one(number, lock=True)
+
+    def was_offered(self, number: str, tech_id: str) -> bool:
+        """Whether this technician was ever sent the job (offer or grab posting): its notice says so."""
+        stmt = select(OutboxRow.id).where(OutboxRow.ticket_number == number, OutboxRow.kind == "offer",
+                                          OutboxRow.role == "technician", OutboxRow.person_id == tech_id)
+        return self.s.scalars(stmt.limit(1)).first() is not None
 
     def save(self, ticket: Ticket) -> None:
         row = self.s.get(TicketRow, ticket.id) if ticket.id else TicketRow()
@@ -68,11 +75,7 @@ class SqlTickets:
         # The counter row is created once per day; the UPDATE takes the row lock, so
         # concurrent openers get distinct numbers on every backend.
         if self.s.get(CounterRow, name) is None:
-            try:
-                with self.s.begin_nested():
-                    self.s.add(CounterRow(name=name, value=0))
-            except IntegrityError:
-                pass
+            insert_ignore(self.s, CounterRow, {"name": name, "value": 0}, ["name"])
         value = self.s.scalar(update(CounterRow).where(CounterRow.name == name)
                               .values(value=CounterRow.value + 1).returning(CounterRow.value))
         return f"{prefix}{day}-{value:04d}"

@@ -121,3 +121,24 @@ def test_nothing_a_person_wrote_reaches_the_logs(desk: Desk, fake: FakeDingtalk,
                 headers=fake.headers())
     client.post(ROBOT, content=("{" + secret).encode(), headers=fake.headers())
     assert "13912345678" not in caplog.text and "翠湖花园" not in caplog.text
+
+
+NESTED = b"[" * 20_000 + b"]" * 20_000   # 40 KB: under the body limit, far over any real nesting
+
+
+@pytest.mark.parametrize("deep", [NESTED, b'{"text": ' * 4_000 + b"1" + b"}" * 4_000])
+def test_deeply_nested_json_is_refused_with_400_on_both_endpoints(desk: Desk, fake: FakeDingtalk,
+                                                                  client: TestClient, deep: bytes) -> None:
+    robot = client.post(ROBOT, content=deep, headers={**fake.headers(), "content-type": "application/json"})
+    query, _ = fake.event({"EventType": "check_url"})   # a fresh timestamp is all the events route needs first
+    events = client.post("/dingtalk/events", params=query, content=deep,
+                         headers={"content-type": "application/json"})
+    assert (robot.status_code, events.status_code) == (400, 400)
+    assert stored(desk) == (0, 0, 0) and not fake.sent
+
+
+def test_nesting_as_deep_as_a_real_card_callback_is_still_read(desk: Desk, fake: FakeDingtalk,
+                                                               client: TestClient) -> None:
+    body = fake.message("帮助", group=GROUP)
+    body["extra"] = {"a": [[{"b": [1, {"c": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}]}]]}
+    assert client.post(ROBOT, json=body, headers=fake.headers()).status_code == 200

@@ -7,7 +7,7 @@ committed. Saved tickets are copies, so a change that is never saved is never se
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ class FakeTickets:
         self.plan_runs: dict[tuple[str, datetime], str] = {}
         self._audit = audit
         self._days: dict[str, int] = {}
+        self.sent: Callable[[], list[Notice]] = list
 
     def _out(self, ticket: Ticket | None) -> Ticket | None:
         return None if ticket is None else copy.deepcopy(ticket)
@@ -124,6 +125,10 @@ class FakeTickets:
             if tid in ticket_ids and e.to_state is State.WAITING and e.reason:
                 reasons.setdefault(tid, []).append(e.reason)
         return reasons
+
+    def was_offered(self, number: str, tech_id: str) -> bool:
+        return any(n.kind == "offer" and n.ticket_number == number and str(n.role) == "technician"
+                   and n.person_id == tech_id for n in self.sent())
 
     def claim_plan_run(self, plan: str, fire_at: datetime, number: str = "") -> bool:
         if (plan, fire_at) in self.plan_runs and not number:
@@ -309,6 +314,9 @@ class FakeOutbox:
         if notice.key not in self.withdrawn and all(n.key != notice.key for n in self.notices):
             self.notices.append(notice)
 
+    def notices_now(self) -> list[Notice]:
+        return self.notices
+
     def withdraw(self, key: str) -> None:
         """Dropped, not forgotten: the key stays used, as the outbox row does."""
         self.withdrawn.append(key)
@@ -328,6 +336,7 @@ class FakeUnitOfWork:
         self.places = FakePlaces()
         self.catalog = FakeCatalog()
         self.outbox = FakeOutbox()
+        self.tickets.sent = self.outbox.notices_now   # was_offered reads the notices, as the SQL does
         self.parts = FakeParts()
         self._kept = self._snapshot()
 

@@ -40,6 +40,7 @@ class FakeWecom:
         self.dropped: list[dict[str, Any]] = []        # over 30/min: dropped without an error
         self.violations: list[str] = []                # what WeCom would truncate or frown on
         self.task_ids: set[str] = set()
+        self.seen_content: dict[tuple[str, str, str], float] = {}   # duplicate check: content -> first sent
         self.codes: dict[str, dict[str, Any]] = {}
         self.updates: list[dict[str, Any]] = []
         self.media: dict[str, bytes] = {}
@@ -84,7 +85,8 @@ class FakeWecom:
 
     def fail(self, path: str, *faults: Fault) -> None:
         """The next calls to `path` meet these, one each: an errcode (45009 frequency, 45033
-        concurrency, ...), an HTTP status as "http 502", or "network" (the connection drops)."""
+        concurrency, ...), an HTTP status as "http 502", "network" (the connection drops before
+        anything is done) or "lost" (the call is carried out, then the connection drops unanswered)."""
         self.faults.setdefault(path, []).extend(faults)
 
     def take_fault(self, path: str) -> Fault | None:
@@ -155,8 +157,20 @@ class FakeWecom:
             self.task_ids.add(body["template_card"]["task_id"])
             response["response_code"] = self.issue_code(body["template_card"]["task_id"], body["touser"])
         for user in body["touser"].split("|"):
-            self._deliver(user, body)
+            if not self._duplicate(user, body):
+                self._deliver(user, body)
         return response
+
+    def _duplicate(self, user: str, body: dict[str, Any]) -> bool:
+        """enable_duplicate_check: the same content to the same member within the interval (default
+        1800 s, at most 4 h) is taken with errcode 0 and not shown again (Doc 90236)."""
+        if body.get("enable_duplicate_check") != 1:
+            return False
+        interval = min(int(body.get("duplicate_check_interval") or 1800), 4 * 3600)
+        key = (user, body["msgtype"], json.dumps(body.get(body["msgtype"]), sort_keys=True, ensure_ascii=False))
+        last = self.seen_content.get(key)
+        self.seen_content[key] = self.now() if last is None or self.now() - last >= interval else last
+        return last is not None and self.now() - last < interval
 
     def _check_send(self, body: dict[str, Any]) -> dict[str, Any] | None:
         if body.get("agentid") != AGENT_ID:
@@ -344,6 +358,10 @@ def _handler(fake: FakeWecom) -> type[BaseHTTPRequestHandler]:
             fault, status = fake.take_fault(url.path), 200
             if fault == "network":
                 self.close_connection = True  # no answer at all: the client sees the connection drop
+                return
+            if fault == "lost":  # done, but the answer never reaches the caller
+                fake.route(method, url.path, query, body, self.headers.get("Content-Type", ""))
+                self.close_connection = True
                 return
             if isinstance(fault, str) and fault.startswith("http "):
                 kind, data, status = "text/html", b"<html>bad gateway</html>", int(fault.split()[1])

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import safe_json
 from bot.bootstrap import Desk
 from bot.channels.dingtalk.client import ApiError, DingtalkClient
 from bot.channels.dingtalk.send import Address
@@ -141,7 +142,7 @@ def _command(content: object) -> str | None:
     if not isinstance(content, str):
         return None
     try:
-        private = json.loads(content).get("cardPrivateData") or {}
+        private = safe_json.loads(content).get("cardPrivateData") or {}
         command = (private.get("params") or {}).get("command")
     except (ValueError, AttributeError):
         return None

@@ -34,11 +34,13 @@ class ApiError(Exception):
     """DingTalk said no. `retry`: a later attempt can succeed (throttling, outage, network);
     `flow`: throttled, so waiting is the whole remedy and the try is not a failure."""
 
-    def __init__(self, message: str, retry: bool, code: str = "", flow: bool = False) -> None:
+    def __init__(self, message: str, retry: bool, code: str = "", flow: bool = False,
+                 unsure: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
         self.code = code
         self.flow = flow
+        self.unsure = unsure   # written, answer lost: DingTalk may have done it
 
 
 class _AuthError(ApiError):
@@ -164,8 +166,10 @@ class DingtalkClient:
         try:
             response = self.http.post(url, json=body)
             answer = response.json()
-        except (httpx.HTTPError, ValueError):
+        except (httpx.ConnectError, httpx.ConnectTimeout, ValueError):
             return False
+        except httpx.HTTPError as e:  # it may have arrived: falling back to the API could say it twice
+            raise ApiError(f"sessionWebhook: {type(e).__name__}", retry=True, unsure=True) from None
         return response.status_code == 200 and isinstance(answer, dict) and answer.get("errcode") == 0
 
     def upload(self, kind: str, filename: str, data: bytes, content_type: str) -> str:
@@ -212,8 +216,10 @@ class DingtalkClient:
         headers = {"x-acs-dingtalk-access-token": token} if token else {}
         try:
             response = self.http.request(method, self.base + path, json=body, headers=headers)
-        except httpx.HTTPError as e:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
             raise ApiError(f"{path}: {type(e).__name__}", retry=True) from None
+        except httpx.HTTPError as e:
+            raise ApiError(f"{path}: {type(e).__name__}", retry=True, unsure=True) from None
         try:
             answer = response.json()
         except ValueError:

@@ -7,7 +7,6 @@ the answer; an event is decrypted and answered with the encrypted
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from bot import safe_json
 from bot.bootstrap import Desk
 from bot.channels.dingtalk.crypto import EventCrypto, EventRefused, EventUnreadable, fresh, robot_sign_ok
 from bot.channels.dingtalk.events import on_event
@@ -42,7 +42,7 @@ def build_router(desk: Desk, settings: DingtalkSettings, events: EventCrypto | N
                              settings.app_secret, now_ms, settings.sign_window):
             return _status(403, "bad or stale sign")
         try:
-            message = parse(json.loads(await _body(request)))
+            message = parse(safe_json.loads(await _body(request)))
         except TooLarge:
             return _status(413, "body too large")
         except (ValueError, Malformed) as e:  # JSONDecodeError is a ValueError
@@ -72,7 +72,7 @@ def build_router(desk: Desk, settings: DingtalkSettings, events: EventCrypto | N
         if not fresh(timestamp, int(desk.clock().timestamp() * 1000), settings.sign_window):
             return _status(403, "stale timestamp")
         try:
-            encrypt = _encrypt_field(json.loads(await _body(request)))
+            encrypt = _encrypt_field(safe_json.loads(await _body(request)))
             event, owner = events.decrypt(signature, timestamp, nonce, encrypt)
         except TooLarge:
             return _status(413, "body too large")

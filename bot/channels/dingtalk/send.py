@@ -160,7 +160,10 @@ class DingtalkSender:
         try:
             self._send(message)
         except ApiError as e:
-            raise DeliveryError(str(e), retry=e.retry, retry_after=PACING if e.flow else None) from None
+            # Robot messages have no idempotency key; a card's outTrackId makes its retry safe.
+            unsure = e.unsure and not self._as_card(message)
+            raise DeliveryError(str(e), retry=e.retry, retry_after=PACING if e.flow else None,
+                                unsure=unsure) from None
         except (StoreUnavailable, SQLAlchemyError, httpx.HTTPError, OSError) as e:
             raise DeliveryError(f"dingtalk: {type(e).__name__}", retry=True) from None
         except DeliveryError:
@@ -175,7 +178,8 @@ class DingtalkSender:
             label = CLOSING_KINDS[message.kind]
             status = f"{label}：{message.text}" if label and label not in message.text else message.text
             self.cards.close_for(message.ticket_number, message.to, status)
-        if self.cards and message.buttons and not to.proxy:
+        if self._as_card(message):
+            assert self.cards is not None
             self.cards.deliver(message.to, message)
             return
         if message.attachment is not None:
@@ -193,6 +197,9 @@ class DingtalkSender:
         if message.text.strip():
             self._by_api(to, render(replace(message, buttons=()), to))
         self._by_api(to, file_message(attachment, media_id))
+
+    def _as_card(self, message: Outgoing) -> bool:
+        return bool(self.cards and message.buttons and not Address.parse(message.to).proxy)
 
     def _by_webhook(self, to: Address, rendered: Rendered) -> bool:
         url = session_webhook(self.desk, to.key)

@@ -30,6 +30,8 @@ import websockets
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, Credential, DingTalkStreamClient, EventHandler
 from dingtalk_stream.frames import EventMessage, Headers, SystemMessage
 
+from bot import safe_json
+
 log = logging.getLogger("baoxiu.dingtalk.stream")
 Work = Callable[[dict[str, Any]], None]
 RECONNECT_MAX = 60.0
@@ -202,7 +204,7 @@ class _Client(DingTalkStreamClient):  # type: ignore[misc]
 
     def _spawn(self, raw: str | bytes) -> None:
         try:
-            frame = json.loads(raw)
+            frame = safe_json.loads(raw)
         except ValueError:
             log.warning("DingTalk stream: a frame that is not JSON was dropped")
             return

@@ -124,8 +124,12 @@ class WecomApi:
         try:
             response = self.http.request(method, path, params=query, content=content, files=files,
                                          headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            raise ApiError(NETWORK, f"network, not sent: {type(e).__name__}") from None
         except httpx.HTTPError as e:
-            raise ApiError(NETWORK, f"network: {type(e).__name__}") from None
+            # Written, answer lost: it may have arrived. Every send we make carries WeCom's own
+            # idempotency (duplicate check, task_id, kf msgid), so retrying it is still safe.
+            raise ApiError(NETWORK, f"network, answer lost: {type(e).__name__}") from None
         if response.status_code != 200:
             raise ApiError(NETWORK, f"HTTP {response.status_code}")
         return response

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from handlers.base import Inbound, Place
@@ -37,6 +38,14 @@ def dedup_id(msg: dict[str, str]) -> str:
     return "-".join(parts)[:128]
 
 
+def sent_at(seconds: object) -> datetime | None:
+    """CreateTime / send_time: epoch seconds as the platform stamped the message."""
+    try:
+        return datetime.fromtimestamp(int(seconds), timezone.utc)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 def parse_app(msg: dict[str, str]) -> Parsed:
     kind = msg.get("MsgType", "")
     if kind == "event":
@@ -49,7 +58,8 @@ def parse_app(msg: dict[str, str]) -> Parsed:
         return Parsed("ignored", detail=kind[:20] or "no type")
     if kind == "voice":
         return Parsed("voice", Inbound(APP, user, VOICE_REPLY, msg_id=dedup_id(msg)))
-    return Parsed("message", Inbound(APP, user, msg_id=dedup_id(msg), **make(msg)))
+    return Parsed("message", Inbound(APP, user, msg_id=dedup_id(msg), sent_at=sent_at(msg.get("CreateTime")),
+                                     **make(msg)))
 
 
 def _event(msg: dict[str, str]) -> Parsed:
@@ -105,7 +115,8 @@ def parse_kf(item: dict[str, Any]) -> Parsed:
     if kind == "text":
         text = item.get("text") or {}
         # A menu click comes back as text whose menu_id is the command we put there.
-        return Parsed("message", Inbound(KF, user, str(text.get("menu_id") or text.get("content", "")), msgid))
+        return Parsed("message", Inbound(KF, user, str(text.get("menu_id") or text.get("content", "")), msgid,
+                                         sent_at=sent_at(item.get("send_time"))))
     if kind == "image" and (item.get("image") or {}).get("media_id"):
         return Parsed("message", Inbound(KF, user, msg_id=msgid, media=KF_MEDIA + item["image"]["media_id"]))
     if kind == "location":

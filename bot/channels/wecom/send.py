@@ -13,6 +13,9 @@ from scheduler.outbound import DeliveryError, Outgoing
 
 log = logging.getLogger("baoxiu.wecom")
 
+# WeCom drops a message identical to one sent to the same member within the interval (at most
+# 4 hours): a resend after a lost answer or a worker's crash (its lease ran out) is not seen twice.
+DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 14400}
 TASK_ID_TAKEN = 42014        # our task_id derives from the outbox key: taken means already sent
 # kf/send_msg codes that mean "wait until the customer writes": 95001 = the 5-message cap
 # (third-party sources), 95018 = "send msg session status invalid" (seen in real answers: the
@@ -61,7 +64,8 @@ class AppSender:
         elif cards.can_be_card(message):
             self._send_card(message)
         else:
-            self._post({"touser": message.to, "agentid": self.settings.agent_id, **cards.text_body(message)})
+            self._post({"touser": message.to, "agentid": self.settings.agent_id, **cards.text_body(message),
+                        **DUPLICATE_CHECK})
 
     def update_card(self, ticket: str, user: str, label: str) -> bool:
         """Grey out the buttons of the offer card this member holds; False when it cannot be done."""
@@ -86,7 +90,7 @@ class AppSender:
         self._post({"touser": message.to, "agentid": self.settings.agent_id, **media_body(attachment, media_id)})
 
     def _send_card(self, message: Outgoing) -> None:
-        body = {"touser": message.to, **cards.card_body(message, self.settings.agent_id)}
+        body = {"touser": message.to, **cards.card_body(message, self.settings.agent_id), **DUPLICATE_CHECK}
         try:
             data = self._post(body)
         except DeliveryError as e:

@@ -1,0 +1,109 @@
+"""Personal fields encrypted at rest, and keyed hashes to find them by.
+
+`[security] data_key` (or BAOXIU_SECURITY_DATA_KEY) holds one or more Fernet keys, comma
+separated, newest first: new writes use the newest, every listed key still decrypts, so a key is
+rotated by putting a new one in front and running `baoxiu security rotate-key`. A sealed value
+is `enc1:` + the Fernet token; anything else is a value written in clear (before a key was set)
+and is read as it is, so a database can be moved from clear to sealed row by row.
+
+Equality cannot be asked of a randomised ciphertext: a phone is looked up (and kept unique) by an
+HMAC of it. Lookups try the HMAC under every listed key and under the no-key default, so rows not
+yet re-hashed by `rotate-key` are still found.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy.engine import Dialect
+from typing import Any
+
+from sqlalchemy.types import String, Text, TypeDecorator, TypeEngine
+
+log = logging.getLogger("baoxiu.security")
+
+PREFIX = "enc1:"
+_NO_KEY = b"baoxiu: personal data stored in clear (no [security] data_key)"
+
+
+class Keyring:
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = [k.strip() for k in keys if k.strip()]
+        self._fernet = MultiFernet([Fernet(k.encode()) for k in self.keys]) if self.keys else None
+        self._hash_keys = [hashlib.sha256(b"baoxiu-lookup:" + k.encode()).digest() for k in self.keys]
+
+    @property
+    def in_clear(self) -> bool:
+        return self._fernet is None
+
+    def seal(self, text: str) -> str:
+        if self._fernet is None or not text or text.startswith(PREFIX):
+            return text
+        return PREFIX + self._fernet.encrypt(text.encode()).decode()
+
+    def open(self, value: str) -> str:
+        if not value.startswith(PREFIX):
+            return value
+        if self._fernet is None:
+            raise ValueError("a sealed value and no [security] data_key to open it")
+        return self._fernet.decrypt(value[len(PREFIX):].encode()).decode()
+
+    def reseal(self, value: str) -> str:
+        """Under the newest key (rotate-key)."""
+        return self.seal(self.open(value))
+
+    def lookup(self, text: str) -> str:
+        """The hash new rows are written with: under the newest key, or the no-key default."""
+        return self.lookups(text)[0]
+
+    def lookups(self, text: str) -> list[str]:
+        keys = [*self._hash_keys, _NO_KEY]
+        return [hmac.new(k, text.encode(), hashlib.sha256).hexdigest() for k in keys]
+
+
+_ring = Keyring([])
+_warned = False
+
+
+def configure(keys: list[str]) -> Keyring:
+    """Set by the composition root at start-up; says once when personal data goes in clear."""
+    global _ring, _warned
+    _ring = Keyring(keys)
+    if _ring.in_clear and not _warned:
+        _warned = True
+        log.warning("no [security] data_key set: personal data (phones, names) is stored in clear")
+    return _ring
+
+
+def current() -> Keyring:
+    return _ring
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+class Sealed(TypeDecorator[str]):
+    """A text column whose values are encrypted with the configured keys (clear without a key)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, sqlite_length: int) -> None:
+        super().__init__()
+        self.sqlite_length = sqlite_length
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # PostgreSQL enforces lengths (a sealed value is long): TEXT. SQLite does not, and keeps the
+        # declared type of a column that predates sealing (a rebuild would trip its foreign keys).
+        if dialect.name == "sqlite":
+            return String(self.sqlite_length)
+        return Text()
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else _ring.seal(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else _ring.open(value)
