@@ -260,6 +260,9 @@ class FakeParts:
     def find(self, ref: str) -> Part | None:
         return self.catalog.get(ref) or next((p for p in self.catalog.values() if p.name == ref), None)
 
+    def all(self) -> list[Part]:
+        return sorted(self.catalog.values(), key=lambda p: p.sku)
+
     def fitting(self, product_sku: str) -> list[Part]:
         return [p for p in self.catalog.values() if product_sku in p.fits]
 
