@@ -15,6 +15,7 @@ from bot.channels.console.channel import ConsoleSession, interactive, run_script
 from bot.cli_context import DeskContext, pass_ctx
 from bot.cli_data import demo, import_, outbox
 from bot.cli_platforms import dingtalk, wecom
+from bot.cli_qr import qr
 from bot.settings import SettingsError
 from bot.tokens import create_token
 from bot.views import ticket_text, ticket_view
@@ -41,7 +42,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 
 # Commands kept in their own modules: master data and notices, and the platform checks.
-for _command in (demo, import_, outbox, wecom, dingtalk):
+for _command in (demo, import_, outbox, wecom, dingtalk, qr):
     cli.add_command(_command)
 
 

@@ -13,6 +13,7 @@ from domain.commands import OpenTicket
 from domain.opening import open_ticket
 from handlers import purchase_match, smalltalk
 from handlers.base import Ctx
+from handlers.ports import Desk
 from handlers.extract import Extracted, extract, is_affirmative, is_negative
 from handlers.products import CatalogItem
 from handlers.text import find_phone
@@ -52,6 +53,35 @@ def save(ctx: Ctx, draft: Draft | None) -> None:
         ctx.desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
 
 
+def prefill(desk: Desk, channel: str, sender: str, facts: dict[str, str]) -> str | None:
+    """Facts known before the owner says a word (a scanned 扫码报修 code: the unit, the product)
+    go into their draft; returns the question for the first fact still missing. An unknown SKU is
+    left out rather than guessed."""
+    with desk.uow() as uow:
+        known = {k: v for k, v in facts.items() if k != "product" or uow.catalog.product(v) is not None}
+    key = Keys.dialog(channel, sender)
+    raw = desk.store.get(key)
+    rules = desk.rules
+    draft = Draft(**json.loads(raw)) if raw else Draft(rules.default_type, rules.default_priority)
+    draft.facts.update(known)
+    draft.confirming = False
+    draft.asking = _missing(rules, draft) or "description"
+    desk.store.set(key, json.dumps(asdict(draft), ensure_ascii=False), ttl=desk.dialog_ttl)
+    if draft.asking == "address" and (draft.facts.get("building") or draft.facts.get("community")):
+        return ROOM_QUESTION
+    return FACTS[draft.asking]
+
+
+def draft_facts(desk: Desk, channel: str, sender: str) -> dict[str, str]:
+    """What this person's unfinished report says so far (for a person taking over the chat)."""
+    raw = desk.store.get(Keys.dialog(channel, sender))
+    if not raw:
+        return {}
+    facts = dict(json.loads(raw).get("facts") or {})
+    return {k: v for k, v in facts.items() if k in ("community", "building", "unit", "room", "product",
+                                                     "product_text", "description", "phone")}
+
+
 def catalog(uow: SqlUnitOfWork) -> list[CatalogItem]:
     return [CatalogItem(p.sku, p.name, p.category, p.aliases) for p in uow.catalog.products()]
 
@@ -85,6 +115,8 @@ def _bare_room(found: Extracted) -> str | None:
 
 def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     """The next message of an open dialog."""
+    if ctx.phone and "phone" not in draft.facts and not draft.for_desk:
+        draft.facts["phone"] = ctx.phone   # a prefilled draft was started before we knew who wrote
     if draft.confirming:
         _confirming(ctx, uow, draft, text)
         return

@@ -19,6 +19,10 @@ class WecomSettings(Section):
     kf_secret: str = ""
     kf_open_kfid: str = ""
     timestamp_window: int = Field(default=300, ge=10)
+    # 扫码报修: the key that signs a code's scene_param (any long random string; changing it voids
+    # the printed codes), and the 接待人员 (UserIDs) an owner asking for a person is handed to.
+    scene_key: str = ""
+    kf_servicers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> WecomSettings:

@@ -42,6 +42,21 @@ class WecomKeys:
         return f"wecom:open-cards:{user}"
 
     @staticmethod
+    def kf_event(msgid: str) -> str:
+        """A kf system event already acted on (a page pulled twice must not welcome twice)."""
+        return f"wecom:kf-event:{msgid}"
+
+    @staticmethod
+    def kf_human(user: str) -> str:
+        """This customer's session is with a person: the bot keeps quiet until it ends."""
+        return f"wecom:kf-human:{user}"
+
+    @staticmethod
+    def kf_misread(user: str) -> str:
+        """How many messages in a row the bot did not understand from this customer."""
+        return f"wecom:kf-misread:{user}"
+
+    @staticmethod
     def rate(user: str) -> str:
         """When this member was sent messages in the last minute (the store's sliding window)."""
         return f"wecom:rate:{user}"
