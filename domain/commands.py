@@ -152,3 +152,8 @@ class ReservePart:
     actor: Actor
     ref: str   # a part's sku or name
     quantity: int
+
+
+@dataclass(frozen=True)
+class ReleaseJobs:
+    tech_id: str   # a technician who left the organisation

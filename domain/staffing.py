@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.actors import SYSTEM
+from domain.commands import ReleaseJobs
+from domain.offers import dispatch
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.actors import SYSTEM
-from domain.offers import dispatch
 from domain.saving import locked
 from domain.ticket import Action, State
 
@@ -14,12 +15,13 @@ OPEN_JOBS = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 LEFT = "原师傅已离开组织"
 
 
-def release_jobs(uow: UnitOfWork, rules: Rules, now: datetime, tech_id: str) -> int:
+def release_jobs(uow: UnitOfWork, rules: Rules, now: datetime, cmd: ReleaseJobs) -> int:
     """Every open job of the technician goes back through dispatch, with the reason on the trail.
 
     The transition table has no step from a taken job back to `new`; it is walked as a system
     reassignment followed by an expiry, so dispatch (single offer or grab) runs as for any job.
     """
+    tech_id = cmd.tech_id
     numbers = [t.number for t in uow.tickets.for_technician(tech_id, OPEN_JOBS)]
     for number in numbers:
         ticket = locked(uow, number)

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from domain.model import Role, mask_phones
 from domain.errors import Refused
+from domain.model import Role, mask_phones
 from domain.notices import Notice
 from handlers import desk as desk_handlers
 from handlers import binding, owner, report, smalltalk, technician

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from bot.bootstrap import Desk
+from domain.commands import ReleaseJobs
 from domain.model import Role
 from domain.staffing import release_jobs
 from storage.tables import StaffRow, TechnicianRow
@@ -41,7 +42,7 @@ def member_left(desk: Desk, user_id: str) -> None:
             row.active = False
         if isinstance(row, TechnicianRow):
             uow.session.flush()
-            moved = release_jobs(uow, desk.rules, now, row.id)
+            moved = release_jobs(uow, desk.rules, now, ReleaseJobs(row.id))
             log.info("technician %s left the organisation; %d open jobs back to dispatch", row.id, moved)
         uow.commit()
 
