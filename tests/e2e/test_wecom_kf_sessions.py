@@ -14,10 +14,14 @@ from bot.channels.wecom.client import WecomApi
 from bot.channels.wecom.codes import contact_link, write_png
 from bot.channels.wecom.scene import Scene, sign, verify
 from domain.actors import Actor
-from domain.commands import AcceptOffer, Arrive, Finish
+from domain.commands import AcceptOffer, Arrive, Depart, Finish
+from domain.notices import Notice
 from domain.model import Role
 from domain.offers import accept_offer
-from domain.progress import arrive, finish
+from domain.progress import arrive, depart, finish
+from scheduler.jobs import tick
+from sqlalchemy import select
+from storage.tables import OutboxRow
 from domain.ticket import State
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import OWNER, kf_text, last_kf, menu_ids, the_ticket
@@ -146,3 +150,39 @@ def _resolve(desk: Desk, number: str, clock: FakeClock) -> None:
         arrive(uow, desk.rules, clock.advance(hours=1), Arrive(number, tech))
         finish(uow, desk.rules, clock.advance(hours=1), Finish(number, tech, "换了冲水阀", ""))
         uow.commit()
+
+
+def test_a_day_of_notices_in_the_window_loses_none(desk: Desk, fake: FakeWecom, kf: Callbacks,
+                                                   clock: FakeClock) -> None:
+    """A busy day: the job moves through every step and the desk adds updates; within 5 messages
+    the owner gets what matters first, the rest in one digest when they write, and nothing is lost."""
+    scan(desk, fake, kf, UNIT)
+    kf.customer(OWNER, "冲水按钮坏了，电话13800138000")
+    kf.customer(OWNER, "确认", menu_id="确认")
+    number = the_ticket(desk).number
+    tech = Actor(Role.TECHNICIAN, the_ticket(desk).assignee_id or "")
+    customer = str(the_ticket(desk).customer_id)
+    steps = [lambda uow, now: accept_offer(uow, desk.rules, now, AcceptOffer(number, tech)),
+             lambda uow, now: depart(uow, desk.rules, now, Depart(number, tech)),
+             lambda uow, now: arrive(uow, desk.rules, now, Arrive(number, tech)),
+             lambda uow, now: finish(uow, desk.rules, now, Finish(number, tech, "换了冲水阀", ""))]
+    for i, step in enumerate(steps):
+        with desk.uow() as uow:
+            step(uow, clock.advance(hours=2))
+            uow.outbox.add(Notice("owner", customer, "progress",
+                                  f"工单 {number} 备注 {i}", f"memo-{i}", number), clock())
+            uow.commit()
+        tick(desk, kf.outlets, clock())
+    clock.advance(hours=20)
+    tick(desk, kf.outlets, clock())
+    got = [kf_text(m) for m in fake.kf_to(OWNER)]
+    assert any("师傅已出发" in t for t in got) and any("确认" in t and number in t for t in got[-3:])
+    kf.customer(OWNER, "好的")        # the next day: what waited arrives
+    tick(desk, kf.outlets, clock.advance(minutes=1))
+    everything = "\n".join(kf_text(m) for m in fake.kf_to(OWNER))
+    with desk.uow() as uow:
+        rows = [(r.status, r.kind, r.text) for r in
+                uow.session.scalars(select(OutboxRow).where(OutboxRow.role == "owner"))]
+    assert rows and {status for status, _, _ in rows} <= {"sent", "merged"}
+    assert any(status == "merged" for status, _, _ in rows)
+    assert [text for _, kind, text in rows if kind != "digest" and text not in everything] == []

@@ -30,6 +30,8 @@ from scheduler.outbound import DeliverNow, Sender
 
 
 EMPTY = 200
+DIGEST_HEAD = "您好，这段时间您的工单有以下进展："
+DIGEST_BYTES = 1900   # under send_msg's 2048 bytes with room for a menu
 OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
 
 
@@ -90,6 +92,8 @@ class WecomChannel:
         assert inbound is not None
         if inbound.channel == KF and self.sessions.steer(self.settings.kf_open_kfid, inbound):
             return
+        if inbound.channel == KF:
+            self._digest(inbound.sender)
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
             return
@@ -166,6 +170,14 @@ class WecomChannel:
         with self.desk.uow() as uow:
             who = uow.identities.staff_by_platform(APP, user)
         return who[1] if who and who[0] == Role.TECHNICIAN else None
+
+    def _digest(self, user: str) -> None:
+        """The owner wrote again: what waited for the window goes as one message, not one each."""
+        with self.desk.uow() as uow:
+            owner = uow.identities.bound_owner(KF, user)
+            if owner is not None and uow.outbox.merge_held(Role.OWNER, str(owner), self.desk.clock(),
+                                                           DIGEST_HEAD, DIGEST_BYTES):
+                uow.commit()
 
     def _reply_only(self, channel: str, user: str, text: str, msg_id: str) -> None:
         """A reply that needs no handler (voice); the key makes a retried callback queue nothing."""

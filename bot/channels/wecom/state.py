@@ -183,6 +183,12 @@ class KfWindow:
                 return "客户回复前最多发送5条"
             return None
 
+    def left(self, user: str) -> int:
+        """Messages we may still send before the customer writes again."""
+        with self.uow() as uow:
+            row = uow.session.get(KfSessionRow, user)
+            return max(0, KF_MAX_SENDS - row.sent) if row is not None else 0
+
     def sent(self, user: str) -> None:
         with self.uow() as uow:
             uow.session.execute(update(KfSessionRow).where(KfSessionRow.external_userid == user)
