@@ -34,7 +34,7 @@ class SqlOutbox:
         held = self.s.scalars(select(OutboxRow).where(
             OutboxRow.status == "held", OutboxRow.role == role, OutboxRow.person_id == person_id,
             OutboxRow.channel == "").order_by(OutboxRow.id))
-        lines, taken = [heading], []
+        lines, taken = [heading], list[OutboxRow]()
         for row in held:
             line = f"{len(taken) + 1}. {row.text}"
             if row.buttons or len("\n".join([*lines, line]).encode()) > max_bytes:
