@@ -117,7 +117,8 @@ class FakeWecom:
             ("POST", "/cgi-bin/kf/sync_msg"): self.sync_msg, ("POST", "/cgi-bin/kf/send_msg"): self.kf_send,
             ("POST", "/cgi-bin/kf/add_contact_way"): self.add_contact_way,
             ("POST", "/cgi-bin/kf/send_msg_on_event"): self.send_on_event,
-            ("POST", "/cgi-bin/kf/service_state/trans"): self.trans, ("POST", "/cgi-bin/kf/service_state/get"): self.state}
+            ("POST", "/cgi-bin/kf/service_state/trans"): self.trans, ("POST", "/cgi-bin/kf/service_state/get"): self.state,
+            ("GET", "/cgi-bin/kf/servicer/list"): self.servicer_list}
         handler = routes.get((method, path))
         if handler is None:
             return _json({"errcode": 404, "errmsg": "no such api"})
@@ -351,6 +352,15 @@ class FakeWecom:
         session = self.sessions.get(str(body.get("external_userid", "")), {})
         return {"errcode": 0, "errmsg": "ok", "service_state": session.get("service_state", 0),
                 "servicer_userid": session.get("servicer", "")}
+
+    def servicer_list(self, query: dict[str, str], _: Any) -> dict[str, Any]:
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        if query.get("open_kfid") != OPEN_KFID:
+            return {"errcode": 95000, "errmsg": "invalid open_kfid"}
+        return {"errcode": 0, "errmsg": "ok",
+                "servicer_list": [{"userid": u, "status": 0} for u in sorted(self.servicers)]}
 
     def kf_welcomes(self, user: str) -> list[dict[str, Any]]:
         return [m for m in self.kf_events_sent if m["touser"] == user]

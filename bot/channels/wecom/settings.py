@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings_base import Section, SectionKeyError, require
 
@@ -23,6 +23,12 @@ class WecomSettings(Section):
     # the printed codes), and the 接待人员 (UserIDs) an owner asking for a person is handed to.
     scene_key: str = ""
     kf_servicers: list[str] = Field(default_factory=list)
+
+    @field_validator("kf_servicers", mode="before")
+    @classmethod
+    def _listed(cls, v: object) -> object:
+        """BAOXIU_WECOM_KF_SERVICERS="chenjing,linxiaoyan" from the environment."""
+        return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> WecomSettings:
