@@ -103,7 +103,13 @@ class KfSessions:
             return
         if self.desk.store.incr(key, ttl=HUMAN_LIFE) >= MISREADS:
             self.desk.store.delete(key)
-            self.hand_over(open_kfid, inbound.sender)
+            if self.hand_over(open_kfid, inbound.sender):
+                # WeCom refuses send_msg once a person has the session: the hand-over message
+                # replaces this 没看懂, which would otherwise end in the dead letters.
+                with self.desk.uow() as uow:
+                    for i in range(len(replies)):
+                        uow.outbox.withdraw(f"reply:{KF}:{inbound.msg_id}:{i}")
+                    uow.commit()
 
     def hand_over(self, open_kfid: str, user: str) -> bool:
         """Move the session to the first servicer on duty who WeCom accepts; tell the desk."""
