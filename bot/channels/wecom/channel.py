@@ -90,16 +90,18 @@ class WecomChannel:
             return
         inbound = parsed.inbound
         assert inbound is not None
-        if inbound.channel == KF and self.sessions.steer(self.settings.kf_open_kfid, inbound):
-            return
+        account = ""
         if inbound.channel == KF:
+            account = self.window.account(inbound.sender) or self.settings.kf_open_kfid
+            if self.sessions.steer(account, inbound):
+                return
             self._digest(inbound.sender)
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
             return
         replies = handle_into_outbox(self.desk, inbound)
         if inbound.channel == KF:
-            self.sessions.after_reply(self.settings.kf_open_kfid, inbound, replies)
+            self.sessions.after_reply(account, inbound, replies)
 
     def click(self, parsed: Parsed) -> str:
         """Run the pressed button's command; the label the clicked button turns into."""
