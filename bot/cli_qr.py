@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.channels.wecom.client import ApiError, WecomApi
-from bot.channels.wecom.codes import caption, contact_link, file_name, write_png
+from bot.channels.wecom.codes import caption, contact_link, file_name, write_png, write_sheets
 from bot.channels.wecom.scene import Scene, SceneTooLong
 from bot.cli_context import DeskContext
 
@@ -48,7 +48,8 @@ def qr_batch(obj: DeskContext, units: str, out: str, font: str | None) -> None:
         raise click.ClickException(f"{units}: needs a header line with {','.join(COLUMNS)}")
     scenes = [Scene(*((row.get(c) or "").strip() for c in COLUMNS)) for row in rows]
     made = _make(obj, scenes, Path(out), font)
-    click.echo(f"{len(made)} codes written to {out}")
+    sheets = write_sheets([(scene, png) for scene, (_, png) in zip(scenes, made)], Path(out))
+    click.echo(f"{len(made)} codes written to {out}, with {len(sheets)} PDF sheet(s), one per building")
 
 
 def _make(obj: DeskContext, scenes: list[Scene], out: Path, font: str | None) -> list[tuple[str, Path]]:

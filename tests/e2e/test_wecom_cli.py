@@ -1,6 +1,7 @@
 """`baoxiu wecom check`: fetches fresh tokens from the (fake) WeCom and says whether the credentials work."""
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -91,7 +92,11 @@ def test_qr_create_and_batch_write_printable_codes_whose_links_carry_a_signed_sc
     assert [body["scene"] for path, body in live_fake.requests if path.endswith("add_contact_way")] == ["baoxiu-qr"]
     assert Image.open(next((tmp_path / "one").glob("*.png"))).format == "PNG"
     units = tmp_path / "units.csv"
-    units.write_text("community,building,unit,room,sku\n翠湖花园,3,2,501,\n翠湖花园,3,2,502,\n", encoding="utf-8")
+    units.write_text("community,building,unit,room,sku\n翠湖花园,3,2,501,\n翠湖花园,3,2,502,\n翠湖花园,5,1,101,\n",
+                     encoding="utf-8")
     run = CliRunner().invoke(cli, ["--config", str(config), "qr", "batch", str(units), str(tmp_path / "out")], env=env)
     assert run.exit_code == 0, run.output
-    assert len(list((tmp_path / "out").glob("*.png"))) == 2
+    assert len(list((tmp_path / "out").glob("*.png"))) == 3
+    pdf = (tmp_path / "out" / "翠湖花园3栋.pdf").read_bytes()   # one sheet per building, a page per code
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 2
+    assert (tmp_path / "out" / "翠湖花园5栋.pdf").exists()

@@ -49,6 +49,20 @@ def write_png(link: str, text: str, path: Path, font: str | None = None) -> Path
     return path
 
 
+def write_sheets(made: list[tuple[Scene, Path]], out: Path) -> list[Path]:
+    """One PDF per building (a page per code), for the print shop."""
+    buildings: dict[tuple[str, str], list[Path]] = {}
+    for scene, png in made:
+        buildings.setdefault((scene.community, scene.building), []).append(png)
+    sheets = []
+    for (community, building), pngs in buildings.items():
+        pages = [Image.open(p).convert("RGB") for p in pngs]
+        path = out / (f"{community}{building and building + '栋'}".replace("/", "_") + ".pdf")
+        pages[0].save(path, format="PDF", save_all=True, append_images=pages[1:], resolution=200)
+        sheets.append(path)
+    return sheets
+
+
 def file_name(scene: Scene) -> str:
     """Readable, and unique per scene even when two units share a readable name."""
     digest = hashlib.sha1(repr(scene).encode()).hexdigest()[:6]
