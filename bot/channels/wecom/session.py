@@ -38,7 +38,7 @@ ASK_FOR_PERSON = re.compile(r"转人工|人工客服|找客服|真人|找人工|
 MISREADS = 2                          # a second 没看懂 in a row hands the owner to a person
 DRAFT_NAMES = {"community": "小区", "building": "楼栋", "unit": "单元", "room": "房号", "product": "产品",
                "product_text": "产品", "description": "描述", "phone": "电话"}
-HUMAN, BOT = 3, 1                     # kf service_state: 人工接待, 智能助手接待
+HUMAN = 3                             # kf service_state: 人工接待
 SESSION_ENDED = 4                     # session_status_change change_type: 结束会话
 
 
