@@ -18,6 +18,7 @@ from bot.cli_customer import customer
 from bot.cli_data import demo, import_, outbox
 from bot.cli_security import security
 from bot.cli_platforms import dingtalk, wecom
+from bot.cli_qr import qr
 from bot.settings import SettingsError
 from bot.tokens import SCOPES, active_named, create_token, list_tokens, revoke
 from bot.views import ticket_text, ticket_view
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
 
 
 # Commands kept in their own modules: master data and notices, and the platform checks.
-for _command in (demo, import_, outbox, wecom, dingtalk, customer, security):
+for _command in (demo, import_, outbox, wecom, dingtalk, customer, security, qr):
     cli.add_command(_command)
 
 

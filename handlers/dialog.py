@@ -65,6 +65,8 @@ def start_with_photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
 
 def proceed(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     """The next message of an open form."""
+    if ctx.phone and "phone" not in draft.facts and not draft.for_desk:
+        draft.facts["phone"] = ctx.phone   # a prefilled draft was started before we knew who wrote
     if ctx.inbound.media:
         draft.photos.append(ctx.inbound.media)
         ctx.say(say.PHOTO_NOTED)

@@ -21,6 +21,7 @@ HELP = ("您好，我是报修助手。直接描述问题即可报修，例如�
         "「厨房水龙头漏水了，翠湖花园3栋2单元501」\n"
         "其他指令：进度 · 催单 · 取消 · 修好了 / 没修好 · 评分 1-5 · 确认单 · 发送照片 · 绑定 · 帮助")
 
+MISREAD = "抱歉，我没看懂。"
 DRAFT_KEPT = "（您的报修草稿还在，继续补充即可。）"
 
 
@@ -71,7 +72,7 @@ def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]
         return ["fixed", "not_fixed"]
     if _mine(ctx, uow):
         return ["status", "urge"]
-    ctx.say("抱歉，我没看懂。" + HELP)
+    ctx.say(MISREAD + HELP)
     return []
 
 

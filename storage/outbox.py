@@ -28,6 +28,28 @@ class SqlOutbox:
                              due_at=notice.due_at or now, created_at=now))
         self.s.flush()
 
+    def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
+        """Held notices without buttons for one person become one digest (the originals marked
+        `merged`, naming it), so a platform that counts messages spends one on them. Notices with
+        buttons stay as they are: their buttons are the point. How many were merged."""
+        held = self.s.scalars(select(OutboxRow).where(
+            OutboxRow.status == "held", OutboxRow.role == role, OutboxRow.person_id == person_id,
+            OutboxRow.channel == "").order_by(OutboxRow.id))
+        lines, taken = [heading], list[OutboxRow]()
+        for row in held:
+            line = f"{len(taken) + 1}. {row.text}"
+            if row.buttons or len("\n".join([*lines, line]).encode()) > max_bytes:
+                continue
+            lines.append(line)
+            taken.append(row)
+        if len(taken) < 2:
+            return 0
+        key = f"digest:{role}:{person_id}:{taken[0].id}-{taken[-1].id}"
+        self.add(Notice(role, person_id, "digest", "\n".join(lines), key, taken[-1].ticket_number), now)
+        for row in taken:
+            row.status, row.last_error = "merged", f"汇总发送：{key}"[:300]
+        return len(taken)
+
     def withdraw(self, key: str) -> None:
         """A notice queued for later that no longer makes sense (a survey already answered) is not sent."""
         self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))

@@ -57,13 +57,16 @@ def test_stream_mode_checks_the_gateway_and_reports_each_line(tmp_path: Path, fa
     result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="stream")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.split(" (")[0] for line in lines[1:4]] == ["access token OK", "robot code OK", "stream gateway OK"]
+    answered = lines[lines.index("== 应答 answered ==") + 1:lines.index("== 修复 to fix ==")]
+    assert [line.split(" (")[0] for line in answered] == ["access token OK", "robot code OK", "stream gateway OK"]
     fake.gateway_failures = 1
     result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="stream")
     assert result.exit_code != 0 and "stream gateway FAILED (" in result.output and "robot code OK" in result.output
+    assert "消息接收模式 选「Stream 模式」" in result.output
 
 
 def test_http_mode_does_not_open_a_gateway_connection(tmp_path: Path, fake: FakeDingtalk) -> None:
     result = check(tmp_path, fake, BAOXIU_DINGTALK_MODE="http")
     assert result.exit_code == 0 and "stream gateway" not in result.output
+    assert "改用 mode = \"stream\"" in result.output   # the fix for a company with no public URL
     assert not any(path.endswith("connections/open") for _, path, _ in fake.requests)

@@ -70,20 +70,23 @@ def test_system_events_and_servicer_messages_are_not_handled(desk: Desk, fake: F
     assert handled(desk) == 0 and cursor(desk) == "c1"
 
 
-def test_the_sixth_message_waits_for_the_owner_and_the_dispatcher_is_told(
+def test_the_window_is_a_budget_minor_notices_wait_and_come_as_one_digest(
         desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
     report_and_confirm(wecom, fake)
     sent = len(fake.kf_to(OWNER))
     for i in range(5):
         tell_owner(desk, clock, f"n{i}")
     tick(desk, wecom.outlets, clock())
-    assert len(fake.kf_to(OWNER)) == sent + 4  # 报修成功 was the first of the five
+    assert len(fake.kf_to(OWNER)) == sent + 2  # 报修成功 was the first of five; the last two are kept
     with desk.uow() as uow:
-        assert uow.session.scalar(select(func.count()).where(OutboxRow.status == "held")) == 1
+        held = list(uow.session.scalars(select(OutboxRow.last_error).where(OutboxRow.status == "held")))
+    assert len(held) == 3 and all("预算" in why for why in held)  # what `outbox list` shows
     tick(desk, wecom.outlets, clock())  # the dispatchers' notice was queued by the first tick
     assert any("【通知未送达】" in m["body"]["text"]["content"] for m in fake.to("chenjing"))
+    before = len(fake.kf_to(OWNER))
     wecom.customer(OWNER, "进度")
-    assert any("进展 n4" in kf_text(m) for m in fake.kf_to(OWNER))
+    digest = [kf_text(m) for m in fake.kf_to(OWNER)[before:] if "这段时间您的工单有以下进展" in kf_text(m)]
+    assert len(digest) == 1 and all(f"进展 n{i}" in digest[0] for i in (2, 3, 4))
 
 
 def test_after_48_hours_notices_are_held_until_the_owner_writes(desk: Desk, fake: FakeWecom, wecom: Callbacks,

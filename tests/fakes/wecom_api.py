@@ -26,6 +26,10 @@ KF_CAP, KF_WINDOW_SHUT, KF_DUP_MSGID = 95001, 95018, 95020   # cap per sources; 
 UPLOAD_LIMITS = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "file": 20 << 20}
 TASK_ID = re.compile(r"^[0-9a-zA-Z_\-@]{1,128}$")
 KF_TOKEN_LIFE = 600                                # seconds a kf event's sync token can be used
+EVENT_CODE_LIFE = 20                               # seconds a welcome_code / msg_code can be used
+KF_CODE_BAD, KF_STATE_REFUSED = 95011, 95016       # (unverified) spent or stale code; wrong session state
+SCENE = re.compile(r"^[0-9a-zA-Z_\-]{1,32}$")
+BOT, HUMAN, ENDED = 1, 3, 4                        # service_state: 智能助手接待, 人工接待, 已结束
 Fault = int | str
 MSGID = re.compile(r"^[0-9a-zA-Z_\-]{1,32}$")
 
@@ -50,6 +54,11 @@ class FakeWecom:
         self.kf_sent: list[dict[str, Any]] = []
         self.kf_msgids: set[str] = set()
         self.kf_windows: dict[str, dict[str, Any]] = {}
+        self.contact_ways: dict[str, str] = {}         # url -> scene
+        self.event_codes: dict[str, dict[str, Any]] = {}   # welcome_code / msg_code -> user, issued, used
+        self.kf_events_sent: list[dict[str, Any]] = []
+        self.servicers: set[str] = set()               # 接待人员 of the kf account
+        self.sessions: dict[str, dict[str, Any]] = {}  # external_userid -> service_state, servicer
         self.empty_pages = 0                           # pages with has_more=1 and no messages
         self.refuse_tokens = False                     # every token invalid (40014), fresh ones too
         self.page_size = 1000
@@ -112,7 +121,11 @@ class FakeWecom:
             ("GET", "/cgi-bin/gettoken"): self.gettoken, ("POST", "/cgi-bin/message/send"): self.send,
             ("POST", "/cgi-bin/message/update_template_card"): self.update_card,
             ("GET", "/cgi-bin/media/get"): self.media_get, ("POST", "/cgi-bin/media/upload"): self.upload,
-            ("POST", "/cgi-bin/kf/sync_msg"): self.sync_msg, ("POST", "/cgi-bin/kf/send_msg"): self.kf_send}
+            ("POST", "/cgi-bin/kf/sync_msg"): self.sync_msg, ("POST", "/cgi-bin/kf/send_msg"): self.kf_send,
+            ("POST", "/cgi-bin/kf/add_contact_way"): self.add_contact_way,
+            ("POST", "/cgi-bin/kf/send_msg_on_event"): self.send_on_event,
+            ("POST", "/cgi-bin/kf/service_state/trans"): self.trans, ("POST", "/cgi-bin/kf/service_state/get"): self.state,
+            ("GET", "/cgi-bin/kf/servicer/list"): self.servicer_list}
         handler = routes.get((method, path))
         if handler is None:
             return _json({"errcode": 404, "errmsg": "no such api"})
@@ -290,6 +303,8 @@ class FakeWecom:
         refused = self.auth(query, "kf") or self._check_kf(body)
         if refused:
             return refused
+        if self.sessions.get(body["touser"], {}).get("service_state", BOT) not in (0, BOT):
+            return {"errcode": KF_STATE_REFUSED, "errmsg": "session state does not allow send_msg"}
         window = self.kf_windows.get(body["touser"])
         if window is None or self.now() - window["last"] > 48 * 3600:
             return {"errcode": KF_WINDOW_SHUT, "errmsg": "not allowed in this session state"}
@@ -320,6 +335,97 @@ class FakeWecom:
                 return {"errcode": INVALID_PARAM, "errmsg": "invalid msgmenu"}
         return None
 
+    def add_contact_way(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        if body.get("open_kfid") != OPEN_KFID:
+            return {"errcode": 95000, "errmsg": "invalid open_kfid"}
+        scene = str(body.get("scene", ""))
+        if scene and not SCENE.match(scene):
+            return {"errcode": INVALID_PARAM, "errmsg": "invalid scene"}
+        url = f"https://work.weixin.qq.com/kfid/kfc{self.next_id('')}?enc_scene=ENC{scene}"
+        self.contact_ways[url] = scene
+        return {"errcode": 0, "errmsg": "ok", "url": url}
+
+    def send_on_event(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """A welcome (or end-of-session) message on a one-time code, within 20 s of its event."""
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        code = self.event_codes.get(str(body.get("code", "")))
+        if code is None or code["used"] or self.now() - code["issued"] > EVENT_CODE_LIFE:
+            return {"errcode": KF_CODE_BAD, "errmsg": "invalid code"}
+        if body.get("msgtype") not in ("text", "msgmenu"):
+            return {"errcode": INVALID_PARAM, "errmsg": "msgtype not allowed on event"}
+        if body.get("msgid") and not MSGID.match(str(body["msgid"])):
+            return {"errcode": INVALID_PARAM, "errmsg": "invalid msgid"}
+        code["used"] = True
+        self.kf_events_sent.append({**body, "touser": code["user"], "kind": code["kind"], "at": self.now()})
+        return {"errcode": 0, "errmsg": "ok", "msgid": body.get("msgid") or self.next_id("evmsg")}
+
+    def trans(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        state, servicer = int(body.get("service_state", -1)), str(body.get("servicer_userid", ""))
+        if state == HUMAN and servicer not in self.servicers:
+            return {"errcode": 95013, "errmsg": "servicer not on this kf account"}  # (unverified)
+        user = str(body.get("external_userid", ""))
+        before = self.sessions.get(user, {}).get("service_state", 0)
+        self.sessions[user] = {"service_state": state, "servicer": servicer}
+        code = ""
+        if state in (2, HUMAN, ENDED) and state != before:   # 回复语 / 结束语 code, as the doc says
+            code = self.next_id("MSGCODE")
+            self.event_codes[code] = {"user": user, "issued": self.now(), "used": False, "kind": f"state{state}"}
+        return {"errcode": 0, "errmsg": "ok", "msg_code": code}
+
+    def state(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        session = self.sessions.get(str(body.get("external_userid", "")), {})
+        return {"errcode": 0, "errmsg": "ok", "service_state": session.get("service_state", 0),
+                "servicer_userid": session.get("servicer", "")}
+
+    def servicer_list(self, query: dict[str, str], _: Any) -> dict[str, Any]:
+        refused = self.auth(query, "kf")
+        if refused:
+            return refused
+        if query.get("open_kfid") != OPEN_KFID:
+            return {"errcode": 95000, "errmsg": "invalid open_kfid"}
+        return {"errcode": 0, "errmsg": "ok",
+                "servicer_list": [{"userid": u, "status": 0} for u in sorted(self.servicers)]}
+
+    def kf_welcomes(self, user: str) -> list[dict[str, Any]]:
+        return [m for m in self.kf_events_sent if m["touser"] == user]
+
+    def _event(self, user: str, kind: str, event: dict[str, Any]) -> dict[str, Any]:
+        code = self.next_id("CODE")
+        self.event_codes[code] = {"user": user, "issued": self.now(), "used": False, "kind": kind}
+        item = {"msgid": self.next_id("kfev"), "open_kfid": OPEN_KFID, "send_time": int(self.now()), "origin": 4,
+                "msgtype": "event", "event": {"open_kfid": OPEN_KFID, "external_userid": user, **event}}
+        item["event"]["welcome_code" if kind == "welcome" else "msg_code"] = code
+        self.kf_log.append(item)
+        return item
+
+    def customer_enters(self, user: str, url: str = "") -> dict[str, Any]:
+        """The customer opens the chat, from a contact-way link (scanned code) or none."""
+        parts = parse_qs(urlsplit(url).query) if url else {}
+        scene = self.contact_ways.get(url.split("&scene_param=")[0], "") if url else ""
+        event: dict[str, Any] = {"event_type": "enter_session", "scene": scene}
+        if parts.get("scene_param"):
+            event["scene_param"] = parts["scene_param"][0]
+        self.sessions.setdefault(user, {"service_state": BOT, "servicer": ""})
+        return self._event(user, "welcome", event)
+
+    def servicer_ends(self, user: str) -> dict[str, Any]:
+        """The servicer closes the session in WeCom: one end-of-session message may follow."""
+        old = self.sessions.get(user, {}).get("servicer", "")
+        self.sessions[user] = {"service_state": ENDED, "servicer": ""}
+        return self._event(user, "end", {"event_type": "session_status_change", "change_type": 4,
+                                         "old_servicer_userid": old})
+
     def customer_writes(self, user: str, text: str = "", menu_id: str = "", media_id: str = "",
                         origin: int = 3, location: dict[str, Any] | None = None) -> dict[str, Any]:
         """A WeChat customer's message lands in the kf log (and opens the 48 h / 5-message window).
@@ -336,6 +442,8 @@ class FakeWecom:
         self.kf_log.append(item)
         if origin == 3:
             self.kf_windows[user] = {"last": self.now(), "count": 0}
+            if self.sessions.get(user, {}).get("service_state") == ENDED:
+                self.sessions[user] = {"service_state": BOT, "servicer": ""}   # a new session begins
         return item
 
 

@@ -14,21 +14,24 @@ from bot.bootstrap import Desk
 from bot.channels.wecom.cards import BUTTON_CHARS, cut_chars
 from bot.channels.wecom.client import WecomApi
 from bot.channels.wecom.crypto import CallbackCrypto, cdata
-from bot.channels.wecom.inbound import APP, KF_MEDIA, Parsed, parse_app
+from bot.channels.wecom.inbound import APP, KF, KF_MEDIA, Parsed, parse_app
 from bot.channels.wecom.kf import KfSync
 from bot.channels.wecom.routes import LogGate, make_router
 from bot.channels.wecom.send import AppSender, KfSender
+from bot.channels.wecom.session import KfSessions
 from bot.channels.wecom.settings import WecomSettings
 from bot.channels.wecom.state import CardBook, KfWindow, Pacer
 from domain.model import Role
 from domain.notices import Notice, button_label
 from domain.ticket import State
 from handlers import commands
-from handlers.router import handle_and_queue
+from handlers.router import handle_and_queue, handle_into_outbox
 from scheduler.outbound import DeliverNow, Sender
 
 
 EMPTY = 200
+DIGEST_HEAD = "您好，这段时间您的工单有以下进展："
+DIGEST_BYTES = 1900   # under send_msg's 2048 bytes with room for a menu
 OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
 
 
@@ -48,6 +51,7 @@ class WecomChannel:
         self.window = KfWindow(desk.uow, desk.clock)
         self.app = AppSender(self.api, s, self.book, Pacer(desk.store, desk.clock))
         self.kf = KfSender(self.api, s, self.window)
+        self.sessions = KfSessions(desk, self.api, s)
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
         self.senders: dict[str, Sender] = {"wecom": self.app, "wecom_kf": self.kf}
         self.router: APIRouter | None = make_router(self, desk.clock)
@@ -81,12 +85,23 @@ class WecomChannel:
 
     def queue(self, parsed: Parsed) -> None:
         """The handler's replies go to the outbox, keyed by the platform's message id."""
+        if parsed.kind == "kf_system":
+            self.sessions.on_event(parsed.event or {}, parsed.msg_id)
+            return
         inbound = parsed.inbound
         assert inbound is not None
+        account = ""
+        if inbound.channel == KF:
+            account = self.window.account(inbound.sender) or self.settings.kf_open_kfid
+            if self.sessions.steer(account, inbound):
+                return
+            self._digest(inbound.sender)
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
             return
-        handle_and_queue(self.desk, inbound)
+        replies = handle_into_outbox(self.desk, inbound)
+        if inbound.channel == KF:
+            self.sessions.after_reply(account, inbound, replies)
 
     def click(self, parsed: Parsed) -> str:
         """Run the pressed button's command; the label the clicked button turns into."""
@@ -160,6 +175,14 @@ class WecomChannel:
         with self.desk.uow() as uow:
             who = uow.identities.staff_by_platform(APP, user)
         return who[1] if who and who[0] == Role.TECHNICIAN else None
+
+    def _digest(self, user: str) -> None:
+        """The owner wrote again: what waited for the window goes as one message, not one each."""
+        with self.desk.uow() as uow:
+            owner = uow.identities.bound_owner(KF, user)
+            if owner is not None and uow.outbox.merge_held(Role.OWNER, str(owner), self.desk.clock(),
+                                                           DIGEST_HEAD, DIGEST_BYTES):
+                uow.commit()
 
     def _reply_only(self, channel: str, user: str, text: str, msg_id: str) -> None:
         """A reply that needs no handler (voice); the key makes a retried callback queue nothing."""

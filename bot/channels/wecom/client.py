@@ -54,6 +54,9 @@ class WecomApi:
     def post(self, app: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._with_token(app, lambda token: self._json("POST", path, token, body=body))
 
+    def get(self, app: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return self._with_token(app, lambda token: _decode(self._request("GET", path, token, params=params)))  # type: ignore[return-value]
+
     def media(self, app: str, media_id: str) -> bytes:
         """media/get answers the file itself, or JSON when it fails."""
         def fetch(token: str) -> dict[str, Any] | bytes:

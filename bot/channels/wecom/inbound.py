@@ -25,6 +25,8 @@ class Parsed:
     response_code: str = ""
     open_kfid: str = ""
     token: str = ""
+    event: dict[str, Any] | None = None   # a kf system event (enter_session, session_status_change)
+    msg_id: str = ""
 
 
 def dedup_id(msg: dict[str, str]) -> str:
@@ -110,6 +112,10 @@ _MESSAGES = {"text": _text, "image": _image, "location": _location, "voice": _te
 def parse_kf(item: dict[str, Any]) -> Parsed:
     """One sync_msg item; only what the customer wrote is handled (our own sends never come back)."""
     user, msgid, kind = str(item.get("external_userid", "")), str(item.get("msgid", "")), item.get("msgtype")
+    if kind == "event" and isinstance(item.get("event"), dict) and msgid:
+        event = item["event"]
+        return Parsed("kf_system", detail=str(event.get("event_type", ""))[:40], event=event,
+                      open_kfid=str(event.get("open_kfid") or item.get("open_kfid") or ""), msg_id=msgid)
     if item.get("origin") != KF_CUSTOMER or not user or not msgid:
         return Parsed("ignored", detail=f"kf origin {item.get('origin')} {str(kind)[:12]}")
     if kind == "text":

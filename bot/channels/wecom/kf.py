@@ -89,6 +89,9 @@ class KfSync:
 
     def _item(self, open_kfid: str, item: dict[str, Any]) -> int:
         parsed = parse_kf(item)
+        if parsed.kind == "kf_system":
+            self.on_message(parsed)   # welcome / session end: answered now, their codes live 20 s
+            return 0
         if parsed.inbound is None:
             log.info("wecom kf item ignored: %s", parsed.detail)
             return 0

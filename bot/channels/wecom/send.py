@@ -111,6 +111,12 @@ class AppSender:
         return data
 
 
+# 微信客服 allows 5 messages per 48 h after the customer writes. The last RESERVED of them are kept
+# for what the owner must not miss; anything else waits and goes as one digest when they write.
+RANKED = frozenset({"reply", "opened", "on_the_way", "resolved", "survey", "digest"})
+RESERVED = 2
+
+
 class KfSender:
     """WeChat customers through 微信客服; buttons become a msgmenu whose clicks come back as text."""
 
@@ -124,6 +130,9 @@ class KfSender:
         closed = self.window.closed_because(message.to)
         if closed:
             raise DeliveryError(closed, hold=True)
+        left = self.window.left(message.to)
+        if message.kind not in RANKED and left <= RESERVED:
+            raise DeliveryError(f"预算：本窗口只剩{left}条，留给重要通知；客户下次留言时汇总发送", hold=True)
         if not open_kfid:
             raise DeliveryError("wecom_kf: no 微信客服 account known for this customer", retry=False)
         body = cards.menu_body(message) if cards.can_be_menu(message) else cards.text_body(message)

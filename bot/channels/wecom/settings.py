@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.settings_base import Section, SectionKeyError, require
 
@@ -19,6 +19,16 @@ class WecomSettings(Section):
     kf_secret: str = ""
     kf_open_kfid: str = ""
     timestamp_window: int = Field(default=300, ge=10)
+    # 扫码报修: the key that signs a code's scene_param (any long random string; changing it voids
+    # the printed codes), and the 接待人员 (UserIDs) an owner asking for a person is handed to.
+    scene_key: str = ""
+    kf_servicers: list[str] = Field(default_factory=list)
+
+    @field_validator("kf_servicers", mode="before")
+    @classmethod
+    def _listed(cls, v: object) -> object:
+        """BAOXIU_WECOM_KF_SERVICERS="chenjing,linxiaoyan" from the environment."""
+        return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> WecomSettings:

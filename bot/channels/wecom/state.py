@@ -42,6 +42,21 @@ class WecomKeys:
         return f"wecom:open-cards:{user}"
 
     @staticmethod
+    def kf_event(msgid: str) -> str:
+        """A kf system event already acted on (a page pulled twice must not welcome twice)."""
+        return f"wecom:kf-event:{msgid}"
+
+    @staticmethod
+    def kf_human(user: str) -> str:
+        """This customer's session is with a person: the bot keeps quiet until it ends."""
+        return f"wecom:kf-human:{user}"
+
+    @staticmethod
+    def kf_misread(user: str) -> str:
+        """How many messages in a row the bot did not understand from this customer."""
+        return f"wecom:kf-misread:{user}"
+
+    @staticmethod
     def rate(user: str) -> str:
         """When this member was sent messages in the last minute (the store's sliding window)."""
         return f"wecom:rate:{user}"
@@ -167,6 +182,12 @@ class KfWindow:
             if row.sent >= KF_MAX_SENDS:
                 return "客户回复前最多发送5条"
             return None
+
+    def left(self, user: str) -> int:
+        """Messages we may still send before the customer writes again."""
+        with self.uow() as uow:
+            row = uow.session.get(KfSessionRow, user)
+            return max(0, KF_MAX_SENDS - row.sent) if row is not None else 0
 
     def sent(self, user: str) -> None:
         with self.uow() as uow:
