@@ -82,6 +82,12 @@ def authorize(session: Session, token: str, scope: str, now: datetime) -> str:
     return row.name
 
 
+def is_admin(session: Session, token: str) -> bool:
+    """Whether a live token holds the admin scope (for what only admins see whole, like phones)."""
+    row = _active(session, token)
+    return row is not None and ADMIN in row.scopes.split()
+
+
 def list_tokens(session: Session) -> list[TokenInfo]:
     rows = session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.revoked, ApiTokenRow.name, ApiTokenRow.id))
     return [TokenInfo(r.name, tuple(r.scopes.split()), r.created_at, r.last_used_at, r.revoked) for r in rows]

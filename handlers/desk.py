@@ -1,6 +1,8 @@
 """The desk's commands: dispatchers file, assign and prioritise; managers ask for figures. Read by desk_talk."""
 from __future__ import annotations
 
+from datetime import date
+
 from domain import callbacks, progress, texts
 from domain.charts import chart_figures, chart_notice, last_days
 from domain.model import Role, mask_phones
@@ -102,10 +104,17 @@ def _warranty(uow: SqlUnitOfWork, ticket: Ticket) -> str:
 
 def _stats(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     """The figures in words now; the same day with the week before it as a chart, drawn by the worker."""
-    rules = ctx.desk.rules
-    ctx.say(today_text(uow, rules, ctx.now))
-    first, last = last_days(ctx.now.astimezone(rules.tz).date(), CHART_DAYS)
-    figures = chart_figures(uow, rules, ctx.now, first, last, "今日统计")
+    ctx.say(today_text(uow, ctx.desk.rules, ctx.now))
+    today = ctx.now.astimezone(ctx.desk.rules.tz).date()
+    queue_chart(ctx, uow, today, today, "今日统计")
+
+
+def queue_chart(ctx: Ctx, uow: SqlUnitOfWork, first: date, last: date, title: str) -> None:
+    """The period as a picture, drawn by the worker off the request path; a single day is drawn
+    with the days before it, so the chart has a trend to show."""
+    if first == last:
+        first, last = last_days(last, CHART_DAYS)
+    figures = chart_figures(uow, ctx.desk.rules, ctx.now, first, last, title)
     stamp = ctx.inbound.msg_id or ctx.now.isoformat()
     uow.outbox.add(chart_notice(ctx.actor.role, ctx.actor.id, figures, f"chart:{ctx.actor.id}:{stamp}"[:160]), ctx.now)
     uow.commit()

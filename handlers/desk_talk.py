@@ -157,6 +157,10 @@ def _stats(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     span = _span(ctx, turn)
     if span is not None:
         ctx.say(figures.period_text(uow, ctx.desk.rules, ctx.now, *span))
+        first, last = span
+        today = ctx.now.astimezone(ctx.desk.rules.tz).date()
+        title = "今日统计" if first == last == today else f"{first:%m-%d} 至 {last:%m-%d} 统计"
+        desk.queue_chart(ctx, uow, first, last, title)
 
 
 def _overdue(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:

@@ -50,13 +50,18 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if ctx.inbound.place is not None:
         _located(ctx, uow)
         return
-    if cmd is not None and cmd.verb in VERBS and (VERBS[cmd.verb] is _proxy_refused or cmd.verb == "bind"):
-        _run(ctx, uow, cmd)  # another role's command, or 绑定: not a way of talking, a command
+    if cmd is not None and _command_only(cmd):
+        _run(ctx, uow, cmd)
         return
     if commands.rating(text) is not None and _maybe_rating(ctx, uow, text):
         return
     conversation.converse(ctx, uow, conversation.reader(ctx, "owner", owner_talk.states(ctx, uow)), ACTIONS,
                           "owner", _unclear)
+
+
+def _command_only(cmd: commands.Command) -> bool:
+    """Another role's command, 绑定 or 确认单: commands, not ways of talking."""
+    return cmd.verb in ("bind", "confirmation") or VERBS.get(cmd.verb) is _proxy_refused
 
 
 def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]:

@@ -111,7 +111,7 @@ def test_the_cli_writes_the_pdf_and_refuses_an_open_ticket(chat: Chat, clock: Fa
 @pytest.fixture
 def api(stocked: Desk, clock: FakeClock) -> Iterator[TestClient]:
     with stocked.uow() as uow:
-        secret = create_token(uow.session, "auditor", clock())
+        secret = create_token(uow.session, "auditor", clock(), ("read",))
         uow.commit()
     with TestClient(create_app(stocked)) as c:
         c.headers["Authorization"] = f"Bearer {secret}"

@@ -60,7 +60,7 @@ def test_the_cli_exports_the_days_asked_with_chinese_headers_and_excel_dates(
 @pytest.fixture
 def api(desk: Desk, clock: FakeClock) -> Iterator[TestClient]:
     with desk.uow() as uow:
-        secret = create_token(uow.session, "bi", clock())
+        secret = create_token(uow.session, "bi", clock(), ("read",))
         uow.commit()
     with TestClient(create_app(desk)) as c:
         c.headers["Authorization"] = f"Bearer {secret}"
@@ -81,3 +81,14 @@ def test_the_api_exports_with_filters_and_never_a_whole_phone(chat: Chat, clock:
     assert api.get("/api/v1/exports/tickets.xlsx", params={"from": "2026-12-31", "to": "2026-11-01"}).status_code == 422
     del api.headers["Authorization"]
     assert api.get("/api/v1/exports/tickets.xlsx", params={"from": "2026-11-01", "to": "2026-11-30"}).status_code == 401
+
+
+def test_an_admin_token_gets_the_phones_whole(chat: Chat, clock: FakeClock, desk: Desk, api: TestClient) -> None:
+    month_of_tickets(chat, clock)
+    with desk.uow() as uow:
+        admin = create_token(uow.session, "auditor", clock(), ("admin",))
+        uow.commit()
+    api.headers["Authorization"] = f"Bearer {admin}"
+    rows = sheet_rows(api.get("/api/v1/exports/tickets.xlsx", params={"from": "2026-11-01", "to": "2026-12-31"}).content)
+    assert rows and all("****" not in str(r["电话"]) for r in rows)
+    assert any(str(r["电话"]) == "13800138000" for r in rows)
