@@ -7,6 +7,7 @@ from domain import progress, texts
 from domain.model import Role, mask_phone
 from domain.commands import AddDetail, OpenTicket
 from domain.opening import open_ticket
+from domain.ticket import State
 from handlers import form_texts as say
 from handlers.base import Ctx
 from handlers.dialog_store import Draft, Step, save
@@ -81,6 +82,8 @@ def _more_detail(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
     found = read(uow, text)
     if ticket is None or not ticket.is_open or str(ticket.customer_id) != ctx.actor.id:
         return False
+    if ticket.state is State.RESOLVED:
+        return False   # repaired already: "还是在漏" is the owner's word on the repair, not more story
     other_product = bool(found.products) and ticket.product_sku not in {m.sku for m in found.products}
     if other_product or found.community or found.building or found.room or found.unit:
         return False

@@ -59,6 +59,11 @@ def cancel(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 def reschedule(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     movable = [t for t in mine(ctx, uow) if t.state in rescheduling.MOVABLE]
+    if not movable and not isinstance(turn.slot("number"), str):
+        found = report.read(uow, turn.text)
+        if report.looks_like_report(found):  # a fault told with when someone is home: a new report
+            report.start(ctx, uow, found)
+            return
     number = _number(ctx, uow, turn, movable, "您目前没有待上门的工单。")
     window = turn.reading.slots.get("time")
     start, end = (window.start, window.end) if isinstance(window, Window) else (None, None)

@@ -19,6 +19,7 @@ from domain.offers import accept_offer, reject_offer
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.ticket import State, Ticket
+from domain.visibility import visible_ticket
 from handlers import commands, conversation, parts_chat, slots, wording
 from handlers.base import Ctx
 from handlers.conversation import Turn
@@ -47,6 +48,8 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if typed is not None and typed.verb not in VERBS:  # another role's command, written as such
         ctx.say("抱歉，这个操作师傅账号不能使用。\n" + HELP)
         return
+    if typed is not None and typed.number:
+        visible_ticket(uow, ctx.actor, typed.number)  # another technician's job reads as unknown
     if not ctx.inbound.text.strip():
         ctx.say(HELP)
         return

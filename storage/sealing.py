@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import logging
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Dialect
 from typing import Any
 
@@ -48,7 +48,10 @@ class Keyring:
             return value
         if self._fernet is None:
             raise ValueError("a sealed value and no [security] data_key to open it")
-        return self._fernet.decrypt(value[len(PREFIX):].encode()).decode()
+        try:
+            return self._fernet.decrypt(value[len(PREFIX):].encode()).decode()
+        except InvalidToken:  # sealed under a key no longer configured
+            raise ValueError("a sealed value no configured [security] data_key opens") from None
 
     def reseal(self, value: str) -> str:
         """Under the newest key (rotate-key)."""

@@ -375,6 +375,8 @@ OTHER_VALUE = {
     "dingtalk.mode": "http", "reports.daily_at": "07:30", "service.number_prefix": "WX",
     "service.timezone": "Asia/Urumqi", "maintenance.0.contact_phone": "13900000009",
     "maintenance.0.id": "other-plan", "dingtalk.sign_window": 1800,
+    "database.sqlite_synchronous": "normal", "intents.phrasings.0.role": "dispatcher",
+    "intents.phrasings.0.intent": "queue",
 }
 # Turning a platform on needs its credentials too.
 ALONGSIDE = {
@@ -425,7 +427,7 @@ EXAMPLE_KEYS = leaves(tomllib.loads(EXAMPLE.read_text(encoding="utf-8")))
 def test_the_example_has_keys_in_every_section_to_walk() -> None:
     sections = {path[0] for path, _ in EXAMPLE_KEYS}
     assert sections == {"server", "database", "redis", "service", "wecom", "dingtalk", "dispatch", "survey",
-                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla"}
+                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla", "intents"}
     assert len(EXAMPLE_KEYS) > 100
 
 

@@ -23,14 +23,16 @@ PHONE = "13912345678"
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     """A handler on root like an operator's, at DEBUG so the libraries' request lines are in."""
-    stream, root = io.StringIO(), logging.getLogger()
-    handler, level = logging.StreamHandler(stream), root.level
+    stream, root, httpx = io.StringIO(), logging.getLogger(), logging.getLogger("httpx")
+    handler, level, httpx_level = logging.StreamHandler(stream), root.level, httpx.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    httpx.setLevel(logging.NOTSET)   # the CLI quiets httpx; an operator may turn it back on
     logs.install()
     yield stream
     root.removeHandler(handler)
     root.setLevel(level)
+    httpx.setLevel(httpx_level)
 
 
 def test_a_flow_with_a_token_request_and_a_unique_violation_logs_neither_secret_nor_phone(
