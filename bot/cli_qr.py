@@ -26,7 +26,7 @@ def qr() -> None:
 @click.option("--room", default="", help="房号")
 @click.option("--sku", default="", help="产品 SKU")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=".", help="folder for the PNG")
-@click.option("--font", type=click.Path(dir_okay=False), help="a CJK font for the caption")
+@click.option("--font", type=click.Path(dir_okay=False), help="a font file for the caption (default: the bundled Noto Sans SC)")
 @click.pass_obj
 def qr_create(obj: DeskContext, community: str, building: str, unit: str, room: str, sku: str, out: str,
               font: str | None) -> None:
@@ -38,7 +38,7 @@ def qr_create(obj: DeskContext, community: str, building: str, unit: str, room: 
 @qr.command("batch")
 @click.argument("units", type=click.Path(exists=True, dir_okay=False))
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--font", type=click.Path(dir_okay=False), help="a CJK font for the caption")
+@click.option("--font", type=click.Path(dir_okay=False), help="a font file for the caption (default: the bundled Noto Sans SC)")
 @click.pass_obj
 def qr_batch(obj: DeskContext, units: str, out: str, font: str | None) -> None:
     """A CSV with columns community,building,unit,room,sku (a header line) → one PNG per row."""

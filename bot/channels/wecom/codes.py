@@ -15,11 +15,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.channels.wecom.client import WecomApi
 from bot.channels.wecom.scene import Scene, sign
+from scheduler.render.fonts import cjk_font
 
 SCENE = "baoxiu-qr"     # one scene for every printed code: the facts travel in the signed param
-CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/System/Library/Fonts/PingFang.ttc",
-             "C:/Windows/Fonts/msyh.ttc")
 
 
 def contact_link(api: WecomApi, open_kfid: str, scene: Scene, key: str) -> str:
@@ -70,10 +68,7 @@ def file_name(scene: Scene) -> str:
     return "-".join(p for p in parts if p).replace("/", "_") + f"-{digest}.png"
 
 
-def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for candidate in ([path] if path else []) + [p for p in CJK_FONTS if Path(p).exists()]:
-        try:
-            return ImageFont.truetype(candidate, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size)
+def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
+    """The operator's font when given, else the CJK font the PDFs embed (a pip package, so the
+    caption never depends on what the machine has)."""
+    return ImageFont.truetype(path or str(cjk_font()), size)
