@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
+# Test processes: one per core (pytest-xdist); `make test JOBS=0` runs them in this process.
+JOBS ?= auto
 
 .PHONY: run test install lock reset clean
 
@@ -23,7 +25,7 @@ run: install
 
 test: install
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS)
 
 # Newest versions within pyproject's ranges, written to requirements.lock; run the tests, then commit it.
 lock: install

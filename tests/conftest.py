@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -11,7 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from bot.bootstrap import Desk, bootstrap, build_rules
 from bot.channels.console.channel import ConsoleSession
@@ -22,6 +25,7 @@ from domain.model import Community, Customer, Product, Role, Staff, Technician, 
 from domain.rules import Rules
 from handlers.base import Ctx, Inbound
 from handlers.router import ROLE_HANDLERS
+from storage import db
 from storage.db import make_engine
 from storage.importer import import_csv
 from storage.kv_memory import MemoryStore
@@ -59,6 +63,9 @@ class FakeClock:
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_schema() -> Iterator[None]:
     yield
+    for template in _templates.values():
+        if template:
+            shutil.rmtree(template.parent, ignore_errors=True)
     if PG_BASE_URL:
         engine = make_engine(PG_BASE_URL)
         try:
@@ -75,6 +82,7 @@ def clock() -> FakeClock:
 
 
 def reset_postgres(url: str = "") -> None:
+    _templates.pop("postgres", None)   # whoever resets the schema leaves it unmigrated
     engine = make_engine(PG_BASE_URL)
     try:
         with engine.begin() as conn:
@@ -101,23 +109,72 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+# Migrating and loading the demo cost more than most tests: each process does it once per backend
+# and starts every desk from that state (a copied SQLite file; emptied PostgreSQL tables).
+_templates: dict[str, Path | None] = {}
+
+
+def _load_demo(session: Session) -> None:
+    for kind in ("sites", "products", "technicians", "staff"):
+        import_csv(session, kind, DEMO / f"{kind}.csv")
+
+
+def _fresh_sqlite(target: Path, demo: bool) -> None:
+    key = "sqlite-demo" if demo else "sqlite"
+    template = _templates.get(key)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="baoxiu-template-")) / "baoxiu.db"
+        engine = make_engine(f"sqlite:///{template}")
+        try:
+            db.upgrade(engine)
+            if demo:
+                with Session(engine) as session:
+                    _load_demo(session)
+                    session.commit()
+        finally:
+            engine.dispose()   # checkpoints the WAL into the file, so a copy is whole
+        _templates[key] = template
+    shutil.copyfile(template, target)
+
+
+def _fresh_postgres(demo: bool) -> None:
+    engine = make_engine(PG_URL)
+    try:
+        if "postgres" not in _templates:
+            reset_postgres(PG_URL)
+            db.upgrade(engine)
+            _templates["postgres"] = None
+        else:
+            with engine.begin() as conn:
+                # DELETE with the foreign-key triggers off is an order of magnitude faster than
+                # TRUNCATE on a few dozen near-empty tables; sequences restart as in a new schema.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in inspect(conn).get_table_names():
+                    if table != "alembic_version":
+                        conn.execute(text(f'DELETE FROM "{table}"'))
+                for seq in conn.scalars(text("SELECT sequencename FROM pg_sequences "
+                                             "WHERE schemaname = current_schema()")):
+                    conn.execute(text(f'ALTER SEQUENCE "{seq}" RESTART'))
+        if demo:
+            with Session(engine) as session:
+                _load_demo(session)
+                session.commit()
+    finally:
+        engine.dispose()
+
+
 def make_desk(backend: str, tmp_path: Path, clock: FakeClock, demo: bool = True) -> Desk:
     settings = load_settings(str(EXAMPLE), env={})
     settings.service.media_dir = str(tmp_path / "media")
     if backend == "postgres":
-        reset_postgres(PG_URL)
+        _fresh_postgres(demo)
         settings.database.url = PG_URL
         store = redis_store() if REDIS_URL else MemoryStore()
     else:
+        _fresh_sqlite(tmp_path / "baoxiu.db", demo)
         settings.database.url = f"sqlite:///{tmp_path / 'baoxiu.db'}"
         store = MemoryStore()
-    desk = bootstrap(settings, clock=clock, store=store)
-    if demo:
-        with desk.uow() as uow:
-            for kind in ("sites", "products", "technicians", "staff"):
-                import_csv(uow.session, kind, DEMO / f"{kind}.csv")
-            uow.commit()
-    return desk
+    return bootstrap(settings, clock=clock, store=store, migrate=False)
 
 
 @pytest.fixture
