@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy
@@ -11,10 +10,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from bot.app import create_app
 from bot.bootstrap import Desk
 from bot.cli import cli
-from bot.tokens import create_token
 from storage.importer import import_csv
 from tests.conftest import DEMO, Chat, FakeClock
 from tests.documents.pdf_pages import Read, inked, read_pdf
@@ -108,17 +105,7 @@ def test_the_cli_writes_the_pdf_and_refuses_an_open_ticket(chat: Chat, clock: Fa
     assert result.exit_code == 1 and "no finished ticket" in result.output
 
 
-@pytest.fixture
-def api(stocked: Desk, clock: FakeClock) -> Iterator[TestClient]:
-    with stocked.uow() as uow:
-        secret = create_token(uow.session, "auditor", clock(), ("read",))
-        uow.commit()
-    with TestClient(create_app(stocked)) as c:
-        c.headers["Authorization"] = f"Bearer {secret}"
-        yield c
-
-
-def test_the_api_serves_the_pdf_to_a_token_and_nothing_without_one(chat: Chat, clock: FakeClock,
+def test_the_api_serves_the_pdf_to_a_token_and_nothing_without_one(chat: Chat, clock: FakeClock, stocked: Desk,
                                                                    api: TestClient) -> None:
     number = repaired(chat, clock)
     response = api.get(f"/api/v1/tickets/{number}/confirmation.pdf")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from bot.app import create_app
 from bot.bootstrap import Desk
 from bot.cli import cli
 from bot.tokens import create_token
@@ -55,16 +53,6 @@ def test_the_cli_exports_the_days_asked_with_chinese_headers_and_excel_dates(
                              "--full-phones", str(whole)])
     kept = sheet_rows(whole.read_bytes())
     assert [r["工单号"] for r in kept] == [waiting, later] and kept[0]["电话"] == "13800138000"
-
-
-@pytest.fixture
-def api(desk: Desk, clock: FakeClock) -> Iterator[TestClient]:
-    with desk.uow() as uow:
-        secret = create_token(uow.session, "bi", clock(), ("read",))
-        uow.commit()
-    with TestClient(create_app(desk)) as c:
-        c.headers["Authorization"] = f"Bearer {secret}"
-        yield c
 
 
 def test_the_api_exports_with_filters_and_never_a_whole_phone(chat: Chat, clock: FakeClock, api: TestClient) -> None:
