@@ -36,7 +36,7 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not text.strip():
         ctx.say(help_text)
     elif cmd is not None and cmd.verb not in allowed and cmd.verb != "help":
-        ctx.say("抱歉，您的角色不能执行这个操作。\n" + help_text)
+        ctx.say(wording.other_role(commands.word(text), cmd.verb, "dispatcher" if dispatcher else "manager"))
     else:
         people = slots.people_index([slots.Person(t.id, t.name) for t in uow.people.technicians()])
         role = "dispatcher" if dispatcher else "manager"
