@@ -191,6 +191,9 @@ def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tu
     def read(text: str) -> Reading:
         reading = intents.read(role, text, prefix, people, states, now, extra)
         typed = commands.parse(text, prefix)
+        if typed and not intents.spec_of(role, typed.verb) and intents.spec_of(role, "staff") \
+                and not intents.clear(reading):
+            return replace(reading, intent="staff", confidence=1.0)  # another role's command, typed as such
         # A message written the old way ("完工 换软管 配件:P-HOSE x1") is read as the command it starts
         # with when the words alone leave it open; a clear reading ("取消预约") is never overruled.
         if typed and intents.spec_of(role, typed.verb) and not reading.question and not intents.clear(reading):

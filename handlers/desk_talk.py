@@ -194,7 +194,8 @@ def _help(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _not_yours(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
-    ctx.say("抱歉，您的角色不能执行这个操作。\n" + desk.MANAGER_HELP)
+    """A dispatcher's job asked of a manager: whose it is and what a manager can ask instead."""
+    ctx.say(wording.other_role(turn.reading.label("manager"), turn.intent, "manager"))
 
 
 _FIGURES: dict[str, conversation.Action] = {

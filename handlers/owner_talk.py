@@ -79,17 +79,18 @@ def reschedule(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 
 def not_fixed(legacy: Legacy) -> conversation.Action:
-    """A repair waiting for the owner's word, or closed within the rating window, is reopened, never
-    reported anew; with neither, a fault told again is a new report (linked to the same product, so it
-    counts as a repeat repair)."""
+    """A repair waiting for the owner's word, or closed within the rating window ("又漏了"), is reopened,
+    never reported anew; otherwise a fault told again with its product is a new report (linked to the
+    same product, so it counts as a repeat repair)."""
     def run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
         if in_states(mine(ctx, uow), State.RESOLVED):
             legacy(ctx, uow, turn)
             return
-        if closed := recently_closed(ctx, uow):
-            _reopen(ctx, uow, turn, closed)
-            return
         found = report.read(uow, turn.text)
+        named = found.products or found.community or found.building or found.room or found.unit
+        if (closed := recently_closed(ctx, uow)) and not named:
+            _reopen(ctx, uow, turn, closed)  # a product or place named again is a report of its own
+            return
         if report.looks_like_report(found):
             report.start(ctx, uow, found)
         else:

@@ -76,6 +76,7 @@ def reopened(number: str) -> str:
 # role's command, in place of a bare refusal
 _TECHNICIANS = ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish", "my_jobs", "on_duty",
                 "off_duty", "reserve")
+_DISPATCHERS = ("proxy", "assign", "priority", "queue", "callbacks", "callback_done")
 _DESK = ("proxy", "assign", "priority", "queue", "show", "stats", "customer", "callbacks", "callback_done")
 CAN = {
     "owner": "直接描述问题就能报修；也可以说「进度」「催单」「改时间」「取消」「修好了 / 没修好」、评分 1-5、「确认单」。",
@@ -89,7 +90,8 @@ CAN = {
 
 
 def other_role(word: str, verb: str, role: str) -> str:
-    whose = "师傅" if verb in _TECHNICIANS else "派单员和主管" if verb in _DESK else "业主"
+    whose = "师傅" if verb in _TECHNICIANS else "派单员" if verb in _DISPATCHERS else \
+        "派单员和主管" if verb in _DESK else "业主"
     said = f"「{word}」" if word else "这个操作"
     return f"{said}是{whose}用的，您这里用不上。您可以：{CAN.get(role, CAN['dispatcher'])}"
 

@@ -118,7 +118,7 @@ def test_managers_get_the_overdue_list_the_ranking_and_the_regions(chat: Chat, c
     assert "超时工单 1 张" in out and number in out
     assert "🏆 师傅排行" in chat("manager:M01", "师傅排行")
     assert "📊" in chat("manager:M01", "按区域看一下")
-    assert "不能执行" in chat("manager:M01", "让小李去一趟")
+    assert "「派单」是派单员用的" in chat("manager:M01", "让小李去一趟")
 
 
 def test_an_operator_phrasing_in_the_config_is_understood(chat: Chat) -> None:
