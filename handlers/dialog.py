@@ -24,8 +24,8 @@ from handlers.base import Ctx
 from handlers.dialog_done import create
 from handlers.dialog_facts import FACTS, address_line, correct, missing, refine_product, take, wants_community
 from handlers.dialog_store import Draft, Step, save
-from handlers.dialog_words import (ONLY_INTENT, WORDLESS, Heard, is_cancel, is_go_ahead, is_yes, looks_like_report, read,
-                                   yes_and)
+from handlers.dialog_words import (ONLY_INTENT, WORDLESS, Heard, is_cancel, is_go_ahead, is_yes, looks_like_report,
+                                   read, yes_and)
 from handlers.extract import Extracted, hazard
 from handlers.text import normalize
 from storage.uow import SqlUnitOfWork

@@ -164,7 +164,7 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
         for slot, weight in spec.slots:
             if slot in found:
                 scores[name] = scores.get(name, 0.0) + weight * _strength(found[slot])
-        if name in scores and spec.states and (states or role == "owner"):
+        if name in scores and spec.states and (states or spec.needs_ticket):
             # an action none of the person's tickets allows (an owner with none: no visit to move, no
             # repair to reopen) is an unlikely reading of their words
             scores[name] = scores[name] + 0.8 if set(spec.states) & set(states) else scores[name] * 0.5

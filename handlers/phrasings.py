@@ -23,6 +23,7 @@ class IntentSpec:
     risky: bool = False              # destructive: confirmed with buttons unless read with confidence
     states: tuple[str, ...] = ()     # the person's ticket states that make this reading likely
     slots: tuple[tuple[str, float], ...] = ()   # slots whose presence speaks for it, with their weight
+    needs_ticket: bool = False       # meaningless for an owner with no ticket in `states` (moving a visit)
 
 
 def _w(text: str) -> tuple[str, ...]:
@@ -38,23 +39,24 @@ OWNER = (
     IntentSpec("urge", "催单", _w("催单 催一下 催促 催催 加急 快点 赶紧 hurry"),
                _w("还没人来 还没来 没人来 还不来 还没人 没人理 没人联系 等了 都三天 都两天 一上午了 好几天 "
                   "很久了 急死了 快派人 早点过来 早点来 尽快 拖了 拖一周 都拖 等半天 到底啥时候 到底什么时候 "
-                  "怎么还没 咋还没 咋还不 来不来 人呢 到底 还要等多久"), states=("new", "assigned", "accepted", "waiting")),
+                  "怎么还没 咋还没 咋还不 来不来 人呢 到底 还要等多久"), states=("new", "assigned", "accepted", "waiting"),
+               needs_ticket=True),
     IntentSpec("cancel", "取消工单", _w("取消报修 取消工单 撤销工单 撤单 取消 撤销 不修了 不用修了 不要了 算了 "
                                      "不用来了 别来了"),
                _w("自己弄好了 自己修好了 找到人修了 找人修了 不需要了"), asserts=True, risky=True,
-               states=("new", "assigned", "accepted", "waiting")),
+               states=("new", "assigned", "accepted", "waiting"), needs_ticket=True),
     IntentSpec("reschedule", "改约时间", _w("取消预约 改约 改时间 换个时间 换时间 改个时间 换个日子 改天 改一下时间 "
                                          "改到 改成 推迟 延后 晚点来 早点来的话 约的时间 预约时间 那天"),
                _w("不在家 没人在家 才有人在家 有人在家 去不了 家里没人 临时有事 有事 不方便 才有人 才在家 才有空 才回来 "
                   "换一天 换天"),
-               states=("accepted", "assigned", "waiting"), slots=(("time", 1.5),)),
+               states=("accepted", "assigned", "waiting"), needs_ticket=True, slots=(("time", 1.5),)),
     IntentSpec("fixed", "确认修好", _w("修好了 修好 确认修好 已修好 好了 弄好了 搞掂 搞定 修好咗 没问题了 不漏了 可以了 "
                                      "正常了 ok"),
-               asserts=True, states=("resolved",)),
+               asserts=True, states=("resolved",), needs_ticket=True),
     IntentSpec("not_fixed", "反馈没修好", _w("没修好 没有修好 未修好 还没好 还是坏的 还是坏 又坏了 又漏了 还是漏 "
                                           "还是在漏 还在漏 又漏 还是不行 又不行 跟没修一样 又不出水 还是不出水 "
                                           "又不 还是滴水 still"),
-               risky=True, states=("resolved", "closed")),
+               risky=True, states=("resolved", "closed"), needs_ticket=True),
     IntentSpec("rate", "评分", _w("评分 打分 评价 好评 差评 星级")),
     IntentSpec("warranty", "保修咨询", _w("保修 保固 质保 过保 保内 保外"),
                _w("要钱 要收费 收费吗 花钱 免费 收钱 多少钱 要钱不 费用")),
