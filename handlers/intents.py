@@ -164,10 +164,12 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
         for slot, weight in spec.slots:
             if slot in found:
                 scores[name] = scores.get(name, 0.0) + weight * _strength(found[slot])
-        if name in scores and spec.states and (states or spec.needs_ticket):
-            # an action none of the person's tickets allows (an owner with none: no visit to move, no
-            # repair to reopen) is an unlikely reading of their words
+        if name in scores and spec.states and states:
+            # an action none of the person's tickets allows is an unlikely reading of their words
             scores[name] = scores[name] + 0.8 if set(spec.states) & set(states) else scores[name] * 0.5
+        elif name in scores and spec.needs_ticket and not states and "report" in scores:
+            # an owner with no ticket who tells a fault with "周六才有人在家": a report, not a visit to move
+            scores["report"] += scores.pop(name)
     if question:
         _questions(role, scores, specs)
     if role == "owner" and "report" in scores and _AGAIN.search(text):
