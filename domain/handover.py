@@ -1,4 +1,5 @@
-"""A technician hands a job back to the desk: the job stays as it is, the desk is told to reassign it."""
+"""A technician hands a job back: it goes back to the queue for dispatch and the desk is told to send
+someone else (never the one who gave it back)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,8 +11,8 @@ from domain.ports import UnitOfWork
 from domain.progress import own_job
 from domain.rules import Rules
 from domain.saving import keep
-from domain.telling import tell_desk
-from domain.ticket import State, Ticket
+from domain.telling import tell_desk, tell_owner
+from domain.ticket import Action, State, Ticket
 
 HANDED = (State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 
@@ -21,10 +22,14 @@ def hand_back(uow: UnitOfWork, rules: Rules, now: datetime, cmd: HandBack) -> Ti
     ticket = own_job(uow, cmd.number, tech)
     if ticket.state not in HANDED:
         raise Refused(f"工单 {ticket.number} 当前{texts.state(ticket)}，不能退回。")
-    ticket.record("hand_back", tech.label, now, reason)
+    ticket.apply(Action.HAND_BACK, tech.label, now, reason)
+    ticket.declined = [*ticket.declined, *([tech.id] if tech.id not in ticket.declined else [])]
+    ticket.assignee_id, ticket.offer_expires_at, ticket.offered = None, None, []
     keep(uow, rules, ticket)
     who = texts.who(uow.people.technician(tech.id), tech.id)
     tell_desk(uow, now, ticket, "hand_back",
-              f"【师傅退回】{ticket.number} {who} 申请退回：{reason or '未说明原因'}。"
-              f"请改派：派单 {ticket.number} 给 <师傅>")
+              f"【师傅退回】{ticket.number} {who} 退回了这单：{reason or '未说明原因'}。"
+              f"工单已回到待派单，请改派：派单 {ticket.number} 给 <师傅>")
+    tell_owner(uow, now, ticket, "hand_back",
+               f"工单 {ticket.number}：原定师傅无法继续处理，我们正在为您重新安排师傅，安排好后会通知您。")
     return ticket

@@ -121,7 +121,7 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Confirm) -> Ticke
     if not cmd.fixed:
         _step(ticket, Action.REOPEN, owner, now, "业主反馈未修好")
         ticket.reopen_count += 1
-        ticket.resolved_at = None
+        ticket.resolved_at = ticket.closed_at = None
         survey.schedule(ticket, "", None)
         keep(uow, rules, ticket)
         notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id or "", "reopened",

@@ -45,6 +45,7 @@ class Action(StrEnum):
     REOPEN = "reopen"          # the owner says it is not fixed: a repeat repair
     AUTO_CLOSE = "auto_close"  # survey window over without an answer
     CANCEL = "cancel"
+    HAND_BACK = "hand_back"    # the technician gives the job back: it waits for dispatch again
 
 
 _S = State
@@ -61,9 +62,11 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.RESUME: (frozenset({_S.WAITING}), None),
     Action.RESOLVE: (frozenset({_S.IN_PROGRESS}), _S.RESOLVED),
     Action.CONFIRM: (frozenset({_S.RESOLVED}), _S.CLOSED),
-    Action.REOPEN: (frozenset({_S.RESOLVED}), _S.ACCEPTED),
+    # a closed ticket reopens only within the rating window (the handler checks the window)
+    Action.REOPEN: (frozenset({_S.RESOLVED, _S.CLOSED}), _S.ACCEPTED),
     Action.AUTO_CLOSE: (frozenset({_S.RESOLVED}), _S.CLOSED),
     Action.CANCEL: (frozenset({_S.NEW, _S.ASSIGNED, _S.ACCEPTED, _S.WAITING}), _S.CANCELLED),
+    Action.HAND_BACK: (frozenset({_S.ACCEPTED, _S.IN_PROGRESS, _S.WAITING}), _S.NEW),
 }
 
 

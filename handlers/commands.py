@@ -71,6 +71,12 @@ def parse(text: str, prefix: str) -> Command | None:
     return None
 
 
+def word(text: str) -> str:
+    """The command word a message starts with ("统计 本月" → 统计); "" for free text."""
+    low = normalize(text).lower()
+    return next((w for w, _ in _ORDERED if low.startswith(w.lower())), "")
+
+
 _STARS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _SEP = r"[\s，,。.！!：:;；~～]"
 # A digit alone, or with 分/星, or followed by a separator and a comment. "3栋2单元…" is an address, not 3 stars.

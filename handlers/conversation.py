@@ -169,6 +169,19 @@ def _guess(ctx: Ctx, turn: Turn, specs: Sequence[IntentSpec], role: str,
          say(list(options)), list(options))
 
 
+def awaiting_answer(ctx: Ctx) -> bool:
+    """A question with buttons was asked and is still fresh: the next message may be its answer."""
+    return memory.fresh(ctx, memory.load(ctx).pending) is not None
+
+
+def other_roles_command(role: str) -> Action:
+    """Another role's command typed here: whose it is and what this person can say, not a refusal."""
+    def run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
+        typed = commands.parse(turn.text, ctx.desk.rules.number_prefix)
+        ctx.say(wording.other_role(commands.word(turn.text), typed.verb if typed else "", role))
+    return run
+
+
 def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tuple[str, ...]] | None = None) -> Reader:
     """How this person's messages are read: their role's table, their tickets' states, the roster."""
     now = ctx.now.astimezone(ctx.desk.rules.tz)
@@ -178,6 +191,9 @@ def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tu
     def read(text: str) -> Reading:
         reading = intents.read(role, text, prefix, people, states, now, extra)
         typed = commands.parse(text, prefix)
+        if typed and not intents.spec_of(role, typed.verb) and intents.spec_of(role, "staff") \
+                and not intents.clear(reading):
+            return replace(reading, intent="staff", confidence=1.0)  # another role's command, typed as such
         # A message written the old way ("完工 换软管 配件:P-HOSE x1") is read as the command it starts
         # with when the words alone leave it open; a clear reading ("取消预约") is never overruled.
         if typed and intents.spec_of(role, typed.verb) and not reading.question and not intents.clear(reading):

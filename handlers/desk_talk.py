@@ -36,7 +36,7 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if not text.strip():
         ctx.say(help_text)
     elif cmd is not None and cmd.verb not in allowed and cmd.verb != "help":
-        ctx.say("抱歉，您的角色不能执行这个操作。\n" + help_text)
+        ctx.say(wording.other_role(commands.word(text), cmd.verb, "dispatcher" if dispatcher else "manager"))
     else:
         people = slots.people_index([slots.Person(t.id, t.name) for t in uow.people.technicians()])
         role = "dispatcher" if dispatcher else "manager"
@@ -194,7 +194,8 @@ def _help(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _not_yours(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
-    ctx.say("抱歉，您的角色不能执行这个操作。\n" + desk.MANAGER_HELP)
+    """A dispatcher's job asked of a manager: whose it is and what a manager can ask instead."""
+    ctx.say(wording.other_role(turn.reading.label("manager"), turn.intent, "manager"))
 
 
 _FIGURES: dict[str, conversation.Action] = {

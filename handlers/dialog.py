@@ -24,7 +24,8 @@ from handlers.base import Ctx
 from handlers.dialog_done import create
 from handlers.dialog_facts import FACTS, address_line, correct, missing, refine_product, take, wants_community
 from handlers.dialog_store import Draft, Step, save
-from handlers.dialog_words import ONLY_INTENT, WORDLESS, Heard, is_cancel, is_yes, looks_like_report, read, yes_and
+from handlers.dialog_words import (ONLY_INTENT, WORDLESS, Heard, is_cancel, is_go_ahead, is_yes, looks_like_report,
+                                   read, yes_and)
 from handlers.extract import Extracted, hazard
 from handlers.text import normalize
 from storage.uow import SqlUnitOfWork
@@ -124,6 +125,8 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         create(ctx, uow, draft)
     elif yes_and(text):   # "可以 麻烦尽快": a yes, and what follows it is taken too
         correct(ctx, draft, _hear(ctx, uow, yes_and(text)))
+        create(ctx, uow, draft)
+    elif is_go_ahead(text):   # "快点" / "你们看怎么处理吧" to the summary: submit it
         create(ctx, uow, draft)
     elif purchase_match.pick_alternative(uow, draft, text):
         _advance(ctx, uow, draft)

@@ -90,6 +90,16 @@ def is_yes(text: str) -> bool:
     return bool(_YES_RE.search(norm)) and not re.sub(r"[\W_]+", "", rest)
 
 
+# At the summary, a push to hurry or to leave it to us is a yes: 快点 / 尽快安排 / 你们看怎么处理吧.
+_GO_AHEAD = re.compile(r"^(?:那|就|那就|麻烦|请)*(?:快点|快一点|赶紧|尽快|抓紧|快来|早点来|你们看着办|看着办|"
+                       r"你们?看怎么处理|你们处理|交给你们|安排吧|尽快安排|快点安排|提交吧|发吧|报上去)"
+                       r"(?:安排|处理|来|过来|一下|吧|啊|呀|哦|了)*[\W_]*$")
+
+
+def is_go_ahead(text: str) -> bool:
+    return bool(_GO_AHEAD.match(normalize(text).lower().replace(" ", "")))
+
+
 @dataclass(frozen=True)
 class Heard:
     """One message as the dialog sees it."""

@@ -20,7 +20,7 @@ from handlers.text import normalize
 from handlers.when import Window, parse_when
 
 # "能不能快点" and "可以取消吗" ask for something: a request, not a question about a state.
-_QUESTION = re.compile(r"[?？]|吗|么$|呢|了没|没有?$|什么时候|啥时候|几点|多久|多少|怎么样|咋样|哪些|有没有|"
+_QUESTION = re.compile(r"[?？]|吗|么$|呢|了没(?=$|有|[吗呢啊呀\s])|没有?$|什么时候|啥时候|几点|多久|多少|怎么样|咋样|哪些|有没有|"
                        r"是不是|谁|几单|几个|几家|几次|咋回事|什么情况|啥情况|到哪")
 _REQUEST = re.compile(r"^(?:能不能|能否|可不可以|可以|能|帮我|麻烦|请)|能不能|可不可以")
 # a dot or colon between digits is part of a date or a time (11.20, 14:00)
@@ -164,9 +164,12 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
         for slot, weight in spec.slots:
             if slot in found:
                 scores[name] = scores.get(name, 0.0) + weight * _strength(found[slot])
-        if name in phrased and spec.states and states:
+        if name in scores and spec.states and states:
             # an action none of the person's tickets allows is an unlikely reading of their words
             scores[name] = scores[name] + 0.8 if set(spec.states) & set(states) else scores[name] * 0.5
+        elif name in scores and spec.needs_ticket and not states and "report" in scores:
+            # an owner with no ticket who tells a fault with "周六才有人在家": a report, not a visit to move
+            scores["report"] += scores.pop(name)
     if question:
         _questions(role, scores, specs)
     if role == "owner" and "report" in scores and _AGAIN.search(text):

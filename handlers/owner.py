@@ -11,7 +11,7 @@ from domain.model import Role, mask_phone, mask_phones
 from domain.notices import Notice
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
-from handlers import binding, commands, conversation, owner_talk, report
+from handlers import binding, commands, conversation, owner_talk, report, wording
 from handlers.base import Ctx
 from handlers.extract import is_affirmative
 from handlers.picking import in_states, pick
@@ -40,6 +40,8 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
             report.proceed(ctx, uow, draft, text)
         return
     made = report.just_made(ctx)
+    if made and conversation.awaiting_answer(ctx):
+        made = None   # "是的" answers the question just asked (取消吗？), not the summary again
     if made and cmd is None and report.is_cancel(text):
         cmd = commands.Command("cancel", made, text)   # the ticket just made, never a new report
     elif made and cmd is None and not ctx.inbound.media and report.more_about_just_made(ctx, uow, made, text):
@@ -50,18 +52,10 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if ctx.inbound.place is not None:
         _located(ctx, uow)
         return
-    if cmd is not None and _command_only(cmd):
-        _run(ctx, uow, cmd)
-        return
     if commands.rating(text) is not None and _maybe_rating(ctx, uow, text):
         return
     conversation.converse(ctx, uow, conversation.reader(ctx, "owner", owner_talk.states(ctx, uow)), ACTIONS,
                           "owner", _unclear)
-
-
-def _command_only(cmd: commands.Command) -> bool:
-    """Another role's command, 绑定 or 确认单: commands, not ways of talking."""
-    return cmd.verb in ("bind", "confirmation") or VERBS.get(cmd.verb) is _proxy_refused
 
 
 def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]:
@@ -75,6 +69,8 @@ def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: conversation.Turn) -> list[str]
         return []
     if in_states(_mine(ctx, uow), State.RESOLVED):
         return ["fixed", "not_fixed"]
+    if owner_talk.recently_closed(ctx, uow):
+        return ["not_fixed", "status"]
     if _mine(ctx, uow):
         return ["status", "urge"]
     ctx.say(MISREAD + HELP)
@@ -253,7 +249,7 @@ def _located(ctx: Ctx, uow: SqlUnitOfWork) -> None:
 
 
 def _proxy_refused(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
-    raise Refused("抱歉，这个操作只有工作人员可以使用。" + "\n" + HELP)
+    raise Refused(wording.other_role(commands.word(ctx.inbound.text), cmd.verb, "owner"))
 
 
 def _confirmation(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
@@ -315,5 +311,6 @@ ACTIONS: dict[str, conversation.Action] = {
     "not_fixed": owner_talk.not_fixed(_as("not_fixed")), "cancel": owner_talk.cancel,
     "reschedule": owner_talk.reschedule, "rate": _rate, "warranty": owner_talk.warranty,
     "hours": owner_talk.hours, "complaint": owner_talk.complaint, "report": owner_talk.new_report,
-    "help": _as("help"),
+    "help": _as("help"), "bind": _as("bind"), "confirmation": _as("confirmation"),
+    "staff": conversation.other_roles_command("owner"),
 }

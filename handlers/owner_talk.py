@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from domain import progress, rescheduling, texts
-from domain.commands import AskToReschedule, Cancel
+from domain.commands import AskToReschedule, Cancel, Confirm
 from domain.errors import Refused
 from domain.ticket import State, Ticket
-from handlers import conversation, report, wording
+from handlers import conversation, intents, report, wording
 from handlers.base import Ctx
 from handlers.conversation import Turn
 from handlers.picking import in_states, pick
@@ -79,18 +79,37 @@ def reschedule(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 
 def not_fixed(legacy: Legacy) -> conversation.Action:
-    """A repair waiting for the owner's word is reopened, never reported anew; with none waiting, a fault
-    told again is a new report (linked to the same product, so it counts as a repeat repair)."""
+    """A repair waiting for the owner's word, or closed within the rating window ("又漏了"), is reopened,
+    never reported anew; otherwise a fault told again with its product is a new report (linked to the
+    same product, so it counts as a repeat repair)."""
     def run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
         if in_states(mine(ctx, uow), State.RESOLVED):
             legacy(ctx, uow, turn)
             return
         found = report.read(uow, turn.text)
+        named = found.products or found.community or found.building or found.room or found.unit
+        if (closed := recently_closed(ctx, uow)) and not named:
+            _reopen(ctx, uow, turn, closed)  # a product or place named again is a report of its own
+            return
         if report.looks_like_report(found):
             report.start(ctx, uow, found)
         else:
             ctx.say("您目前没有待确认的工单。如需报修，请直接描述问题。")
     return run
+
+
+def _reopen(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn, closed: list[Ticket]) -> None:
+    """A closed repair that did not hold: the same ticket back to its technician. Read with doubt (no
+    button pressed, no sure reading), it is asked once first."""
+    number = _number(ctx, uow, turn, closed, "")
+    if number not in {t.number for t in closed}:
+        raise Refused(texts.unknown_ticket(number))
+    if not intents.surely(turn.reading) and not conversation.confirmed(
+            ctx, turn, wording.reopen_question(number), wording.CONFIRM_REOPEN, {"number": number}):
+        return
+    ticket = progress.confirm(uow, ctx.desk.rules, ctx.now, Confirm(number, ctx.actor, False))
+    uow.commit()
+    ctx.say(wording.reopened(ticket.number))
 
 
 def complaint(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:

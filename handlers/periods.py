@@ -30,7 +30,7 @@ _MONTH = re.compile(r"(?<!\d)(\d{1,2})月份?(?![\d号日])")
 _LAST_WEEKDAY = re.compile(r"上(?:周|个?星期|个?礼拜)([一二三四五六日天1-7])")
 _WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
 # words that name a time span: left over after the readable ones, the period was not understood
-_PERIODISH = re.compile(r"天|日|周|星期|礼拜|月|季|年|号|那阵|那会|前段|之前|上次")
+_PERIODISH = re.compile(r"天|日|周|星期|礼拜|月|季|年|号|那阵|那会|那段|前段|段时间|之前|上次|以前|前阵")
 
 
 def _int(raw: str) -> int:

@@ -23,6 +23,7 @@ class IntentSpec:
     risky: bool = False              # destructive: confirmed with buttons unless read with confidence
     states: tuple[str, ...] = ()     # the person's ticket states that make this reading likely
     slots: tuple[tuple[str, float], ...] = ()   # slots whose presence speaks for it, with their weight
+    needs_ticket: bool = False       # meaningless for an owner with no ticket in `states` (moving a visit)
 
 
 def _w(text: str) -> tuple[str, ...]:
@@ -38,22 +39,24 @@ OWNER = (
     IntentSpec("urge", "催单", _w("催单 催一下 催促 催催 加急 快点 赶紧 hurry"),
                _w("还没人来 还没来 没人来 还不来 还没人 没人理 没人联系 等了 都三天 都两天 一上午了 好几天 "
                   "很久了 急死了 快派人 早点过来 早点来 尽快 拖了 拖一周 都拖 等半天 到底啥时候 到底什么时候 "
-                  "怎么还没 咋还没 咋还不 来不来 人呢 到底 还要等多久"), states=("new", "assigned", "accepted", "waiting")),
+                  "怎么还没 咋还没 咋还不 来不来 人呢 到底 还要等多久"), states=("new", "assigned", "accepted", "waiting"),
+               needs_ticket=True),
     IntentSpec("cancel", "取消工单", _w("取消报修 取消工单 撤销工单 撤单 取消 撤销 不修了 不用修了 不要了 算了 "
                                      "不用来了 别来了"),
                _w("自己弄好了 自己修好了 找到人修了 找人修了 不需要了"), asserts=True, risky=True,
-               states=("new", "assigned", "accepted", "waiting")),
+               states=("new", "assigned", "accepted", "waiting"), needs_ticket=True),
     IntentSpec("reschedule", "改约时间", _w("取消预约 改约 改时间 换个时间 换时间 改个时间 换个日子 改天 改一下时间 "
                                          "改到 改成 推迟 延后 晚点来 早点来的话 约的时间 预约时间 那天"),
-               _w("不在家 没人在家 才有人在家 有人在家 去不了 家里没人 临时有事 有事 不方便"),
-               states=("accepted", "assigned", "waiting"), slots=(("time", 1.5),)),
+               _w("不在家 没人在家 才有人在家 有人在家 去不了 家里没人 临时有事 有事 不方便 才有人 才在家 才有空 才回来 "
+                  "换一天 换天"),
+               states=("accepted", "assigned", "waiting"), needs_ticket=True, slots=(("time", 1.5),)),
     IntentSpec("fixed", "确认修好", _w("修好了 修好 确认修好 已修好 好了 弄好了 搞掂 搞定 修好咗 没问题了 不漏了 可以了 "
                                      "正常了 ok"),
-               asserts=True, states=("resolved",)),
+               asserts=True, states=("resolved",), needs_ticket=True),
     IntentSpec("not_fixed", "反馈没修好", _w("没修好 没有修好 未修好 还没好 还是坏的 还是坏 又坏了 又漏了 还是漏 "
                                           "还是在漏 还在漏 又漏 还是不行 又不行 跟没修一样 又不出水 还是不出水 "
                                           "又不 还是滴水 still"),
-               risky=True, states=("resolved", "closed")),
+               risky=True, states=("resolved", "closed"), needs_ticket=True),
     IntentSpec("rate", "评分", _w("评分 打分 评价 好评 差评 星级")),
     IntentSpec("warranty", "保修咨询", _w("保修 保固 质保 过保 保内 保外"),
                _w("要钱 要收费 收费吗 花钱 免费 收钱 多少钱 要钱不 费用")),
@@ -64,8 +67,15 @@ OWNER = (
                states=("closed", "resolved", "in_progress")),
     IntentSpec("report", "报修", _w("报修 维修 要修 修一下 安装 装一下 help"),
                _w("坏了 坏 漏水 漏 滴水 滴 渗水 堵了 堵 不出水 不出热水 没电 跳闸 打不开 反味 异响 松了 裂了 不亮 "
-                  "不转 不制冷 没热水 断了 卡住 起鼓 冒烟 燃气味")),
+                  "不转 不制冷 没热水 断了 卡住 起鼓 冒烟 燃气味 "
+                  "掉了 脱落 没反应 不热 推不动 拉不动 关不上 关不严 合不上 锁不上 不灵 失灵 变形 开裂 生锈 发霉 "
+                  "松动 晃 响 不工作 罢工 用不了 不能用 出问题 有问题 毛病")),
     IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 能干啥 能干什么 有什么功能 指令")),
+    IntentSpec("bind", "绑定手机", _w("绑定 绑定手机 绑手机 绑定手机号 绑定号码 验证手机 关联手机")),
+    IntentSpec("confirmation", "服务确认单", _w("确认单 服务确认单 维修确认单 完工单 服务单 回执")),
+    # other roles' command words: answered with what an owner can say, not read as a report
+    IntentSpec("staff", "工作人员操作", _w("接单 抢单 拒单 派单 改派 待派单 今日统计 统计 日报 代客报修 挂起 完工 "
+                                          "签到 我的工单 改优先级 待回访 已回访 领料 预留"), asserts=True),
 )
 
 TECHNICIAN = (
@@ -89,14 +99,15 @@ TECHNICIAN = (
     IntentSpec("finish", "完工", _w("完工 完成 修好了 弄好了 搞定 搞掂 好了 修完了 弄完了 干完了 done 完成了"),
                _w("换了 更换 用了 拧紧 处理说明"), asserts=True, states=("in_progress",)),
     IntentSpec("handback", "退回派单员", _w("退回 还给客服 交回 转给别人 重新派 重新安排 退给 改派 换人 退回派单员 还给派单员"),
-               _w("不是我这个工种 需要木工 需要电工 需要水工 搞不定 修不了 干不了"), states=("accepted", "in_progress", "waiting")),
+               _w("不是我这个工种 需要木工 需要电工 需要水工 搞不定 修不了 干不了 搞不了 做不了 弄不了 给别人 "
+                  "让别人 找别人 电工的活 木工的活 水工的活 不是我的工种"), states=("accepted", "in_progress", "waiting")),
     IntentSpec("my_jobs", "我的工单", _w("我的工单 我的单子 我的活 我的单 几单 几个单 没做 有啥活 有什么活 哪些没 跑几家 "
-                                       "手上 list")),
+                                       "手上 list 几个活 几个单子 还有活 多少活 多少单 哪些单 今天的活 待办")),
     IntentSpec("on_duty", "上班", _w("上班 在岗 开工 开工了 上班了")),
     IntentSpec("off_duty", "下班", _w("下班 收工 下班了 收工了")),
-    IntentSpec("parts", "查配件", _w("配件 备件 要啥配件 需要什么配件 有货吗 还有货")),
+    IntentSpec("parts", "查配件", _w("配件 备件 要啥配件 需要什么配件 有货吗 还有货 有没有货 有货没 库存 还剩几个 还剩多少")),
     IntentSpec("reserve", "预留配件", _w("预留 领料 帮我留 留两个 留一个 领一 领个 领"), slots=(("parts", 1.0),)),
-    IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 指令")),
+    IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 指令 怎么操作 你会什么 有啥功能")),
 )
 
 DESK = (
@@ -117,12 +128,13 @@ DESK = (
     IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报"),
                slots=(("period", 1.2),)),
     IntentSpec("overdue", "超时工单", _w("超时 逾期 过了时限 超期 拖着 overdue 快超时")),
-    IntentSpec("ranking", "师傅排行", _w("排行 排名 排一下 排个名 谁干得最好 最高 谁接单最多 top 排行榜")),
+    IntentSpec("ranking", "师傅排行", _w("排行 排名 排一下 排个名 谁干得最好 最高 谁接单最多 top 排行榜 最好 最多 最快 最差 最少 谁修得 前几名 倒数")),
     IntentSpec("breakdown", "分区域/产品", _w("按区域 各区域 分区域 按产品 各产品 哪个产品 by"),
                slots=(("by", 2.0),)),
     IntentSpec("parts", "查配件", _w("配件 备件")),
     IntentSpec("reserve", "预留配件", _w("预留 领料")),
-    IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 能查啥 能干啥 都能干啥 指令")),
+    IntentSpec("help", "帮助", _w("帮助 菜单 怎么用 能查啥 能干啥 都能干啥 指令 你会什么 会干什么 能做什么 有啥功能 "
+                                 "有什么功能 怎么操作")),
 )
 
 TABLES: dict[str, tuple[IntentSpec, ...]] = {"owner": OWNER, "technician": TECHNICIAN, "dispatcher": DESK,

@@ -46,7 +46,7 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
         return
     typed = commands.parse(ctx.inbound.text, ctx.desk.rules.number_prefix)
     if typed is not None and typed.verb not in VERBS:  # another role's command, written as such
-        ctx.say("抱歉，这个操作师傅账号不能使用。\n" + HELP)
+        ctx.say(wording.other_role(commands.word(ctx.inbound.text), typed.verb, "technician"))
         return
     if typed is not None and typed.number:
         visible_ticket(uow, ctx.actor, typed.number)  # another technician's job reads as unknown

@@ -65,7 +65,35 @@ def appointment_cancelled(number: str, told: str) -> str:
 
 
 def handed_back(number: str) -> str:
-    return f"已把工单 {number} 交回派单员重新安排，谢谢说明。"
+    return f"已把工单 {number} 交回派单员重新安排（已回到待派单），谢谢说明。"
+
+
+def reopened(number: str) -> str:
+    return f"抱歉给您添麻烦了！工单 {number} 已重新打开，原来的师傅会尽快再次上门。"
+
+
+# whose words a command is, and what each role can say instead: told when someone types another
+# role's command, in place of a bare refusal
+_TECHNICIANS = ("accept", "reject", "book", "depart", "arrive", "hold", "resume", "finish", "my_jobs", "on_duty",
+                "off_duty", "reserve")
+_DISPATCHERS = ("proxy", "assign", "priority", "queue", "callbacks", "callback_done")
+_DESK = ("proxy", "assign", "priority", "queue", "show", "stats", "customer", "callbacks", "callback_done")
+CAN = {
+    "owner": "直接描述问题就能报修；也可以说「进度」「催单」「改时间」「取消」「修好了 / 没修好」、评分 1-5、「确认单」。",
+    "technician": "说「接单 / 拒单」「明天下午3点过去」「出发」「到了」「等配件 先挂起」「继续」「弄好了 换了根软管」、"
+                  "「这单做不了 退回」「我的工单」「上班 / 下班」。",
+    "dispatcher": "说「代客报修 …」「让小李去一趟」「这单加急」「待派单」「工单 BX…」「查一下 手机号」「待回访」、"
+                  "「本周统计」「超时的单」。",
+    "manager": "说「今天 / 本周 / 本月统计」「11月1号到15号的统计」「超时的单」「师傅排行」「按区域 / 按产品」、"
+               "「工单 BX…」「查一下 手机号」。",
+}
+
+
+def other_role(word: str, verb: str, role: str) -> str:
+    whose = "师傅" if verb in _TECHNICIANS else "派单员" if verb in _DISPATCHERS else \
+        "派单员和主管" if verb in _DESK else "业主"
+    said = f"「{word}」" if word else "这个操作"
+    return f"{said}是{whose}用的，您这里用不上。您可以：{CAN.get(role, CAN['dispatcher'])}"
 
 
 def complaint_taken() -> str:

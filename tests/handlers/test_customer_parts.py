@@ -114,7 +114,7 @@ def test_customer_360_in_one_message_with_the_phone_masked(chat: Chat) -> None:
         assert "138****8000" in out and "13800138000" not in out.split(" ", 1)[1]
         assert "SN-FC-K100" in out and "已过保" in out and "保内" in out and number in out
     assert "没有找到这位客户" in chat("dispatcher:D01", "客户 13900000000")
-    assert "只有工作人员" in chat(OWNER, "客户 13800138000")
+    assert "「客户」是派单员和主管用的" in chat(OWNER, "客户 13800138000")
 
 
 def test_a_platform_owner_binds_by_address_and_the_last_four_digits(chat: Chat) -> None:

@@ -52,7 +52,7 @@ def test_managers_cannot_dispatch(chat: Chat) -> None:
     number = proxy_report(chat)
     before = chat.ticket(number).assignee_id
     target = "T10" if before != "T10" else "T11"
-    assert "不能执行" in chat("manager:M01", f"派单 {number} 给 {target}")
+    assert "「派单」是派单员用的" in chat("manager:M01", f"派单 {number} 给 {target}")
     assert chat.ticket(number).assignee_id == before
 
 

@@ -46,11 +46,16 @@ def test_a_decline_keeps_its_reason_and_the_job_moves_on(chat: Chat) -> None:
     assert reasons == ["今天排满了"]
 
 
-def test_handing_a_job_back_tells_the_desk(chat: Chat) -> None:
+def test_handing_a_job_back_requeues_it_and_tells_the_desk(chat: Chat) -> None:
     number, tech = offered(chat)
     chat(tech, "接单")
-    out = chat(tech, "这单我搞不定 还给客服吧")
+    out = chat(tech, "这单我做不了 退回")
     assert f"已把工单 {number} 交回派单员" in out and f"→ dispatcher:D01 【师傅退回】{number}" in out
+    assert f"→ {OWNER} 工单 {number}：原定师傅无法继续处理" in out
+    ticket = chat.ticket(number)
+    assert ticket.state is State.NEW and ticket.assignee_id is None and tech.split(":")[1] in ticket.declined
+    assert number in chat("dispatcher:D01", "待派单")
+    assert number not in chat(tech, "我的工单")
 
 
 def test_an_unclear_word_from_a_technician_offers_two_readings_and_the_button_acts(chat: Chat) -> None:
@@ -113,7 +118,7 @@ def test_managers_get_the_overdue_list_the_ranking_and_the_regions(chat: Chat, c
     assert "超时工单 1 张" in out and number in out
     assert "🏆 师傅排行" in chat("manager:M01", "师傅排行")
     assert "📊" in chat("manager:M01", "按区域看一下")
-    assert "不能执行" in chat("manager:M01", "让小李去一趟")
+    assert "「派单」是派单员用的" in chat("manager:M01", "让小李去一趟")
 
 
 def test_an_operator_phrasing_in_the_config_is_understood(chat: Chat) -> None:

@@ -57,5 +57,5 @@ def test_unknown_ticket_numbers_get_a_clear_answer(talk: Talk, fake_desk: FakeDe
 
 def test_staff_commands_are_refused_politely(talk: Talk, fake_desk: FakeDesk) -> None:
     number, _ = offered(fake_desk)
-    assert "只有工作人员" in talk(OWNER, f"派单 {number} 给 T02")
+    assert "「派单」是派单员用的" in talk(OWNER, f"派单 {number} 给 T02")
     assert talk.ticket(number).assignee_id != "T02"

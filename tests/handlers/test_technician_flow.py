@@ -73,7 +73,7 @@ def test_a_technician_cannot_act_on_jobs_that_are_not_theirs(chat: Chat) -> None
     number, tech = offered(chat)
     other = "technician:T05" if tech != "technician:T05" else "technician:T06"
     assert f"没有找到工单 {number}" in chat(other, f"到达 {number}")  # not even that it exists
-    assert "不能使用" in chat(tech, "今日统计")
+    assert "「今日统计」是派单员和主管用的" in chat(tech, "今日统计")
     assert "师傅指令" in chat(tech, "")
 
 

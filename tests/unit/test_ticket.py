@@ -22,9 +22,10 @@ EXPECTED: dict[Action, tuple[set[State], State | None]] = {
     Action.RESUME: ({State.WAITING}, None),
     Action.RESOLVE: ({State.IN_PROGRESS}, State.RESOLVED),
     Action.CONFIRM: ({State.RESOLVED}, State.CLOSED),
-    Action.REOPEN: ({State.RESOLVED}, State.ACCEPTED),
+    Action.REOPEN: ({State.RESOLVED, State.CLOSED}, State.ACCEPTED),  # closed: within the rating window
     Action.AUTO_CLOSE: ({State.RESOLVED}, State.CLOSED),
     Action.CANCEL: ({State.NEW, State.ASSIGNED, State.ACCEPTED, State.WAITING}, State.CANCELLED),
+    Action.HAND_BACK: ({State.ACCEPTED, State.IN_PROGRESS, State.WAITING}, State.NEW),
 }
 
 
@@ -65,10 +66,10 @@ def test_resume_goes_back_to_the_state_before_the_hold() -> None:
     assert (t.state, t.held_from, t.held_at) == (State.ACCEPTED, None, None)
 
 
-def test_closed_and_cancelled_are_final() -> None:
+def test_cancelled_is_final_and_closed_only_reopens() -> None:
     assert OPEN_STATES == frozenset(State) - {State.CLOSED, State.CANCELLED}
-    for state in (State.CLOSED, State.CANCELLED):
-        assert not any(ticket_in(state).can(a) for a in Action)
+    assert not any(ticket_in(State.CANCELLED).can(a) for a in Action)
+    assert [a for a in Action if ticket_in(State.CLOSED).can(a)] == [Action.REOPEN]
 
 
 def test_events_that_do_not_move_the_state_are_still_audited() -> None:
