@@ -45,6 +45,8 @@ class Action(StrEnum):
     REOPEN = "reopen"          # the owner says it is not fixed: a repeat repair
     AUTO_CLOSE = "auto_close"  # survey window over without an answer
     CANCEL = "cancel"
+    PARK = "park"              # joined an incident: waits for the one job on the cause, not dispatched itself
+    SETTLE = "settle"          # the incident's cause was fixed: the owner is asked to confirm like any repair
 
 
 _S = State
@@ -64,6 +66,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.REOPEN: (frozenset({_S.RESOLVED}), _S.ACCEPTED),
     Action.AUTO_CLOSE: (frozenset({_S.RESOLVED}), _S.CLOSED),
     Action.CANCEL: (frozenset({_S.NEW, _S.ASSIGNED, _S.ACCEPTED, _S.WAITING}), _S.CANCELLED),
+    Action.PARK: (frozenset({_S.NEW, _S.ASSIGNED, _S.ACCEPTED}), _S.WAITING),
+    Action.SETTLE: (frozenset({_S.WAITING}), _S.RESOLVED),
 }
 
 

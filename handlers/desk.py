@@ -11,13 +11,13 @@ from domain.commands import Assign, CloseCallback, SetPriority
 from domain.errors import Refused
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
-from handlers import commands, customer_card, parts_chat, report
+from handlers import commands, customer_card, desk_incidents, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
                    "工单 BX… · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
-                   "已回访 BX… 备注 · 今日统计 · 帮助")
+                   "已回访 BX… 备注 · 故障解除 BX… · 今日统计 · 帮助")
 MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
 
 
@@ -131,4 +131,5 @@ MANAGER_VERBS = {"stats": _stats, "show": _show, "customer": _customer}
 DISPATCHER_VERBS = {"proxy": _proxy, "assign": _assign, "priority": _priority, "queue": _queue,
                     "show": _show, "stats": _stats, "customer": _customer,
                     "parts": parts_chat.show, "reserve": parts_chat.reserve,
-                    "callbacks": _callbacks, "callback_done": _callback_done}
+                    "callbacks": _callbacks, "callback_done": _callback_done,
+                    "incident_fixed": desk_incidents.resolve_incident}

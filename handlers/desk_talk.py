@@ -204,9 +204,9 @@ _FIGURES: dict[str, conversation.Action] = {
 DISPATCHER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, "assign": _assign, "priority": _priority, "queue": _old("queue"), "proxy": _proxy,
     "callbacks": _old("callbacks"), "callback_done": _old("callback_done"),
-    "parts": _old("parts"), "reserve": _old("reserve"),
+    "parts": _old("parts"), "reserve": _old("reserve"), "incident_fixed": _old("incident_fixed"),
 }
 MANAGER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, **{v: _not_yours for v in ("assign", "priority", "queue", "proxy", "callbacks", "callback_done", "parts",
-                                "reserve")},
+                                "reserve", "incident_fixed")},
 }

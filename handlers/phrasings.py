@@ -114,6 +114,8 @@ DESK = (
                slots=(("number", 1.2), ("ref", 1.0))),
     IntentSpec("callbacks", "待回访", _w("待回访 要回访 回访")),
     IntentSpec("callback_done", "已回访", _w("已回访 回访了 回访过")),
+    IntentSpec("incident_fixed", "批量故障解除", _w("故障解除 解除故障 批量故障解除 故障已排除 已恢复供水 已恢复供电 电梯已恢复"),
+               asserts=True, risky=True, slots=(("number", 1.2),)),
     IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报"),
                slots=(("period", 1.2),)),
     IntentSpec("overdue", "超时工单", _w("超时 逾期 过了时限 超期 拖着 overdue 快超时")),

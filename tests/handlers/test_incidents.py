@@ -2,6 +2,7 @@
 ceiling leak links to the open leak upstairs; the fix is announced to every linked owner."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from domain.incidents import IncidentPolicy, Report, add_to_ticket, bursts, fault_kind, same_problem, unit_above
@@ -18,9 +19,11 @@ def since(chat: Chat, start: int) -> str:
 
 
 def report(chat: Chat, phone: str, text: str) -> str:
+    """The number the owner is told (the tick after the message may open a cause job after it)."""
     chat(f"owner:{phone}", text)
-    chat(f"owner:{phone}", "确认")
-    return chat.last_number()
+    made = re.search(r"BX\d{8}-\d{4}", chat(f"owner:{phone}", "确认"))
+    assert made is not None
+    return made.group()
 
 
 def test_three_no_water_reports_in_one_building_form_one_incident_and_everyone_is_told_once(
@@ -39,10 +42,52 @@ def test_three_no_water_reports_in_one_building_form_one_incident_and_everyone_i
     late = report(chat, "13911110009", WATER_OFF.format(unit=2, room=1201))
     out = since(chat, start)
     assert "多户反映「停水」" in chat.to("owner:13911110009", out) and "【批量故障】" not in out
-    shown = chat(DESK, f"工单 {late}")
+    assert chat.ticket(late).state.value == "waiting"   # joined the incident: not dispatched on its own
     view = _view(chat, late)
-    assert view["incident"]["lead"] == numbers[0] and view["incident"]["tickets"] == sorted([*numbers, late])
-    assert shown   # the desk can still look the ticket up
+    cause = view["incident"]["lead"]
+    assert cause not in numbers and view["incident"]["tickets"] == sorted([*numbers, late, cause])
+    assert cause in chat(DESK, f"工单 {late}") or cause in desk
+
+
+def test_one_job_goes_out_for_the_cause_and_its_finish_settles_every_owner_who_then_rates(
+        chat: Chat, clock: FakeClock) -> None:
+    numbers = [report(chat, f"1391111000{i}", WATER_OFF.format(unit=1, room=101 + i)) for i in range(3)]
+    offered = {chat.ticket(n).assignee_id for n in numbers} - {None}
+    start = len(chat.out)
+    out = chat.tick()
+    cause = _view(chat, numbers[0])["incident"]["lead"]
+    job = chat.ticket(cause)
+    assert cause not in numbers and job.state.value == "assigned" and "【批量故障】" in job.description
+    assert [chat.ticket(n).state.value for n in numbers] == ["waiting"] * 3
+    assert all(chat.ticket(n).assignee_id is None for n in numbers)
+    for tech in offered:   # an offer already out on an owner's ticket is withdrawn
+        assert "已并入批量故障" in chat.to(f"technician:{tech}", out)
+    tech = f"technician:{job.assignee_id}"
+    for line in (f"接单 {cause}", f"到达 {cause}", f"完工 {cause} 更换总阀"):
+        chat(tech, line)
+    out = since(chat, start)
+    for i, number in enumerate(numbers):
+        told = chat.to(f"owner:1391111000{i}", out)
+        assert "已处理完毕" in told and "修好了" in told and chat.ticket(number).state.value == "resolved"
+    assert _view(chat, numbers[0])["incident"]["status"] == "resolved"
+    chat("owner:13911110000", "修好了")
+    clock.advance(hours=1)
+    assert "请为本次服务打分" in chat.to("owner:13911110000", chat.tick())
+    assert chat.ticket(numbers[0]).state.value == "closed"
+
+
+def test_the_desk_ends_an_incident_by_hand_and_every_owner_hears_it(chat: Chat, clock: FakeClock) -> None:
+    numbers = [report(chat, f"1391111000{i}", WATER_OFF.format(unit=1, room=101 + i)) for i in range(3)]
+    chat.tick()
+    assert "不属于任何批量故障" in chat(DESK, "故障解除 BX20991231-0001")
+    start = len(chat.out)
+    answer = chat(DESK, f"故障解除 {numbers[1]}")
+    assert "已通知 3 户" in answer
+    out = since(chat, start)
+    for i, number in enumerate(numbers):
+        assert "已处理完毕" in chat.to(f"owner:1391111000{i}", out)
+        assert chat.ticket(number).state.value == "resolved"
+    assert "已解除" in chat(DESK, f"故障解除 {numbers[1]}")
 
 
 def test_two_reports_or_reports_hours_apart_are_no_incident(chat: Chat, clock: FakeClock) -> None:

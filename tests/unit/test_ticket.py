@@ -25,6 +25,8 @@ EXPECTED: dict[Action, tuple[set[State], State | None]] = {
     Action.REOPEN: ({State.RESOLVED}, State.ACCEPTED),
     Action.AUTO_CLOSE: ({State.RESOLVED}, State.CLOSED),
     Action.CANCEL: ({State.NEW, State.ASSIGNED, State.ACCEPTED, State.WAITING}, State.CANCELLED),
+    Action.PARK: ({State.NEW, State.ASSIGNED, State.ACCEPTED}, State.WAITING),
+    Action.SETTLE: ({State.WAITING}, State.RESOLVED),
 }
 
 
