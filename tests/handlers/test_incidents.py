@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from domain.incidents import IncidentPolicy, Report, add_to_ticket, bursts, fault_kind, same_problem, unit_above
 from bot.views import ticket_view
+from sqlalchemy import select
+
+from storage.tables import TicketRow
 from tests.conftest import Chat, FakeClock
 
 WATER_OFF = "家里停水了，厨房水龙头不出水，翠湖花园3栋{unit}单元{room}"
@@ -147,3 +150,32 @@ def test_a_second_report_on_the_same_product_finds_the_open_ticket_and_yes_adds_
     add_to_ticket(ticket, "现在水流到地上了", "owner:1", clock())
     assert "补充" in ticket.description and "水流到地上" in ticket.description
     assert ticket.trail[-1].action == "same_problem" and ticket.state.value == "assigned"
+
+
+def _count(chat: Chat) -> int:
+    with chat.desk.uow() as uow:
+        return len(uow.session.scalars(select(TicketRow.id)).all())
+
+
+def test_a_new_report_on_a_product_with_an_open_ticket_asks_and_yes_adds_to_it(chat: Chat, clock: FakeClock) -> None:
+    owner = "owner:13911110000"
+    first = report(chat, "13911110000", "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    clock.advance(hours=3)   # long after the report: a new message is a new report, not more of the story
+    chat(owner, "厨房水龙头关不紧，一直在滴水，翠湖花园3栋2单元501")
+    asked = chat(owner, "确认")
+    assert "是同一个问题吗" in asked and first in asked and "[1] 是同一个问题" in asked
+    assert "请点按钮" in chat(owner, "什么意思")
+    done = chat(owner, "是同一个问题")
+    assert first in done and "补充" in done and _count(chat) == 1
+    assert "一直在滴水" in chat.ticket(first).description
+    assert "补充：厨房水龙头关不紧" in chat(owner, "进度")
+
+
+def test_no_it_is_a_new_problem_opens_a_second_ticket(chat: Chat, clock: FakeClock) -> None:
+    owner = "owner:13911110000"
+    first = report(chat, "13911110000", "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    clock.advance(hours=3)
+    chat(owner, "厨房水龙头把手断了，翠湖花园3栋2单元501")
+    assert "是同一个问题吗" in chat(owner, "确认")
+    made = chat(owner, "不是，新报修")
+    assert "报修成功" in made and first not in made and _count(chat) == 2
