@@ -78,6 +78,9 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
              f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
              _warranty(uow, ticket), texts.costs(ticket) if ticket.resolved_at or ticket.closed_at
              else texts.charge_rule(ticket, rules).replace("保修：", "收费规则：", 1)]
+    linked = desk_incidents.incident_line(uow, ticket.number)
+    if linked:
+        lines.append(linked)
     if ticket.callback_state:
         lines.append(CALLBACK_LABELS[ticket.callback_state] + (f"：{ticket.callback_note}" if ticket.callback_note else ""))
     ctx.say("\n".join(lines))

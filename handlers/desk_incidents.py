@@ -27,3 +27,15 @@ def resolve_incident(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> Non
     uow.commit()
     ctx.say(f"已解除批量故障「{incident.kind_name}」（{incident.community}{incident.building}），"
             f"已通知 {told} 户业主确认。排查工单 {incident.lead_number} 请按实际情况完工或取消。")
+
+
+def incident_line(uow: SqlUnitOfWork, number: str) -> str:
+    """For 工单 BX…: the incident the ticket belongs to, its cause job and the other reports."""
+    repo = SqlIncidents(uow.session)
+    incident = repo.of_ticket(number)
+    if incident is None:
+        return ""
+    others = [n for n in repo.numbers(incident.id) if n not in (number, incident.lead_number)]
+    state = "处理中" if incident.status == "open" else "已解除"
+    return (f"批量故障「{incident.kind_name}」{state}：排查工单 {incident.lead_number}"
+            + (f"，同批报修 {'、'.join(others)}" if others else ""))

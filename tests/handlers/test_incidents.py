@@ -49,7 +49,8 @@ def test_three_no_water_reports_in_one_building_form_one_incident_and_everyone_i
     view = _view(chat, late)
     cause = view["incident"]["lead"]
     assert cause not in numbers and view["incident"]["tickets"] == sorted([*numbers, late, cause])
-    assert cause in chat(DESK, f"工单 {late}") or cause in desk
+    shown = chat(DESK, f"工单 {late}")
+    assert f"批量故障「停水」处理中：排查工单 {cause}" in shown and numbers[0] in shown
 
 
 def test_one_job_goes_out_for_the_cause_and_its_finish_settles_every_owner_who_then_rates(
