@@ -65,6 +65,7 @@ def test_a_burst_on_wecom_sends_one_job_for_the_cause_and_its_finish_reaches_eve
     assert app_texts(fake, "chenjing").count("【批量故障】") == 1 and cause in app_texts(fake, "chenjing")
     for owner, number in zip(owners, numbers):
         assert "多户反映「停水」" in kf_text(last_kf(fake, owner)) and ticket(desk, number).state is State.WAITING
+    assert "已并单" in json.dumps(fake.updates, ensure_ascii=False)   # the offers out on them were withdrawn
 
     tech = wecom_user(desk, ticket(desk, cause).assignee_id or "")
     card = card_for(fake, tech)

@@ -92,6 +92,8 @@ def test_the_desk_ends_an_incident_by_hand_and_every_owner_hears_it(chat: Chat, 
         assert "已处理完毕" in chat.to(f"owner:1391111000{i}", out)
         assert chat.ticket(number).state.value == "resolved"
     assert "已解除" in chat(DESK, f"故障解除 {numbers[1]}")
+    reopened = chat("owner:13911110002", "没修好")           # still no water at this one: a person goes
+    assert "仍未恢复" in chat.to(DESK, reopened) and chat.ticket(numbers[2]).state.value == "accepted"
 
 
 def test_two_reports_or_reports_hours_apart_are_no_incident(chat: Chat, clock: FakeClock) -> None:

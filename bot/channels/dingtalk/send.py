@@ -45,7 +45,7 @@ from storage.kv import StoreUnavailable
 log = logging.getLogger("baoxiu.dingtalk")
 # The job went to someone else, timed out, was reassigned or cancelled: the card this person
 # holds for it is closed, with the state in front where the notice text does not say it.
-CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消"}
+CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消", "merged": "已并单"}
 # DingTalk does not publish its robot rate limits; a flow-controlled recipient waits this long.
 PACING = timedelta(seconds=60)
 GROUP = "group:"
