@@ -12,8 +12,8 @@ from bot.api import Bearer, Client, DeskDep
 from bot.documents import Filter, Unavailable, confirmation_pdf, tickets_xlsx
 from bot.tokens import is_admin
 from domain.ticket import State
+from scheduler.render.xlsx import XLSX
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DAYS = 366
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])

@@ -144,15 +144,18 @@ def build_rules(settings: Settings) -> Rules:
         daily_report_at=time.fromisoformat(settings.reports.daily_at) if settings.reports.daily_at else None,
         plans=_plans(settings, types, tz),
         calendar_known_until=known_until(settings.calendar.holiday_days() | settings.calendar.workday_days()),
-        incidents=_incidents(settings), business_hours=tuple(svc.business_hours),
+        incidents=_incidents(settings, types), business_hours=tuple(svc.business_hours),
         weekend_visits=svc.weekend_visits, holiday_visits=svc.holiday_visits,
         phrasings=tuple((p.role, p.intent, p.text) for p in settings.intents.phrasings))
 
 
-def _incidents(settings: Settings) -> IncidentPolicy:
+def _incidents(settings: Settings, types: dict[str, TicketType]) -> IncidentPolicy:
     s = settings.incidents
+    if s.cause_type and s.cause_type not in types:
+        raise SettingsError(f"{settings.source}: [incidents.cause_type] no ticket type {s.cause_type!r}")
     kinds = tuple(FaultKind(k.code, k.name, tuple(k.words), k.from_above) for k in s.kinds) or DEFAULT_KINDS
-    return IncidentPolicy(_duration(settings, "incidents.window", s.window), s.threshold, kinds, s.enabled)
+    return IncidentPolicy(_duration(settings, "incidents.window", s.window), s.threshold, kinds, s.enabled,
+                          s.contact_phone, s.cause_type)
 
 
 def _check_phrasings(settings: Settings) -> None:

@@ -127,6 +127,9 @@ class IncidentSettings(_Section):
     window: str = "2h"
     threshold: int = Field(default=3, ge=2, le=100)
     kinds: list[FaultKindSettings] = []     # empty: 停水, 停电, 电梯停了, 楼上漏水 with their usual words
+    # the property office: the one job for the cause is opened for this phone ("" = the first report is it)
+    contact_phone: str = Field(default="", pattern=r"^(1[3-9]\d{9})?$")
+    cause_type: str = ""                    # the cause job's ticket type; "" = [service] default type
 
 
 class OutboxSettings(_Section):

@@ -88,7 +88,7 @@ def ticket_text(view: dict[str, Any]) -> str:
     if view.get("incident"):
         i = view["incident"]
         lines.append(f"关联故障 #{i['id']}「{i['kind']}」{'处理中' if i['status'] == 'open' else '已处理'}，"
-                     f"主工单 {i['lead']}，共 {len(i['tickets'])} 单：{'、'.join(i['tickets'])}")
+                     f"排查工单 {i['lead']}，共 {len(i['tickets'])} 单：{'、'.join(i['tickets'])}")
     if view.get("callback"):
         state = {"open": "待回访", "done": "已回访"}[view["callback"]["state"]]
         lines.append(f"回访 {state} {view['callback']['note']}".rstrip())

@@ -33,6 +33,8 @@ class IncidentPolicy:
     threshold: int = 3            # this many reports of one kind at one place within the window
     kinds: tuple[FaultKind, ...] = field(default=DEFAULT_KINDS)
     enabled: bool = True
+    contact_phone: str = ""       # the property office: the customer of the cause ticket ("" = first report)
+    cause_type: str = ""          # the cause ticket's type ("" = the default type)
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,14 @@ def is_leak(description: str) -> bool:
     return any(w in description for w in LEAK_WORDS)
 
 
-def dispatch_text(kind: str, community: str, building: str, numbers: Sequence[str]) -> str:
+def dispatch_text(kind: str, community: str, building: str, numbers: Sequence[str], cause: str = "") -> str:
     where = f"{community}{building + '栋' if building else ''}"
-    return (f"【批量故障】{where}「{kind}」{len(numbers)} 单，可能是同一原因，请派一位师傅排查：\n"
-            + "\n".join(numbers))
+    head = f"【批量故障】{where}「{kind}」{len(numbers)} 单，可能是同一原因"
+    if cause and cause not in numbers:
+        head += f"，已开排查工单 {cause} 统一派单，各户工单挂起等待，不再逐单派师傅"
+    else:
+        head += "，请派一位师傅排查"
+    return f"{head}：\n" + "\n".join(numbers) + f"\n已恢复时可回复：故障解除 {cause or numbers[0]}"
 
 
 def owner_text(kind: str, community: str, building: str, number: str) -> str:

@@ -124,7 +124,10 @@ def confirm(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Confirm) -> Ticke
         ticket.resolved_at = ticket.closed_at = None
         survey.schedule(ticket, "", None)
         keep(uow, rules, ticket)
-        notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id or "", "reopened",
+        if ticket.assignee_id is None:   # settled with an incident: nobody of ours was there yet
+            tell_desk(uow, now, ticket, "reopened", f"工单 {ticket.number}：批量故障处理后业主反馈仍未恢复，请派师傅上门。")
+            return ticket
+        notify(uow, now, Notice(Role.TECHNICIAN, ticket.assignee_id, "reopened",
                                 f"工单 {ticket.number}：业主反馈没有修好，请尽快再次上门。",
                                 f"{ticket.number}:reopened:{now.isoformat()}", ticket.number))
         return ticket

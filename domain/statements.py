@@ -4,10 +4,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from typing import Any
 
 from domain.ticket import State, Ticket
 
 BY = ("technician", "region")
+STATEMENT = "statement"   # an outbox attachment: {"render": "statement", "month": "2026-11-01", "by": …, "excel": …}
+
+
+def statement_attachment(month: date, by: str, excel: bool) -> dict[str, Any]:
+    return {"render": STATEMENT, "month": month.replace(day=1).isoformat(), "by": by, "excel": excel}
 
 
 @dataclass(frozen=True)

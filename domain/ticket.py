@@ -46,6 +46,8 @@ class Action(StrEnum):
     AUTO_CLOSE = "auto_close"  # survey window over without an answer
     CANCEL = "cancel"
     HAND_BACK = "hand_back"    # the technician gives the job back: it waits for dispatch again
+    PARK = "park"              # joined an incident: waits for the one job on the cause, not dispatched itself
+    SETTLE = "settle"          # the incident's cause was fixed: the owner is asked to confirm like any repair
 
 
 _S = State
@@ -67,6 +69,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State | None]] = {
     Action.AUTO_CLOSE: (frozenset({_S.RESOLVED}), _S.CLOSED),
     Action.CANCEL: (frozenset({_S.NEW, _S.ASSIGNED, _S.ACCEPTED, _S.WAITING}), _S.CANCELLED),
     Action.HAND_BACK: (frozenset({_S.ACCEPTED, _S.IN_PROGRESS, _S.WAITING}), _S.NEW),
+    Action.PARK: (frozenset({_S.NEW, _S.ASSIGNED, _S.ACCEPTED}), _S.WAITING),
+    Action.SETTLE: (frozenset({_S.WAITING}), _S.RESOLVED),
 }
 
 

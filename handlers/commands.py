@@ -38,6 +38,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "callbacks": ("待回访",),
     "callback_done": ("已回访",),
     "confirmation": ("服务确认单", "确认单"),
+    "incident_fixed": ("故障解除", "解除故障"),
 }
 
 _ORDERED = sorted(((w, v) for v, words in VERBS.items() for w in words), key=lambda p: -len(p[0]))

@@ -11,14 +11,14 @@ from domain.commands import Assign, CloseCallback, SetPriority
 from domain.errors import Refused
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
-from handlers import commands, customer_card, parts_chat, report
+from handlers import commands, customer_card, desk_incidents, parts_chat, report
 from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
                    "工单 BX… · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
-                   "已回访 BX… 备注 · 今日统计 · 帮助")
-MANAGER_HELP = "主管指令：今日统计 · 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
+                   "已回访 BX… 备注 · 故障解除 BX… · 今日统计 · 帮助")
+MANAGER_HELP = "主管指令：今日统计 · 本周统计 · 上个月结算单（按区域 / Excel）· 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
 
 
 def _proxy(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
@@ -78,6 +78,9 @@ def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
              f"解决时限：{texts.when(ticket.resolve_by, rules.tz)}",
              _warranty(uow, ticket), texts.costs(ticket) if ticket.resolved_at or ticket.closed_at
              else texts.charge_rule(ticket, rules).replace("保修：", "收费规则：", 1)]
+    linked = desk_incidents.incident_line(uow, ticket.number)
+    if linked:
+        lines.append(linked)
     if ticket.callback_state:
         lines.append(CALLBACK_LABELS[ticket.callback_state] + (f"：{ticket.callback_note}" if ticket.callback_note else ""))
     ctx.say("\n".join(lines))
@@ -131,4 +134,5 @@ MANAGER_VERBS = {"stats": _stats, "show": _show, "customer": _customer}
 DISPATCHER_VERBS = {"proxy": _proxy, "assign": _assign, "priority": _priority, "queue": _queue,
                     "show": _show, "stats": _stats, "customer": _customer,
                     "parts": parts_chat.show, "reserve": parts_chat.reserve,
-                    "callbacks": _callbacks, "callback_done": _callback_done}
+                    "callbacks": _callbacks, "callback_done": _callback_done,
+                    "incident_fixed": desk_incidents.resolve_incident}

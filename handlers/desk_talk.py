@@ -8,7 +8,7 @@ from domain import figures, texts
 from domain.model import Role
 from domain.errors import Refused
 from domain.ticket import State
-from handlers import commands, conversation, desk, parts_chat, periods, report, slots, wording
+from handlers import commands, conversation, desk, desk_statements, parts_chat, periods, report, slots, wording
 from handlers import focus as memory
 from handlers.base import Ctx
 from handlers.conversation import Choose, Turn
@@ -200,14 +200,14 @@ def _not_yours(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 _FIGURES: dict[str, conversation.Action] = {
     "stats": _stats, "overdue": _overdue, "ranking": _ranking, "breakdown": _breakdown,
-    "show": _show, "customer": _customer, "help": _old("help"),
+    "show": _show, "customer": _customer, "help": _old("help"), "statement": desk_statements.on_statement,
 }
 DISPATCHER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, "assign": _assign, "priority": _priority, "queue": _old("queue"), "proxy": _proxy,
     "callbacks": _old("callbacks"), "callback_done": _old("callback_done"),
-    "parts": _old("parts"), "reserve": _old("reserve"),
+    "parts": _old("parts"), "reserve": _old("reserve"), "incident_fixed": _old("incident_fixed"),
 }
 MANAGER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, **{v: _not_yours for v in ("assign", "priority", "queue", "proxy", "callbacks", "callback_done", "parts",
-                                "reserve")},
+                                "reserve", "incident_fixed")},
 }

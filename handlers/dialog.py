@@ -19,7 +19,7 @@ from domain import texts
 from domain.model import mask_phone
 from domain.rules import Rules
 from handlers import form_texts as say
-from handlers import purchase_match, smalltalk
+from handlers import purchase_match, same_problem, smalltalk
 from handlers.base import Ctx
 from handlers.dialog_done import create
 from handlers.dialog_facts import FACTS, address_line, correct, missing, refine_product, take, wants_community
@@ -122,12 +122,12 @@ def _choosing(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
 
 def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
     if is_yes(text):
-        create(ctx, uow, draft)
+        _create(ctx, uow, draft)
     elif yes_and(text):   # "可以 麻烦尽快": a yes, and what follows it is taken too
         correct(ctx, draft, _hear(ctx, uow, yes_and(text)))
-        create(ctx, uow, draft)
+        _create(ctx, uow, draft)
     elif is_go_ahead(text):   # "快点" / "你们看怎么处理吧" to the summary: submit it
-        create(ctx, uow, draft)
+        _create(ctx, uow, draft)
     elif purchase_match.pick_alternative(uow, draft, text):
         _advance(ctx, uow, draft)
     elif normalize(text).startswith(("修改", "重新", "重填")):
@@ -137,6 +137,12 @@ def _confirming(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
         _advance(ctx, uow, draft)
     else:
         _correct(ctx, uow, draft, text)
+
+
+def _create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
+    """The ticket, unless the owner has one open on the same product: then asked first."""
+    if not same_problem.ask(ctx, uow, draft):
+        create(ctx, uow, draft)
 
 
 def _correct(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, text: str) -> None:
@@ -158,6 +164,7 @@ STEPS: dict[Step, Callable[[Ctx, SqlUnitOfWork, Draft, str], None]] = {
     Step.ASKING: _asking,
     Step.CHOOSING: _choosing,
     Step.CONFIRMING: _confirming,
+    Step.SAME_PROBLEM: same_problem.answer,
 }
 
 

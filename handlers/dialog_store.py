@@ -23,6 +23,7 @@ class Step(StrEnum):
     ASKING = "asking"
     CHOOSING = "choosing"
     CONFIRMING = "confirming"
+    SAME_PROBLEM = "same_problem"     # asked whether an open ticket on the same product is this problem
     DONE = "done"
     TIMED_OUT = "timed_out"
 

@@ -125,8 +125,13 @@ DESK = (
                slots=(("number", 1.2), ("ref", 1.0))),
     IntentSpec("callbacks", "待回访", _w("待回访 要回访 回访")),
     IntentSpec("callback_done", "已回访", _w("已回访 回访了 回访过")),
+    IntentSpec("incident_fixed", "批量故障解除", _w("故障解除 解除故障 批量故障解除 故障已排除 已恢复供水 已恢复供电 电梯已恢复"),
+               asserts=True, risky=True, slots=(("number", 1.2),)),
     IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报"),
                slots=(("period", 1.2),)),
+    IntentSpec("statement", "结算单", _w("结算单 对账单 结算表 月结单 结算 结算单按区域 结算单按师傅 按区域结算单 "
+                                       "按师傅结算单 按区域的结算单 按师傅的结算单"),
+               slots=(("period", 1.2), ("by", 0.5))),
     IntentSpec("overdue", "超时工单", _w("超时 逾期 过了时限 超期 拖着 overdue 快超时")),
     IntentSpec("ranking", "师傅排行", _w("排行 排名 排一下 排个名 谁干得最好 最高 谁接单最多 top 排行榜 最好 最多 最快 最差 最少 谁修得 前几名 倒数")),
     IntentSpec("breakdown", "分区域/产品", _w("按区域 各区域 分区域 按产品 各产品 哪个产品 by"),

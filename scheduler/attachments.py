@@ -7,17 +7,22 @@ file to the platform's sender with the notice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from domain.charts import CHART, ChartFigures
 from domain.documents import CONFIRMATION
+from domain.statements import BY, STATEMENT
 from domain.rules import Rules
 from scheduler.render.chart import render_chart
 from scheduler.render.confirmation_pdf import FIELDS, Company, render_confirmation
 from scheduler.render.template import Layout, load_layout
+from scheduler.render.statement_files import statement_pdf, statement_xlsx
+from scheduler.render.xlsx import XLSX
 from storage.documents import load_confirmation
+from storage.statements import load_statement
 from storage.uow import SqlUnitOfWork
 
 @dataclass(frozen=True)
@@ -56,4 +61,13 @@ def prepare(uow: SqlUnitOfWork, rules: Rules, docs: DocumentConfig,
         layout = docs.layout()
         return lambda: Attachment("file", f"{found.number}-confirmation.pdf",
                                   render_confirmation(found, layout, docs.company, rules.tz), "application/pdf")
+    if spec.get("render") == STATEMENT:
+        month, by, excel = date.fromisoformat(str(spec["month"])), str(spec.get("by")), bool(spec.get("excel"))
+        if by not in BY:
+            raise Unavailable(f"statement by {by!r}")
+        s = load_statement(uow, rules, month, by)
+        name = f"statement-{month:%Y%m}-{by}"
+        if excel:
+            return lambda: Attachment("file", f"{name}.xlsx", statement_xlsx(s), XLSX)
+        return lambda: Attachment("file", f"{name}.pdf", statement_pdf(s, docs.company.name), "application/pdf")
     raise Unavailable(f"unknown attachment {spec.get('render')!r}")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain.charts import CHART, ChartFigures
 from domain.model import Role
 from domain.rules import Rules
 from domain.notices import Notice
@@ -89,6 +90,8 @@ def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now
     message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
     if not row.attachment:
         return Claimed(row.id, message, sender)
+    if row.attachment.get("render") == CHART:
+        message = replace(message, chart=ChartFigures.from_dict(row.attachment["figures"]))
     try:
         return Claimed(row.id, message, sender, prepare(uow, *files, row.attachment))
     except (Unavailable, TemplateError, KeyError, ValueError) as e:

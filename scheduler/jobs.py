@@ -29,7 +29,7 @@ def run(desk: Host, use_case: UseCase, now: datetime) -> int:
 
 def _incidents(desk: Host, now: datetime) -> int:
     with desk.uow() as uow:
-        count = gather(uow, desk.rules.incidents, now)
+        count = gather(uow, desk.rules, now)
         uow.commit()
     return count
 

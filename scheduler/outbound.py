@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from domain.charts import ChartFigures
 from scheduler.attachments import Attachment
 
 
@@ -38,6 +39,7 @@ class Outgoing:
     kind: str = ""                   # offer, accepted, offer_taken, survey, reply, … (cards may differ by kind)
     ticket_number: str | None = None
     attachment: Attachment | None = None   # an image or file sent with the text (rendered by the worker)
+    chart: ChartFigures | None = None      # the figures behind a chart image, for platforms that draw their own
 
 
 class Sender(Protocol):

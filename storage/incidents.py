@@ -45,6 +45,10 @@ class SqlIncidents:
         self.s.flush()
         return True
 
+    def close(self, incident: IncidentRow, now: datetime) -> None:
+        incident.status, incident.resolved_at = "resolved", now
+        self.s.flush()
+
     def numbers(self, incident_id: int) -> list[str]:
         return list(self.s.scalars(select(IncidentTicketRow.ticket_number)
                                    .where(IncidentTicketRow.incident_id == incident_id)
@@ -61,6 +65,3 @@ class SqlIncidents:
                        SiteRow.unit == site.unit, SiteRow.room == room,
                        TicketRow.state.in_([s.value for s in OPEN_STATES])).order_by(TicketRow.id.desc()))
         return self.s.scalars(stmt).first()
-
-    def customer_of(self, number: str) -> int | None:
-        return self.s.scalar(select(TicketRow.customer_id).where(TicketRow.number == number))

@@ -6,6 +6,7 @@ import io
 
 import pypdfium2 as pdfium
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from PIL import Image
 
 from bot.bootstrap import Desk
@@ -52,3 +53,13 @@ def test_a_dingtalk_file_goes_as_a_file_message_naming_the_uploaded_media(
     uploaded = fake.media[files[0].media]
     assert uploaded["type"] == "file" and number in pdf_text(uploaded["data"])
     assert any(s.text == "工单的服务确认单" for s in fake.to(MANAGER))
+
+
+def test_a_dingtalk_manager_asks_for_last_months_statement_and_gets_the_workbook(
+        desk: Desk, fake: FakeDingtalk, client: TestClient) -> None:
+    say(client, fake, "上个月结算单 Excel", sender=MANAGER, group=None)
+    files = [s for s in fake.to(MANAGER) if s.kind == "file"]
+    assert len(files) == 1 and files[0].text == "statement-202610-technician.xlsx"
+    uploaded = fake.media[files[0].media]
+    rows = list(load_workbook(io.BytesIO(uploaded["data"])).active.iter_rows(values_only=True))
+    assert uploaded["type"] == "file" and rows[0][0] == "师傅" and rows[-1][:2] == ("合计", 0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,16 @@ def test_the_pdf_by_region_reads_back_with_every_character_drawn(
     for phrase in ("结算单2026年11月（按区域）", "合计", "保内成本", "¥90.00", *regions):
         assert phrase in read.text.replace(" ", "").replace("\r\n", ""), phrase
         assert not {c for c in phrase if not c.isspace()} - read.drawable, phrase
+
+
+def test_a_manager_asks_in_chat_and_gets_the_statement_as_a_file(seeded: Chat, clock: FakeClock) -> None:
+    two_jobs(seeded, clock)
+    out = seeded("manager:M01", "本月结算单")
+    assert "2026年11月结算单（按师傅，PDF）" in out
+    (pdf,) = re.findall(r"\[文件\] (\S+\.pdf)", out)
+    read = read_pdf(Path(pdf).read_bytes())
+    assert "结算单2026年11月（按师傅）" in read.text.replace(" ", "").replace("\r\n", "") and "¥90.00" in read.text
+    out = seeded("manager:M01", "上个月结算单 按区域 Excel")
+    (xlsx,) = re.findall(r"\[文件\] (\S+\.xlsx)", out)
+    rows = list(load_workbook(io.BytesIO(Path(xlsx).read_bytes())).active.iter_rows(values_only=True))
+    assert rows[0][0] == "区域" and rows[-1][:2] == ("合计", 0)       # October: nothing closed yet

@@ -30,6 +30,9 @@ APP_KEY, APP_SECRET, ROBOT_CODE = "dingfakeappkey0001", "fake-app-secret-for-tes
 CORP_ID, EVENT_TOKEN = "dingfakecorp0001", "eventtoken"
 AES_KEY = "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"
 TEMPLATE = "fake-template.schema"
+CHART_TEMPLATE = "fake-chart-template.schema"
+CHART_VARIABLES = {"trend", "regions", "products", "technicians"}
+CHART_KINDS = {"lineChart", "histogram", "pieChart"}   # the chart protocol's types the fake knows
 SESSION_EXPIRED = 300001  # (unverified) what an expired sessionWebhook answers
 ROBOT_MENTION = "@报修机器人"  # how the fake robot is @-mentioned in a group
 MSG_KEYS = {"sampleText": ("content",), "sampleMarkdown": ("title", "text"),
@@ -71,11 +74,13 @@ class FakeDingtalk:
         self.server.shutdown()
         self.server.server_close()
 
-    def configure(self, settings: DingtalkSettings, mode: str = "http", cards: bool = False) -> None:
+    def configure(self, settings: DingtalkSettings, mode: str = "http", cards: bool = False,
+                  charts: bool = False) -> None:
         settings.enabled, settings.mode = True, mode  # type: ignore[assignment]
         settings.app_key, settings.app_secret, settings.robot_code = APP_KEY, APP_SECRET, ROBOT_CODE
         settings.corp_id, settings.event_token, settings.event_aes_key = CORP_ID, EVENT_TOKEN, AES_KEY
         settings.card_template_id = TEMPLATE if cards else ""
+        settings.chart_card_template_id = CHART_TEMPLATE if charts else ""
         settings.api_base_url = settings.oapi_base_url = self.url
 
     def next_id(self, prefix: str) -> str:
@@ -270,16 +275,21 @@ class FakeDingtalk:
     def _create_card(self, body: dict[str, Any]) -> tuple[int, Any]:
         out_track_id, space = body.get("outTrackId"), str(body.get("openSpaceId", ""))
         params = (body.get("cardData") or {}).get("cardParamMap")
-        if body.get("cardTemplateId") != TEMPLATE or not out_track_id or not isinstance(params, dict) \
-                or not space.startswith(("dtv1.card//IM_ROBOT.", "dtv1.card//IM_GROUP.")):
+        template = body.get("cardTemplateId")
+        if template not in (TEMPLATE, CHART_TEMPLATE) or not out_track_id or not isinstance(params, dict) \
+                or not space.startswith(("dtv1.card//IM_ROBOT.", "dtv1.card//IM_GROUP.")) \
+                or not all(isinstance(v, str) for v in params.values()):
             return 400, {"code": "invalidParameter", "message": "cardTemplateId, outTrackId, cardData or openSpaceId"}
+        if template == CHART_TEMPLATE and not _charts_valid(params):
+            return 400, {"code": "invalidParameter", "message": "chart variable"}
         if out_track_id in self.cards:
             return 400, {"code": "param.outTrackId.duplicate", "message": "outTrackId exists"}  # (unverified)
         kind, _, target = space.removeprefix("dtv1.card//").partition(".")
         chat = f"group:{target}" if kind == "IM_GROUP" else target
         self.cards[out_track_id] = {"chat": chat, "params": dict(params), "updates": 0}
         buttons = [(b["text"], b["command"]) for b in json.loads(params.get("buttons", "[]"))]
-        self.sent.append(Sent("card", chat, "card", params.get("markdown", ""), buttons))
+        kind = "chart" if template == CHART_TEMPLATE else "card"
+        self.sent.append(Sent("card", chat, kind, params.get("markdown", ""), buttons))
         return 200, {"success": True, "result": {"outTrackId": out_track_id, "deliverResults": [
             {"spaceType": kind, "spaceId": target, "success": True}]}}
 
@@ -297,3 +307,22 @@ class FakeDingtalk:
         if body.get("robotCode") != ROBOT_CODE or code not in self.files:
             return 400, {"code": "invalidParameter", "message": "downloadCode"}
         return 200, {"downloadUrl": f"{self.url}/files/{code}"}
+
+
+def _charts_valid(params: dict[str, str]) -> bool:
+    """Every chart variable a JSON string in the chart protocol: {type, data: [{x, y, type}], config}."""
+    if set(params) < CHART_VARIABLES:
+        return False
+    for name in CHART_VARIABLES:
+        try:
+            chart = json.loads(params[name])
+        except ValueError:
+            return False
+        points = chart.get("data")
+        if chart.get("type") not in CHART_KINDS or not isinstance(chart.get("config"), dict) \
+                or not isinstance(points, list):
+            return False
+        if not all(isinstance(p.get("x"), str) and isinstance(p.get("y"), (int, float)) and isinstance(p.get("type"), str)
+                   for p in points):
+            return False
+    return True

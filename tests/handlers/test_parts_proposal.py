@@ -40,5 +40,7 @@ def test_the_technician_and_the_desk_are_told_what_fixed_this_fault_on_this_prod
     assert "建议备件：P-HOSE 进水软管（可用 9）、P-VALVE 陶瓷阀芯（可用 2）" in offer
     desk = chat.to("dispatcher:D01", out)
     assert f"【备件建议】{chat.last_number()} 建议备件：P-HOSE 进水软管" in desk
-    out = chat(OWNER, "厨房的龙头关不紧了") + chat(OWNER, "确认")
+    asked = chat(OWNER, "厨房的龙头关不紧了") + chat(OWNER, "确认")
+    assert "是同一个问题吗" in asked                 # the last job is still open: asked first
+    out = chat(OWNER, "不是，新报修")
     assert "建议备件：P-VALVE 陶瓷阀芯（可用 2）、P-HOSE 进水软管（可用 9）" in out

@@ -376,7 +376,7 @@ OTHER_VALUE = {
     "service.timezone": "Asia/Urumqi", "maintenance.0.contact_phone": "13900000009",
     "maintenance.0.id": "other-plan", "dingtalk.sign_window": 1800,
     "database.sqlite_synchronous": "normal", "intents.phrasings.0.role": "dispatcher",
-    "intents.phrasings.0.intent": "queue",
+    "intents.phrasings.0.intent": "queue", "incidents.contact_phone": "13900000008",
 }
 # Turning a platform on needs its credentials too.
 ALONGSIDE = {
@@ -427,7 +427,8 @@ EXAMPLE_KEYS = leaves(tomllib.loads(EXAMPLE.read_text(encoding="utf-8")))
 def test_the_example_has_keys_in_every_section_to_walk() -> None:
     sections = {path[0] for path, _ in EXAMPLE_KEYS}
     assert sections == {"server", "database", "redis", "service", "wecom", "dingtalk", "dispatch", "survey",
-                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla", "intents"}
+                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla", "intents",
+                        "incidents"}
     assert len(EXAMPLE_KEYS) > 100
 
 

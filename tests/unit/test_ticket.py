@@ -26,6 +26,8 @@ EXPECTED: dict[Action, tuple[set[State], State | None]] = {
     Action.AUTO_CLOSE: ({State.RESOLVED}, State.CLOSED),
     Action.CANCEL: ({State.NEW, State.ASSIGNED, State.ACCEPTED, State.WAITING}, State.CANCELLED),
     Action.HAND_BACK: ({State.ACCEPTED, State.IN_PROGRESS, State.WAITING}, State.NEW),
+    Action.PARK: ({State.NEW, State.ASSIGNED, State.ACCEPTED}, State.WAITING),
+    Action.SETTLE: ({State.WAITING}, State.RESOLVED),
 }
 
 

@@ -62,17 +62,7 @@ class CardBook:
         self._remember(out_track_id, address, message)
         params = {"title": message.text.splitlines()[0][:40] if message.text else "报修", "status": "",
                   "markdown": "  \n".join(message.text.splitlines()), "buttons": _buttons(message.buttons)}
-        try:
-            answer = self.client.call("POST", "/v1.0/card/instances/createAndDeliver",
-                                      self._create_body(to, out_track_id, params))
-        except ApiError as e:
-            if _duplicate(e):
-                log.info("card %s was already delivered", out_track_id)
-                return
-            raise
-        failed = [r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success")]
-        if failed:
-            raise ApiError(f"card not delivered: {str(failed[0].get('errorMsg', ''))[:80]}", retry=False)
+        create_and_deliver(self.client, self._create_body(to, out_track_id, params))
 
     def click(self, data: dict[str, Any]) -> Click | None:
         """A card callback naming one of the card's own buttons, else None."""
@@ -115,20 +105,40 @@ class CardBook:
                 uow.commit()
 
     def _create_body(self, to: Address, out_track_id: str, params: dict[str, str]) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "cardTemplateId": self.template_id, "outTrackId": out_track_id, "callbackType": "STREAM",
-            "cardData": {"cardParamMap": params},
-            "imGroupOpenSpaceModel": {"supportForward": False}, "imRobotOpenSpaceModel": {"supportForward": False}}
-        if to.group:
-            body["openSpaceId"] = f"dtv1.card//IM_GROUP.{to.group}"
-            body["imGroupOpenDeliverModel"] = {"robotCode": self.client.robot_code}
-        else:
-            body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{to.user}"
-            body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client.robot_code}
-        return body
+        return card_body(self.template_id, self.client.robot_code, to, out_track_id, params)
 
 
-def _duplicate(error: ApiError) -> bool:
+def create_and_deliver(client: DingtalkClient, body: dict[str, Any]) -> None:
+    """If DingTalk took the card but its answer was lost, the retry's "duplicate" means it is there."""
+    try:
+        answer = client.call("POST", "/v1.0/card/instances/createAndDeliver", body)
+    except ApiError as e:
+        if duplicate(e):
+            log.info("card %s was already delivered", body["outTrackId"])
+            return
+        raise
+    failed = [r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success")]
+    if failed:
+        raise ApiError(f"card not delivered: {str(failed[0].get('errorMsg', ''))[:80]}", retry=False)
+
+
+def card_body(template_id: str, robot_code: str, to: Address, out_track_id: str,
+              params: dict[str, str]) -> dict[str, Any]:
+    """createAndDeliver's body: the card into a group, or into the person's chat with the robot."""
+    body: dict[str, Any] = {
+        "cardTemplateId": template_id, "outTrackId": out_track_id, "callbackType": "STREAM",
+        "cardData": {"cardParamMap": params},
+        "imGroupOpenSpaceModel": {"supportForward": False}, "imRobotOpenSpaceModel": {"supportForward": False}}
+    if to.group:
+        body["openSpaceId"] = f"dtv1.card//IM_GROUP.{to.group}"
+        body["imGroupOpenDeliverModel"] = {"robotCode": robot_code}
+    else:
+        body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{to.user}"
+        body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": robot_code}
+    return body
+
+
+def duplicate(error: ApiError) -> bool:
     code = error.code.lower()
     return "outtrackid" in code and any(m in code for m in _DUPLICATE_MARKERS)
 

@@ -6,6 +6,8 @@
   over a Stream connection in either mode (the authentication of HTTP card callbacks is not
   documented well enough to expose such a route); without it, ActionCards with links that
   send the command text.
+- chart_card_template_id set: figures (今日统计, 本周统计, the daily report) go as a card whose chart
+  components DingTalk draws; without it, as a picture in the robot chat.
 
 Channel "dingtalk"; addresses are described in `send`.
 """
@@ -19,6 +21,7 @@ from fastapi import APIRouter
 
 from bot.bootstrap import Desk
 from bot.channels.dingtalk.cards import CardBook
+from bot.channels.dingtalk.chart_card import ChartCards
 from bot.channels.dingtalk.client import DingtalkClient
 from bot.channels.dingtalk.crypto import EventCrypto
 from bot.channels.dingtalk.events import on_event
@@ -49,7 +52,8 @@ class DingtalkChannel:
         self.desk, self.deliver_now, self.settings = desk, deliver_now, settings
         self.client = DingtalkClient(desk)
         self.cards = CardBook(desk, self.client, settings.card_template_id) if settings.card_template_id else None
-        self.senders: dict[str, Sender] = {CHANNEL: DingtalkSender(desk, self.client, self.cards)}
+        charts = ChartCards(self.client, settings.chart_card_template_id) if settings.chart_card_template_id else None
+        self.senders: dict[str, Sender] = {CHANNEL: DingtalkSender(desk, self.client, self.cards, charts)}
         self.fetch_media: Callable[[str], bytes] | None = self.client.download
         self.router: APIRouter | None = None
         if settings.mode == "http":

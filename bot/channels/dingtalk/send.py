@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import Desk
 from bot.channels.dingtalk.client import ApiError, DingtalkClient
 from bot.channels.dingtalk.state import forget_webhook, session_webhook
+from domain.charts import ChartFigures
 from domain.notices import button_label
 from scheduler.attachments import Attachment
 from scheduler.outbound import DeliveryError, Outgoing
@@ -44,7 +45,7 @@ from storage.kv import StoreUnavailable
 log = logging.getLogger("baoxiu.dingtalk")
 # The job went to someone else, timed out, was reassigned or cancelled: the card this person
 # holds for it is closed, with the state in front where the notice text does not say it.
-CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消"}
+CLOSING_KINDS = {"offer_taken": "", "expired": "", "reassigned": "已改派", "cancelled": "已取消", "merged": "已并单"}
 # DingTalk does not publish its robot rate limits; a flow-controlled recipient waits this long.
 PACING = timedelta(seconds=60)
 GROUP = "group:"
@@ -150,11 +151,18 @@ class Cards(Protocol):
     def close_for(self, ticket_number: str, address: str, status: str) -> None: ...
 
 
+class ChartCards(Protocol):
+    """Figures drawn as a native chart card (`chart_card.ChartCards`), when a chart template is configured."""
+
+    def deliver(self, to: Address, message: Outgoing, figures: ChartFigures) -> None: ...
+
+
 class DingtalkSender:
     name = "dingtalk"
 
-    def __init__(self, desk: Desk, client: DingtalkClient, cards: Cards | None = None) -> None:
-        self.desk, self.client, self.cards = desk, client, cards
+    def __init__(self, desk: Desk, client: DingtalkClient, cards: Cards | None = None,
+                 charts: ChartCards | None = None) -> None:
+        self.desk, self.client, self.cards, self.charts = desk, client, cards, charts
 
     def send(self, message: Outgoing) -> None:
         try:
@@ -181,6 +189,9 @@ class DingtalkSender:
         if self._as_card(message):
             assert self.cards is not None
             self.cards.deliver(message.to, message)
+            return
+        if self.charts and message.chart is not None and not to.proxy:   # drawn by DingTalk, not a picture
+            self.charts.deliver(to, message, message.chart)
             return
         if message.attachment is not None:
             self._with_file(to, message, message.attachment)

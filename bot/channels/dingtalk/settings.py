@@ -21,6 +21,7 @@ class DingtalkSettings(Section):
     event_token: str = ""
     event_aes_key: str = ""
     card_template_id: str = ""
+    chart_card_template_id: str = ""     # a card with chart components: figures drawn natively, not as an image
     api_base_url: str = "https://api.dingtalk.com"
     oapi_base_url: str = "https://oapi.dingtalk.com"
     sign_window: int = Field(default=3600, ge=10, le=3600)   # DingTalk documents one hour

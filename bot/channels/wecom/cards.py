@@ -18,7 +18,8 @@ TITLE_CHARS, DESC_CHARS, SUB_CHARS = 36, 44, 120     # suggested limits of templ
 KEYNAME_CHARS, VALUE_CHARS, BUTTON_CHARS = 5, 26, 10
 FACT = re.compile(r"^(\S{1,5})[：:]\s*(.+)$")
 # What a final notice does to the buttons of the offer card it is about.
-FINAL_LABELS = {"offer_taken": "已被抢单", "expired": "已超时", "reassigned": "已改派", "cancelled": "已取消"}
+FINAL_LABELS = {"offer_taken": "已被抢单", "expired": "已超时", "reassigned": "已改派", "cancelled": "已取消",
+                "merged": "已并单"}
 GRABBED_BY = re.compile(r"被\s*(\S{1,6}?)\s*抢单")
 
 
