@@ -6,9 +6,12 @@ import signal
 import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
 
-from scheduler.jobs import tick
+from scheduler.jobs import deliver_now, tick
 from scheduler.ports import Host, Outlets
+from scheduler.wake import Waker
+from storage.wakeup import Listener
 
 log = logging.getLogger("baoxiu.scheduler")
 
@@ -31,12 +34,17 @@ def _safe_tick(desk: Host, outlets: Outlets) -> None:
         log.exception("scheduled tick failed")
 
 
-def run_forever(desk: Host, outlets: Outlets) -> None:
+def run_forever(desk: Host, outlets: Outlets, engine: Engine) -> None:
+    """`baoxiu worker`: the ticks, and a delivery pass whenever a web process queued notices."""
     scheduler = start(desk, outlets)
+    waker = Waker(lambda: deliver_now(desk, outlets, fetch_media=True)).start()
+    listener = Listener(engine, waker.wake).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
+    listener.stop()
+    waker.stop()
     scheduler.shutdown()
