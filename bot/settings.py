@@ -33,10 +33,9 @@ class DatabaseSettings(_Section):
     # SQLite: FULL makes each commit durable before the platform gets its answer; NORMAL is
     # faster and can lose the last commits on a power cut (never on a crash of the process).
     sqlite_synchronous: Literal["full", "normal"] = "full"
-    # SQLite: how long a writer waits for another before giving up. Writes, scheduler batches
-    # included, hold the lock for milliseconds; WeCom waits 5 s for an answer, so a callback that
-    # waited longer has lost anyway and is better answered non-200 for the platform to retry.
-    busy_timeout_ms: int = Field(default=5000, ge=100, le=60000)
+    # SQLite: the most a writer waits for its turn (writers of a process take turns, each
+    # holding the lock for one short transaction; this is a ceiling for a starved machine).
+    busy_timeout_ms: int = Field(default=30000, ge=100, le=60000)
 
     @field_validator("url")
     @classmethod

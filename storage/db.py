@@ -19,12 +19,13 @@ READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session fac
 Synchronous = Literal["full", "normal"]
 
 
-def make_engine(url: str, busy_timeout_ms: int = 5000, synchronous: Synchronous = "full") -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous = "full") -> Engine:
     """SQLite in WAL mode, with `synchronous` FULL by default: each commit is on disk before the
     platform is answered, so a power cut never loses a message the platform will not send again
     (NORMAL saves that fsync and can lose the last commits on power loss, never on a crash).
-    A writer waits for another at most `busy_timeout_ms`: a callback's write and a scheduler
-    batch (25 tickets, `scheduler.jobs.BATCH`) each hold the lock for milliseconds."""
+    Writers of this process take turns (storage/writers.py), and a callback's write and a
+    scheduler batch (25 tickets, `scheduler.jobs.BATCH`) each hold the lock for milliseconds;
+    `busy_timeout_ms` is only the ceiling of a wait, for a starved machine."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
