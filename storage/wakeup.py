@@ -7,10 +7,13 @@ process sends nothing itself and nobody polls a table per request.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 from sqlalchemy import Engine, text
+
+log = logging.getLogger("baoxiu.scheduler")
 
 CHANNEL = "baoxiu_outbox"
 SQLITE_EVERY = 0.2      # seconds between two looks at data_version
@@ -43,10 +46,13 @@ class Listener:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        if self._engine.dialect.name == "postgresql":
-            self._listen()
-        else:
-            self._watch_file()
+        watch = self._listen if self._engine.dialect.name == "postgresql" else self._watch_file
+        while not self._stop.is_set():
+            try:
+                watch()
+            except Exception as e:   # database restarted: listen again; the ticks deliver meanwhile
+                log.warning("worker wake-up listener lost its connection (%s); listening again", type(e).__name__)
+                self._stop.wait(PG_EVERY)
 
     def _listen(self) -> None:
         raw = self._engine.raw_connection()
