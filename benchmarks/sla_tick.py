@@ -9,7 +9,8 @@ hourly roster refresh and the first daily-report check happen there, as in a run
 worker). Then, alternating sizes, it makes the same 100 tickets due again and times the
 FULL tick — every due job, as `baoxiu sla tick` runs it: offers, SLA timers, surveys,
 plans, daily report, outbox delivery, media. Prints the median and spread of each size
-and the ratio of the medians. Target: large / small ≤ 2.
+and the ratio of the medians. Target: large / small ≤ 2. Also the longest transaction of
+any tick (what a callback may wait for SQLite's write lock), against the 5 s busy wait.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 
 from bot.bootstrap import bootstrap
 from bot.settings import load_settings
@@ -52,6 +53,7 @@ def build(url: str, n: int):  # type: ignore[no-untyped-def]
     settings = load_settings(str(CONFIG), env={})
     settings.database.url = url
     desk = bootstrap(settings, clock=lambda: NOW)
+    HOLDS.watch(desk.engine)
     with desk.engine.begin() as conn:
         conn.execute(text("DELETE FROM ticket_events"))
         conn.execute(text("DELETE FROM outbox"))
@@ -72,11 +74,35 @@ def make_due_again(desk, n: int) -> None:  # type: ignore[no-untyped-def]
                      {"due": (NOW - timedelta(minutes=1)).replace(tzinfo=None), "k": DUE})
 
 
+class Holds:
+    """The longest transaction seen on an engine, begin to commit (or rollback)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._began: dict[int, float] = {}
+
+    def watch(self, engine) -> None:  # type: ignore[no-untyped-def]
+        event.listen(engine, "begin", lambda conn: self._began.__setitem__(id(conn), time.perf_counter()))
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
+
+    def _end(self, conn) -> None:  # type: ignore[no-untyped-def]
+        began = self._began.pop(id(conn), None)
+        if began is not None:
+            self.longest = max(self.longest, time.perf_counter() - began)
+
+
+HOLDS = Holds()
+tick_holds: list[float] = []
+
+
 def timed_tick(desk, n: int, at: datetime) -> float:  # type: ignore[no-untyped-def]
     make_due_again(desk, n)
+    HOLDS.longest = 0.0
     start = time.perf_counter()
     counts = tick(desk, Outlets(), at)
     took = time.perf_counter() - start
+    tick_holds.append(HOLDS.longest)
     assert counts["sla_timers_fired"] >= DUE, f"expected at least {DUE} timers, fired {counts}"
     return took
 
@@ -111,6 +137,9 @@ def main() -> None:
               f"(min {runs[0] * 1000:.1f}, max {runs[-1] * 1000:.1f}, {len(runs)} runs)")
     ratio = statistics.median(timings[args.large]) / statistics.median(timings[args.small])
     print(f"ratio of medians large / small = {ratio:.2f} (target ≤ 2)")
+    held = max(tick_holds)
+    print(f"longest transaction in any tick {held * 1000:.1f} ms (a callback's longest wait for the write lock;"
+          f" busy wait 5,000 ms, ratio {held / 5:.3f})")
 
 
 def measure(desk, n: int, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

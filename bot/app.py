@@ -14,11 +14,13 @@ from bot import __version__, api, api_documents, api_purchases, api_stats, logs
 from bot.bootstrap import Desk
 from bot.wiring import Edges, wire
 from scheduler import runner
+from storage.db import READ_ONLY
 
 
-def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) -> FastAPI:
-    """The web side; `edges` are the channels built for this desk (built here when not given)."""
-    wired = edges or wire(desk)
+def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None, web_only: bool = False) -> FastAPI:
+    """The web side; `edges` are the channels built for this desk (built here when not given).
+    `web_only`: no scheduler here, a `baoxiu worker` process is woken to deliver."""
+    wired = edges or wire(desk, web_only=web_only)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +63,8 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None) 
 
 def _database_ok(desk: Desk) -> bool:
     try:
-        with desk.engine.connect() as conn:
+        # A health probe every few seconds must not queue for SQLite's write lock.
+        with desk.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:

@@ -75,7 +75,7 @@ def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | No
     import uvicorn  # the web server is loaded only by the command that serves
 
     desk = obj.desk()
-    app = create_app(desk, scheduler=not no_scheduler)
+    app = create_app(desk, scheduler=not no_scheduler, web_only=no_scheduler)
     server = desk.settings.server
     uvicorn.run(app, host=host or server.host, port=port or server.port, log_level="info",
                 access_log=server.access_log)
@@ -86,7 +86,7 @@ def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | No
 def worker(obj: DeskContext) -> None:
     """Run the scheduled jobs only (several web processes, one or more workers)."""
     desk = obj.desk()
-    runner.run_forever(desk, wire(desk).outlets)
+    runner.run_forever(desk, wire(desk).outlets, desk.engine)
 
 
 @cli.command()

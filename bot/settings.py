@@ -33,7 +33,8 @@ class DatabaseSettings(_Section):
     # SQLite: FULL makes each commit durable before the platform gets its answer; NORMAL is
     # faster and can lose the last commits on a power cut (never on a crash of the process).
     sqlite_synchronous: Literal["full", "normal"] = "full"
-    # SQLite: how long a writer waits for another before giving up (writes are milliseconds).
+    # SQLite: the most a writer waits for its turn (writers of a process take turns, each
+    # holding the lock for one short transaction; this is a ceiling for a starved machine).
     busy_timeout_ms: int = Field(default=30000, ge=100, le=60000)
 
     @field_validator("url")

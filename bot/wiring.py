@@ -10,6 +10,7 @@ from bot.channels.base import Channel, build_channels, outlets
 from scheduler import jobs
 from scheduler.ports import Outlets
 from scheduler.wake import Waker
+from storage import wakeup
 
 
 @dataclass
@@ -18,12 +19,15 @@ class Edges:
     channels: list[Channel] = field(default_factory=list)
     outlets: Outlets = field(default_factory=Outlets)
     waker: Waker | None = None   # the in-process worker loop, when the scheduler runs here
+    web_only: bool = False       # `serve --no-scheduler`: a `baoxiu worker` process delivers
 
     def deliver_now(self, fetch_media: bool = False) -> None:
-        """After a callback: wake the worker loop when there is one (the request path does no
-        sending); without one (tests, tools) deliver here, as before."""
+        """After a callback: wake the worker loop, in this process or in the worker process (the
+        request path does no sending); with neither (tests, tools) deliver here, as before."""
         if self.waker is not None:
             self.waker.wake()
+        elif self.web_only:
+            wakeup.notify(self.desk.engine)
         else:
             jobs.deliver_now(self.desk, self.outlets, fetch_media)
 
@@ -43,8 +47,8 @@ class Edges:
             channel.stop()
 
 
-def wire(desk: Desk) -> Edges:
-    edges = Edges(desk)
+def wire(desk: Desk, web_only: bool = False) -> Edges:
+    edges = Edges(desk, web_only=web_only)
     # The channels get `deliver_now` before the outlets exist; it reads them when called.
     edges.channels = build_channels(desk, edges.deliver_now)
     edges.outlets = outlets(edges.channels)

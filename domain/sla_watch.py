@@ -88,10 +88,12 @@ def _announce(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, time
                               ticket.number), now)
 
 
-def watch(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 200) -> int:
-    """One SLA tick: only the tickets whose next timer is due, locked so workers share the work."""
+def watch(uow: UnitOfWork, rules: Rules, now: datetime, limit: int) -> tuple[int, int]:
+    """Up to `limit` tickets whose next timer is due, locked so workers share the work: (how many
+    were taken, how many timers fired). Fewer taken than asked means nothing more is due."""
     fired = 0
-    for ticket in uow.tickets.sla_due(now, limit):
+    tickets = uow.tickets.sla_due(now, limit)
+    for ticket in tickets:
         fired += fire_due(uow, rules, now, ticket)
         uow.tickets.save(ticket)
-    return fired
+    return len(tickets), fired

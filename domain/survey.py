@@ -39,12 +39,13 @@ def ask_rating(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> 
     schedule(ticket, "rate_remind", due + rules.survey.remind_after)
 
 
-def run_due(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 200) -> int:
+def run_due(uow: UnitOfWork, rules: Rules, now: datetime, limit: int) -> tuple[int, int]:
+    """Up to `limit` due follow-ups: (taken, steps run), the same number here."""
     tickets = uow.tickets.followups_due(now, limit)
     for ticket in tickets:
         STEPS.get(ticket.followup_stage, _drop)(uow, rules, now, ticket)
         keep(uow, rules, ticket)
-    return len(tickets)
+    return len(tickets), len(tickets)
 
 
 def _owner(uow: UnitOfWork, now: datetime, ticket: Ticket, kind: str, text: str,

@@ -56,6 +56,8 @@ def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
     with desk.uow() as uow:
         taken = [_take(uow, row, senders, now, fallback, (desk.rules, docs)) for row in uow.outbox.claim(now, limit)]
         uow.commit()
+    if not taken:   # a wake with nothing due costs one read, no second (locking) transaction
+        return 0
     outcomes = [(c, _send(c)) for c in taken]
     sent = 0
     cfg = desk.settings.outbox

@@ -17,6 +17,12 @@ from scheduler.ports import Host, Outlets
 
 log = logging.getLogger("baoxiu.platforms")
 UseCase = Callable[[UnitOfWork, Rules, datetime], int]
+Batch = Callable[[UnitOfWork, Rules, datetime, int], tuple[int, int]]   # (taken, done) of at most n
+
+# Timers and follow-ups are worked in short transactions: a writer holds SQLite's one write lock
+# for a few tickets' worth of milliseconds, so callbacks and a second worker never wait seconds.
+BATCH = 25
+PER_TICK = 200
 
 
 def run(desk: Host, use_case: UseCase, now: datetime) -> int:
@@ -25,6 +31,19 @@ def run(desk: Host, use_case: UseCase, now: datetime) -> int:
         count = use_case(uow, desk.rules, now)
         uow.commit()
     return count
+
+
+def in_batches(desk: Host, step: Batch, now: datetime, batch: int = BATCH, most: int = PER_TICK) -> int:
+    """`step` over what is due, `batch` at a time, one transaction each, until it runs dry or `most`."""
+    done = 0
+    for _ in range(max(most // batch, 1)):
+        with desk.uow() as uow:
+            taken, count = step(uow, desk.rules, now, batch)
+            uow.commit()
+        done += count
+        if taken < batch:
+            break
+    return done
 
 
 def _incidents(desk: Host, now: datetime) -> int:
@@ -41,8 +60,8 @@ def tick(desk: Host, outlets: Outlets, now: datetime, fallback: str | None = Non
         "platform_jobs": platform_ticks(outlets.ticks),
         "offers_expired": run(desk, expire_offers, now),
         "unstaffed_redispatched": run(desk, roster.retry_unstaffed, now),
-        "sla_timers_fired": run(desk, sla_watch.watch, now),
-        "survey_steps": run(desk, survey.run_due, now),
+        "sla_timers_fired": in_batches(desk, sla_watch.watch, now),
+        "survey_steps": in_batches(desk, survey.run_due, now),
         "plans_opened": run_plans(desk, now),
         "incident_links": _incidents(desk, now),
         "daily_reports": run(desk, reports.send_daily_report, now),

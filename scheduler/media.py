@@ -37,6 +37,8 @@ def fetch_pending(desk: Host, fetchers: Mapping[str, Callable[[str], bytes]], no
     if not fetchers:
         return 0
     taken = _claim(desk, list(fetchers), now, limit)
+    if not taken:
+        return 0
     outcomes = [(c, _download(c, fetchers[c.channel], desk.settings.media_path())) for c in taken]
     done = 0
     with desk.uow() as uow:

@@ -4,11 +4,15 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
 
-from scheduler.jobs import tick
+from scheduler.jobs import deliver_now, tick
 from scheduler.ports import Host, Outlets
+from scheduler.wake import Waker
+from storage.wakeup import Listener
 
 log = logging.getLogger("baoxiu.scheduler")
 
@@ -31,12 +35,26 @@ def _safe_tick(desk: Host, outlets: Outlets) -> None:
         log.exception("scheduled tick failed")
 
 
-def run_forever(desk: Host, outlets: Outlets) -> None:
+def run_forever(desk: Host, outlets: Outlets, engine: Engine) -> None:
+    """`baoxiu worker`: the ticks, and a delivery pass whenever a web process queued notices."""
     scheduler = start(desk, outlets)
+    stop_deliveries = deliveries(desk, outlets, engine)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
+    stop_deliveries()
     scheduler.shutdown()
+
+
+def deliveries(desk: Host, outlets: Outlets, engine: Engine) -> Callable[[], None]:
+    """A delivery pass (and photo fetches) whenever a web process committed work; how to stop it."""
+    waker = Waker(lambda: deliver_now(desk, outlets, fetch_media=True)).start()
+    listener = Listener(engine, waker.wake).start()
+
+    def stop() -> None:
+        listener.stop()
+        waker.stop()
+    return stop

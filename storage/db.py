@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import catalog_stamp
+from storage.writers import TURN, WriterQueue
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session factory
@@ -22,13 +23,16 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
     """SQLite in WAL mode, with `synchronous` FULL by default: each commit is on disk before the
     platform is answered, so a power cut never loses a message the platform will not send again
     (NORMAL saves that fsync and can lose the last commits on power loss, never on a crash).
-    A writer waits for another at most `busy_timeout_ms`: a callback's write takes milliseconds,
-    but a scheduler batch (200 SLA timers in one transaction) holds the lock for seconds on a
-    busy machine, so the default stays at 30 s until those batches are cut shorter."""
+    Writers of this process take turns (storage/writers.py), and a callback's write and a
+    scheduler batch (25 tickets, `scheduler.jobs.BATCH`) each hold the lock for milliseconds;
+    `busy_timeout_ms` is only the ceiling of a wait, for a starved machine."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
-        event.listen(engine, "begin", _sqlite_begin)
+        writers = WriterQueue(busy_timeout_ms / 1000)
+        event.listen(engine, "begin", partial(_sqlite_begin, writers))
+        event.listen(engine, "commit", partial(_sqlite_end, writers))
+        event.listen(engine, "rollback", partial(_sqlite_end, writers))
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_session)
@@ -53,11 +57,25 @@ def _sqlite_pragmas(busy_timeout_ms: int, synchronous: Synchronous, dbapi_conn, 
     cur.close()
 
 
-def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(writers: WriterQueue, conn) -> None:  # type: ignore[no-untyped-def]
     # SQLite has no row locks: a writing transaction takes the write lock at BEGIN so two
     # writers queue up instead of one failing halfway (what makes grab/accept race-safe).
     # A read-only one reads its WAL snapshot and locks nothing.
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+        return
+    if writers.enter():
+        conn.info[TURN] = True
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except Exception:
+        _sqlite_end(writers, conn)
+        raise
+
+
+def _sqlite_end(writers: WriterQueue, conn) -> None:  # type: ignore[no-untyped-def]
+    if conn.info.pop(TURN, False):
+        writers.leave()
 
 
 def session_factory(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:

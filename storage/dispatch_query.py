@@ -99,31 +99,39 @@ def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, .
             for r in rows if r.id not in job.declined][:limit]
 
 
-_EXCLUDED_SQL = text(f"""
-    SELECT CASE WHEN active <> :yes THEN '已停用' WHEN on_duty <> :yes THEN '不在岗' ELSE '工单已满' END, id, name
-    FROM technicians
-    WHERE (active <> :yes OR on_duty <> :yes OR open_jobs >= capacity)
-      AND (:skill = '' OR {_like("skills", "skill_pat")})
-    ORDER BY id""")
-_UNSKILLED_SQL = text(f"SELECT count(*) FROM technicians WHERE NOT {_like('skills', 'skill_pat')}")
+_SKILLED = f"(:skill = '' OR {_like('skills', 'skill_pat')})"
+_WHY = (("已停用", "active <> :yes"), ("不在岗", "active = :yes AND on_duty <> :yes"),
+        ("工单已满", "active = :yes AND on_duty = :yes AND open_jobs >= capacity"))
+# Who was left out and why, without reading every excluded row: one grouped scan for the counts,
+# and each reason's first EXAMPLES by id (scans in id order that stop at the third match).
+_EXCLUDED_COUNTS = text(f"""
+    SELECT active = :yes, on_duty = :yes, open_jobs < capacity, count(*) FROM technicians
+    WHERE {_SKILLED} GROUP BY 1, 2, 3""")
+_EXCLUDED_NAMES = text(" UNION ALL ".join(
+    f"SELECT * FROM (SELECT '{why}' AS reason, id, name FROM technicians WHERE {where} AND {_SKILLED}"
+    f" ORDER BY id LIMIT {EXAMPLES}) AS r{i}" for i, (why, where) in enumerate(_WHY)))
+_TECHNICIANS = text("SELECT count(*) FROM technicians")
 
 
 def exclusions(session: Session, job: Job) -> Exclusions:
     """Who was not considered and why: counts by reason, with a few names each."""
-    rows = session.execute(_EXCLUDED_SQL, {"yes": True, "skill": job.skill, **_patterns("skill_pat", job.skill)})
+    params = {"yes": True, "skill": job.skill, **_patterns("skill_pat", job.skill)}
     counts: dict[str, int] = {}
+    skilled = 0
+    for active, on_duty, room, n in session.execute(_EXCLUDED_COUNTS, params):
+        skilled += n
+        why = "已停用" if not active else "不在岗" if not on_duty else "工单已满" if not room else None
+        if why:
+            counts[why] = counts.get(why, 0) + n
     names: dict[str, list[str]] = {}
-    for reason, tid, name in rows:
-        counts[reason] = counts.get(reason, 0) + 1
-        if len(names.setdefault(reason, [])) < EXAMPLES:
-            names[reason].append(f"{tid} {name}")
+    for why, tid, name in session.execute(_EXCLUDED_NAMES, params):
+        names.setdefault(why, []).append(f"{tid} {name}")
     if job.declined:
         counts["已拒单或超时"] = len(job.declined)
         names["已拒单或超时"] = sorted(job.declined)[:EXAMPLES]
-    if job.skill:
-        unskilled = session.scalar(_UNSKILLED_SQL, _patterns("skill_pat", job.skill)) or 0
-        if unskilled:
-            counts[f"无{job.skill}技能"] = unskilled
+    unskilled = (session.scalar(_TECHNICIANS) or 0) - skilled if job.skill else 0
+    if unskilled:
+        counts[f"无{job.skill}技能"] = unskilled
     return Exclusions(counts, {k: tuple(v) for k, v in names.items()})
 
 

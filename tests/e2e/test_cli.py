@@ -420,6 +420,8 @@ def test_serve_without_the_scheduler_starts_the_web_side_alone(baoxiu: Baoxiu, m
 
     started, served = [], []
     monkeypatch.setattr(scheduler.runner, "start", lambda desk, outlets: started.append(desk) or _Stopped())
+    woken: list[object] = []   # the delivery loop a web process wakes
+    monkeypatch.setattr(scheduler.runner, "deliveries", lambda desk, outlets, engine: woken.append(engine) or (lambda: None))
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
     baoxiu("serve", "--no-scheduler")
     with TestClient(served[0]) as client:   # runs the app's start-up and shut-down
@@ -440,6 +442,8 @@ def test_worker_starts_the_scheduler_and_no_web_server(baoxiu: Baoxiu, monkeypat
 
     started: list[object] = []
     monkeypatch.setattr(scheduler.runner, "start", lambda desk, outlets: started.append(desk) or _Stopped())
+    woken: list[object] = []   # the delivery loop a web process wakes
+    monkeypatch.setattr(scheduler.runner, "deliveries", lambda desk, outlets, engine: woken.append(engine) or (lambda: None))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: pytest.fail("the worker started a web server"))
 
     class Stop(threading.Event):
@@ -451,6 +455,7 @@ def test_worker_starts_the_scheduler_and_no_web_server(baoxiu: Baoxiu, monkeypat
     monkeypatch.setattr(scheduler.runner.signal, "signal", lambda sig, handler: handlers.append(sig))
     baoxiu("worker")
     assert len(started) == 1 and handlers == [scheduler.runner.signal.SIGTERM]
+    assert woken == [started[0].engine]  # type: ignore[attr-defined]
 
 
 class _Stopped:
