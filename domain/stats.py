@@ -209,10 +209,14 @@ def ranking(finished: Sequence[Ticket], waited_for_parts: set[str]) -> list[Tech
     for t in finished:
         if t.assignee_id:
             by_tech.setdefault(t.assignee_id, []).append(t)
-    rows = [TechnicianRow(tech, len(ts), sum(1 for t in ts if t.reopen_count == 0 and t.number not in waited_for_parts),
-                          sum(1 for t in ts if not t.breaches), sum(t.rating or 0 for t in ts),
-                          sum(1 for t in ts if t.rating is not None))
-            for tech, ts in by_tech.items()]
+    return ranked([TechnicianRow(tech, len(ts), sum(1 for t in ts if t.reopen_count == 0 and t.number not in waited_for_parts),
+                                 sum(1 for t in ts if not t.breaches), sum(t.rating or 0 for t in ts),
+                                 sum(1 for t in ts if t.rating is not None))
+                   for tech, ts in by_tech.items()])
+
+
+def ranked(rows: Sequence[TechnicianRow]) -> list[TechnicianRow]:
+    """Best score first; more jobs, then the id, break ties."""
     return sorted(rows, key=lambda r: (-r.score, -r.jobs, r.tech_id))
 
 
