@@ -7,7 +7,7 @@ from domain import texts
 from domain.ports import UnitOfWork
 from domain.reports import today_figures, today_text
 from domain.rules import Rules
-from domain.stats import figures_text, quality_text, ranking_text
+from domain.stats import RANKED, figures_text, quality_text, ranking_text
 
 
 def bounds(rules: Rules, first: date, last: date) -> tuple[datetime, datetime]:
@@ -43,7 +43,7 @@ def overdue_text(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 20) 
 def ranking_over(uow: UnitOfWork, rules: Rules, first: date, last: date) -> str:
     """Technicians over the jobs they finished in the period, summed by the database."""
     rows = uow.tickets.ranking(*bounds(rules, first, last))
-    names = {r.tech_id: tech.name for r in rows if (tech := uow.people.technician(r.tech_id))}
+    names = {r.tech_id: tech.name for r in rows[:RANKED] if (tech := uow.people.technician(r.tech_id))}
     return ranking_text(title(first, last), rows, names)
 
 

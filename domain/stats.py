@@ -220,11 +220,14 @@ def ranked(rows: Sequence[TechnicianRow]) -> list[TechnicianRow]:
     return sorted(rows, key=lambda r: (-r.score, -r.jobs, r.tech_id))
 
 
+RANKED = 10   # technicians shown in 师傅排行
+
+
 def ranking_text(title: str, rows: Sequence[TechnicianRow], names: dict[str, str]) -> str:
     if not rows:
         return f"🏆 师傅排行 {title}\n这段时间还没有完工的工单。"
     lines = [f"🏆 师傅排行 {title}（综合分 = 评分40% + 一次修复30% + 准时30%）"]
-    for i, r in enumerate(rows[:10], 1):
+    for i, r in enumerate(rows[:RANKED], 1):
         rating = f"{r.rating:.1f}星" if r.rating is not None else "暂无评分"
         lines.append(f"{i}. {names.get(r.tech_id, r.tech_id)} {r.score}分 · 完工 {r.jobs} · "
                      f"一次修复 {percent(r.first_time_fixed / r.jobs)} · 准时 {percent(r.on_time / r.jobs)} · {rating}")

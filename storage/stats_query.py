@@ -91,7 +91,8 @@ def _repeat(session: Session) -> ColumnElement[bool]:
         within = other.closed_at >= t.created_at - literal(REPEAT_WINDOW)
     else:
         within = func.julianday(t.created_at) - func.julianday(other.closed_at) <= REPEAT_WINDOW.total_seconds() / 86400
-    earlier = exists().where(other.asset_id == t.asset_id, other.number != t.number, other.closed_at.is_not(None),
+    # by id, not number (one to one): the (asset_id, closed_at) index holds it on SQLite, so no row is read
+    earlier = exists().where(other.asset_id == t.asset_id, other.id != t.id, other.closed_at.is_not(None),
                              other.closed_at <= t.created_at, within)
     return or_(t.reopen_count > 0, and_(t.asset_id.is_not(None), earlier))
 

@@ -219,6 +219,8 @@ class TicketRow(Base):
     accept_from: Mapped[datetime | None]
     callback_state: Mapped[str] = mapped_column(String(8), default="", index=True)   # open, done
     callback_note: Mapped[str] = mapped_column(String(300), default="")
+    # repeat repairs: the same asset's jobs closed in the 30 days before a ticket opened (storage.stats_query)
+    __table_args__ = (Index("ix_tickets_asset_closed", "asset_id", "closed_at"),)
 
 
 class TicketEventRow(Base):
