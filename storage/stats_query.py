@@ -145,7 +145,7 @@ def ranking(session: Session, start: datetime, end: datetime) -> list[Technician
                func.coalesce(func.sum(t.rating), 0), func.count(t.rating))
         .where(_done("resolved", start, end), t.assignee_id.is_not(None), t.assignee_id != "")
         .group_by(t.assignee_id)).all()
-    return ranked([TechnicianRow(tech, *(int(v or 0) for v in sums)) for tech, *sums in rows])
+    return ranked([TechnicianRow(str(tech), *(int(v or 0) for v in sums)) for tech, *sums in rows])
 
 
 def _add(into: list[int], sums: list[Any]) -> None:

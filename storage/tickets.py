@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.stats import DayFigures, Quality, TechnicianRow
+from domain.stats import DayFigures, Quality
+from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, stats_query
 from storage.dispatch_query import BUSY
@@ -200,7 +201,7 @@ class SqlTickets:
     def quality(self, start: datetime, end: datetime, over: str = "closed") -> Quality:
         return stats_query.quality(self.s, start, end, over)
 
-    def ranking(self, start: datetime, end: datetime) -> list[TechnicianRow]:
+    def ranking(self, start: datetime, end: datetime) -> list[RankedTechnician]:
         return stats_query.ranking(self.s, start, end)
 
     def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
