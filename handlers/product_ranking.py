@@ -7,7 +7,9 @@ reach the threshold; exact hits come from one dictionary probe per substring of 
 each remaining item gets an upper bound of its score from exact hits, term lengths and the
 characters its name shares with the message (a common subsequence is never longer than
 that); items are then scored exactly, best bound first, until no bound can beat the last
-place. Same scores, same order, ties to catalog order, as the full scan.
+place. The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
+specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
+same order, ties to catalog order, as the full scan.
 """
 
 from __future__ import annotations
@@ -144,7 +146,8 @@ class ProductRanking:
     def _entry(position: int, item: CatalogItem) -> _Entry:
         terms = [f for t in item.aliases if len(t) >= 2 and (f := _Fuzzy.of(t))]
         profile = tuple(sorted({(f.length, f.shortened) for f in terms}))
-        words = tuple((t.lower(), _fold(t), _PLACE.sub("", t.lower())) for t in (item.name, *item.aliases) if len(t) >= 2)
+        words = tuple((t.lower(), _fold(t), _PLACE.sub("", t.lower()))
+                      for t in (item.name, *item.aliases) if len(t) >= 2)
         return _Entry(position, item, profile, _Fuzzy.of(item.name), _fold(item.name), item.category.lower(), words)
 
     def rank(self, text: str, limit: int) -> tuple[ProductMatch, ...]:
@@ -237,6 +240,7 @@ class ProductRanking:
             qualifier = 3.0 if position in reading.qualified else 0.0
             bounds.append((round(0.9 * base + 0.1 * (name + cat) / 2 + 1e-6, 1) + qualifier, entry, fuzzy))
         return bounds, categories
+
 
 def indexed_catalog(items: Sequence[CatalogItem]) -> IndexedCatalog[CatalogItem]:
     """The catalog as match_products takes it, with the ranking that scores only items that can win."""
