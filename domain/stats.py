@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 from datetime import timedelta
 
 from domain.ticket import Ticket
@@ -64,6 +65,9 @@ def figures_text(day: str, f: DayFigures, title: str = "今日统计") -> str:
 
 
 REPEAT_WINDOW = timedelta(days=30)
+# which tickets service quality counts: closed in the period (30-day figures), or finished (resolved) in it
+# whatever their state since (师傅排行 and the breakdowns)
+Over = Literal["closed", "resolved"]
 # a hold whose reason says it waited for parts: the fix was not done on the first visit
 PARTS_WAIT_WORDS = ("配件", "零件", "备件", "等件", "缺件", "调货", "订货", "到货")
 PARTS_WAIT = re.compile("|".join(PARTS_WAIT_WORDS))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Quality, TechnicianRow, ranked
+from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Over, Quality, TechnicianRow, ranked
 from domain.ticket import OPEN_STATES, State
 from storage.tables import SiteRow, TicketEventRow, TicketRow
 
@@ -104,7 +104,7 @@ def _waited() -> ColumnElement[bool]:
                           or_(*(e.reason.contains(word, autoescape=True) for word in PARTS_WAIT_WORDS)))
 
 
-def _done(over: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _done(over: Over, start: datetime, end: datetime) -> ColumnElement[bool]:
     """Closed in [start, end) (`over="closed"`), or finished: resolved in it and now resolved or closed."""
     t = TicketRow
     if over == "closed":
@@ -112,7 +112,7 @@ def _done(over: str, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(t.state.in_(FINISHED), _in(t.resolved_at, start, end))
 
 
-def quality(session: Session, start: datetime, end: datetime, over: str = "closed") -> Quality:
+def quality(session: Session, start: datetime, end: datetime, over: Over = "closed") -> Quality:
     """`domain.stats.quality` over tickets closed in [start, end), or finished in it (`over="resolved"`)."""
     t = TicketRow
     repeat = case((_repeat(session), 1), else_=0)

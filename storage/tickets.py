@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.stats import DayFigures, Quality
+from domain.stats import DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, stats_query
@@ -198,7 +198,7 @@ class SqlTickets:
     def figures(self, start: datetime, end: datetime, now: datetime) -> DayFigures:
         return stats_query.figures(self.s, start, end, now)
 
-    def quality(self, start: datetime, end: datetime, over: str = "closed") -> Quality:
+    def quality(self, start: datetime, end: datetime, over: Over = "closed") -> Quality:
         return stats_query.quality(self.s, start, end, over)
 
     def ranking(self, start: datetime, end: datetime) -> list[RankedTechnician]:
