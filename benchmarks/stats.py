@@ -2,16 +2,19 @@
 
     .venv/bin/python benchmarks/stats.py [--sizes 100000 1000000] [--runs 7]
     .venv/bin/python benchmarks/stats.py --quick        # 10,000 and 100,000 tickets, 3 runs
+    .venv/bin/python benchmarks/stats.py --reuse        # PostgreSQL: time again on the schemas loaded last time
 
 Builds one database per size (on PostgreSQL when BAOXIU_TEST_DATABASE_URL is set, each size
-in its own schema, which is dropped first; otherwise SQLite files in a temporary folder),
-bulk-loaded with executemany: a thousand tickets a day going back as far as the size needs
-(so 1M tickets is about three years of history, and a day holds the same in both), with
-audit events (SLA breaches, holds for parts), assets that come back, sites in regions.
+in its own schema, which is dropped first; otherwise SQLite files in a temporary folder): a
+thousand tickets a day going back as far as the size needs (so 1M tickets is about three years
+of history, and a day holds the same in both), with audit events (SLA breaches, holds for
+parts), assets that come back, sites in regions. PostgreSQL is loaded set-based (one
+INSERT ... SELECT over generate_series per table, seeded); SQLite with executemany.
 Then times, median of the runs, on the path managers use:
 - 今日统计: `domain.reports.today_text` (the day's figures and 30 days of service quality);
 - the daily report's figures for yesterday, and figures for the last 7 and 30 days
-  (`domain.reports.period_figures`, what weekly and monthly reports call).
+  (`domain.reports.period_figures`, what weekly and monthly reports call);
+- 师傅排行 and the by-region breakdown over the last 30 days (`domain.figures`).
 Prints wall-clock milliseconds (the database does the work, in another process on
 PostgreSQL) and the ratio of the largest size to the smallest; the target is 300 ms and
 flat (ratio near 1).
@@ -28,10 +31,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, insert, select, text
 
 from bot.bootstrap import Desk, bootstrap
 from bot.settings import load_settings
+from domain.figures import breakdown_over, ranking_over
 from domain.reports import period_figures, today_text
 from domain.ticket import State
 from storage.db import make_engine
@@ -47,17 +51,21 @@ OPEN = ("new", "assigned", "accepted", "in_progress", "waiting")
 CHUNK = 20000
 
 
-def _url(size: int, folder: Path) -> str:
+def _url(size: int, folder: Path, reuse: bool) -> tuple[str, bool]:
+    """The database for `size` tickets, and whether it still needs loading."""
     base = os.environ.get("BAOXIU_TEST_DATABASE_URL", "")
     if not base:
-        return f"sqlite:///{folder / f'stats-{size}.db'}"
+        return f"sqlite:///{folder / f'stats-{size}.db'}", True
     schema = f"baoxiu_bench_stats_{size}"
     engine = make_engine(base)
     with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        loaded = reuse and conn.scalar(text(f"SELECT to_regclass('{schema}.tickets') IS NOT NULL")) and conn.scalar(
+            text(f"SELECT count(*) FROM {schema}.tickets")) == size
+        if not loaded:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", not loaded
 
 
 def _ticket(i: int, size: int, rng: random.Random, skus: list[str]) -> dict:  # type: ignore[type-arg]
@@ -90,10 +98,12 @@ def _events(ticket_id: int, row: dict, rng: random.Random) -> list[dict]:  # typ
     return out
 
 
-def build(size: int, folder: Path) -> Desk:
+def build(size: int, folder: Path, reuse: bool = False) -> Desk:
     settings = load_settings(str(ROOT / "config.example.toml"), env={})
-    settings.database.url = _url(size, folder)
-    desk = bootstrap(settings, clock=lambda: NOW)
+    settings.database.url, empty = _url(size, folder, reuse)
+    desk = bootstrap(settings, clock=lambda: NOW)   # migrates a kept schema to the head
+    if not empty:
+        return desk
     with desk.uow() as uow:
         for kind in ("sites", "products", "technicians", "staff"):
             import_csv(uow.session, kind, ROOT / "bot" / "demo" / f"{kind}.csv")
@@ -106,16 +116,80 @@ def build(size: int, folder: Path) -> Desk:
                                        for i in range(200)])
         conn.execute(insert(AssetRow), [dict(id=i + 1, sku=rng.choice(skus), customer_id=1,
                                              purchase_date=date(2024, 1, 1)) for i in range(20000)])
-        for start in range(0, size, CHUNK):
+        if conn.dialect.name == "postgresql":
+            _load_set_based(conn, size, skus)
+        else:
+            _load_rows(conn, size, rng, skus)
+    if desk.engine.dialect.name == "postgresql":
+        # what autovacuum does after such a load: statistics, and the visibility map index-only scans need
+        with desk.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    return desk
+
+
+def _load_rows(conn: Connection, size: int, rng: random.Random, skus: list[str]) -> None:
+    for start in range(0, size, CHUNK):
             rows = [_ticket(i, size, rng, skus) for i in range(start, min(start + CHUNK, size))]
             conn.execute(insert(TicketRow), rows)
             events = [e for n, row in enumerate(rows) for e in _events(start + n + 1, row, rng)]
             if events:
                 conn.execute(insert(TicketEventRow), events)
-    if desk.engine.dialect.name == "postgresql":
-        with desk.engine.begin() as conn:  # what autovacuum would do after such a load
-            conn.execute(text("ANALYZE"))
-    return desk
+
+
+# The same shape as _ticket and _events, drawn by the database: one statement per table.
+_TICKETS = """
+WITH base AS (
+    SELECT i, :now - make_interval(secs => (:size - i) * 86400.0 / :per_day + floor(random() * 60)) AS created,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5, random() AS r6,
+           random() AS r7, random() AS r8, random() AS r9
+    FROM generate_series(0, :size - 1) AS i),
+stated AS (
+    SELECT *, CASE WHEN :now - created < interval '3 days'
+                   THEN CASE WHEN r1 < 0.5 THEN (ARRAY['new', 'assigned', 'accepted', 'in_progress', 'waiting'])
+                                                [1 + floor(r2 * 5)::int] ELSE 'closed' END
+                   ELSE CASE WHEN r1 < 0.93 THEN 'closed' ELSE 'cancelled' END END AS state
+    FROM base),
+accepted AS (
+    SELECT *, CASE WHEN state NOT IN ('new', 'assigned', 'cancelled')
+                   THEN created + make_interval(mins => 5 + floor(r3 * 235)::int) END AS accepted_at
+    FROM stated),
+resolved AS (
+    SELECT *, CASE WHEN state = 'closed' AND accepted_at IS NOT NULL
+                   THEN accepted_at + make_interval(hours => 1 + floor(r4 * 47)::int) END AS resolved_at
+    FROM accepted)
+INSERT INTO tickets (number, type, priority, description, customer_id, state, created_at, accepted_at,
+    resolved_at, closed_at, accept_by, resolve_by, rating, site_id, product_sku, asset_id, reopen_count,
+    parts_cents, breaches, callback_state, assignee_id, declined, photos, offered, sla_fired, pauses,
+    hold_reason, resolution_note, parts_used, rating_comment, urge_count, hold_count, warranty,
+    labour_cents, charge_cents, followup_stage, callback_note)
+SELECT 'BX' || lpad(i::text, 9, '0'), 'repair', 'normal', '漏水', 1, state, created, accepted_at, resolved_at,
+       resolved_at + make_interval(hours => 1 + floor(r5 * 23)::int), created + interval '2 hours',
+       created + interval '48 hours', CASE WHEN resolved_at IS NOT NULL AND r6 < 0.6 THEN 1 + floor(r7 * 5)::int END,
+       1 + floor(r8 * 200)::int, (CAST(:skus AS text[]))[1 + floor(r9 * cardinality(CAST(:skus AS text[])))::int],
+       CASE WHEN r2 < 0.5 THEN 1 + floor(r3 * 20000)::int END, (r4 < 0.05)::int,
+       (ARRAY[0, 0, 4500, 12000])[1 + floor(r5 * 4)::int],
+       CASE WHEN r6 > 0.9 THEN '["resolve"]' ELSE '[]' END::json,
+       CASE WHEN resolved_at IS NOT NULL AND r7 > 0.99 THEN 'open' ELSE '' END,
+       'T' || lpad(floor(r8 * 500)::int::text, 4, '0'), '[]', '[]', '[]', '[]', '[]',
+       '', '', '', '', 0, 0, 'unknown', 0, 0, '', ''
+FROM resolved
+"""
+_EVENTS = """
+INSERT INTO ticket_events (ticket_id, at, actor, action, from_state, to_state, reason)
+SELECT id, resolve_by, 'system', 'sla_breach', 'accepted', 'accepted', 'resolve'
+FROM tickets WHERE breaches::text <> '[]'
+UNION ALL
+SELECT id, accepted_at + interval '1 hour', 'tech', 'hold', 'in_progress', 'waiting',
+       CASE WHEN random() < 0.5 THEN '等配件' ELSE '客户不在家' END
+FROM tickets WHERE accepted_at IS NOT NULL AND random() < 0.1
+"""
+
+
+def _load_set_based(conn: Connection, size: int, skus: list[str]) -> None:
+    conn.execute(text("SELECT setseed(:seed)"), {"seed": 1 / (1 + size % 1000)})
+    naive_now = NOW.replace(tzinfo=None)   # the tables hold UTC without a zone
+    conn.execute(text(_TICKETS), {"now": naive_now, "size": size, "per_day": PER_DAY, "skus": skus})
+    conn.execute(text(_EVENTS))
 
 
 def timed(desk: Desk, runs: int, work: Callable[[Desk], object]) -> float:
@@ -128,11 +202,18 @@ def timed(desk: Desk, runs: int, work: Callable[[Desk], object]) -> float:
     return statistics.median(wall)
 
 
+def _last_days(desk: Desk, days: int) -> tuple[date, date]:
+    today = NOW.astimezone(desk.rules.tz).date()
+    return today - timedelta(days=days - 1), today
+
+
 QUESTIONS: dict[str, Callable[..., object]] = {
     "今日统计 (day + 30 days quality)": lambda uow, desk: today_text(uow, desk.rules, NOW),
     "daily report figures (yesterday)": lambda uow, desk: period_figures(uow, NOW - timedelta(days=1), NOW, NOW),
     "last 7 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=7), NOW, NOW),
     "last 30 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=30), NOW, NOW),
+    "师傅排行, last 30 days": lambda uow, desk: ranking_over(uow, desk.rules, *_last_days(desk, 30)),
+    "by region, last 30 days": lambda uow, desk: breakdown_over(uow, desk.rules, *_last_days(desk, 30), "region"),
 }
 
 
@@ -141,6 +222,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 tickets, 3 runs")
+    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: keep a schema already loaded with the size")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.runs = [10_000, 100_000], 3
@@ -148,7 +230,7 @@ def main() -> None:
     results: dict[str, list[float]] = {q: [] for q in QUESTIONS}
     for size in args.sizes:
         started = time.perf_counter()
-        desk = build(size, folder)
+        desk = build(size, folder, args.reuse)
         print(f"{size:,} tickets on {desk.engine.dialect.name}, loaded in {time.perf_counter() - started:.0f} s")
         try:
             for label, question in QUESTIONS.items():

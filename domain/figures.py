@@ -7,8 +7,7 @@ from domain import texts
 from domain.ports import UnitOfWork
 from domain.reports import today_figures, today_text
 from domain.rules import Rules
-from domain.stats import figures_text, is_parts_wait, quality, quality_text, ranking, ranking_text
-from domain.ticket import State, Ticket
+from domain.stats import RANKED, figures_text, quality_text, ranking_text
 
 
 def bounds(rules: Rules, first: date, last: date) -> tuple[datetime, datetime]:
@@ -41,30 +40,16 @@ def overdue_text(uow: UnitOfWork, rules: Rules, now: datetime, limit: int = 20) 
     return "\n".join(lines)
 
 
-def _finished(uow: UnitOfWork, rules: Rules, first: date, last: date) -> list[Ticket]:
-    start, end = bounds(rules, first, last)
-    return [t for t in uow.tickets.between("resolved_at", start, end) if t.state in (State.RESOLVED, State.CLOSED)]
-
-
-def _waited(uow: UnitOfWork, tickets: list[Ticket]) -> set[str]:
-    holds = uow.tickets.hold_reasons({t.id for t in tickets if t.id is not None})
-    return {t.number for t in tickets if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
-
-
 def ranking_over(uow: UnitOfWork, rules: Rules, first: date, last: date) -> str:
-    done = _finished(uow, rules, first, last)
-    rows = ranking(done, _waited(uow, done))
-    names = {r.tech_id: tech.name for r in rows if (tech := uow.people.technician(r.tech_id))}
+    """Technicians over the jobs they finished in the period, summed by the database."""
+    rows = uow.tickets.ranking(*bounds(rules, first, last))
+    names = {r.tech_id: tech.name for r in rows[:RANKED] if (tech := uow.people.technician(r.tech_id))}
     return ranking_text(title(first, last), rows, names)
 
 
 def breakdown_over(uow: UnitOfWork, rules: Rules, first: date, last: date, by: str) -> str:
     """Jobs finished in the period, grouped by region or by product."""
-    done = _finished(uow, rules, first, last)
-    sites = {t.site_id for t in done if t.site_id}
-    region_of = {sid: (site.region if (site := uow.places.site(sid)) else "") for sid in sites}
-    regions = {t.number: region_of.get(t.site_id or -1, "") for t in done}
-    q = quality(done, regions, uow.tickets.for_assets({t.asset_id for t in done if t.asset_id}), _waited(uow, done))
+    q = uow.tickets.quality(*bounds(rules, first, last), over="resolved")
     if by == "region":
         q = type(q)(q.total, {}, q.by_region)
     else:

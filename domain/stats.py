@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 from datetime import timedelta
 
 from domain.ticket import Ticket
@@ -64,6 +65,9 @@ def figures_text(day: str, f: DayFigures, title: str = "今日统计") -> str:
 
 
 REPEAT_WINDOW = timedelta(days=30)
+# which tickets service quality counts: closed in the period (30-day figures), or finished (resolved) in it
+# whatever their state since (师傅排行 and the breakdowns)
+Over = Literal["closed", "resolved"]
 # a hold whose reason says it waited for parts: the fix was not done on the first visit
 PARTS_WAIT_WORDS = ("配件", "零件", "备件", "等件", "缺件", "调货", "订货", "到货")
 PARTS_WAIT = re.compile("|".join(PARTS_WAIT_WORDS))
@@ -209,18 +213,25 @@ def ranking(finished: Sequence[Ticket], waited_for_parts: set[str]) -> list[Tech
     for t in finished:
         if t.assignee_id:
             by_tech.setdefault(t.assignee_id, []).append(t)
-    rows = [TechnicianRow(tech, len(ts), sum(1 for t in ts if t.reopen_count == 0 and t.number not in waited_for_parts),
-                          sum(1 for t in ts if not t.breaches), sum(t.rating or 0 for t in ts),
-                          sum(1 for t in ts if t.rating is not None))
-            for tech, ts in by_tech.items()]
+    return ranked([TechnicianRow(tech, len(ts), sum(1 for t in ts if t.reopen_count == 0 and t.number not in waited_for_parts),
+                                 sum(1 for t in ts if not t.breaches), sum(t.rating or 0 for t in ts),
+                                 sum(1 for t in ts if t.rating is not None))
+                   for tech, ts in by_tech.items()])
+
+
+def ranked(rows: Sequence[TechnicianRow]) -> list[TechnicianRow]:
+    """Best score first; more jobs, then the id, break ties."""
     return sorted(rows, key=lambda r: (-r.score, -r.jobs, r.tech_id))
+
+
+RANKED = 10   # technicians shown in 师傅排行
 
 
 def ranking_text(title: str, rows: Sequence[TechnicianRow], names: dict[str, str]) -> str:
     if not rows:
         return f"🏆 师傅排行 {title}\n这段时间还没有完工的工单。"
     lines = [f"🏆 师傅排行 {title}（综合分 = 评分40% + 一次修复30% + 准时30%）"]
-    for i, r in enumerate(rows[:10], 1):
+    for i, r in enumerate(rows[:RANKED], 1):
         rating = f"{r.rating:.1f}星" if r.rating is not None else "暂无评分"
         lines.append(f"{i}. {names.get(r.tech_id, r.tech_id)} {r.score}分 · 完工 {r.jobs} · "
                      f"一次修复 {percent(r.first_time_fixed / r.jobs)} · 准时 {percent(r.on_time / r.jobs)} · {rating}")

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Quality
+from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Over, Quality, TechnicianRow, ranked
 from domain.ticket import OPEN_STATES, State
 from storage.tables import SiteRow, TicketEventRow, TicketRow
 
 UNKNOWN = "未知"   # the group of tickets with no product or region, as domain.stats names it
+FINISHED = (State.RESOLVED.value, State.CLOSED.value)   # what 师傅排行 and the breakdowns count
 
 
 def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
@@ -42,10 +43,8 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime) -> 
     created = session.scalar(select(func.count()).select_from(t).where(_in(t.created_at, start, end))) or 0
     accepted, accept_sum = session.execute(select(func.count(), func.sum(_seconds(session, t.accepted_at, t.created_at)))
                                            .where(_in(t.accepted_at, start, end))).one()
-    # resolved with no deadline missed: an empty JSON list of breaches
-    on_time = case((func.coalesce(cast(t.breaches, Text), "[]").in_(["[]", "null"]), 1), else_=0)
     resolved, resolve_sum, in_time = session.execute(
-        select(func.count(), func.sum(_seconds(session, t.resolved_at, t.created_at)), func.sum(on_time))
+        select(func.count(), func.sum(_seconds(session, t.resolved_at, t.created_at)), func.sum(_on_time()))
         .where(_in(t.resolved_at, start, end))).one()
     closed, rated, rating = session.execute(
         select(func.count(), func.count(t.rating), func.avg(t.rating)).where(_in(t.closed_at, start, end))).one()
@@ -55,6 +54,11 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime) -> 
         avg_rating=float(rating) if rating is not None else None, rated=rated,
         breaches=count_events(session, "sla_breach", start, end), resolved=resolved,
         resolved_in_time=int(in_time or 0), callbacks_open=count_callbacks(session, "open"))
+
+
+def _on_time() -> ColumnElement[int]:
+    """1 for a ticket with no deadline missed: an empty JSON list of breaches."""
+    return case((func.coalesce(cast(TicketRow.breaches, Text), "[]").in_(["[]", "null"]), 1), else_=0)
 
 
 def breached(now: datetime) -> ColumnElement[bool]:
@@ -87,7 +91,8 @@ def _repeat(session: Session) -> ColumnElement[bool]:
         within = other.closed_at >= t.created_at - literal(REPEAT_WINDOW)
     else:
         within = func.julianday(t.created_at) - func.julianday(other.closed_at) <= REPEAT_WINDOW.total_seconds() / 86400
-    earlier = exists().where(other.asset_id == t.asset_id, other.number != t.number, other.closed_at.is_not(None),
+    # by id, not number (one to one): the (asset_id, closed_at) index holds it on SQLite, so no row is read
+    earlier = exists().where(other.asset_id == t.asset_id, other.id != t.id, other.closed_at.is_not(None),
                              other.closed_at <= t.created_at, within)
     return or_(t.reopen_count > 0, and_(t.asset_id.is_not(None), earlier))
 
@@ -99,15 +104,23 @@ def _waited() -> ColumnElement[bool]:
                           or_(*(e.reason.contains(word, autoescape=True) for word in PARTS_WAIT_WORDS)))
 
 
-def quality(session: Session, start: datetime, end: datetime) -> Quality:
-    """`domain.stats.quality` over tickets closed in [start, end)."""
+def _done(over: Over, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Closed in [start, end) (`over="closed"`), or finished: resolved in it and now resolved or closed."""
     t = TicketRow
-    first = case((and_(t.reopen_count == 0, ~_waited()), 1), else_=0)
+    if over == "closed":
+        return and_(t.state == State.CLOSED.value, _in(t.closed_at, start, end))
+    return and_(t.state.in_(FINISHED), _in(t.resolved_at, start, end))
+
+
+def quality(session: Session, start: datetime, end: datetime, over: Over = "closed") -> Quality:
+    """`domain.stats.quality` over tickets closed in [start, end), or finished in it (`over="resolved"`)."""
+    t = TicketRow
     repeat = case((_repeat(session), 1), else_=0)
     rows = session.execute(
-        select(t.product_sku, SiteRow.region, func.count(), func.sum(first), func.sum(repeat), func.sum(t.parts_cents))
+        select(t.product_sku, SiteRow.region, func.count(), func.sum(_first_time()), func.sum(repeat),
+               func.sum(t.parts_cents))
         .outerjoin(SiteRow, SiteRow.id == t.site_id)
-        .where(t.state == State.CLOSED.value, _in(t.closed_at, start, end))
+        .where(_done(over, start, end))
         .group_by(t.product_sku, SiteRow.region)).all()
     by_product: dict[str, list[int]] = {}
     by_region: dict[str, list[int]] = {}
@@ -117,6 +130,22 @@ def quality(session: Session, start: datetime, end: datetime) -> Quality:
             _add(groups.setdefault(key, [0, 0, 0, 0]), sums)
         _add(total, sums)
     return Quality(Group(*total), _groups(by_product), _groups(by_region))
+
+
+def _first_time() -> ColumnElement[int]:
+    """1 for a ticket fixed on the first visit: never reopened, never held for parts."""
+    return case((and_(TicketRow.reopen_count == 0, ~_waited()), 1), else_=0)
+
+
+def ranking(session: Session, start: datetime, end: datetime) -> list[TechnicianRow]:
+    """`domain.stats.ranking` over the tickets finished in [start, end), summed per technician."""
+    t = TicketRow
+    rows = session.execute(
+        select(t.assignee_id, func.count(), func.sum(_first_time()), func.sum(_on_time()),
+               func.coalesce(func.sum(t.rating), 0), func.count(t.rating))
+        .where(_done("resolved", start, end), t.assignee_id.is_not(None), t.assignee_id != "")
+        .group_by(t.assignee_id)).all()
+    return ranked([TechnicianRow(str(tech), *(int(v or 0) for v in sums)) for tech, *sums in rows])
 
 
 def _add(into: list[int], sums: list[Any]) -> None:

@@ -219,19 +219,23 @@ class TicketRow(Base):
     accept_from: Mapped[datetime | None]
     callback_state: Mapped[str] = mapped_column(String(8), default="", index=True)   # open, done
     callback_note: Mapped[str] = mapped_column(String(300), default="")
+    # repeat repairs: the same asset's jobs closed in the 30 days before a ticket opened (storage.stats_query)
+    __table_args__ = (Index("ix_tickets_asset_closed", "asset_id", "closed_at"),)
 
 
 class TicketEventRow(Base):
     __tablename__ = "ticket_events"
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(48))
     action: Mapped[str] = mapped_column(String(24))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(500), default="")
-    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # e.g. breaches per day
+    __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),   # e.g. breaches per day
+                      # a ticket's trail; whether it was ever held, without reading its other entries
+                      Index("ix_ticket_events_ticket_action", "ticket_id", "action"))
 
 
 class OutboxRow(Base):

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.stats import DayFigures, Quality
+from domain.stats import DayFigures, Over, Quality
+from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, stats_query
 from storage.dispatch_query import BUSY
@@ -197,8 +198,11 @@ class SqlTickets:
     def figures(self, start: datetime, end: datetime, now: datetime) -> DayFigures:
         return stats_query.figures(self.s, start, end, now)
 
-    def quality(self, start: datetime, end: datetime) -> Quality:
-        return stats_query.quality(self.s, start, end)
+    def quality(self, start: datetime, end: datetime, over: Over = "closed") -> Quality:
+        return stats_query.quality(self.s, start, end, over)
+
+    def ranking(self, start: datetime, end: datetime) -> list[RankedTechnician]:
+        return stats_query.ranking(self.s, start, end)
 
     def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
         stmt = (select(TicketRow).where(TicketRow.callback_state == state).order_by(TicketRow.closed_at)

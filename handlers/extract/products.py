@@ -99,8 +99,9 @@ def match_products(text: str, catalog: Sequence[CatalogItem], limit: int = 3) ->
     text = _DENIED.sub(" ", text).strip()
     if not text:
         return ()
-    # the pair index leaves out only items that cannot reach the threshold; score the rest in full
-    pool = catalog.candidates(text) if isinstance(catalog, IndexedCatalog) else catalog
+    if isinstance(catalog, IndexedCatalog):   # scores only the items that can win: the same answer
+        return catalog.rank(text, limit)
+    pool = catalog
     scored = [ProductMatch(item.sku, _item_score(item, text) + (3.0 if _qualifier_hit(item, text) else 0.0))
               for item in pool]
     plausible = [m for m in scored if m.score >= PRODUCT_THRESHOLD]

@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import insert, select
 
 from bot.bootstrap import Desk
-from domain.stats import day_figures, is_parts_wait, quality
-from domain.ticket import OPEN_STATES, State
+from domain.stats import day_figures, is_parts_wait, quality, ranking
+from domain.ticket import OPEN_STATES, State, Ticket
 from storage import stats_query
+from storage.uow import SqlUnitOfWork
 from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=timezone.utc)
@@ -31,7 +32,7 @@ def _ticket(i: int, rng: random.Random, skus: list[str]) -> dict:  # type: ignor
                 product_sku=rng.choice((None, *skus[:4])), asset_id=rng.choice((None, 1, 2, 3, 4)),
                 reopen_count=int(rng.random() < 0.2), parts_cents=rng.choice((0, 4500, 12000)),
                 breaches=rng.choice(([], ["resolve"])), callback_state=rng.choice(("", "open", "done")),
-                declined=[], photos=[], offered=[], sla_fired=[], pauses=[])
+                assignee_id=rng.choice((None, "", "T01", "T02", "T03", "T04")), declined=[], photos=[], offered=[], sla_fired=[], pauses=[])
 
 
 def _seed(desk: Desk, rng: random.Random) -> None:
@@ -72,10 +73,35 @@ def test_quality_counts_first_time_fixes_repeats_and_parts_as_the_definition_doe
     with desk.uow() as uow:
         start, end = NOW - timedelta(days=3), NOW + timedelta(days=1)
         closed = [t for t in uow.tickets.between("closed_at", start, end) if t.state is State.CLOSED]
-        regions = {t.number: REGIONS[t.site_id - 1] if t.site_id else "" for t in closed}
-        history = uow.tickets.for_assets({t.asset_id for t in closed if t.asset_id})
-        holds = uow.tickets.hold_reasons({t.id for t in closed if t.id is not None})
-        waited = {t.number for t in closed if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
-        expected = quality(closed, regions, history, waited)
+        expected = quality(closed, _regions(closed), *_history_and_waits(uow, closed))
         assert stats_query.quality(uow.session, start, end) == expected
         assert expected.total.repeats and expected.total.first_time_fixed < expected.total.tickets
+
+
+def _regions(tickets: list[Ticket]) -> dict[str, str]:
+    return {t.number: REGIONS[t.site_id - 1] if t.site_id else "" for t in tickets}
+
+
+def _history_and_waits(uow: SqlUnitOfWork, tickets: list[Ticket]) -> tuple[dict[int, list[Ticket]], set[str]]:
+    history = uow.tickets.for_assets({t.asset_id for t in tickets if t.asset_id})
+    holds = uow.tickets.hold_reasons({t.id for t in tickets if t.id is not None})
+    return history, {t.number for t in tickets if any(is_parts_wait(r) for r in holds.get(t.id or -1, []))}
+
+
+def _finished(uow: SqlUnitOfWork, start: datetime, end: datetime) -> list[Ticket]:
+    return [t for t in uow.tickets.between("resolved_at", start, end) if t.state in (State.RESOLVED, State.CLOSED)]
+
+
+def test_the_ranking_and_the_breakdowns_count_finished_jobs_as_the_definitions_do(desk: Desk) -> None:
+    _seed(desk, random.Random(7))
+    with desk.uow() as uow:
+        for start, days in ((NOW - timedelta(days=1), 1), (NOW - timedelta(days=4), 5)):
+            end = start + timedelta(days=days)
+            done = _finished(uow, start, end)
+            history, waited = _history_and_waits(uow, done)
+            expected = ranking(done, waited)
+            assert uow.tickets.ranking(start, end) == expected
+            assert uow.tickets.quality(start, end, over="resolved") == quality(done, _regions(done), history, waited)
+        # the data exercise every column: unassigned jobs, ties broken, first-time fixes and misses
+        assert len(expected) == 4 and sum(r.jobs for r in expected) < len(done)
+        assert all(0 < r.first_time_fixed < r.jobs and 0 < r.on_time < r.jobs and r.rated for r in expected)

@@ -57,3 +57,16 @@ def test_indexed_communities_find_what_the_full_scan_finds() -> None:
     texts += ["翠胡花园3栋", "住在滨江一号", "云栖苑5栋", "未来科技城", "没有小区名", ""]
     for text in texts:
         assert find_community(text, indexed) == find_community(text, names), text
+
+
+def test_the_indexed_catalog_keeps_the_qualifier_and_the_more_specific_item() -> None:
+    """燃气 picks the gas heater among heaters; 马桶盖 goes before the 马桶 its name contains; with limit 1 too."""
+    items = _catalog(random.Random(8))
+    indexed = indexed_catalog(items)
+    texts = ("燃气热水器打不着火", "电热水器不加热", "智能马桶盖不加热了", "马桶盖松了", "马桶漏水", "指纹锁打不开",
+             "厨房水龙头漏水了", "淋浴房玻璃门关不上", "卫生间门锁坏了")
+    for text in texts:
+        for limit in (1, 3):
+            assert match_products(text, indexed, limit) == match_products(text, items, limit), text
+    lid = match_products("马桶盖松了", indexed)[0].sku
+    assert "盖" in next(i.name for i in items if i.sku == lid)
