@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from domain.dispatch import Record
 from domain.stats import DayFigures, Quality
 from domain.ticket import OPEN_STATES, State, Ticket
-from storage import mapping, stats_query
+from storage import mapping, sealing, stats_query
 from storage.dispatch_query import BUSY
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
@@ -54,9 +54,10 @@ class SqlTickets:
             self.s.flush()
             ticket.id = row.id
         for e in ticket.trail:
+            # A shared location is where someone lives (or stands): sealed; other reasons are masked.
+            reason = sealing.current().seal(e.reason[:500]) if e.action == "location" else e.reason[:500]
             self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
-                                      from_state=e.from_state.value, to_state=e.to_state.value,
-                                      reason=e.reason[:500]))
+                                      from_state=e.from_state.value, to_state=e.to_state.value, reason=reason))
         ticket.trail.clear()
         self.s.flush()
 
