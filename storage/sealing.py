@@ -138,8 +138,8 @@ class Sealed(TypeDecorator[str]):
 
 class Masked(Sealed):
     """Free text that SQL still searches (hold reasons by word): kept readable, with every mobile
-    number masked on the way in. A value sealed by the caller (a shared location) is kept sealed,
-    and any sealed value opens on the way out."""
+    number masked on the way in. A value the writer sealed itself is kept sealed, and any sealed
+    value opens on the way out."""
 
     cache_ok = True
 

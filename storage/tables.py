@@ -253,7 +253,7 @@ class TicketEventRow(Base):
     action: Mapped[str] = mapped_column(String(24))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
-    # Masked, not sealed: figures search hold reasons by word. A location is sealed by the writer.
+    # Masked, not sealed: figures search hold reasons by word. The writer seals every other reason.
     reason: Mapped[str] = mapped_column(Masked(sqlite_length=500), default="")
     __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),)   # e.g. breaches per day
 

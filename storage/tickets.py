@@ -17,6 +17,10 @@ from storage.dispatch_query import BUSY
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
 
+# Reasons the figures search by word (waited for parts) stay readable, phones masked (the column is
+# Masked); every other reason is sealed: a check-in's location, an owner's words when cancelling.
+SEARCHED_REASONS = frozenset({"hold"})
+
 
 class SqlTickets:
     def __init__(self, session: Session) -> None:
@@ -54,8 +58,7 @@ class SqlTickets:
             self.s.flush()
             ticket.id = row.id
         for e in ticket.trail:
-            # A shared location is where someone lives (or stands): sealed; other reasons are masked.
-            reason = sealing.current().seal(e.reason[:500]) if e.action == "location" else e.reason[:500]
+            reason = e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])
             self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
                                       from_state=e.from_state.value, to_state=e.to_state.value, reason=reason))
         ticket.trail.clear()

@@ -2,8 +2,8 @@
 
 Building, unit and room of a site are sealed and a keyed hash of the whole place finds it and
 keeps it unique; technicians' phones, a ticket's typed text (description, notes, reasons,
-comments) and the outbox's texts are sealed; event reasons stay searchable with every mobile
-number masked, except shared locations, which are sealed.
+comments) and the outbox's texts are sealed; so are event reasons (check-in locations, owners'
+words), except hold reasons, which the figures search by word: those have every mobile masked.
 
 Revision ID: 0014
 Revises: 0013
@@ -68,7 +68,7 @@ def downgrade() -> None:
 def _event_reason(ring: sealing.Keyring) -> Callable[[str, tuple[object, ...]], str]:
     def reason(value: str, row: tuple[object, ...]) -> str:
         clear = ring.open(value)
-        return ring.seal(clear) if row[-1] == 'location' else mask_phones(clear)
+        return mask_phones(clear) if row[-1] == 'hold' else ring.seal(clear)
     return reason
 
 
@@ -81,10 +81,11 @@ def _rewrite(conn: sa.Connection, table: str, columns: list[str],
     """Every row's `columns` passed through `change` (given the value and the row), in batches;
     a row left as it was is not written."""
     sets = ', '.join(f"{c} = :{c}" for c in columns)
-    last = 0
+    last: object = None   # ids are integers, or text (technicians)
     while True:
+        after = "" if last is None else "WHERE id > :last "
         rows = conn.execute(sa.text(f"SELECT id, {', '.join(columns + (extra or []))} FROM {table} "
-                                    f"WHERE id > :last ORDER BY id LIMIT {BATCH}"), {"last": last}).all()
+                                    f"{after}ORDER BY id LIMIT {BATCH}"), {"last": last}).all()
         if not rows:
             return
         for row in rows:
