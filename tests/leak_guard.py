@@ -23,7 +23,7 @@ from tests.fakes.wecom_api import KF_SECRET, SECRET
 KNOWN = re.compile("|".join([re.escape(s) for s in (SECRET, KF_SECRET, DING_SECRET)]
                             + [r"tok-(?:app|kf)-\d+x{40}", r"(?<![\w-])tok\d{6}(?!\w)"]))
 # A credential's name followed by anything but the filter's ***.
-NAMED = re.compile(r"""(?i)(?<![A-Za-z0-9_])(corpsecret|app_?secret|kf_?secret|access_?token)["']?\s*[=:]\s*"""
+NAMED = re.compile(r"""(?i)(?<![A-Za-z0-9_])(corpsecret|app_?secret|kf_?secret|access_?token|session(?==))["']?\s*[=:]\s*"""
                    r"""["']?(?!\*\*\*)[A-Za-z0-9_\-]{8,}""")
 
 

@@ -86,3 +86,8 @@ def test_the_traceback_text_is_redacted_too(captured: io.StringIO) -> None:
         logging.getLogger("baoxiu.outbox").exception("send failed")
     text = captured.getvalue()
     assert "Traceback" in text and "abcdef" not in text and "zzz" not in text and PHONE not in text
+
+
+def test_a_dingtalk_session_webhook_in_a_request_line_is_cut_out() -> None:
+    line = logs.redact("HTTP Request: POST https://oapi.dingtalk.com/robot/sendBySession?session=ea8d63fee7814260 200")
+    assert "ea8d63fee7814260" not in line and "sendBySession?session=***" in line
