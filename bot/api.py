@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.api_body import Bounded
 from bot.bootstrap import Desk
 from bot.tokens import TokenRefused, authorize
 from bot.views import ticket_view
@@ -21,7 +22,7 @@ from handlers.text import find_phone
 from storage import mapping
 from storage.tables import TicketRow
 
-router = APIRouter(prefix="/api/v1", tags=["tickets"])
+router = APIRouter(prefix="/api/v1", tags=["tickets"], route_class=Bounded)
 bearer = HTTPBearer(auto_error=False)
 
 

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from bot.api import Bearer, Client, DeskDep
+from bot.api_body import Bounded
 from bot.documents import Filter, Unavailable, confirmation_pdf, tickets_xlsx
 from bot.tokens import is_admin
 from domain.ticket import State
@@ -16,7 +17,7 @@ from scheduler.render.xlsx import XLSX
 
 MAX_DAYS = 366
 
-router = APIRouter(prefix="/api/v1", tags=["documents"])
+router = APIRouter(prefix="/api/v1", tags=["documents"], route_class=Bounded)
 
 
 @router.get("/tickets/{number}/confirmation.pdf", response_class=Response,

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Body, HTTPException
 from sqlalchemy.exc import IntegrityError
 
 from bot.api import DeskDep, PurchaseWriter
+from bot.api_body import Bounded
 from storage.purchases import FIELDS, check_sales, record_sales
 
-router = APIRouter(prefix="/api/v1", tags=["purchases"])
+router = APIRouter(prefix="/api/v1", tags=["purchases"], route_class=Bounded)
 MAX_BATCH = 1000
 
 

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bot.api import Client, DeskDep
+from bot.api_body import Bounded
 from domain.reports import quality_over, today_figures
 from domain.stats import Group
 
-router = APIRouter(prefix="/api/v1", tags=["stats"])
+router = APIRouter(prefix="/api/v1", tags=["stats"], route_class=Bounded)
 
 
 def _seconds(span: Any) -> float | None:

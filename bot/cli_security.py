@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm.attributes import flag_modified
-
 from bot.bootstrap import Desk
 from bot.cli_context import DeskContext, pass_ctx
 from storage import sealing
-from storage.tables import CustomerRow
+from storage.resealing import reseal_all
 
 
 @click.group()
@@ -25,21 +22,16 @@ def new_key() -> None:
 @security.command("rotate-key")
 @pass_ctx
 def rotate_key(obj: DeskContext) -> None:
-    """Re-seal every personal field, and re-hash every phone, under the newest key."""
+    """Re-seal every personal field, and re-hash every lookup, under the newest key."""
     desk = obj.desk()   # configures the keys from the settings
     if sealing.current().in_clear:
         raise click.ClickException("no [security] data_key set: nothing to seal with")
-    click.echo(f"re-sealed {reseal(desk)} customers under the newest key")
+    counts = reseal(desk)
+    click.echo("re-sealed under the newest key: " + (", ".join(f"{n} {t}" for t, n in counts.items() if n) or "nothing"))
 
 
-def reseal(desk: Desk) -> int:
-    ring, count = sealing.current(), 0
+def reseal(desk: Desk) -> dict[str, int]:
     with desk.uow() as uow:
-        for row in uow.session.scalars(select(CustomerRow).order_by(CustomerRow.id)):
-            # Written back as read (opened with whichever key): sealed again under the newest.
-            row.phone_hash = ring.lookup(row.phone)
-            flag_modified(row, "phone")
-            flag_modified(row, "name")
-            count += 1
+        counts = reseal_all(uow.session)
         uow.commit()
-    return count
+    return counts

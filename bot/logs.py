@@ -18,7 +18,8 @@ from domain.model import mask_phones
 # (`x-acs-dingtalk-access-token: …`) or JSON (`"appSecret": "…"`).
 _SECRET_NAMES = (r"corpsecret|secret|app_?secret|kf_?secret|access_?token|x-acs-dingtalk-access-token|"
                  r"refresh_?token|token|sign|signature|msg_signature|ticket|password|passwd|"
-                 r"encoding_?aes_?key|aes_?key|data_?key|api_?key|authorization")
+                 r"encoding_?aes_?key|aes_?key|data_?key|api_?key|authorization|"
+                 r"session(?=\s*=)")   # DingTalk's sessionWebhook URL: whoever holds it can post to the chat
 _CREDENTIAL = re.compile(
     rf"""(?i)(?<![A-Za-z0-9_])((?:{_SECRET_NAMES})["']?\s*(?:=|:)\s*["']?(?:Bearer\s+)?)([^\s&"',;}}\]]+)""")
 _URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@\s]+)(@)")

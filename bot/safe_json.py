@@ -22,6 +22,12 @@ class TooDeep(ValueError):
 def loads(body: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """json.loads for untrusted bodies; ValueError (TooDeep included) for anything unreadable."""
     raw = body.encode() if isinstance(body, str) else body
+    check_depth(raw, max_depth)
+    return json.loads(raw)
+
+
+def check_depth(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
+    """TooDeep when the brackets outside strings nest deeper than max_depth (nothing is parsed)."""
     depth = 0
     for match in _TOKENS.finditer(raw):
         token = match.group(0)
@@ -31,4 +37,3 @@ def loads(body: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
                 raise TooDeep(f"nested deeper than {max_depth}")
         elif token in (b"]", b"}"):
             depth -= 1
-    return json.loads(raw)

@@ -61,7 +61,6 @@ class SqlIncidents:
     def open_leak_above(self, site: SiteRow, room: str) -> TicketRow | None:
         """An open ticket at the room above (same community, building and unit)."""
         stmt = (select(TicketRow).join(SiteRow, SiteRow.id == TicketRow.site_id)
-                .where(SiteRow.community == site.community, SiteRow.building == site.building,
-                       SiteRow.unit == site.unit, SiteRow.room == room,
+                .where(SiteRow.place_is(site.community, site.building, site.unit, room),
                        TicketRow.state.in_([s.value for s in OPEN_STATES])).order_by(TicketRow.id.desc()))
         return self.s.scalars(stmt).first()

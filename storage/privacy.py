@@ -72,8 +72,7 @@ def _community_only(session: Session, site_id: int | None) -> int | None:
     site = session.get(SiteRow, site_id) if site_id else None
     if site is None or not (site.building or site.unit or site.room):
         return site_id
-    existing = session.scalars(select(SiteRow).where(SiteRow.community == site.community, SiteRow.building == "",
-                                                     SiteRow.unit == "", SiteRow.room == "")).first()
+    existing = session.scalars(select(SiteRow).where(SiteRow.place_is(site.community))).first()
     if existing is None:
         existing = SiteRow(community=site.community, region=site.region)
         session.add(existing)

@@ -135,7 +135,7 @@ def _customer(session: Session, sale: Sale) -> CustomerRow:
 
 def _site(session: Session, sale: Sale) -> SiteRow:
     key = dict(community=sale.community, building=sale.building, unit=sale.unit, room=sale.room)
-    row = session.scalars(select(SiteRow).filter_by(**key)).first()
+    row = session.scalars(select(SiteRow).where(SiteRow.place_is(**key))).first()
     if row is None:
         community = session.get(CommunityRow, sale.community)
         row = SiteRow(region=community.region if community else "", **key)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -21,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from typing import Any
 
 from sqlalchemy.types import String, Text, TypeDecorator, TypeEngine
+
+from domain.model import mask_phones
 
 log = logging.getLogger("baoxiu.security")
 
@@ -66,6 +69,11 @@ class Keyring:
         return [hmac.new(k, text.encode(), hashlib.sha256).hexdigest() for k in keys]
 
 
+def joined(*parts: str) -> str:
+    """Several fields hashed as one (a site's community, building, unit and room)."""
+    return "\x1f".join(parts)
+
+
 _ring = Keyring([])
 _warned = False
 
@@ -76,12 +84,28 @@ def configure(keys: list[str]) -> Keyring:
     _ring = Keyring(keys)
     if _ring.in_clear and not _warned:
         _warned = True
-        log.warning("no [security] data_key set: personal data (phones, names) is stored in clear")
+        log.warning("no [security] data_key set: personal data (phones, names, rooms, typed text, locations) "
+                    "is stored in clear")
     return _ring
 
 
 def current() -> Keyring:
     return _ring
+
+
+def sealed_json(value: Any) -> str:
+    """A value for the key-value store (a cached token, a draft): JSON, sealed when a key is set."""
+    return _ring.seal(json.dumps(value, ensure_ascii=False))
+
+
+def opened_json(raw: str | None) -> Any:
+    """What sealed_json stored; None for nothing, or for what no configured key opens any more."""
+    if not raw:
+        return None
+    try:
+        return json.loads(_ring.open(raw))
+    except ValueError:
+        return None
 
 
 def new_key() -> str:
@@ -94,14 +118,14 @@ class Sealed(TypeDecorator[str]):
     impl = Text
     cache_ok = True
 
-    def __init__(self, sqlite_length: int) -> None:
+    def __init__(self, sqlite_length: int | None = None) -> None:
         super().__init__()
         self.sqlite_length = sqlite_length
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         # PostgreSQL enforces lengths (a sealed value is long): TEXT. SQLite does not, and keeps the
         # declared type of a column that predates sealing (a rebuild would trip its foreign keys).
-        if dialect.name == "sqlite":
+        if dialect.name == "sqlite" and self.sqlite_length:
             return String(self.sqlite_length)
         return Text()
 
@@ -110,3 +134,14 @@ class Sealed(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else _ring.open(value)
+
+
+class Masked(Sealed):
+    """Free text that SQL still searches (hold reasons by word): kept readable, with every mobile
+    number masked on the way in. A value the writer sealed itself is kept sealed, and any sealed
+    value opens on the way out."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value if value is None or value.startswith(PREFIX) else mask_phones(value)

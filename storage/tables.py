@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
 
 from storage import sealing
-from storage.sealing import Sealed
+from storage.sealing import Masked, Sealed
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -63,14 +63,37 @@ class CommunityRow(Base):
 
 
 class SiteRow(Base):
+    """A place: a whole community (building, unit and room empty) or one home in it.
+
+    The community is a public name and stays readable (figures count by it); building, unit and
+    room locate a person, so they are sealed, and the place is found (and kept unique) by a keyed
+    hash of all four."""
+
     __tablename__ = "sites"
-    __table_args__ = (UniqueConstraint("community", "building", "unit", "room"),)
+    __table_args__ = (Index("uq_sites_place_hash", "place_hash", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     community: Mapped[str] = mapped_column(String(64))
-    building: Mapped[str] = mapped_column(String(16), default="")
-    unit: Mapped[str] = mapped_column(String(16), default="")
-    room: Mapped[str] = mapped_column(String(16), default="")
+    building: Mapped[str] = mapped_column(Sealed(sqlite_length=16), default="")
+    unit: Mapped[str] = mapped_column(Sealed(sqlite_length=16), default="")
+    room: Mapped[str] = mapped_column(Sealed(sqlite_length=16), default="")
     region: Mapped[str] = mapped_column(String(32), default="")
+    place_hash: Mapped[str | None] = mapped_column(String(64))   # set with the fields, never empty
+
+    @validates("community", "building", "unit", "room")
+    def _hash_place(self, key: str, value: str) -> str:
+        fields = {f: getattr(self, f, None) or "" for f in ("community", "building", "unit", "room")}
+        self.place_hash = place_lookup(**{**fields, key: value or ""})
+        return value
+
+    @staticmethod
+    def place_is(community: str, building: str = "", unit: str = "", room: str = "") -> ColumnElement[bool]:
+        """A where-clause finding this place under any listed key (rows not yet rotated too)."""
+        return SiteRow.place_hash.in_(sealing.current().lookups(sealing.joined(community, building, unit, room)))
+
+
+def place_lookup(community: str, building: str = "", unit: str = "", room: str = "") -> str:
+    """The hash a site is written with."""
+    return sealing.current().lookup(sealing.joined(community, building, unit, room))
 
 
 class ProductRow(Base):
@@ -134,7 +157,7 @@ class TechnicianRow(Base):
     __tablename__ = "technicians"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(Sealed(sqlite_length=20), default="")
     skills: Mapped[list[str]] = mapped_column(default=list)
     regions: Mapped[list[str]] = mapped_column(default=list)
     capacity: Mapped[int] = mapped_column(Integer, default=4)
@@ -175,7 +198,7 @@ class TicketRow(Base):
     type: Mapped[str] = mapped_column(String(24))
     priority: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), index=True)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Sealed(), default="")   # as typed: phones, addresses
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     product_sku: Mapped[str | None] = mapped_column(String(40))
@@ -196,11 +219,11 @@ class TicketRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     held_from: Mapped[str | None] = mapped_column(String(16))
     held_at: Mapped[datetime | None]
-    hold_reason: Mapped[str] = mapped_column(String(200), default="")
-    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    hold_reason: Mapped[str] = mapped_column(Sealed(sqlite_length=200), default="")
+    resolution_note: Mapped[str] = mapped_column(Sealed(), default="")
     parts_used: Mapped[str] = mapped_column(String(500), default="")
     rating: Mapped[int | None]
-    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    rating_comment: Mapped[str] = mapped_column(Sealed(sqlite_length=500), default="")
     urge_count: Mapped[int] = mapped_column(default=0)
     reopen_count: Mapped[int] = mapped_column(default=0)
     hold_count: Mapped[int] = mapped_column(default=0)
@@ -218,7 +241,7 @@ class TicketRow(Base):
     pauses: Mapped[list[str]] = mapped_column(default=list)   # ["start/end" ISO pairs] of closed holds
     accept_from: Mapped[datetime | None]
     callback_state: Mapped[str] = mapped_column(String(8), default="", index=True)   # open, done
-    callback_note: Mapped[str] = mapped_column(String(300), default="")
+    callback_note: Mapped[str] = mapped_column(Sealed(sqlite_length=300), default="")
     # repeat repairs: the same asset's jobs closed in the 30 days before a ticket opened (storage.stats_query)
     __table_args__ = (Index("ix_tickets_asset_closed", "asset_id", "closed_at"),)
 
@@ -232,7 +255,8 @@ class TicketEventRow(Base):
     action: Mapped[str] = mapped_column(String(24))
     from_state: Mapped[str] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(500), default="")
+    # Masked, not sealed: figures search hold reasons by word. The writer seals every other reason.
+    reason: Mapped[str] = mapped_column(Masked(sqlite_length=500), default="")
     __table_args__ = (Index("ix_ticket_events_action_at", "action", "at"),   # e.g. breaches per day
                       # a ticket's trail; whether it was ever held, without reading its other entries
                       Index("ix_ticket_events_ticket_action", "ticket_id", "action"))
@@ -251,7 +275,7 @@ class OutboxRow(Base):
     # A reply goes back exactly where the message came from; a notice follows the person.
     channel: Mapped[str] = mapped_column(String(16), default="")
     address: Mapped[str] = mapped_column(String(128), default="")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Sealed())   # a technician's notice holds the owner's phone and room
     buttons: Mapped[list[str]] = mapped_column(default=list)
     # a file the worker renders and sends with the text: {"render": "chart" | "confirmation", ...}
     attachment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)

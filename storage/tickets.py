@@ -13,10 +13,14 @@ from domain.dispatch import Record
 from domain.stats import DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
-from storage import mapping, stats_query
+from storage import mapping, sealing, stats_query
 from storage.dispatch_query import BUSY
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
+
+# Reasons the figures search by word (waited for parts) stay readable, phones masked (the column is
+# Masked); every other reason is sealed: a check-in's location, an owner's words when cancelling.
+SEARCHED_REASONS = frozenset({"hold"})
 
 
 class SqlTickets:
@@ -55,9 +59,9 @@ class SqlTickets:
             self.s.flush()
             ticket.id = row.id
         for e in ticket.trail:
+            reason = e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])
             self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
-                                      from_state=e.from_state.value, to_state=e.to_state.value,
-                                      reason=e.reason[:500]))
+                                      from_state=e.from_state.value, to_state=e.to_state.value, reason=reason))
         ticket.trail.clear()
         self.s.flush()
 

@@ -15,11 +15,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Sequence[str]) -> bool:
+def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Sequence[str] | None = None) -> bool:
     """Insert unless a row with the same `keys` exists (`table`: a mapped class or its Table);
-    True when this call inserted it."""
+    without `keys`, unless any unique key of the table is taken. True when this call inserted it."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
     return bool(changed(session, stmt))
 
 

@@ -44,6 +44,8 @@ PG_SCHEMA = f"baoxiu_test_{os.getpid()}"
 PG_URL = (f"{PG_BASE_URL}{'&' if '?' in PG_BASE_URL else '?'}options=-csearch_path%3D{PG_SCHEMA}"
           if PG_BASE_URL else "")
 REDIS_URL = os.environ.get("BAOXIU_TEST_REDIS_URL", "")
+# Every log record of the run is checked for full phones, secrets and tokens (tests/leak_guard.py).
+pytest_plugins = ["tests.leak_guard"]
 
 
 class FakeClock:

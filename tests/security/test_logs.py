@@ -35,6 +35,7 @@ def captured() -> Iterator[io.StringIO]:
     httpx.setLevel(httpx_level)
 
 
+@pytest.mark.logs_phone   # a full phone logged on purpose, to see the filter mask it
 def test_a_flow_with_a_token_request_and_a_unique_violation_logs_neither_secret_nor_phone(
         desk: Desk, fake: FakeWecom, clock: FakeClock, captured: io.StringIO) -> None:
     enable(desk, fake)
@@ -77,6 +78,7 @@ def test_uvicorns_own_handlers_are_covered_and_its_access_lines_still_format(cap
         assert logs.FILTER in handler.filters
 
 
+@pytest.mark.logs_phone   # a full phone logged on purpose, to see the filter mask it
 def test_the_traceback_text_is_redacted_too(captured: io.StringIO) -> None:
     try:
         raise RuntimeError(f"https://api.dingtalk.com/x?access_token=abcdef&sign=zzz phone {PHONE}")
@@ -84,3 +86,8 @@ def test_the_traceback_text_is_redacted_too(captured: io.StringIO) -> None:
         logging.getLogger("baoxiu.outbox").exception("send failed")
     text = captured.getvalue()
     assert "Traceback" in text and "abcdef" not in text and "zzz" not in text and PHONE not in text
+
+
+def test_a_dingtalk_session_webhook_in_a_request_line_is_cut_out() -> None:
+    line = logs.redact("HTTP Request: POST https://oapi.dingtalk.com/robot/sendBySession?session=ea8d63fee7814260 200")
+    assert "ea8d63fee7814260" not in line and "sendBySession?session=***" in line

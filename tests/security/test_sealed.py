@@ -15,6 +15,7 @@ from bot.bootstrap import Desk
 from storage import sealing
 from storage.db import make_engine, upgrade
 from storage.kv import Keys
+from storage.tables import Base
 from tests.conftest import Chat, FakeClock, make_desk
 from tests.e2e.test_cli import PHONE, Baoxiu, _no_baoxiu_environment, baoxiu, site  # noqa: F401  (fixtures)
 
@@ -62,11 +63,24 @@ def test_a_new_key_in_front_still_opens_old_rows_and_rotation_reseals_them(keyed
     sealing.configure([NEW, OLD])                              # rotated in the settings
     assert number in chat(f"owner:{PHONE}", "进度")
     from bot.cli_security import reseal   # noqa: PLC0415  (the command's body, on this test's desk)
-    assert reseal(keyed) == 1
+    assert reseal(keyed)["customers"] == 1
     sealing.configure([NEW])                                   # the old key retired
     [(phone, _name, _hash)] = raw_customers(keyed)
     assert sealing.current().open(phone) == PHONE
     assert number in chat(f"owner:{PHONE}", "进度")
+    sealed = every_sealed_value(keyed)
+    assert {"sites", "tickets", "outbox", "ticket_events"} <= {t for t, _v in sealed}
+    assert all(sealing.current().open(v) is not None for _t, v in sealed)   # each opens under NEW alone
+
+
+def every_sealed_value(desk: Desk) -> list[tuple[str, str]]:
+    with desk.engine.connect() as conn:
+        return [(table, v) for table, column in SEALED_COLUMNS
+                for (v,) in conn.execute(text(f"SELECT {column} FROM {table}")) if v and v.startswith("enc1:")]
+
+
+SEALED_COLUMNS = [(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns
+                  if isinstance(c.type, sealing.Sealed)]
 
 
 def test_without_a_key_it_runs_in_clear_and_says_so_once(backend: str, tmp_path: Path, clock: FakeClock,
@@ -124,3 +138,25 @@ def sqlite_rows(path: Path) -> list[str]:
     import sqlite3   # noqa: PLC0415  (a raw look at the file, beside the app's own engine)
     with sqlite3.connect(path) as conn:
         return [r[0] for r in conn.execute("SELECT phone FROM customers")]
+
+
+def test_migration_0014_seals_rooms_and_technicians_phones_an_older_database_holds(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0013")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sites (community, building, unit, room, region) "
+                          "VALUES ('翠湖花园', '3', '2', '501', '西湖区')"))
+        conn.execute(text("INSERT INTO technicians (id, name, phone, skills, regions, capacity, on_duty, active, "
+                          "open_jobs) VALUES ('T09', '王师傅', '13900000109', '[]', '[]', 4, 1, 1, 0)"))
+    sealing.configure([OLD])
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            building, room, place_hash = conn.execute(text("SELECT building, room, place_hash FROM sites")).one()
+            phone = conn.execute(text("SELECT phone FROM technicians")).scalar_one()
+        assert room.startswith("enc1:") and sealing.current().open(room) == "501"
+        assert sealing.current().open(building) == "3" and sealing.current().open(phone) == "13900000109"
+        assert place_hash == sealing.current().lookup(sealing.joined("翠湖花园", "3", "2", "501"))
+    finally:
+        sealing.configure([])
+        engine.dispose()

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from bot.bootstrap import Desk
+from storage import sealing
 from storage.kv import Keys, StoreUnavailable
 
 log = logging.getLogger("baoxiu.dingtalk")
@@ -107,9 +108,9 @@ class DingtalkClient:
             raw = self.desk.store.get(self._token_key())
         except StoreUnavailable:
             return None
-        if not raw:
+        entry = sealing.opened_json(raw)
+        if not isinstance(entry, dict):
             return None
-        entry = json.loads(raw)
         if now.timestamp() >= entry["expires"] - REFRESH_AHEAD.total_seconds():
             return None
         return str(entry["token"])
@@ -119,7 +120,7 @@ class DingtalkClient:
         token, expire_in = body.get("accessToken"), body.get("expireIn")
         if not isinstance(token, str) or not isinstance(expire_in, int) or expire_in <= 0:
             raise ApiError("accessToken answer without a token", retry=True)
-        entry = json.dumps({"token": token, "expires": now.timestamp() + expire_in})
+        entry = sealing.sealed_json({"token": token, "expires": now.timestamp() + expire_in})
         try:
             self.desk.store.set(self._token_key(), entry, ttl=timedelta(seconds=expire_in))
         except StoreUnavailable:
@@ -146,7 +147,8 @@ class DingtalkClient:
         """Forget the refused token, unless another process has already put a newer one there."""
         try:
             raw = self.desk.store.get(self._token_key())
-            if raw and json.loads(raw).get("token") == refused:
+            cached = sealing.opened_json(raw)
+            if isinstance(cached, dict) and cached.get("token") == refused:
                 self.desk.store.delete(self._token_key())
         except StoreUnavailable:
             pass   # then token() finds nothing shared and fetches

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,6 +44,7 @@ class RobotMessage:
     pictures: tuple[str, ...]       # downloadCodes
     webhook: str
     webhook_expires_ms: int
+    sent_at: datetime | None = None   # createAt: orders a redelivered message against newer ones
 
     def inbounds(self) -> list[Inbound]:
         """Text first, then each picture; every part keeps its own id for dedup."""
@@ -50,7 +52,8 @@ class RobotMessage:
         if self.text or not self.pictures:
             parts.append((self.text, None))
         parts += [("", code) for code in self.pictures]
-        return [Inbound(CHANNEL, self.sender, text, self.msg_id if i == 0 else f"{self.msg_id}#{i}", media)
+        return [Inbound(CHANNEL, self.sender, text, self.msg_id if i == 0 else f"{self.msg_id}#{i}", media,
+                        sent_at=self.sent_at)
                 for i, (text, media) in enumerate(parts)]
 
 
@@ -70,7 +73,7 @@ def parse(body: object) -> RobotMessage | None:
         return None
     text, pictures = content
     return RobotMessage(_text(body, "msgId", 100), sender, group_address(group) if group else sender,
-                        group, text.strip(), pictures, webhook, expires)
+                        group, text.strip(), pictures, webhook, expires, _created(body))
 
 
 def _content(body: dict[str, Any], kind: str) -> tuple[str, tuple[str, ...]] | None:
@@ -85,6 +88,17 @@ def _content(body: dict[str, Any], kind: str) -> tuple[str, tuple[str, ...]] | N
         texts = [_text(i, "text", 4000) for i in items if "text" in i]
         return "".join(texts), tuple(_text(i, "downloadCode", 512) for i in items if "downloadCode" in i)
     return None
+
+
+def _created(body: dict[str, Any]) -> datetime | None:
+    """createAt (ms epoch); a missing or unreadable one orders nothing rather than refusing the message."""
+    value = body.get("createAt")
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _object(body: dict[str, Any], name: str) -> dict[str, Any]:

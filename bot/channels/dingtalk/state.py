@@ -2,11 +2,11 @@
 the key-value store with its expiry)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.bootstrap import Desk
+from storage import sealing
 from storage.kv import Keys, StoreUnavailable
 
 # A webhook this close to its expiry is not worth a try that would then fall back anyway.
@@ -22,7 +22,8 @@ def remember_webhook(desk: Desk, chat: str, url: str, expires_ms: int) -> None:
     if left <= MARGIN:
         return
     try:
-        desk.store.set(_webhook_key(chat), json.dumps({"url": url, "expires_ms": expires_ms}), ttl=left)
+        # The session URL is a credential: anyone holding it can post into the chat until it expires.
+        desk.store.set(_webhook_key(chat), sealing.sealed_json({"url": url, "expires_ms": expires_ms}), ttl=left)
     except StoreUnavailable:
         pass  # replies then go through the OpenAPI
 
@@ -32,9 +33,9 @@ def session_webhook(desk: Desk, chat: str) -> str | None:
         raw = desk.store.get(_webhook_key(chat))
     except StoreUnavailable:
         return None
-    if not raw:
+    entry = sealing.opened_json(raw)
+    if not isinstance(entry, dict):
         return None
-    entry = json.loads(raw)
     if desk.clock().timestamp() * 1000 >= entry["expires_ms"] - MARGIN.total_seconds() * 1000:
         return None
     return str(entry["url"])

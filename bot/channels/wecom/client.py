@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from bot.channels.wecom.settings import WecomSettings
+from storage import sealing
 from storage.kv import Keys, KeyValueStore, StoreUnavailable
 
 log = logging.getLogger("baoxiu.wecom")
@@ -162,12 +163,13 @@ def _read_cached(store: KeyValueStore, key: str) -> dict[str, Any] | None:
         raw = store.get(key)
     except StoreUnavailable:
         return None  # fetch a token rather than fail the send
-    return json.loads(raw) if raw else None
+    cached = sealing.opened_json(raw)
+    return cached if isinstance(cached, dict) else None
 
 
 def _write_cached(store: KeyValueStore, key: str, value: dict[str, Any], seconds: int) -> None:
     try:
-        store.set(key, json.dumps(value), ttl=timedelta(seconds=max(seconds, 1)))
+        store.set(key, sealing.sealed_json(value), ttl=timedelta(seconds=max(seconds, 1)))
     except StoreUnavailable:
         log.warning("key-value store unavailable; the wecom token is not shared")
 
