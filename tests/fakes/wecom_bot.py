@@ -85,7 +85,10 @@ class FakeWecomBot:
         settings.enabled, settings.bot_id, settings.secret, settings.ws_url = True, BOT_ID, SECRET, self.url
 
     def stop(self) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
+        async def close() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
