@@ -100,6 +100,8 @@ def test_a_job_goes_from_the_offer_card_to_done(desk: Desk, fake: FakeWecomBot, 
     clock.advance(minutes=10)
     click = push(fake, bot, fake.click(card, "接单", tech))
     assert ticket_row(desk).state is State.ACCEPTED
+    # The caller is on no channel here: the desk is asked to phone them instead.
+    assert any(s.text.startswith(f"【通知未送达】工单 {number}") for s in fake.to(DESK))
     update = fake.wait(lambda: fake.updates)[-1]
     assert update["req_id"] == click["headers"]["req_id"]
     assert update["card"]["task_id"] == card.body["template_card"]["task_id"]
@@ -184,3 +186,10 @@ def test_wrong_secret_is_reported(desk: Desk, fake: FakeWecomBot) -> None:
         assert not fake.subscribed()
     finally:
         channel.stop()
+
+
+def test_a_member_opening_the_chat_is_welcomed_once(fake: FakeWecomBot, bot: WecomBotChannel) -> None:
+    frame = push(fake, bot, fake.enter_chat("liqiang"))
+    push(fake, bot, frame)
+    assert [w["text"]["content"][:11] for w in fake.welcomes] == ["您好，这里是报修助手。"]
+    assert not fake.to("liqiang")                          # a welcome is no message of the day's quota

@@ -64,9 +64,10 @@ class FakeWecomBot:
         self.sent: list[Sent] = []
         self.updates: list[dict[str, Any]] = []          # card updates: {"req_id", "card"}
         self.uploads: dict[str, bytes] = {}
+        self.welcomes: list[dict[str, Any]] = []
         self.connections: list[Conn] = []
         self.live: Conn | None = None
-        self._clicks: set[str] = set()
+        self._clicks: set[str] = set()        # req_ids of events pushed: those may be answered once
         self._answered: set[str] = set()
         self._tasks: set[str] = set()
         self._ids = itertools.count(1)
@@ -147,6 +148,13 @@ class FakeWecomBot:
             with self._cond:
                 self.updates.append({"req_id": req_id, "card": body["template_card"]})
             return _answer(req_id)
+        if cmd == "aibot_respond_welcome_msg":
+            if req_id not in self._clicks or req_id in self._answered:
+                return _answer(req_id, 846608, "no event to answer, or answered already")
+            self._answered.add(req_id)
+            with self._cond:
+                self.welcomes.append(body)
+            return _answer(req_id)
         if cmd == "aibot_upload_media_init":
             upload_id = f"up{next(self._ids)}"
             self.uploads[upload_id] = b""
@@ -198,6 +206,11 @@ class FakeWecomBot:
         key = dict(card.buttons)[label]
         frame = self._event(Conn(0, None), "template_card_event", template_card_event={
             "card_type": "button_interaction", "event_key": key, "task_id": card.body["template_card"]["task_id"]})
+        frame["body"].update({"from": {"userid": user}, "chattype": "single"})
+        return frame
+
+    def enter_chat(self, user: str) -> dict[str, Any]:
+        frame = self._event(Conn(0, None), "enter_chat")
         frame["body"].update({"from": {"userid": user}, "chattype": "single"})
         return frame
 

@@ -62,6 +62,8 @@ from scheduler.outbound import DeliverNow, Sender
 log = logging.getLogger("baoxiu.wecom_bot")
 CLICK_BUDGET = 4.0     # seconds: a click not handled by then gets a "处理中" card inside WeCom's 5
 RETRIES = 6            # a frame whose handling fails transiently: tried again after 1, 2, 4 … s
+WELCOME = ("您好，这里是报修助手。师傅可以说「我的工单」「到达」「完工 …」，派单员可以「代客报修」，"
+           "主管可以「今日统计」；在群里请先 @我。")
 WORKING = "已收到，正在处理…\n结果会另发消息告诉您。"
 
 
@@ -168,6 +170,15 @@ class WecomBotChannel:
     def _event(self, frame: Frame) -> None:
         body: dict[str, Any] = frame.get("body") or {}
         kind = (body.get("event") or {}).get("eventtype")
+        req_id = (frame.get("headers") or {}).get("req_id")
+        if kind == "enter_chat" and isinstance(req_id, str) and req_id:
+            # The first visit of the day to the single chat: WeCom takes one welcome within 5 s.
+            try:
+                self.connection.answer_once(req_id, "aibot_respond_welcome_msg",
+                                            {"msgtype": "text", "text": {"content": WELCOME}})
+            except Exception as e:
+                log.info("WeCom AI bot: welcome not sent (%s)", type(e).__name__)
+            return
         log.info("WeCom AI bot event %s not acted on", str(kind)[:40])
 
     def _deliver(self) -> None:
