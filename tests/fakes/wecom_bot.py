@@ -98,7 +98,7 @@ class FakeWecomBot:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         async def listen() -> Any:
-            return await websockets.serve(self._serve, "127.0.0.1", 0)
+            return await websockets.serve(self._serve, "127.0.0.1", 0, close_timeout=1)
         self._server = self._loop.run_until_complete(listen())
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()

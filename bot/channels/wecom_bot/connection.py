@@ -68,7 +68,8 @@ class LongConnection:
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self.connections = 0
-        self._ws: Any = None
+        self._ws: Any = None          # the subscribed connection commands go over
+        self._socket: Any = None      # the last socket opened, until it is closed
         self._pending: dict[str, asyncio.Future[Frame]] = {}
         self._answered: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -177,6 +178,8 @@ class LongConnection:
         except asyncio.CancelledError:
             pass
         finally:
+            if self._socket is not None:   # a stop can cut the closing handshake short: end the TCP
+                self._socket.transport.abort()
             loop.close()
 
     async def _hold(self) -> None:
@@ -227,7 +230,7 @@ class LongConnection:
         try:
             async with websockets.connect(self.settings.ws_url, open_timeout=10, ping_interval=None,
                                           max_size=2 ** 20, logger=_NoFrames(log)) as ws:
-                self._ws = ws
+                self._ws = self._socket = ws
                 try:
                     return await self._subscribed(ws)
                 finally:
