@@ -20,8 +20,8 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Se
     True when this call inserted it."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as "inserted".
-    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-            .returning(literal_column("1")))
+    stmt: Executable = (insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+                        .returning(literal_column("1")))
     return session.execute(stmt).first() is not None
 
 
