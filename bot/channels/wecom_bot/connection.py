@@ -41,6 +41,7 @@ Frame = dict[str, Any]
 KICKED_PAUSE = 300.0     # seconds off after a connection outside this deployment took the bot
 RECONNECT_MAX = 60.0
 ANSWER_TIMEOUT = 10.0    # seconds to wait for WeCom's answer to one command
+ANSWERED_KEPT = 1000
 
 
 class NotConnected(Exception):
@@ -71,7 +72,7 @@ class LongConnection:
         self._ws: Any = None          # the subscribed connection commands go over
         self._socket: Any = None      # the last socket opened, until it is closed
         self._pending: dict[str, asyncio.Future[Frame]] = {}
-        self._answered: set[str] = set()
+        self._answered: dict[str, None] = {}   # callbacks answered, oldest first (a click answers once)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -164,7 +165,9 @@ class LongConnection:
     async def answer_first(self, req_id: str, cmd: str, body: Frame, timeout: float) -> bool:
         if req_id in self._answered:
             return False
-        self._answered.add(req_id)
+        self._answered[req_id] = None
+        while len(self._answered) > ANSWERED_KEPT:   # WeCom's answer windows are seconds long
+            del self._answered[next(iter(self._answered))]
         await self._request(cmd, body, req_id, timeout)
         return True
 
