@@ -193,7 +193,11 @@ class LongConnection:
                 self.status("waiting", "another process holds the connection")
                 await self._pause(self.lease.renew_every)
                 continue
-            outcome = await self._session()
+            try:
+                outcome = await self._session()
+            except Exception:   # a bug must not end the connection for good: treated as a drop
+                log.exception("WeCom AI bot connection failed")
+                outcome = "dropped"
             if outcome == "kicked":
                 if await asyncio.to_thread(self.lease.held_by_other):
                     self.status("waiting", "another process of ours took the connection over")
@@ -241,7 +245,7 @@ class LongConnection:
                     self.connected.clear()
                     for waiting in self._pending.values():
                         waiting.cancel()
-        except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as e:
+        except (OSError, asyncio.TimeoutError, NotConnected, websockets.exceptions.WebSocketException) as e:
             log.warning("WeCom AI bot connection dropped (%s)", type(e).__name__)
             self.status("down", type(e).__name__)
             return "dropped"
@@ -256,6 +260,9 @@ class LongConnection:
             self.status("refused", str(e))
             reader.cancel()
             return "refused"
+        except BaseException:
+            reader.cancel()
+            raise
         self.connections += 1
         self.connected.set()
         self.status("connected", self.lease.holder)

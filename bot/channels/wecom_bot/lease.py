@@ -49,7 +49,11 @@ class Lease:
             return False
 
     def held_by_other(self) -> bool:
-        held = self.current()
+        """Someone else holds it; True as well when the database cannot say (step back, look again)."""
+        try:
+            held = self.current()
+        except SQLAlchemyError:
+            return True
         return held is not None and held[0] != self.holder
 
     def current(self) -> tuple[str, object] | None:
