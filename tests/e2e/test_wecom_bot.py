@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -193,3 +194,24 @@ def test_a_member_opening_the_chat_is_welcomed_once(fake: FakeWecomBot, bot: Wec
     push(fake, bot, frame)
     assert [w["text"]["content"][:11] for w in fake.welcomes] == ["您好，这里是报修助手。"]
     assert not fake.to("liqiang")                          # a welcome is no message of the day's quota
+
+
+def test_a_click_stuck_behind_slow_work_still_gets_its_card_answered_in_time(
+        desk: Desk, fake: FakeWecomBot, bot: WecomBotChannel) -> None:
+    for tech in ("wangjianguo", "liuyang"):
+        say(fake, bot, "我的工单", sender=tech, group=None)
+    number = file_a_report(fake, bot)
+    tech = wecom_user(desk, ticket_row(desk).assignee_id or "")
+    card = offer_card(fake, tech)
+    busy = threading.Event()
+    assert bot._worker is not None
+    bot._worker.submit(busy.wait, 10)                       # the worker is held up elsewhere
+    bot.click_budget = 0.0                                 # and the click's budget runs out at once
+    count = bot.received + 1
+    fake.push(fake.click(card, "接单", tech))
+    update = fake.wait(lambda: fake.updates)[-1]
+    assert update["card"]["main_title"]["title"] == "已收到，正在处理…"
+    busy.set()
+    assert bot.wait_handled(count)
+    assert ticket_row(desk).state is State.ACCEPTED and len(fake.updates) == 1
+    assert any(s.text.startswith(f"已接单 {number}") for s in fake.to(tech))   # the outcome as a message

@@ -73,6 +73,7 @@ def build(desk: Desk, deliver_now: DeliverNow, settings: WecomBotSettings) -> We
 
 class WecomBotChannel:
     name = CHANNEL
+    click_budget = CLICK_BUDGET
     router: APIRouter | None = None
     fetch_media: Callable[[str], bytes] | None = None
     on_tick: Callable[[], int] | None = None
@@ -112,7 +113,7 @@ class WecomBotChannel:
         click = cards.click(frame) if frame.get("cmd") == "aibot_event_callback" else None
         if click is not None:
             # WeCom waits 5 s for the card update; a click queued behind slow work still gets one.
-            self.connection.call_later(CLICK_BUDGET, lambda: self._working(click))
+            self.connection.call_later(self.click_budget, lambda: self._working(click))
         with self._idle:
             self._pending += 1
             self.received += 1
