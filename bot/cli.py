@@ -86,7 +86,12 @@ def serve(obj: DeskContext, no_scheduler: bool, host: str | None, port: int | No
 def worker(obj: DeskContext) -> None:
     """Run the scheduled jobs only (several web processes, one or more workers)."""
     desk = obj.desk()
-    runner.run_forever(desk, wire(desk).outlets, desk.engine)
+    edges = wire(desk)
+    edges.start()   # long connections (the AI bot's, Stream) may be held by a worker as well
+    try:
+        runner.run_forever(desk, edges.outlets, desk.engine)
+    finally:
+        edges.stop()
 
 
 @cli.command()

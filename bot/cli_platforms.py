@@ -1,11 +1,13 @@
-"""`baoxiu wecom check` and `baoxiu dingtalk check`: do the configured credentials work."""
+"""`baoxiu wecom check` (the app, 微信客服, the AI bot) and `baoxiu dingtalk check`: do the configured credentials work."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import click
 
+from bot.bootstrap import Desk
 from bot.channels.dingtalk.client import DingtalkClient
+from bot.channels.wecom_bot import check as ai_bot
 from bot.channels.wecom.client import ApiError, WecomApi, check_credentials
 from bot.cli_context import DeskContext
 
@@ -18,18 +20,39 @@ def wecom() -> None:
 @wecom.command("check")
 @click.pass_obj
 def wecom_check(obj: DeskContext) -> None:
-    """One screen: what is configured, what WeCom answered, what to fix."""
+    """One screen: what is configured, what WeCom answered, what to fix (the app, 微信客服, the AI bot)."""
     desk = obj.desk()
-    s = desk.settings.wecom
-    _require_enabled(desk.settings.source, "wecom", s.enabled)
-    kf = bool(s.kf_secret or s.kf_open_kfid)
+    s, bot = desk.settings.wecom, desk.settings.wecom_bot
+    if not (s.enabled or bot.enabled):
+        raise click.ClickException(f"{desk.settings.source}: [wecom] and [wecom_bot] enabled = false")
+    configured: list[tuple[str, str]] = []
+    results: list[tuple[str, bool, str]] = []
+    fixes: list[str] = []
+    for enabled, part in ((s.enabled, _app_check), (bot.enabled, ai_bot.report)):
+        if enabled:
+            c, r, f = part(desk)
+            configured, results, fixes = configured + c, results + r, fixes + f
+    if not s.enabled:
+        fixes.append("业主用微信找我们需开 [wecom] 与微信客服（要公网回调地址）；内网时见 README「内网部署」")
     _section("配置 configured")
-    _line("corp_id", _mask(s.corp_id))
-    _line("app", f"agent {s.agent_id}, secret {'set' if s.secret else 'NOT SET'}")
-    _line("callback", "token and EncodingAESKey set; WeCom posts to https://<your host>/wecom/callback")
-    _line("微信客服 kf", f"open_kfid {_mask(s.kf_open_kfid) or 'NOT SET'}, secret {'set' if s.kf_secret else 'NOT SET'}")
-    _line("扫码报修 scene_key", "set" if s.scene_key else "not set")
-    _line("转人工 servicers", ", ".join(s.kf_servicers) or "none")
+    for what, value in configured:
+        _line(what, value)
+    _section("应答 answered")
+    _report(results)
+    _section("修复 to fix")
+    _fixes(fixes, "WeCom credentials do not work" if not all(w for _, w, _ in results) else "")
+
+
+def _app_check(desk: Desk) -> tuple[list[tuple[str, str]], list[tuple[str, bool, str]], list[str]]:
+    s = desk.settings.wecom
+    kf = bool(s.kf_secret or s.kf_open_kfid)
+    configured = [
+        ("corp_id", _mask(s.corp_id)),
+        ("app", f"agent {s.agent_id}, secret {'set' if s.secret else 'NOT SET'}"),
+        ("callback", "token and EncodingAESKey set; WeCom posts to https://<your host>/wecom/callback"),
+        ("微信客服 kf", f"open_kfid {_mask(s.kf_open_kfid) or 'NOT SET'}, secret {'set' if s.kf_secret else 'NOT SET'}"),
+        ("扫码报修 scene_key", "set" if s.scene_key else "not set"),
+        ("转人工 servicers", ", ".join(s.kf_servicers) or "none")]
     api = WecomApi(s, desk.store, desk.clock)
     try:
         results = [(f"{'app ' + str(s.agent_id) if holder == 'app' else '微信客服 kf'}:", works, detail)
@@ -38,9 +61,6 @@ def wecom_check(obj: DeskContext) -> None:
             results.append(_servicers(api, s.kf_open_kfid, s.kf_servicers))
     finally:
         api.close()
-    _section("应答 answered")
-    _report(results)
-    _section("修复 to fix")
     fixes = [_wecom_fix(what, detail) for what, works, detail in results if not works]
     if kf and not s.scene_key:
         fixes.append("设 [wecom] scene_key（一串长随机字符）才能印扫码报修码 (baoxiu qr create)")
@@ -48,7 +68,7 @@ def wecom_check(obj: DeskContext) -> None:
         fixes.append("设 [wecom] kf_servicers（接待人员 UserID），否则「转人工」无人可转")
     if not kf:
         fixes.append("业主用微信找我们：设 kf_secret 与 kf_open_kfid（微信客服）")
-    _fixes(fixes, "WeCom credentials do not work" if not all(w for _, w, _ in results) else "")
+    return configured, results, fixes
 
 
 def _servicers(api: WecomApi, open_kfid: str, wanted: list[str]) -> tuple[str, bool, str]:

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.channels.dingtalk.settings import DingtalkSettings
 from bot.channels.wecom.settings import WecomSettings
+from bot.channels.wecom_bot.settings import WecomBotSettings
 from bot.settings_base import Section as _Section
 from bot.settings_security import SecuritySettings
 from bot.settings_base import SectionKeyError
@@ -221,6 +222,7 @@ class Settings(_Section):
     incidents: IncidentSettings = IncidentSettings()
     maintenance: list[PlanSettings] = []
     wecom: WecomSettings = WecomSettings()
+    wecom_bot: WecomBotSettings = WecomBotSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
     security: SecuritySettings = SecuritySettings()
     priorities: list[PrioritySettings] = []

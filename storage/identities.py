@@ -12,6 +12,9 @@ from storage.upsert import insert_ignore
 
 # The platforms whose user ids the staff and technician rosters carry (CSV columns <channel>_userid).
 PLATFORM_IDS = ("wecom", "dingtalk")
+# Channels on the same platform as a roster column: the WeCom AI bot sees the members of the same
+# WeCom company, with the same userids, as the WeCom app does.
+SAME_IDS = {"wecom_bot": "wecom"}
 # An identity the roster names was never seen: any real sighting on any channel is newer.
 NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -58,9 +61,10 @@ class SqlIdentities:
 
     def staff_by_platform(self, channel: str, user_id: str) -> tuple[str, str] | None:
         """(role, id) of the technician or staff member with this platform user id."""
-        if channel not in PLATFORM_IDS or not user_id:
+        roster = SAME_IDS.get(channel, channel)
+        if roster not in PLATFORM_IDS or not user_id:
             return None
-        row = self.find(channel, user_id)
+        row = self.find(roster, user_id)   # the roster's ids, whichever channel of theirs wrote
         return (row.role, row.person_id) if row is not None and row.role != "owner" else None
 
     def platform_ids(self, channel: str, role: str, person_id: str) -> list[str]:

@@ -96,6 +96,11 @@ class Keys:
         return _join("focus", role, person)
 
     @staticmethod
+    def status(component: str) -> str:
+        """What a long-running part (a platform connection) last reported, JSON, for the check commands."""
+        return _join("status", component)
+
+    @staticmethod
     def cursor(name: str) -> str:
         """Where a periodic job left off."""
         return _join("cursor", name)

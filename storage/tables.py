@@ -417,3 +417,13 @@ class IncidentTicketRow(Base):
     ticket_number: Mapped[str] = mapped_column(String(32), primary_key=True)   # one incident per ticket
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     linked_at: Mapped[datetime]
+
+
+class LeaseRow(Base):
+    """Who holds a thing only one process may hold at a time (a platform's single long connection),
+    until when. The holder renews it; once it has run out any other process may take it over."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,11 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Se
     """Insert unless a row with the same `keys` exists (`table`: a mapped class or its Table);
     without `keys`, unless any unique key of the table is taken. True when this call inserted it."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
-    return bool(changed(session, stmt))
+    # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as "inserted".
+    stmt: Executable = (insert(table).values(**values)
+                        .on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+                        .returning(literal_column("1")))
+    return session.execute(stmt).first() is not None
 
 
 def changed(session: Session, stmt: Executable) -> int:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from bot.bootstrap import Desk
 from bot.channels.dingtalk import channel as dingtalk
 from bot.channels.wecom import channel as wecom
+from bot.channels.wecom_bot import channel as wecom_bot
 from scheduler.outbound import DeliverNow, Sender
 from scheduler.ports import Outlets
 
@@ -37,12 +38,13 @@ Factory = Callable[[Desk, DeliverNow, Any], Channel]   # (desk, deliver_now, the
 
 PLATFORMS: dict[str, Factory] = {
     "wecom": wecom.build,
+    "wecom_bot": wecom_bot.build,
     "dingtalk": dingtalk.build,
 }
 
 
 def build_channels(desk: Desk, deliver_now: DeliverNow) -> list[Channel]:
-    """The platforms switched on in the settings (`[wecom]`, `[dingtalk]`, …), each built once."""
+    """The platforms switched on in the settings (`[wecom]`, `[wecom_bot]`, `[dingtalk]`, …), each built once."""
     found = []
     for name, factory in PLATFORMS.items():
         settings = getattr(desk.settings, name)

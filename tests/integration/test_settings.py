@@ -385,6 +385,7 @@ ALONGSIDE = {
                       "BAOXIU_WECOM_ENCODING_AES_KEY": "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij"},
     "dingtalk.enabled": {"BAOXIU_DINGTALK_APP_KEY": "k", "BAOXIU_DINGTALK_APP_SECRET": "s",
                          "BAOXIU_DINGTALK_ROBOT_CODE": "k"},
+    "wecom_bot.enabled": {"BAOXIU_WECOM_BOT_BOT_ID": "aib1", "BAOXIU_WECOM_BOT_SECRET": "s"},
 }
 
 
@@ -426,8 +427,8 @@ EXAMPLE_KEYS = leaves(tomllib.loads(EXAMPLE.read_text(encoding="utf-8")))
 
 def test_the_example_has_keys_in_every_section_to_walk() -> None:
     sections = {path[0] for path, _ in EXAMPLE_KEYS}
-    assert sections == {"server", "database", "redis", "service", "wecom", "dingtalk", "dispatch", "survey",
-                        "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla", "intents",
+    assert sections == {"server", "database", "redis", "service", "wecom", "wecom_bot", "dingtalk", "dispatch",
+                        "survey", "reports", "outbox", "maintenance", "priorities", "ticket_types", "sla", "intents",
                         "incidents"}
     assert len(EXAMPLE_KEYS) > 100
 
