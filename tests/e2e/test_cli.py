@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -395,7 +396,9 @@ def test_sla_tick_now_fires_what_is_due_and_the_outbox_commands_show_and_replay_
     baoxiu("demo")
     number = NUMBER.findall(baoxiu("chat", "--script", str(baoxiu.script(OPEN_SCRIPT))).output)[0]
     due = json.loads(baoxiu("ticket", "show", number, "--json").output)["sla"]["next_due_at"]
-    report = json.loads(baoxiu("sla", "tick", "--now", due).output)
+    # `ticket show` gives the due time to the second; the timer itself carries the clock's microseconds
+    after = (datetime.fromisoformat(due) + timedelta(seconds=1)).isoformat()
+    report = json.loads(baoxiu("sla", "tick", "--now", after).output)
     assert report["sla_timers_fired"] == 1
     view = json.loads(baoxiu("ticket", "show", number, "--json").output)
     assert view["sla"]["fired"] == ["accept:warn"]

@@ -31,7 +31,8 @@ def test_with_nobody_connected_a_test_subscribe_says_the_credentials_work(tmp_pa
     assert code == 0, output
     assert "AI bot subscribe: OK (subscribed)" in output and "启动 baoxiu serve 或 baoxiu worker" in output
     assert SECRET not in output and "aibA…uBot" in output
-    assert len(fake.subscribed()) == 1 and fake.live is None           # it closed its test connection
+    assert len(fake.subscribed()) == 1
+    fake.wait(lambda: fake.live is None)                                # it closed its test connection
 
 
 def test_a_wrong_secret_is_named_with_its_fix(tmp_path: Path, fake: FakeWecomBot) -> None:
