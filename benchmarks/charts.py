@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ from handlers.base import Inbound
 from handlers.router import handle_into_outbox
 from storage.importer import import_csv
 from storage.tables import OutboxRow
+from timing import samples  # noqa: E402  (a sibling script: benchmarks/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
@@ -56,13 +56,7 @@ CHARTS = {
 
 def timed(run: Callable[[], object], repeat: int) -> tuple[float, float]:
     """Median wall and CPU milliseconds, after one warm-up call."""
-    run()
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append((time.perf_counter() - wall) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
+    walls, cpus = samples(run, repeat)
     return statistics.median(walls), statistics.median(cpus)
 
 

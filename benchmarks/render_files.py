@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +24,7 @@ from domain.documents import Confirmation, PartLine
 from scheduler.render.chart import render_chart
 from scheduler.render.confirmation_pdf import FIELDS, Company, render_confirmation
 from scheduler.render.template import load_layout
+from timing import samples  # noqa: E402  (a sibling script: benchmarks/ is on the path)
 
 TARGET_MS = 300
 
@@ -47,13 +47,7 @@ def confirmation(photo: str) -> Confirmation:
 
 
 def measure(what: str, run: Callable[[], bytes], repeat: int, target_ms: float | None) -> None:
-    run()  # warm-up: font and caches, once per worker process
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        run()
-        walls.append((time.perf_counter() - wall) * 1000)
-        cpus.append((time.process_time() - cpu) * 1000)
+    walls, cpus = samples(run, repeat)
     verdict = "" if target_ms is None else \
         f"  target {target_ms:.0f} ms: {'met' if statistics.median(cpus) < target_ms else 'MISSED'} (cpu)"
     print(f"{what:<14} wall median {statistics.median(walls):6.0f} ms (min {min(walls):.0f}, max {max(walls):.0f})"
