@@ -129,9 +129,9 @@ DESK = (
                asserts=True, risky=True, slots=(("number", 1.2),)),
     IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报"),
                slots=(("period", 1.2),)),
+    # Only its own words name it (no slot weights): a period or "按区域" alone ask for the figures.
     IntentSpec("statement", "结算单", _w("结算单 对账单 结算表 月结单 结算 结算单按区域 结算单按师傅 按区域结算单 "
-                                       "按师傅结算单 按区域的结算单 按师傅的结算单"),
-               slots=(("period", 1.2), ("by", 0.5))),
+                                       "按师傅结算单 按区域的结算单 按师傅的结算单")),
     IntentSpec("overdue", "超时工单", _w("超时 逾期 过了时限 超期 拖着 overdue 快超时")),
     IntentSpec("ranking", "师傅排行", _w("排行 排名 排一下 排个名 谁干得最好 最高 谁接单最多 top 排行榜 最好 最多 最快 最差 最少 谁修得 前几名 倒数")),
     IntentSpec("breakdown", "分区域/产品", _w("按区域 各区域 分区域 按产品 各产品 哪个产品 by"),

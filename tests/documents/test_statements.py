@@ -71,3 +71,10 @@ def test_a_manager_asks_in_chat_and_gets_the_statement_as_a_file(seeded: Chat, c
     (xlsx,) = re.findall(r"\[文件\] (\S+\.xlsx)", out)
     rows = list(load_workbook(io.BytesIO(Path(xlsx).read_bytes())).active.iter_rows(values_only=True))
     assert rows[0][0] == "区域" and rows[-1][:2] == ("合计", 0)       # October: nothing closed yet
+
+
+def test_a_period_alone_asks_for_the_figures_not_a_statement(chat: Chat) -> None:
+    out = chat("manager:M01", "今天情况怎么样")
+    assert "今日统计" in out and "结算单" not in out
+    out = chat("manager:M01", "按区域看一下")
+    assert "📊" in out and "结算单" not in out
