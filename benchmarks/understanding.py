@@ -1,4 +1,5 @@
-"""How well the bot understands people: intent + slot accuracy on the corpus, and time per message.
+"""How well the bot understands people: intent + slot accuracy on the corpus, what the conversation
+then does with each message (act, ask back with buttons, answer), and time per message.
 
     .venv/bin/python benchmarks/understanding.py [--misses] [--no-dialogs]
 
@@ -6,7 +7,8 @@ Judged by tests/corpus/judge.py, the judge the tests use, so the figures printed
 figures the tests check. Utterances (tests/corpus/utterances.jsonl) are read per role; dialogs
 (tests/corpus/dialogs.jsonl) go through the console as owners and the ticket made is compared
 field by field. Prints accuracy by role, by category, the held-out part (written without looking
-at the phrasing tables) separately, and the time per message.
+at the phrasing tables) separately, the conversation's decisions by role ("handled"), and the time
+per message.
 """
 from __future__ import annotations
 
@@ -27,17 +29,25 @@ def _line(name: str, results: list[bool]) -> str:
     return f"  {name:<24} {sum(results):>4}/{len(results):<4} {100 * sum(results) / len(results):6.1f}%"
 
 
-def _print(tally: Tally, kind: str) -> None:
+def _groups(tally: Tally, kind: str, prefixes: tuple[str, ...]) -> None:
     groups = tally.groups
     print(_line(f"{kind}, all", groups[f"{kind}:all"]))
     if groups.get(f"{kind}:heldout"):
         print(_line(f"{kind}, held-out", groups[f"{kind}:heldout"]))
-    for prefix in ("role:", "heldout role:", "category:"):
+    for prefix in prefixes:
         names = sorted(k for k in groups if k.startswith(prefix))
-        if names and not (kind == "dialogs" and prefix != "category:"):
+        if names:
             print(f" {prefix.rstrip(':')}")
             for name in names:
                 print(_line(name.removeprefix(prefix), groups[name]))
+
+
+def _print(tally: Tally, kind: str) -> None:
+    if kind == "dialogs":
+        _groups(tally, kind, ("category:",))
+    else:
+        _groups(tally, kind, ("role:", "heldout role:", "category:"))
+        _groups(tally, "handled", ("handled role:", "handled heldout role:"))
     times = sorted(tally.times)
     print(f"  time per message: median {statistics.median(times) * 1e3:.2f} ms, "
           f"p95 {times[int(len(times) * 0.95)] * 1e3:.2f} ms, worst {times[-1] * 1e3:.2f} ms")
@@ -58,6 +68,10 @@ def main() -> None:
                    for k, v in reading.slots.items()}
             print(f"  ✗ {item['role']:<10} {item['text']}  want {item['intent']} {item['slots']}  "
                   f"got {reading.intent} {got} reason={reading.reason!r} conf={reading.confidence}")
+        for item, decision in tally.mishandled:
+            want = [item["intent"]] if item.get("does", "act") == "act" else item.get("options", [])
+            print(f"  ✗ {item['role']:<10} {item['text']}  want {item.get('does', 'act')} {want}  "
+                  f"got {decision.does} {list(decision.intents)}")
     if args.no_dialogs:
         return
     dialogs = load(DIALOGS)

@@ -3,8 +3,9 @@ then act, ask which, confirm, or offer the likeliest readings as buttons. Never 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from domain.errors import Refused
 from domain.visibility import visible_ticket
@@ -120,15 +121,35 @@ def _forced(reading: Reading, intent: str) -> Reading:
     return replace(reading, intent=intent, confidence=1.0)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What a reading leads to: act on one intent, ask back with the intents as buttons (one: a
+    confirmation), or "answer" (nothing was read: the role's own reply, a new report or 没看懂)."""
+
+    does: str
+    intents: tuple[str, ...] = ()
+
+
+def decide(reading: Reading, role: str, known: Collection[str], confirmed: bool = False) -> Decision:
+    """The one rule: act only on a clear reading, and on a risky one only when sure or confirmed."""
+    if reading.intent in known and intents.clear(reading):
+        spec = intents.spec_of(role, reading.intent or "")
+        unsure = spec is not None and spec.risky and not intents.surely(reading) and not confirmed
+        return Decision("ask" if unsure else "act", (reading.intent or "",))
+    likely = tuple(dict.fromkeys(i for i in (reading.intent, reading.runner_up)
+                                 if i is not None and i in known and intents.spec_of(role, i)))
+    return Decision("ask", likely) if likely else Decision("answer")
+
+
 def _run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn, actions: dict[str, Action], role: str,
          unclear: Unclear) -> None:
-    reading = turn.reading
-    if reading.intent not in actions or not intents.clear(reading):
-        _unclear(ctx, uow, turn, actions, role, unclear)
+    decision = decide(turn.reading, role, actions, turn.confirmed)
+    specs = [s for i in decision.intents if (s := intents.spec_of(role, i))]
+    if decision.does == "ask":
+        _guess(ctx, turn, specs, role)
         return
-    spec = intents.spec_of(role, reading.intent or "")
-    if spec is not None and spec.risky and not intents.surely(reading) and not turn.confirmed:
-        _guess(ctx, turn, [spec], role)
+    if decision.does == "answer":
+        _unclear(ctx, uow, turn, actions, role, unclear)
         return
     try:
         actions[turn.intent](ctx, uow, turn)
@@ -148,12 +169,7 @@ def _run(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn, actions: dict[str, Action], r
 
 def _unclear(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn, actions: dict[str, Action], role: str,
              unclear: Unclear) -> None:
-    reading = turn.reading
-    likely = [intents.spec_of(role, i) for i in (reading.intent, reading.runner_up) if i in actions]
-    specs = [s for s in likely if s is not None]
-    if specs:
-        _guess(ctx, turn, specs, role)
-        return
+    """Nothing was read: the role's likeliest intents as buttons, unless its fallback answered itself."""
     said = len(ctx.replies)
     offered = [s for i in unclear(ctx, uow, turn) if i in actions and (s := intents.spec_of(role, i))]
     if offered:
@@ -184,10 +200,13 @@ def other_roles_command(role: str) -> Action:
 
 def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tuple[str, ...]] | None = None) -> Reader:
     """How this person's messages are read: their role's table, their tickets' states, the roster."""
-    now = ctx.now.astimezone(ctx.desk.rules.tz)
-    extra = extra_phrasings(ctx)
-    prefix = ctx.desk.rules.number_prefix
+    return reader_for(role, ctx.desk.rules.number_prefix, ctx.now.astimezone(ctx.desk.rules.tz), states, people,
+                      extra_phrasings(ctx))
 
+
+def reader_for(role: str, prefix: str, now: datetime, states: Sequence[str] = (),
+               people: dict[str, tuple[str, ...]] | None = None, extra: tuple[Phrasing, ...] = ()) -> Reader:
+    """The reader without a chat around it: what the understanding corpus is judged with."""
     def read(text: str) -> Reading:
         reading = intents.read(role, text, prefix, people, states, now, extra)
         typed = commands.parse(text, prefix)
@@ -200,4 +219,3 @@ def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tu
             return replace(reading, intent=typed.verb, confidence=1.0)
         return reading
     return read
-

@@ -1,9 +1,12 @@
 """The one judge of the understanding corpora: the tests and `benchmarks/understanding.py` both use it,
 so the figure the benchmark prints is the figure the tests check.
 
-Utterances (`utterances.jsonl`: role, text, context, intent, slots, category, heldout) are read as
-that role would say them, with the context's ticket states, the demo roster for names and a fixed
-"now" (Monday 23 Nov 2026, 10:00 in Shanghai). Dialogs (`dialogs.jsonl`: turns from one owner and
+Utterances (`utterances.jsonl`: role, text, context, intent, slots, category, heldout, and where it
+is not acting on the intent, `does`/`options`) are read as that role's conversation reads them, with
+the context's ticket states, the demo roster for names and a fixed "now" (Monday 23 Nov 2026, 10:00
+in Shanghai), and handed to the conversation's own decision: act on the intent (the default), ask
+back with `options` as buttons (`"does": "ask"`; one option is a confirmation), or `"answer"` (nothing
+read: the role's fallback reply). Dialogs (`dialogs.jsonl`: turns from one owner and
 the ticket expected) go through the console on one desk, each from an owner of its own, on the
 dialogs' fixed "now" (Wednesday 2 Dec 2026, 10:00 in Shanghai), and the ticket made is compared
 field by field.
@@ -14,6 +17,7 @@ import csv
 import json
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +29,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import Desk, bootstrap
 from bot.channels.console.channel import ConsoleSession
 from bot.settings import load_settings
-from handlers import intents, slots
+from handlers import conversation, desk_talk, intents, owner, slots, technician
 from handlers.text import normalize
 from handlers.when import Window
 from storage.importer import import_csv
@@ -59,10 +63,27 @@ def roster() -> dict[str, tuple[str, ...]]:
         return slots.people_index([slots.Person(r["id"], r["name"]) for r in csv.DictReader(f)])
 
 
+ACTIONS: dict[str, Collection[str]] = {"owner": owner.ACTIONS, "technician": technician.ACTIONS,
+                                       "dispatcher": desk_talk.DISPATCHER_ACTIONS,
+                                       "manager": desk_talk.MANAGER_ACTIONS}
+
+
 def read(item: dict[str, Any], people: dict[str, tuple[str, ...]]) -> intents.Reading:
     states = [t["state"] for t in (item.get("context") or {}).get("tickets", [])]
-    return intents.read(item["role"], item["text"], people=people if item["role"] in DESK_ROLES else None,
-                        states=states, now=UTTERANCE_NOW)
+    role = item["role"]
+    return conversation.reader_for(role, "BX", UTTERANCE_NOW, states, people if role in DESK_ROLES else None)(
+        item["text"])
+
+
+def decide(item: dict[str, Any], reading: intents.Reading) -> conversation.Decision:
+    return conversation.decide(reading, item["role"], ACTIONS[item["role"]])
+
+
+def handled(item: dict[str, Any], decision: conversation.Decision) -> bool:
+    """The conversation did what the corpus names: acted on the intent unless it says to ask or answer."""
+    does = item.get("does", "act")
+    wanted = [item["intent"]] if does == "act" else item.get("options", [])
+    return decision.does == does and sorted(decision.intents) == sorted(wanted)
 
 
 def _slot(expected: Any, got: Any, name: str, reading: intents.Reading) -> bool:
@@ -91,6 +112,7 @@ class Tally:
     groups: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     times: list[float] = field(default_factory=list)
     misses: list[tuple[dict[str, Any], Any]] = field(default_factory=list)
+    mishandled: list[tuple[dict[str, Any], conversation.Decision]] = field(default_factory=list)
 
     def add(self, keys: list[str], ok: bool) -> None:
         for key in keys:
@@ -102,9 +124,11 @@ class Tally:
 
 
 def _keys(item: dict[str, Any], kind: str) -> list[str]:
-    keys = [f"{kind}:all", f"role:{item.get('role', 'owner')}", f"category:{item.get('category', '')}"]
+    """Groups per kind; the utterances' and dialogs' own groups keep their unprefixed names."""
+    mark = "" if kind in ("utterances", "dialogs") else f"{kind} "
+    keys = [f"{kind}:all", f"{mark}role:{item.get('role', 'owner')}", f"{mark}category:{item.get('category', '')}"]
     if held_out(item):
-        keys += [f"{kind}:heldout", f"heldout role:{item.get('role', 'owner')}"]
+        keys += [f"{kind}:heldout", f"{mark}heldout role:{item.get('role', 'owner')}"]
     return keys
 
 
@@ -120,6 +144,11 @@ def score(items: list[dict[str, Any]]) -> Tally:
         tally.add(_keys(item, "utterances"), ok)
         if not ok:
             tally.misses.append((item, reading))
+        decision = decide(item, reading)
+        done = handled(item, decision)
+        tally.add(_keys(item, "handled"), done)
+        if not done:
+            tally.mishandled.append((item, decision))
     return tally
 
 
