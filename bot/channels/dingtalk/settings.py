@@ -1,18 +1,15 @@
 """`[dingtalk]`: the robot's app credentials, mode (HTTP or Stream), events and cards."""
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from bot.settings_base import Section, SectionKeyError, require
+from bot.settings_base import PlatformSection, SectionKeyError, check_aes_key, url_of
 
 
-class DingtalkSettings(Section):
-    enabled: bool = False
+class DingtalkSettings(PlatformSection):
+    required = ("app_key", "app_secret", "robot_code")
     mode: Literal["http", "stream"] = "http"
     app_key: str = ""
     app_secret: str = ""
@@ -29,32 +26,13 @@ class DingtalkSettings(Section):
     @field_validator("api_base_url", "oapi_base_url")
     @classmethod
     def _http_url(cls, v: str) -> str:
-        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v):
-            raise ValueError("must be an http:// or https:// URL")
-        return v
+        return url_of(v, "http", "https")
 
-    @model_validator(mode="after")
-    def _complete_when_enabled(self) -> DingtalkSettings:
-        if self.enabled:
-            require(self, "app_key", "app_secret", "robot_code")
-            _events_complete(self)
-        return self
-
-
-def _events_complete(s: DingtalkSettings) -> None:
-    """Event subscription needs both values, and the key must be what DingTalk's console shows."""
-    if s.event_token and not s.event_aes_key:
-        raise SectionKeyError("event_aes_key", "is required when event_token is set (event subscription)")
-    if s.event_aes_key and not s.event_token:
-        raise SectionKeyError("event_token", "is required when event_aes_key is set (event subscription)")
-    if s.event_aes_key and len(s.event_aes_key) != 43:
-        raise SectionKeyError("event_aes_key", "must be 43 characters")
-    if s.event_aes_key and not _base64_key(s.event_aes_key):
-        raise SectionKeyError("event_aes_key", "must be the 43 letters and digits of a base64 key (as DingTalk shows it)")
-
-
-def _base64_key(key: str) -> bool:
-    try:
-        return len(base64.b64decode(key + "=", validate=True)) == 32
-    except binascii.Error:
-        return False
+    def check_enabled(self) -> None:
+        """Event subscription is optional, but needs both values, the key as DingTalk's console shows it."""
+        if self.event_token and not self.event_aes_key:
+            raise SectionKeyError("event_aes_key", "is required when event_token is set (event subscription)")
+        if self.event_aes_key and not self.event_token:
+            raise SectionKeyError("event_token", "is required when event_aes_key is set (event subscription)")
+        if self.event_aes_key:
+            check_aes_key("event_aes_key", self.event_aes_key)

@@ -1,15 +1,13 @@
 """`[wecom]`: the self-built app and 微信客服 credentials."""
 from __future__ import annotations
 
-import base64
+from pydantic import Field, field_validator
 
-from pydantic import Field, field_validator, model_validator
-
-from bot.settings_base import Section, SectionKeyError, require
+from bot.settings_base import PlatformSection, SectionKeyError, check_aes_key
 
 
-class WecomSettings(Section):
-    enabled: bool = False
+class WecomSettings(PlatformSection):
+    required = ("corp_id", "secret", "token", "encoding_aes_key")
     corp_id: str = ""
     agent_id: int = 0
     secret: str = ""
@@ -30,22 +28,7 @@ class WecomSettings(Section):
         """BAOXIU_WECOM_KF_SERVICERS="chenjing,linxiaoyan" from the environment."""
         return [x.strip() for x in v.split(",") if x.strip()] if isinstance(v, str) else v
 
-    @model_validator(mode="after")
-    def _complete_when_enabled(self) -> WecomSettings:
-        if self.enabled:
-            require(self, "corp_id", "secret", "token", "encoding_aes_key")
-            if len(self.encoding_aes_key) != 43:
-                raise SectionKeyError("encoding_aes_key", "must be 43 characters")
-            if not _aes_key(self.encoding_aes_key):
-                raise SectionKeyError("encoding_aes_key", "must be base64 (A-Z a-z 0-9 + /) of a 32-byte key")
-            if self.agent_id <= 0:
-                raise SectionKeyError("agent_id", "must be the app's AgentId")
-        return self
-
-
-def _aes_key(value: str) -> bool:
-    """WeCom's EncodingAESKey: 43 base64 characters, "=" appended, give the 32-byte AES key."""
-    try:
-        return len(base64.b64decode(value + "=", validate=True)) == 32
-    except ValueError:  # binascii.Error: a character outside the alphabet
-        return False
+    def check_enabled(self) -> None:
+        check_aes_key("encoding_aes_key", self.encoding_aes_key)
+        if self.agent_id <= 0:
+            raise SectionKeyError("agent_id", "must be the app's AgentId")

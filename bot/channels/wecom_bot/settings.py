@@ -1,15 +1,13 @@
 """`[wecom_bot]`: the WeCom AI bot (智能机器人) in long-connection mode (API 模式 → 长连接)."""
 from __future__ import annotations
 
-import re
+from pydantic import Field, field_validator
 
-from pydantic import Field, field_validator, model_validator
-
-from bot.settings_base import Section, require
+from bot.settings_base import PlatformSection, url_of
 
 
-class WecomBotSettings(Section):
-    enabled: bool = False
+class WecomBotSettings(PlatformSection):
+    required = ("bot_id", "secret")
     bot_id: str = ""
     secret: str = ""            # the long connection's own Secret, not a callback Token/AESKey
     ws_url: str = "wss://openws.work.weixin.qq.com"
@@ -22,12 +20,4 @@ class WecomBotSettings(Section):
     @field_validator("ws_url")
     @classmethod
     def _ws_url(cls, v: str) -> str:
-        if not re.fullmatch(r"wss?://[^\s/?#]+(/[^\s?#]*)?", v):
-            raise ValueError("must be a ws:// or wss:// URL")
-        return v
-
-    @model_validator(mode="after")
-    def _complete_when_enabled(self) -> WecomBotSettings:
-        if self.enabled:
-            require(self, "bot_id", "secret")
-        return self
+        return url_of(v, "ws", "wss")
