@@ -4,15 +4,10 @@ Both run outside a conversation turn (the platform's session events), so they ta
 the chat's address instead of a turn's context."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, fields
-
 from handlers import form_texts as say
 from handlers.dialog_facts import FACTS, missing
-from handlers.dialog_store import DONE_FOR, Draft, Step
+from handlers.dialog_store import Draft, Step, keep, stored
 from handlers.ports import Desk
-from storage import sealing
-from storage.kv import Keys
 
 _SHOWN = ("community", "building", "unit", "room", "product", "product_text", "description", "phone")
 
@@ -23,15 +18,13 @@ def prefill(desk: Desk, channel: str, sender: str, facts: dict[str, str]) -> str
     with desk.uow() as uow:
         known = {k: v for k, v in facts.items() if k != "product" or uow.catalog.product(v) is not None}
     rules = desk.rules
-    draft = _load(desk, channel, sender)
+    draft = stored(desk, channel, sender)
     if draft is None or draft.step == Step.DONE:
         draft = Draft(rules.default_type, rules.default_priority)
     draft.facts.update(known)
     draft.asking = missing(rules, draft) or "description"
     draft.step = Step.ASKING
-    draft.touched = desk.clock().isoformat()
-    sealed = sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False))
-    desk.store.set(Keys.dialog(channel, sender), sealed, ttl=desk.dialog_ttl + max(desk.dialog_ttl, DONE_FOR))
+    keep(desk, channel, sender, draft, desk.clock())
     if draft.asking == "address" and (draft.facts.get("building") or draft.facts.get("community")):
         return say.ROOM
     return FACTS[draft.asking].question
@@ -39,19 +32,8 @@ def prefill(desk: Desk, channel: str, sender: str, facts: dict[str, str]) -> str
 
 def draft_facts(desk: Desk, channel: str, sender: str) -> dict[str, str]:
     """What this person's unfinished report says so far (for a person taking over the chat)."""
-    draft = _load(desk, channel, sender)
+    draft = stored(desk, channel, sender)
     if draft is None or draft.step == Step.DONE:
         return {}
     return {k: v for k, v in draft.facts.items() if k in _SHOWN}
 
-
-def _load(desk: Desk, channel: str, sender: str) -> Draft | None:
-    raw = desk.store.get(Keys.dialog(channel, sender))
-    if not raw:
-        return None
-    try:
-        data = json.loads(sealing.current().open(raw))
-        known = {f.name for f in fields(Draft)}
-        return Draft(**{k: v for k, v in data.items() if k in known})
-    except (ValueError, TypeError):  # a draft from an older release: start afresh
-        return None

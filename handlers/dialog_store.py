@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from handlers.base import Ctx
+from handlers.ports import Desk
 from storage import sealing
 from storage.kv import Keys
 
@@ -46,7 +47,12 @@ class Draft:
 
 
 def _raw(ctx: Ctx) -> Draft | None:
-    raw = ctx.desk.store.get(Keys.dialog(ctx.inbound.channel, ctx.inbound.sender))
+    return stored(ctx.desk, ctx.inbound.channel, ctx.inbound.sender)
+
+
+def stored(desk: Desk, channel: str, sender: str) -> Draft | None:
+    """The chat's draft as kept, whatever its step or age; None when there is none to read."""
+    raw = desk.store.get(Keys.dialog(channel, sender))
     if not raw:
         return None
     try:
@@ -87,12 +93,17 @@ def timed_out(ctx: Ctx) -> bool:
 
 
 def save(ctx: Ctx, draft: Draft | None) -> None:
-    key = Keys.dialog(ctx.inbound.channel, ctx.inbound.sender)
     if draft is None:
-        ctx.desk.store.delete(key)
+        ctx.desk.store.delete(Keys.dialog(ctx.inbound.channel, ctx.inbound.sender))
         return
-    draft.touched = ctx.now.isoformat()
+    keep(ctx.desk, ctx.inbound.channel, ctx.inbound.sender, draft, ctx.now)
+
+
+def keep(desk: Desk, channel: str, sender: str, draft: Draft, now: datetime) -> None:
+    """Stores the draft as touched `now`."""
+    draft.touched = now.isoformat()
     # Kept past the dialog's time so the next message can be told the draft timed out.
-    ttl = ctx.desk.dialog_ttl + max(ctx.desk.dialog_ttl, DONE_FOR)
+    ttl = desk.dialog_ttl + max(desk.dialog_ttl, DONE_FOR)
     # The draft holds the phone, name and address being collected: sealed like the database's.
-    ctx.desk.store.set(key, sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False)), ttl=ttl)
+    desk.store.set(Keys.dialog(channel, sender), sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False)),
+                   ttl=ttl)
