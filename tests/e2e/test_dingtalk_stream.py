@@ -21,6 +21,7 @@ from tests.conftest import FakeClock
 from tests.e2e.test_dingtalk_http import (  # noqa: F401  (fixture)
     DESK, GROUP, IN_GROUP, MANAGER, fake, offer_for, ticket_row, userid_of)
 from tests.fakes.dingtalk import FakeDingtalk
+from tests.fakes.dingtalk_gateway import WAIT
 
 ROBOT, CARD = "/v1.0/im/bot/messages/get", "/v1.0/card/instances/callback"
 
@@ -62,7 +63,7 @@ def card_runner(desk: Desk, fake: FakeDingtalk) -> Iterator[StreamRunner]:
 def push(fake: FakeDingtalk, runner: StreamRunner, topic: str, data: dict[str, Any], kind: str = "CALLBACK",
          headers: dict[str, str] | None = None) -> dict[str, Any]:
     ack = fake.gateway.wait_ack(fake.gateway.push(topic, data, kind, headers))
-    assert runner.wait_idle(5)
+    assert runner.wait_idle(WAIT)                         # its work done, replies sent
     return ack
 
 

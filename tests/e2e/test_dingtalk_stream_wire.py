@@ -16,6 +16,7 @@ from tests.e2e.test_dingtalk_http import DESK, IN_GROUP, MANAGER, fake  # noqa: 
 from tests.e2e.test_dingtalk_stream import (  # noqa: F401  (fixture)
     ROBOT, Pauses, file_for_a_caller, push, runner, say, start)
 from tests.fakes.dingtalk import FakeDingtalk
+from tests.fakes.dingtalk_gateway import WAIT
 
 PHONE, ADDRESS = "13912345678", "滨江壹号"
 
@@ -25,7 +26,7 @@ def test_a_frame_is_acknowledged_before_its_work_runs(
     release, handled = threading.Event(), dingtalk.receive
 
     def held(d: Desk, message: RobotMessage) -> None:
-        assert release.wait(5)
+        assert release.wait(WAIT)
         handled(d, message)
 
     monkeypatch.setattr(dingtalk, "receive", held)
@@ -35,7 +36,7 @@ def test_a_frame_is_acknowledged_before_its_work_runs(
         assert not uow.session.scalars(select(InboundRow)).all()
     assert not fake.to(MANAGER)
     release.set()
-    assert runner.wait_idle(5)
+    assert runner.wait_idle(WAIT)
     assert "主管指令" in fake.to(MANAGER)[-1].text
 
 

@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-WAIT = 5.0
+# A ceiling, never a pause: every wait returns the moment the fake (or the runner) signals what it
+# waits for. Generous, so that a loaded machine makes a test slower rather than failing it.
+WAIT = 60.0
 
 
 class FakeGateway:
