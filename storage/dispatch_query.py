@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import TextClause, func, select, text, update
+from sqlalchemy import Table, TextClause, func, select, text, update
 from sqlalchemy.orm import Session
 
 from domain.dispatch import FACTORS, NEW_TECH, Candidate, Exclusions, Job, Weights
@@ -29,6 +30,7 @@ BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 EXAMPLES = 3   # names shown per exclusion reason
 # technician_skills.unavailable, as migration 0017's triggers write it (0: may take a job)
 UNAVAILABLE = {1: "已停用", 2: "不在岗", 3: "工单已满"}
+TECHNICIANS = cast(Table, T.__table__)   # the roster's per-dispatch writes are plain Core statements
 
 
 _FAIRNESS = {  # days since the last offer, clipped to 0..1; never offered counts fully
@@ -111,14 +113,15 @@ def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, .
 
 
 # Who was left out and why, from the skill index alone: the count for each reason, each reason's
-# first EXAMPLES by id (index ranges that stop at the third), and everyone, to count the unskilled.
+# first EXAMPLES by id (index ranges that stop at the third), and everyone (all have the empty
+# skill), to count the unskilled.
 _EXCLUSIONS = text(" UNION ALL ".join((
     "SELECT unavailable, count(*) AS n, NULL AS id, NULL AS name FROM technician_skills"
     " WHERE skill = :skill GROUP BY unavailable",
     *(f"SELECT * FROM (SELECT s.unavailable, 1, t.id, t.name FROM technician_skills AS s"
       f" JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = {why}"
       f" ORDER BY s.technician_id LIMIT {EXAMPLES}) AS e{why}" for why in UNAVAILABLE),
-    "SELECT -1, count(*), NULL, NULL FROM technicians")))
+    "SELECT -1, count(*), NULL, NULL FROM technician_skills WHERE skill = ''")))
 
 
 def exclusions(session: Session, job: Job) -> Exclusions:

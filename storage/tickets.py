@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,13 +15,16 @@ from domain.stats import DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
-from storage.dispatch_query import BUSY
+from storage.dispatch_query import BUSY, TECHNICIANS
 from storage.upsert import insert_ignore
-from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
+from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TicketEventRow, TicketRow
 
 # Reasons the figures search by word (waited for parts) stay readable, phones masked (the column is
 # Masked); every other reason is sealed: a check-in's location, an owner's words when cancelling.
 SEARCHED_REASONS = frozenset({"hold"})
+# Written on every ticket change as plain Core statements (no ORM object to build and flush).
+EVENTS = cast(Table, TicketEventRow.__table__)
+DECISIONS = cast(Table, DispatchDecisionRow.__table__)
 
 
 class SqlTickets:
@@ -58,12 +62,14 @@ class SqlTickets:
             self.s.add(row)
             self.s.flush()
             ticket.id = row.id
-        for e in ticket.trail:
-            reason = e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])
-            self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
-                                      from_state=e.from_state.value, to_state=e.to_state.value, reason=reason))
-        ticket.trail.clear()
         self.s.flush()
+        if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
+            self.s.execute(insert(EVENTS), [
+                {"ticket_id": row.id, "at": e.at, "actor": e.actor, "action": e.action,
+                 "from_state": e.from_state.value, "to_state": e.to_state.value,
+                 "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
+                for e in ticket.trail])
+        ticket.trail.clear()
 
     def _count_load(self, before: str | None, after: str | None) -> None:
         """Keep technicians.open_jobs in step with this save (same transaction)."""
@@ -71,9 +77,8 @@ class SqlTickets:
             return
         for tech_id, step in ((before, -1), (after, 1)):
             if tech_id:
-                self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id)
-                               .values(open_jobs=TechnicianRow.open_jobs + step),
-                               execution_options={"synchronize_session": False})
+                self.s.execute(update(TECHNICIANS).where(TECHNICIANS.c.id == tech_id)
+                               .values(open_jobs=TECHNICIANS.c.open_jobs + step))
 
     def next_number(self, prefix: str, day: str) -> str:
         name = f"ticket:{day}"
@@ -140,8 +145,8 @@ class SqlTickets:
     def log_decision(self, ticket: Ticket, now: datetime, mode: str, chosen: list[str],
                      candidates: list[str]) -> None:
         assert ticket.id is not None
-        self.s.add(DispatchDecisionRow(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
-                                       candidates=[c[:200] for c in candidates[:40]]))
+        self.s.execute(insert(DECISIONS).values(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
+                                                candidates=[c[:200] for c in candidates[:40]]))
 
     def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
         stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(
