@@ -20,7 +20,7 @@ class SqlOutbox:
 
     def add(self, notice: Notice, now: datetime) -> None:
         """Idempotent: a second notice with the same key is dropped (one INSERT … ON CONFLICT DO NOTHING)."""
-        insert_ignore(self.s, OutboxRow, dict(
+        insert_ignore(self.s, OutboxRow.__table__, dict(
             key=notice.key[:160], role=str(notice.role), person_id=notice.person_id, channel=notice.channel,
             address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
             text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
