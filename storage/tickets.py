@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +23,15 @@ from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRo
 # Masked); every other reason is sealed: a check-in's location, an owner's words when cancelling.
 SEARCHED_REASONS = frozenset({"hold"})
 # Written on every ticket change as plain Core statements (no ORM object to build and flush).
+TICKETS = cast(Table, TicketRow.__table__)
 EVENTS = cast(Table, TicketEventRow.__table__)
 DECISIONS = cast(Table, DispatchDecisionRow.__table__)
+
+
+def _stored(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's row as written."""
+    return {**mapping.values(TicketRow, ticket), "state": ticket.state.value,
+            "held_from": ticket.held_from.value if ticket.held_from else None}
 
 
 class SqlTickets:
@@ -51,21 +58,21 @@ class SqlTickets:
         return self.s.scalars(stmt.limit(1)).first() is not None
 
     def save(self, ticket: Ticket) -> None:
-        row = self.s.get(TicketRow, ticket.id) if ticket.id else TicketRow()
-        assert row is not None
-        self._count_load(row.assignee_id if row.state in BUSY else None,
-                         ticket.assignee_id if ticket.state in BUSY else None)
-        mapping.fill(row, ticket)
-        row.state = ticket.state.value
-        row.held_from = ticket.held_from.value if ticket.held_from else None
-        if ticket.id is None:
-            self.s.add(row)
+        if ticket.id is None:  # a new ticket is one plain INSERT (no ORM object to build and flush)
+            self._count_load(None, ticket.assignee_id if ticket.state in BUSY else None)
+            self.s.flush()   # rows it refers to that are still pending (an asset) go first
+            ticket.id = self.s.execute(insert(TICKETS).values(_stored(ticket)).returning(TICKETS.c.id)).scalar_one()
+        else:
+            row = self.s.get(TicketRow, ticket.id)
+            assert row is not None
+            self._count_load(row.assignee_id if row.state in BUSY else None,
+                             ticket.assignee_id if ticket.state in BUSY else None)
+            for name, value in _stored(ticket).items():
+                setattr(row, name, value)
             self.s.flush()
-            ticket.id = row.id
-        self.s.flush()
         if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
             self.s.execute(insert(EVENTS), [
-                {"ticket_id": row.id, "at": e.at, "actor": e.actor, "action": e.action,
+                {"ticket_id": ticket.id, "at": e.at, "actor": e.actor, "action": e.action,
                  "from_state": e.from_state.value, "to_state": e.to_state.value,
                  "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
                 for e in ticket.trail])
