@@ -34,8 +34,9 @@ _SQLITE_TRIGGERS = (
     f" UPDATE technician_skills SET unavailable = {_WHY.format(t='NEW')} WHERE technician_id = NEW.id; END",
 )
 
+# OR REPLACE: functions outlive the table (dropping it drops only its triggers).
 _POSTGRES_FUNCTIONS = (
-    f"""CREATE FUNCTION technicians_index_lists() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION technicians_index_lists() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'UPDATE' THEN
             DELETE FROM technician_skills WHERE technician_id IN (OLD.id, NEW.id);
@@ -48,7 +49,7 @@ _POSTGRES_FUNCTIONS = (
             SELECT DISTINCT NEW.id, r FROM json_array_elements_text(NEW.regions) AS r;
         RETURN NULL;
     END $$""",
-    f"""CREATE FUNCTION technicians_index_availability() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION technicians_index_availability() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         UPDATE technician_skills SET unavailable = {_WHY.format(t='NEW')} WHERE technician_id = NEW.id;
         RETURN NULL;
