@@ -14,7 +14,7 @@ from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
 from domain.saving import keep, locked
-from domain.skills import around_the_clock, job_skill
+from domain.skills import around_the_clock, skill_of
 from domain.telling import notice_key, notify, tell_desk, tell_owner
 from domain.ticket import Action, State, Ticket
 
@@ -29,8 +29,9 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.for_the_desk(ticket, rules))
         return
-    site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    skill = job_skill(uow, ticket)
+    facts = _facts(uow, ticket)   # read once: the choice and the offer's text both need them
+    product, site = facts
+    skill = skill_of(uow, ticket, product)
     if not skill:  # offering it to anyone could send a carpenter to a burst pipe
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.skill_unknown(ticket))
@@ -50,9 +51,10 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         else:
             tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
     elif grab:
-        post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked])
+        post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked], facts)
     else:
-        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {score_text(ranked[0].score)}")
+        offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {score_text(ranked[0].score)}",
+              facts)
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
@@ -67,12 +69,13 @@ def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]
     return lines + out.lines()
 
 
-def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str]) -> None:
+def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str],
+                   facts: Facts | None = None) -> None:
     ticket.apply(Action.OFFER, SYSTEM.label, now, f"抢单：{'、'.join(tech_ids)}")
     ticket.assignee_id, ticket.offered = None, tech_ids
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *_facts(uow, ticket)))
+    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *(facts or _facts(uow, ticket))))
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))
@@ -92,14 +95,17 @@ def _with_parts(uow: UnitOfWork, ticket: Ticket, text: str) -> str:
     return f"{text}\n{line}" if line else text
 
 
-def _facts(uow: UnitOfWork, ticket: Ticket) -> tuple[Product | None, Site | None]:
+Facts = tuple[Product | None, Site | None]   # the ticket's product and place, as an offer tells them
+
+
+def _facts(uow: UnitOfWork, ticket: Ticket) -> Facts:
     product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
     site = uow.places.site(ticket.site_id) if ticket.site_id else None
     return product, site
 
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,
-          action: Action, by: Actor, reason: str) -> None:
+          action: Action, by: Actor, reason: str, facts: Facts | None = None) -> None:
     was_waiting = ticket.state is State.WAITING
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
     if was_waiting:  # a reassign ends the pause: credit it like a resume
@@ -108,7 +114,7 @@ def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id:
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.offer_timeout)
     uow.people.mark_offered(tech_id, now)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, texts.offer(ticket, rules, *_facts(uow, ticket)))
+    text = _with_parts(uow, ticket, texts.offer(ticket, rules, *(facts or _facts(uow, ticket))))
     notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"offer-{tech_id}", now),
                             ticket.number, (f"接单 {ticket.number}", f"拒单 {ticket.number}")))
 

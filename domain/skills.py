@@ -64,7 +64,11 @@ def around_the_clock(ticket: Ticket, rules: Rules) -> bool:
 
 def job_skill(uow: UnitOfWork, ticket: Ticket) -> str:
     """The product's skill, else the one the owner's words point to ("" when they do not say)."""
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
+    return skill_of(uow, ticket, uow.catalog.product(ticket.product_sku) if ticket.product_sku else None)
+
+
+def skill_of(uow: UnitOfWork, ticket: Ticket, product: Product | None) -> str:
+    """As `job_skill`, with the ticket's product already at hand."""
     if product is not None and product.skill:
         return product.skill
     return infer_skill(ticket.description, uow.catalog.products())

@@ -1,21 +1,23 @@
-"""The dispatch ranking as one SQL query: what a dispatch costs must not grow with the roster.
+"""The dispatch ranking as indexed SQL: what a dispatch costs must not grow with the roster.
 
 `domain.dispatch.rank` is the definition (and stays the reference in tests); this is the
-same weighted sum computed by the database, so a dispatch among 5,000 technicians reads
-ten rows, not two thousand. Load and record come from columns kept on the technician
-row (`open_jobs`, kept by `SqlTickets.save`; `record_*`, refreshed by a scheduled job),
-so no per-dispatch scan of the tickets table is needed. tests/integration/test_dispatch_sql.py
+same weighted sum computed by the database. Who may take a job is read by index from
+`technician_skills` (kept in step with the roster by triggers, with why each technician
+cannot take a job now), so neither the choice nor the count of who was left out reads a
+technician who cannot take it. Load and record come from columns kept on the technician
+row (`open_jobs`, kept by `SqlTickets.save`; `record_*`, refreshed by a scheduled job), so
+no per-dispatch scan of the tickets table is needed. tests/integration/test_dispatch_sql.py
 checks the two rankings agree on both backends.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import TextClause, func, select, text, update
+from sqlalchemy import Table, TextClause, func, select, text, update
 from sqlalchemy.orm import Session
 
 from domain.dispatch import FACTORS, NEW_TECH, Candidate, Exclusions, Job, Weights
@@ -26,112 +28,121 @@ from storage.tables import TicketRow
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)
 EXAMPLES = 3   # names shown per exclusion reason
+# technician_skills.unavailable, as migration 0017's triggers write it (0: may take a job)
+UNAVAILABLE = {1: "已停用", 2: "不在岗", 3: "工单已满"}
+TECHNICIANS = cast(Table, T.__table__)   # the roster's per-dispatch writes are plain Core statements
 
 
 _FAIRNESS = {  # days since the last offer, clipped to 0..1; never offered counts fully
     # (PostgreSQL's greatest() skips NULLs, so the never-offered case is spelled out)
-    "sqlite": "CASE WHEN last_offered_at IS NULL THEN 1.0"
-              " ELSE min(max(julianday(:now) - julianday(last_offered_at), 0.0), 1.0) END",
-    "postgresql": "CASE WHEN last_offered_at IS NULL THEN 1.0 ELSE least(greatest("
-                  "extract(epoch FROM (CAST(:now AS timestamp) - last_offered_at)) / 86400.0, 0.0), 1.0) END",
+    "sqlite": "CASE WHEN t.last_offered_at IS NULL THEN 1.0"
+              " ELSE min(max(julianday(:now) - julianday(t.last_offered_at), 0.0), 1.0) END",
+    "postgresql": "CASE WHEN t.last_offered_at IS NULL THEN 1.0 ELSE least(greatest("
+                  "extract(epoch FROM (CAST(:now AS timestamp) - t.last_offered_at)) / 86400.0, 0.0), 1.0) END",
 }
 
 
+def _served(nearby: int) -> str:
+    """Technicians serving the job's region (1.0) or only a neighbouring one (0.5), by index."""
+    if not nearby:
+        return "SELECT technician_id, 1.0 AS region FROM technician_regions WHERE region = :region"
+    near = ", ".join(f":near{i}" for i in range(nearby))
+    return ("SELECT technician_id, max(CASE WHEN region = :region THEN 1.0 ELSE 0.5 END) AS region"
+            f" FROM technician_regions WHERE region IN (:region, {near}) GROUP BY technician_id")
+
+
 @lru_cache(maxsize=64)
-def _ranking_sql(dialect: str, nearby: int) -> TextClause:
-    """Built once per shape: composing the statement per dispatch cost more than running it."""
-    near = " OR ".join(_like("regions", f"near{i}") for i in range(nearby)) or "1 = 0"
+def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, timed: bool) -> TextClause:
+    """Built once per shape: composing the statement per dispatch cost more than running it.
+    `served_only` ranks those serving the region or a neighbouring one (a short index range);
+    otherwise everyone with the skill, by the skill index."""
+    if served_only:
+        source = (f"({_served(nearby)}) AS r JOIN technician_skills AS s ON s.technician_id = r.technician_id"
+                  " AND s.skill = :skill AND s.unavailable = 0")
+        region = "r.region"
+    else:
+        source = "technician_skills AS s" + (
+            f" LEFT JOIN ({_served(nearby)}) AS r ON r.technician_id = s.technician_id" if regional else "")
+        region = "coalesce(r.region, 0.0)" if regional else "1.0"
+    where = "" if served_only else "WHERE s.skill = :skill AND s.unavailable = 0"
     return text(f"""
         SELECT id, name, region, load, first_fix, rating, fairness,
                round(CAST(:w0 * region + :w1 * load + :w2 * first_fix + :w3 * rating + :w4 * fairness
                           AS numeric), 6) AS score
-        FROM (SELECT id, name,
-                     CASE WHEN :region = '' OR {_like("regions", "region_pat")} THEN 1.0
-                          WHEN {near} THEN 0.5 ELSE 0.0 END AS region,
-                     1.0 - open_jobs * 1.0 / CASE WHEN capacity > 0 THEN capacity ELSE 1 END AS load,
-                     coalesce(record_first_fix, :new_first_fix) AS first_fix,
-                     (coalesce(record_rating, :new_rating) - 1.0) / 4.0 AS rating,
-                     {_FAIRNESS[dialect]} AS fairness
-              FROM technicians
-              WHERE active = :yes AND on_duty = :yes AND open_jobs < capacity
-                AND (:skill = '' OR {_like("skills", "skill_pat")})) AS eligible
+        FROM (SELECT t.id, t.name, {region} AS region,
+                     1.0 - t.open_jobs * 1.0 / CASE WHEN t.capacity > 0 THEN t.capacity ELSE 1 END AS load,
+                     coalesce(t.record_first_fix, :new_first_fix) AS first_fix,
+                     (coalesce(t.record_rating, :new_rating) - 1.0) / 4.0 AS rating,
+                     {_FAIRNESS[dialect] if timed else "1.0"} AS fairness
+              FROM {source} JOIN technicians AS t ON t.id = s.technician_id {where}) AS eligible
         ORDER BY score DESC, id LIMIT :limit""")
 
 
-def _like(column: str, param: str) -> str:
-    # An explicit escape character: PostgreSQL's default one, the backslash, is in the JSON text.
-    return f"CAST({column} AS TEXT) LIKE :{param} ESCAPE '!'"
-
-
-def _pattern(value: str) -> str:
-    # Skills and regions are JSON lists kept as the text SQLAlchemy's json.dumps wrote (\\u
-    # escapes) on both backends; a quoted token match is exact and needs no JSON functions.
-    return f"%{_escaped(json.dumps(value))}%"
-
-
-def _escaped(text_: str) -> str:
-    return text_.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
-def _patterns(name: str, value: str) -> dict[str, str]:
-    return {name: _pattern(value)}
+def _best_elsewhere(weights: Weights) -> float:
+    """The highest score anyone serving neither the region nor a neighbouring one can reach:
+    region counts 0 for them and every other factor is at most 1."""
+    return round(sum(max(float(getattr(weights, name)), 0.0) for name in FACTORS if name != "region"), 6)
 
 
 def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
                now: datetime | None, limit: int) -> list[Candidate]:
     """The best `limit` eligible technicians, best first, ties to the lower id (as `rank`).
-    Those who declined are dropped here rather than in SQL: a handful, known in advance."""
+
+    Those serving the region (or a neighbouring one) are ranked first, from a short index
+    range; when enough of them score above anyone from elsewhere could, they are the answer,
+    otherwise everyone with the skill is ranked. Those who declined are dropped here rather
+    than in SQL: a handful, known in advance."""
     nearby = neighbours.get(job.region, ()) if job.region else ()
     dialect = session.get_bind().dialect.name
-    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    wanted = limit + len(job.declined)
     params: dict[str, object] = {
-        "region": job.region, **_patterns("region_pat", job.region), "skill": job.skill,
-        **_patterns("skill_pat", job.skill), "new_first_fix": NEW_TECH.first_fix, "new_rating": NEW_TECH.rating,
-        "now": at.isoformat(sep=" ") if dialect == "sqlite" else at, "yes": True,
-        "limit": limit + len(job.declined),
+        "region": job.region, "skill": job.skill, "new_first_fix": NEW_TECH.first_fix,
+        "new_rating": NEW_TECH.rating, "limit": wanted,
         **{f"w{i}": float(getattr(weights, name)) for i, name in enumerate(FACTORS)},
-        **{k: v for i, r in enumerate(nearby) for k, v in _patterns(f"near{i}", r).items()}}
-    rows = session.execute(_ranking_sql(dialect, len(nearby)), params).all()
-    if now is None:
-        rows = [r._replace(fairness=1.0) for r in rows]
+        **{f"near{i}": r for i, r in enumerate(nearby)}}
+    if now is not None:
+        at = now.astimezone(timezone.utc).replace(tzinfo=None)
+        params["now"] = at.isoformat(sep=" ") if dialect == "sqlite" else at
+    shape = (dialect, len(nearby), bool(job.region))
+    rows = session.execute(_ranking_sql(*shape, True, now is not None), params).all() if job.region else []
+    if not (len(rows) == wanted and float(rows[-1].score) > _best_elsewhere(weights)):
+        rows = session.execute(_ranking_sql(*shape, False, now is not None), params).all()
     return [Candidate(Technician(r.id, r.name), float(r.score),
                       tuple((n, float(getattr(r, n))) for n in FACTORS))
             for r in rows if r.id not in job.declined][:limit]
 
 
-_SKILLED = f"(:skill = '' OR {_like('skills', 'skill_pat')})"
-_WHY = (("已停用", "active <> :yes"), ("不在岗", "active = :yes AND on_duty <> :yes"),
-        ("工单已满", "active = :yes AND on_duty = :yes AND open_jobs >= capacity"))
-# Who was left out and why, without reading every excluded row: one grouped scan for the counts,
-# and each reason's first EXAMPLES by id (scans in id order that stop at the third match).
-_EXCLUDED_COUNTS = text(f"""
-    SELECT active = :yes, on_duty = :yes, open_jobs < capacity, count(*) FROM technicians
-    WHERE {_SKILLED} GROUP BY 1, 2, 3""")
-_EXCLUDED_NAMES = text(" UNION ALL ".join(
-    f"SELECT * FROM (SELECT '{why}' AS reason, id, name FROM technicians WHERE {where} AND {_SKILLED}"
-    f" ORDER BY id LIMIT {EXAMPLES}) AS r{i}" for i, (why, where) in enumerate(_WHY)))
-_TECHNICIANS = text("SELECT count(*) FROM technicians")
+# Who was left out and why, from the skill index alone: the count for each reason, each reason's
+# first EXAMPLES by id (index ranges that stop at the third), and everyone (all have the empty
+# skill), to count the unskilled.
+_EXCLUSIONS = text(" UNION ALL ".join((
+    "SELECT unavailable, count(*) AS n, NULL AS id, NULL AS name FROM technician_skills"
+    " WHERE skill = :skill GROUP BY unavailable",
+    *(f"SELECT * FROM (SELECT s.unavailable, 1, t.id, t.name FROM technician_skills AS s"
+      f" JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = {why}"
+      f" ORDER BY s.technician_id LIMIT {EXAMPLES}) AS e{why}" for why in UNAVAILABLE),
+    "SELECT -1, count(*), NULL, NULL FROM technician_skills WHERE skill = ''")))
 
 
 def exclusions(session: Session, job: Job) -> Exclusions:
     """Who was not considered and why: counts by reason, with a few names each."""
-    params = {"yes": True, "skill": job.skill, **_patterns("skill_pat", job.skill)}
     counts: dict[str, int] = {}
-    skilled = 0
-    for active, on_duty, room, n in session.execute(_EXCLUDED_COUNTS, params):
-        skilled += n
-        why = "已停用" if not active else "不在岗" if not on_duty else "工单已满" if not room else None
-        if why:
-            counts[why] = counts.get(why, 0) + n
     names: dict[str, list[str]] = {}
-    for why, tid, name in session.execute(_EXCLUDED_NAMES, params):
-        names.setdefault(why, []).append(f"{tid} {name}")
+    skilled = everyone = 0
+    for why, n, tid, name in session.execute(_EXCLUSIONS, {"skill": job.skill}):
+        if why == -1:
+            everyone = n
+        elif tid is not None:
+            names.setdefault(UNAVAILABLE[why], []).append(f"{tid} {name}")
+        else:
+            skilled += n
+            if why:
+                counts[UNAVAILABLE[why]] = n
     if job.declined:
         counts["已拒单或超时"] = len(job.declined)
         names["已拒单或超时"] = sorted(job.declined)[:EXAMPLES]
-    unskilled = (session.scalar(_TECHNICIANS) or 0) - skilled if job.skill else 0
-    if unskilled:
-        counts[f"无{job.skill}技能"] = unskilled
+    if everyone - skilled:
+        counts[f"无{job.skill}技能"] = everyone - skilled
     return Exclusions(counts, {k: tuple(v) for k, v in names.items()})
 
 

@@ -42,8 +42,15 @@ def _span(text: str) -> tuple[datetime, datetime]:
 
 
 def fill(row: Any, obj: Any) -> None:
+    for name, value in values(type(row), obj).items():
+        setattr(row, name, value)
+
+
+def values(row_type: type, obj: Any) -> dict[str, Any]:
+    """The columns of `row_type` that `obj` has a field for, as they are stored (id and trail aside)."""
+    out = {}
     for f in fields(obj):
-        if f.name in ("trail", "id") or not hasattr(type(row), f.name):
+        if f.name in ("trail", "id") or not hasattr(row_type, f.name):
             continue
         value = getattr(obj, f.name)
         if f.name == "pauses":
@@ -52,7 +59,8 @@ def fill(row: Any, obj: Any) -> None:
             value = list(value)
         elif isinstance(value, list):
             value = list(value)
-        setattr(row, f.name, value)
+        out[f.name] = value
+    return out
 
 
 def customer(row: CustomerRow) -> Customer:

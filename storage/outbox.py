@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from domain.model import Role, mask_phones
 from domain.notices import Notice
 from storage.tables import CustomerRow, OutboxRow
+from storage.upsert import insert_ignore
 
 
 class SqlOutbox:
@@ -18,15 +19,12 @@ class SqlOutbox:
         self.s = session
 
     def add(self, notice: Notice, now: datetime) -> None:
-        """Idempotent: a second notice with the same key is dropped."""
-        if self.s.scalars(select(OutboxRow.id).where(OutboxRow.key == notice.key)).first():
-            return
-        self.s.add(OutboxRow(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id,
-                             channel=notice.channel, address=notice.address,
-                             ticket_number=notice.ticket_number, kind=notice.kind, text=mask_phones(notice.text),
-                             buttons=list(notice.buttons), attachment=notice.attachment,
-                             due_at=notice.due_at or now, created_at=now))
-        self.s.flush()
+        """Idempotent: a second notice with the same key is dropped (one INSERT … ON CONFLICT DO NOTHING)."""
+        insert_ignore(self.s, OutboxRow.__table__, dict(
+            key=notice.key[:160], role=str(notice.role), person_id=notice.person_id, channel=notice.channel,
+            address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
+            text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
+            due_at=notice.due_at or now, created_at=now), ["key"])
 
     def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
         """Held notices without buttons for one person become one digest (the originals marked

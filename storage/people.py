@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
 from storage import dispatch_query, mapping
+from storage.dispatch_query import TECHNICIANS
 from storage import sealing
 from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow, place_lookup
@@ -63,8 +64,7 @@ class SqlPeople:
         self.s.flush()
 
     def mark_offered(self, tech_id: str, now: datetime) -> None:
-        self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id).values(last_offered_at=now),
-                       execution_options={"synchronize_session": False})
+        self.s.execute(update(TECHNICIANS).where(TECHNICIANS.c.id == tech_id).values(last_offered_at=now))
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
                    now: datetime | None, limit: int) -> list[Candidate]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
@@ -169,6 +169,32 @@ class TechnicianRow(Base):
     open_jobs: Mapped[int] = mapped_column(default=0)
     record_first_fix: Mapped[float | None] = mapped_column(Float)
     record_rating: Mapped[float | None] = mapped_column(Float)
+
+
+class TechnicianSkillRow(Base):
+    """One row per technician and skill, kept in step with `technicians` by triggers (migration
+    0017), whatever writes the roster; the empty skill (a job needing none) is everyone's.
+    `unavailable` says why the technician cannot take a job now (`dispatch_query.UNAVAILABLE`),
+    so dispatch reads who may by index and counts who may not without reading their rows."""
+
+    __tablename__ = "technician_skills"
+    technician_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("technicians.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String, primary_key=True)   # as long as the roster spells it
+    unavailable: Mapped[int] = mapped_column(SmallInteger)
+    __table_args__ = (Index("ix_technician_skills_skill", "skill", "unavailable", "technician_id"),
+                      {"sqlite_with_rowid": False})
+
+
+class TechnicianRegionRow(Base):
+    """One row per technician and region served, kept in step like `technician_skills`."""
+
+    __tablename__ = "technician_regions"
+    technician_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("technicians.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String, primary_key=True)
+    __table_args__ = (Index("ix_technician_regions_region", "region", "technician_id"),
+                      {"sqlite_with_rowid": False})
 
 
 class StaffRow(Base):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,13 +15,23 @@ from domain.stats import DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
-from storage.dispatch_query import BUSY
+from storage.dispatch_query import BUSY, TECHNICIANS
 from storage.upsert import insert_ignore
-from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TechnicianRow, TicketEventRow, TicketRow
+from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TicketEventRow, TicketRow
 
 # Reasons the figures search by word (waited for parts) stay readable, phones masked (the column is
 # Masked); every other reason is sealed: a check-in's location, an owner's words when cancelling.
 SEARCHED_REASONS = frozenset({"hold"})
+# Written on every ticket change as plain Core statements (no ORM object to build and flush).
+TICKETS = cast(Table, TicketRow.__table__)
+EVENTS = cast(Table, TicketEventRow.__table__)
+DECISIONS = cast(Table, DispatchDecisionRow.__table__)
+
+
+def _stored(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's row as written."""
+    return {**mapping.values(TicketRow, ticket), "state": ticket.state.value,
+            "held_from": ticket.held_from.value if ticket.held_from else None}
 
 
 class SqlTickets:
@@ -47,23 +58,25 @@ class SqlTickets:
         return self.s.scalars(stmt.limit(1)).first() is not None
 
     def save(self, ticket: Ticket) -> None:
-        row = self.s.get(TicketRow, ticket.id) if ticket.id else TicketRow()
-        assert row is not None
-        self._count_load(row.assignee_id if row.state in BUSY else None,
-                         ticket.assignee_id if ticket.state in BUSY else None)
-        mapping.fill(row, ticket)
-        row.state = ticket.state.value
-        row.held_from = ticket.held_from.value if ticket.held_from else None
-        if ticket.id is None:
-            self.s.add(row)
+        if ticket.id is None:  # a new ticket is one plain INSERT (no ORM object to build and flush)
+            self._count_load(None, ticket.assignee_id if ticket.state in BUSY else None)
+            self.s.flush()   # rows it refers to that are still pending (an asset) go first
+            ticket.id = self.s.execute(insert(TICKETS).values(_stored(ticket)).returning(TICKETS.c.id)).scalar_one()
+        else:
+            row = self.s.get(TicketRow, ticket.id)
+            assert row is not None
+            self._count_load(row.assignee_id if row.state in BUSY else None,
+                             ticket.assignee_id if ticket.state in BUSY else None)
+            for name, value in _stored(ticket).items():
+                setattr(row, name, value)
             self.s.flush()
-            ticket.id = row.id
-        for e in ticket.trail:
-            reason = e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])
-            self.s.add(TicketEventRow(ticket_id=row.id, at=e.at, actor=e.actor, action=e.action,
-                                      from_state=e.from_state.value, to_state=e.to_state.value, reason=reason))
+        if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
+            self.s.execute(insert(EVENTS), [
+                {"ticket_id": ticket.id, "at": e.at, "actor": e.actor, "action": e.action,
+                 "from_state": e.from_state.value, "to_state": e.to_state.value,
+                 "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
+                for e in ticket.trail])
         ticket.trail.clear()
-        self.s.flush()
 
     def _count_load(self, before: str | None, after: str | None) -> None:
         """Keep technicians.open_jobs in step with this save (same transaction)."""
@@ -71,9 +84,8 @@ class SqlTickets:
             return
         for tech_id, step in ((before, -1), (after, 1)):
             if tech_id:
-                self.s.execute(update(TechnicianRow).where(TechnicianRow.id == tech_id)
-                               .values(open_jobs=TechnicianRow.open_jobs + step),
-                               execution_options={"synchronize_session": False})
+                self.s.execute(update(TECHNICIANS).where(TECHNICIANS.c.id == tech_id)
+                               .values(open_jobs=TECHNICIANS.c.open_jobs + step))
 
     def next_number(self, prefix: str, day: str) -> str:
         name = f"ticket:{day}"
@@ -140,8 +152,8 @@ class SqlTickets:
     def log_decision(self, ticket: Ticket, now: datetime, mode: str, chosen: list[str],
                      candidates: list[str]) -> None:
         assert ticket.id is not None
-        self.s.add(DispatchDecisionRow(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
-                                       candidates=[c[:200] for c in candidates[:40]]))
+        self.s.execute(insert(DECISIONS).values(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
+                                                candidates=[c[:200] for c in candidates[:40]]))
 
     def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
         stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 
 from bot.bootstrap import Desk
 from domain.dispatch import Job, Record, Weights, rank
 from domain.model import Technician
 from storage import dispatch_query
+from storage.importer import import_csv
 from storage.tables import TechnicianRow
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
@@ -55,3 +57,47 @@ def test_the_database_ranks_as_the_domain_defines_and_counts_who_was_left_out(de
                 assert out.counts.get("不在岗", 0) == sum(1 for t in skilled if t.active and not t.on_duty)
                 assert out.counts.get("已停用", 0) == sum(1 for t in skilled if not t.active)
                 assert out.counts[f"无{skill}技能"] == len(techs) - len(skilled)
+
+
+def _chosen(uow, job: Job) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+    return [(c.tech.id, dict(c.parts)["region"])
+            for c in dispatch_query.candidates(uow.session, job, {}, Weights(), NOW, 10)]
+
+
+def test_whatever_writes_the_roster_dispatch_sees_it_in_the_same_transaction(desk: Desk, tmp_path: Path) -> None:
+    """Skills, regions, duty and load reach the indexed choice however they are written:
+    the roster port, a plain UPDATE, the CSV import, a delete."""
+    job = Job("glazing", "西湖区")
+    with desk.uow() as uow:
+        uow.people.save_technician(Technician("X1", "甲", skills=("glazing",), regions=("西湖区",), capacity=1))
+        uow.people.save_technician(Technician("X2", "乙", skills=("glazing", "lock"), regions=("滨江区",), capacity=2))
+        assert _chosen(uow, job) == [("X1", 1.0), ("X2", 0.0)]
+
+        uow.people.save_technician(Technician("X1", "甲", skills=("lock",), regions=("西湖区",), capacity=1))
+        assert _chosen(uow, job) == [("X2", 0.0)]
+        everyone = len(uow.people.technicians())
+        assert dispatch_query.exclusions(uow.session, job).counts == {"无glazing技能": everyone - 1}
+
+        uow.session.execute(update(TechnicianRow).where(TechnicianRow.id == "X2").values(regions=["西湖区"]))
+        assert _chosen(uow, job) == [("X2", 1.0)]
+
+        uow.session.execute(update(TechnicianRow).where(TechnicianRow.id == "X2").values(on_duty=False))
+        assert _chosen(uow, job) == []
+        out = dispatch_query.exclusions(uow.session, job)
+        assert (out.counts["不在岗"], out.examples["不在岗"]) == (1, ("X2 乙",))
+
+        uow.session.execute(update(TechnicianRow).where(TechnicianRow.id == "X2").values(on_duty=True, open_jobs=2))
+        assert _chosen(uow, job) == []
+        assert dispatch_query.exclusions(uow.session, job).counts["工单已满"] == 1
+        uow.session.execute(update(TechnicianRow).where(TechnicianRow.id == "X2").values(capacity=3))
+        assert _chosen(uow, job) == [("X2", 1.0)]
+
+        csv = tmp_path / "technicians.csv"
+        csv.write_text("id,name,phone,skills,regions,capacity,wecom_userid,dingtalk_userid\n"
+                       "X1,甲,13900000199,glazing|lock,余杭区,2,,\n", encoding="utf-8")
+        import_csv(uow.session, "technicians", csv)
+        assert _chosen(uow, job) == [("X2", 1.0), ("X1", 0.0)]
+
+        uow.session.execute(delete(TechnicianRow).where(TechnicianRow.id == "X2"))
+        assert _chosen(uow, job) == [("X1", 0.0)]
+        assert dispatch_query.exclusions(uow.session, job).counts == {"无glazing技能": everyone - 2}

@@ -13,10 +13,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text, Engine, inspect
+from sqlalchemy.orm import Session
 
 from bot.bootstrap import Desk, bootstrap
 from bot.tokens import create_token, token_name
+from domain.dispatch import Job, Weights
 from domain.ticket import State
+from storage.dispatch_query import candidates, exclusions
 from storage.db import alembic_config, current_revision, make_engine, upgrade
 from storage.kv_memory import MemoryStore
 from storage.tables import Base
@@ -65,7 +68,7 @@ def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engin
 def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert current_revision(empty_engine) == head() == "0016"
+    assert current_revision(empty_engine) == head() == "0017"
 
 
 def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:
@@ -158,3 +161,16 @@ def test_platform_user_ids_move_from_the_roster_into_the_identities(empty_engine
         ("dingtalk", "chenjing", "dispatcher", "D01")}
     assert {str(r[4])[:4] for r in rows if r[1] == "wangjianguo"} == {"2026"}
     assert "wecom_userid" not in columns and "dingtalk_userid" not in columns
+
+
+def test_technicians_already_on_the_roster_are_indexed_for_dispatch(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0016")
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO technicians (id, name, phone, skills, regions, capacity, on_duty, active,"
+                          " open_jobs) VALUES ('T01', '王', '', '[\"plumbing\", \"lock\"]', '[\"西湖区\"]', 4, true,"
+                          " true, 0), ('T02', '李', '', '[\"lock\"]', '[]', 1, true, true, 1)"))
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        assert [c.tech.id for c in candidates(session, Job("lock", "西湖区"), {}, Weights(), None, 5)] == ["T01"]
+        assert exclusions(session, Job("plumbing", "西湖区")).counts == {"无plumbing技能": 1}
+        assert exclusions(session, Job("lock", "")).examples == {"工单已满": ("T02 李",)}
