@@ -60,6 +60,7 @@ class FakeWecomApi(BaseHTTPRequestHandler):
     the end of a callback's journey is its reply at the platform, not the 200."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out in two writes: no 40 ms delayed-ACK stall
     arrivals: dict[str, float] = {}
     lock = threading.Lock()
 
