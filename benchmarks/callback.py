@@ -145,6 +145,7 @@ class Figures:
     reply_p50: float = 0.0      # open loop, from the scheduled send to the reply at the platform
     reply_p99: float = 0.0
     undelivered: int = 0        # callbacks whose reply never reached the platform
+    log_lines: float = 0.0      # lines the server logged per message while saturated
     worst_second: float = 0.0   # slowest second's answers / the mean per second
     errors: int = 0
 
@@ -233,28 +234,35 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT, preexec_fn=pin(0), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
-        yield proc
-    finally:
-        proc.terminate()
+def server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The server's output goes to `log` (a pipe nobody reads would stall it once full)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, preexec_fn=pin(0), stdout=out, stderr=subprocess.STDOUT)
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def measure(argv: list[str], env: dict[str, str], port: int, calls: Callbacks, args: argparse.Namespace,
-            replies: bool) -> Figures:
+            replies: bool, log_dir: Path) -> Figures:
     """`replies`: the server answers each owner on the platform (ours); the baseline does not."""
     figures = Figures()
     url = f"http://127.0.0.1:{port}/wecom/callback"
-    with server(argv, env, port) as proc, httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+    log = log_dir / f"server-{port}.log"
+    with server(argv, env, port, log) as proc, \
+            httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
         saturate(client, url, proc.pid, calls.batch(30), Figures(), replies)   # warm up
+        started = log.stat().st_size
         saturate(client, url, proc.pid, calls.batch(args.saturate), figures, replies)
+        with log.open("rb") as f:
+            f.seek(started)
+            figures.log_lines = f.read().count(b"\n") / args.saturate
         open_loop(client, url, calls.batch(int(args.rate * args.seconds)), args.rate, figures, replies)
     return figures
 
@@ -269,7 +277,8 @@ def serve_env(folder: Path, port: int, api_port: int) -> dict[str, str]:
 
 def report(name: str, f: Figures) -> None:
     print(f"{name}: {f.rps:.1f} req/s saturated, {f.cpu_ms:.2f} ms CPU per message; open loop p50 {f.p50:.1f} ms,"
-          f" p99 {f.p99:.1f} ms, slowest second {f.worst_second:.2f} of the mean; {f.errors} non-200")
+          f" p99 {f.p99:.1f} ms, slowest second {f.worst_second:.2f} of the mean; {f.errors} non-200;"
+          f" {f.log_lines:.1f} log lines per message")
     if f.reply_p50:
         print(f"  reply at the platform (open loop, from the scheduled send): p50 {f.reply_p50:.1f} ms,"
               f" p99 {f.reply_p99:.1f} ms; {f.undelivered} replies missing")
@@ -293,7 +302,7 @@ def main() -> None:
         port = free_port()
         base_argv = [sys.executable, str(ROOT / "benchmarks" / "callback_baseline.py"), "--port", str(port), "--db",
                      str(folder / "base.db"), "--token", TOKEN, "--aes-key", AES_KEY, "--corp-id", CORP_ID]
-        baseline = measure(base_argv, dict(os.environ), port, calls, args, replies=False)
+        baseline = measure(base_argv, dict(os.environ), port, calls, args, replies=False, log_dir=folder)
         report("bare baseline", baseline)
         port = free_port()
         env = serve_env(folder, port, api.server_address[1])
@@ -301,7 +310,7 @@ def main() -> None:
         for step in (["db", "upgrade"], ["demo"]):
             subprocess.run([str(BIN / "baoxiu"), *config, *step], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
-        ours = measure([str(BIN / "baoxiu"), *config, "serve"], env, port, calls, args, replies=True)
+        ours = measure([str(BIN / "baoxiu"), *config, "serve"], env, port, calls, args, replies=True, log_dir=folder)
         report("baoxiu serve", ours)
         print(f"throughput ours / baseline = {ours.rps / baseline.rps:.3f} (target ≥ 0.50); CPU per message "
               f"ours / baseline = {ours.cpu_ms / baseline.cpu_ms:.1f}; p99 {ours.p99:.1f} ms / 50 ms target = "
