@@ -9,11 +9,14 @@ mode) and `baoxiu serve` on its embedded default (SQLite, in-process store and s
 data, WeCom enabled against a local stand-in of the WeCom API that accepts every send). Both get
 the same kind of pre-encrypted callbacks (a fault report from a different owner each, a fresh
 MsgId each). Per server:
-- saturation: 8 callbacks in flight until `--saturate` are answered: req/s, and the server's CPU
-  milliseconds per message (its process's user + system time, from /proc);
+- saturation: 8 callbacks in flight until `--saturate` are answered and (for `serve`) every
+  owner's reply has reached the WeCom stand-in: req/s, and the server's CPU milliseconds per
+  message (its process's user + system time, from /proc), delivery included, wherever in the
+  process it runs;
 - open loop: `--rate` callbacks a second for `--seconds`, each sent at its scheduled time and its
   latency counted from that time (so a stalled server is not hidden by a waiting client):
-  p50 / p99, and the slowest second's throughput against the mean.
+  p50 / p99 of the 200, p50 / p99 of the reply's arrival at the stand-in, and the slowest
+  second's throughput against the mean.
 Then the ratios ours / baseline. The load generator is pinned to the last core and the servers to
 the first where the machine allows (os.sched_setaffinity). Targets (issue 14): throughput at least
 50% of the baseline; p99 under 50 ms; no second below half the mean.
@@ -52,13 +55,27 @@ REPORTS = ("厨房水龙头漏水了，3栋2单元{room}，电话138{phone}", "�
 
 
 class FakeWecomApi(BaseHTTPRequestHandler):
-    """Stands in for qyapi.weixin.qq.com: a token, and ok to every send."""
+    """Stands in for qyapi.weixin.qq.com: a token, and ok to every send. Keeps connections open
+    as the real API does (HTTP/1.1), and notes when the first message to each member arrived:
+    the end of a callback's journey is its reply at the platform, not the 200."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out in two writes: no 40 ms delayed-ACK stall
+    arrivals: dict[str, float] = {}
+    lock = threading.Lock()
 
     def do_GET(self) -> None:
         self._answer({"errcode": 0, "errmsg": "ok", "access_token": "bench-token", "expires_in": 7200})
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        now = time.perf_counter()
+        try:
+            to = str(json.loads(body).get("touser", ""))
+        except ValueError:
+            to = ""
+        with self.lock:
+            self.arrivals.setdefault(to, now)
         self._answer({"errcode": 0, "errmsg": "ok", "msgid": "m", "response_code": "r"})
 
     def _answer(self, body: dict[str, object]) -> None:
@@ -91,6 +108,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+Call = tuple[dict[str, str], bytes, str]   # query, body, the owner who sent it
+
+
 class Callbacks:
     """Encrypted, signed callbacks as WeCom builds them; each from a new owner with a new MsgId."""
 
@@ -98,7 +118,7 @@ class Callbacks:
         self.next = start
         self.prp = PrpCrypto(base64.b64decode(AES_KEY + "="))
 
-    def batch(self, n: int) -> list[tuple[dict[str, str], bytes]]:
+    def batch(self, n: int) -> list[Call]:
         out = []
         for _ in range(n):
             i, self.next = self.next, self.next + 1
@@ -112,7 +132,7 @@ class Callbacks:
             sig = hashlib.sha1("".join(sorted([TOKEN, stamp, nonce, encrypt])).encode()).hexdigest()
             body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt>"
                     f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>").encode()
-            out.append(({"msg_signature": sig, "timestamp": stamp, "nonce": nonce}, body))
+            out.append(({"msg_signature": sig, "timestamp": stamp, "nonce": nonce}, body, f"owner{i:06d}"))
         return out
 
 
@@ -122,32 +142,58 @@ class Figures:
     cpu_ms: float = 0.0
     p50: float = 0.0
     p99: float = 0.0
+    reply_p50: float = 0.0      # open loop, from the scheduled send to the reply at the platform
+    reply_p99: float = 0.0
+    undelivered: int = 0        # callbacks whose reply never reached the platform
+    log_lines: float = 0.0      # lines the server logged per message while saturated
     worst_second: float = 0.0   # slowest second's answers / the mean per second
     errors: int = 0
 
 
-def saturate(client: httpx.Client, url: str, pid: int, calls: list[tuple[dict[str, str], bytes]],
-             figures: Figures) -> None:
-    def post(call: tuple[dict[str, str], bytes]) -> int:
+def replies_in(calls: list[Call], replies: bool, within: float = 30.0) -> list[float | None]:
+    """When each call's reply reached the stand-in; waits for them all (up to `within` seconds) so
+    that work moved off the request (delivery) is counted in the CPU and latency figures."""
+    deadline = time.perf_counter() + within
+    while replies and time.perf_counter() < deadline:
+        with FakeWecomApi.lock:
+            if all(c[2] in FakeWecomApi.arrivals for c in calls):
+                break
+        time.sleep(0.02)
+    with FakeWecomApi.lock:
+        return [FakeWecomApi.arrivals.get(c[2]) if replies else None for c in calls]
+
+
+def saturate(client: httpx.Client, url: str, pid: int, calls: list[Call], figures: Figures,
+             replies: bool) -> None:
+    def post(call: Call) -> int:
         return client.post(url, params=call[0], content=call[1]).status_code
 
     cpu, start = cpu_seconds(pid), time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(post, calls))
-    elapsed = time.perf_counter() - start
-    figures.rps = len(calls) / elapsed
+    answered = time.perf_counter()
+    arrived = replies_in(calls, replies)
+    # Throughput to the last reply delivered (or the last 200 for the baseline, which sends none).
+    done = max([answered, *(t for t in arrived if t is not None)])
+    figures.rps = len(calls) / (done - start)
     figures.cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / len(calls)
     figures.errors += sum(1 for c in codes if c != 200)
+    figures.undelivered += sum(1 for t in arrived if replies and t is None)
 
 
-def open_loop(client: httpx.Client, url: str, calls: list[tuple[dict[str, str], bytes]], rate: float,
-              figures: Figures) -> None:
+def percentile(values: list[float], share: float) -> float:
+    values = sorted(values)
+    return values[max(int(len(values) * share) - 1, 0)] if values else float("nan")
+
+
+def open_loop(client: httpx.Client, url: str, calls: list[Call], rate: float, figures: Figures,
+              replies: bool) -> None:
     latencies: list[float] = []
     done_at: list[float] = []
     lock = threading.Lock()
     start = time.perf_counter() + 0.2
 
-    def post(scheduled: float, call: tuple[dict[str, str], bytes]) -> None:
+    def post(scheduled: float, call: Call) -> None:
         code = client.post(url, params=call[0], content=call[1]).status_code
         now = time.perf_counter()
         with lock:
@@ -160,9 +206,13 @@ def open_loop(client: httpx.Client, url: str, calls: list[tuple[dict[str, str], 
             scheduled = start + i / rate
             time.sleep(max(0.0, scheduled - time.perf_counter()))
             pool.submit(post, scheduled, call)
-    latencies.sort()
     figures.p50 = statistics.median(latencies)
-    figures.p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)]
+    figures.p99 = percentile(latencies, 0.99)
+    arrived = replies_in(calls, replies)
+    journeys = [(t - (start + i / rate)) * 1000 for i, t in enumerate(arrived) if t is not None]
+    figures.undelivered += sum(1 for t in arrived if replies and t is None)
+    if journeys:
+        figures.reply_p50, figures.reply_p99 = statistics.median(journeys), percentile(journeys, 0.99)
     seconds = [0] * (int(len(calls) / rate) or 1)
     for t in done_at:
         if 0 <= t < len(seconds):
@@ -184,27 +234,36 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def server(argv: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT, preexec_fn=pin(0), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
-        yield proc
-    finally:
-        proc.terminate()
+def server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The server's output goes to `log` (a pipe nobody reads would stall it once full)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, preexec_fn=pin(0), stdout=out, stderr=subprocess.STDOUT)
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
-def measure(argv: list[str], env: dict[str, str], port: int, calls: Callbacks, args: argparse.Namespace) -> Figures:
+def measure(argv: list[str], env: dict[str, str], port: int, calls: Callbacks, args: argparse.Namespace,
+            replies: bool, log_dir: Path) -> Figures:
+    """`replies`: the server answers each owner on the platform (ours); the baseline does not."""
     figures = Figures()
     url = f"http://127.0.0.1:{port}/wecom/callback"
-    with server(argv, env, port) as proc, httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
-        saturate(client, url, proc.pid, calls.batch(30), Figures())   # warm up
-        saturate(client, url, proc.pid, calls.batch(args.saturate), figures)
-        open_loop(client, url, calls.batch(int(args.rate * args.seconds)), args.rate, figures)
+    log = log_dir / f"server-{port}.log"
+    with server(argv, env, port, log) as proc, \
+            httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+        saturate(client, url, proc.pid, calls.batch(30), Figures(), replies)   # warm up
+        started = log.stat().st_size
+        saturate(client, url, proc.pid, calls.batch(args.saturate), figures, replies)
+        with log.open("rb") as f:
+            f.seek(started)
+            figures.log_lines = f.read().count(b"\n") / args.saturate
+        open_loop(client, url, calls.batch(int(args.rate * args.seconds)), args.rate, figures, replies)
     return figures
 
 
@@ -218,7 +277,11 @@ def serve_env(folder: Path, port: int, api_port: int) -> dict[str, str]:
 
 def report(name: str, f: Figures) -> None:
     print(f"{name}: {f.rps:.1f} req/s saturated, {f.cpu_ms:.2f} ms CPU per message; open loop p50 {f.p50:.1f} ms,"
-          f" p99 {f.p99:.1f} ms, slowest second {f.worst_second:.2f} of the mean; {f.errors} non-200")
+          f" p99 {f.p99:.1f} ms, slowest second {f.worst_second:.2f} of the mean; {f.errors} non-200;"
+          f" {f.log_lines:.1f} log lines per message")
+    if f.reply_p50:
+        print(f"  reply at the platform (open loop, from the scheduled send): p50 {f.reply_p50:.1f} ms,"
+              f" p99 {f.reply_p99:.1f} ms; {f.undelivered} replies missing")
 
 
 def main() -> None:
@@ -239,7 +302,7 @@ def main() -> None:
         port = free_port()
         base_argv = [sys.executable, str(ROOT / "benchmarks" / "callback_baseline.py"), "--port", str(port), "--db",
                      str(folder / "base.db"), "--token", TOKEN, "--aes-key", AES_KEY, "--corp-id", CORP_ID]
-        baseline = measure(base_argv, dict(os.environ), port, calls, args)
+        baseline = measure(base_argv, dict(os.environ), port, calls, args, replies=False, log_dir=folder)
         report("bare baseline", baseline)
         port = free_port()
         env = serve_env(folder, port, api.server_address[1])
@@ -247,7 +310,7 @@ def main() -> None:
         for step in (["db", "upgrade"], ["demo"]):
             subprocess.run([str(BIN / "baoxiu"), *config, *step], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
-        ours = measure([str(BIN / "baoxiu"), *config, "serve"], env, port, calls, args)
+        ours = measure([str(BIN / "baoxiu"), *config, "serve"], env, port, calls, args, replies=True, log_dir=folder)
         report("baoxiu serve", ours)
         print(f"throughput ours / baseline = {ours.rps / baseline.rps:.3f} (target ≥ 0.50); CPU per message "
               f"ours / baseline = {ours.cpu_ms / baseline.cpu_ms:.1f}; p99 {ours.p99:.1f} ms / 50 ms target = "

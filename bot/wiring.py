@@ -3,13 +3,14 @@ gets of them. Kept apart from `bootstrap` because the channels import the handle
 handlers still read the `Desk` type from `bootstrap`."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from bot.bootstrap import Desk
 from bot.channels.base import Channel, build_channels, outlets
 from scheduler import jobs
 from scheduler.ports import Outlets
-from scheduler.wake import Waker
+from scheduler.wake import Job, Waker
 from storage import wakeup
 
 
@@ -20,20 +21,38 @@ class Edges:
     outlets: Outlets = field(default_factory=Outlets)
     waker: Waker | None = None   # the in-process worker loop, when the scheduler runs here
     web_only: bool = False       # `serve --no-scheduler`: a `baoxiu worker` process delivers
+    # A photo came in since the last pass: only then does a pass look for media to fetch (the
+    # tick fetches the rest), so a text message costs no media claim.
+    _media_due: threading.Event = field(default_factory=threading.Event)
 
     def deliver_now(self, fetch_media: bool = False) -> None:
         """After a callback: wake the worker loop, in this process or in the worker process (the
         request path does no sending); with neither (tests, tools) deliver here, as before."""
         if self.waker is not None:
+            if fetch_media:
+                self._media_due.set()
             self.waker.wake()
         elif self.web_only:
             wakeup.notify(self.desk.engine)
         else:
             jobs.deliver_now(self.desk, self.outlets, fetch_media)
 
+    def later(self, job: Job) -> bool:
+        """Work a callback leaves for after its answer, on the worker loop when it runs in this
+        process; False when there is none (the caller runs it after the answer itself)."""
+        if self.waker is None:
+            return False
+        self.waker.later(job)
+        return True
+
     def run_worker(self) -> None:
         """Deliveries (and photo fetches) on a thread of their own, woken by callbacks."""
-        self.waker = Waker(lambda: jobs.deliver_now(self.desk, self.outlets, fetch_media=True)).start()
+        self.waker = Waker(self._pass).start()
+
+    def _pass(self) -> None:
+        media = self._media_due.is_set()
+        self._media_due.clear()
+        jobs.deliver_now(self.desk, self.outlets, fetch_media=media)
 
     def start(self) -> None:
         for channel in self.channels:
@@ -51,5 +70,8 @@ def wire(desk: Desk, web_only: bool = False) -> Edges:
     edges = Edges(desk, web_only=web_only)
     # The channels get `deliver_now` before the outlets exist; it reads them when called.
     edges.channels = build_channels(desk, edges.deliver_now)
+    for channel in edges.channels:
+        if hasattr(channel, "later"):   # channels that leave work for after a callback's answer
+            channel.later = edges.later
     edges.outlets = outlets(edges.channels)
     return edges

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from domain.errors import Refused
 from domain.model import Role, mask_phones
@@ -25,6 +25,7 @@ from storage.kv import Keys, StoreUnavailable
 from storage.outbox import release_held
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
+from storage.upsert import insert_ignore
 
 log = logging.getLogger("baoxiu.chat")
 
@@ -160,13 +161,10 @@ def _reply_notice(inbound: Inbound, to: str, reply: Reply, index: str, now: date
 
 
 def _claim(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> bool:
-    """The dedup row, in the message's own transaction: a concurrent twin waits on it, then yields."""
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(InboundRow(channel=inbound.channel, msg_id=inbound.msg_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """The dedup row, in the message's own transaction: a concurrent twin waits on it, then yields.
+    One statement that raises nothing (no savepoint to roll back to)."""
+    return insert_ignore(uow.session, InboundRow, {"channel": inbound.channel, "msg_id": inbound.msg_id,
+                                                   "received_at": now}, keys=["channel", "msg_id"])
 
 
 def _seen(desk: Desk, inbound: Inbound) -> bool:

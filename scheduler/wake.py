@@ -4,21 +4,25 @@ A callback used to send its replies and fetch its photos itself, after answering
 pass (several transactions, a claim that writes even with nothing to send) per message. With
 the scheduler in the same process, the callback only sets an event; this thread wakes and runs
 one delivery pass for every callback that came in meanwhile, so a burst of messages costs a
-few passes, not one each.
+few passes, not one each. Work a callback leaves for after its answer (a card sweep, a 微信客服
+pull) is handed to this thread too (`later`), and runs just before the pass that sends its result.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 
 log = logging.getLogger("baoxiu.scheduler")
+Job = Callable[[], None]
 
 
 class Waker:
-    def __init__(self, work: Callable[[], None], name: str = "baoxiu-delivery") -> None:
+    def __init__(self, work: Job, name: str = "baoxiu-delivery") -> None:
         self._work = work
         self._due = threading.Event()
+        self._jobs: deque[Job] = deque()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
@@ -28,6 +32,11 @@ class Waker:
 
     def wake(self) -> None:
         """Ask for one more pass; wakes while a pass runs fold into the next one."""
+        self._due.set()
+
+    def later(self, job: Job) -> None:
+        """Run `job` on the loop's thread before its next pass (and wake it)."""
+        self._jobs.append(job)
         self._due.set()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -41,7 +50,13 @@ class Waker:
             self._due.clear()
             if self._stopping:
                 return
-            try:
-                self._work()
-            except Exception as e:  # the next wake or tick retries; the thread must live on
-                log.error("delivery pass failed: %s", type(e).__name__)
+            while self._jobs:
+                _quietly(self._jobs.popleft(), "job")
+            _quietly(self._work, "delivery pass")
+
+
+def _quietly(job: Job, what: str) -> None:
+    try:
+        job()
+    except Exception as e:  # the next wake or tick retries; the thread must live on
+        log.error("%s failed: %s", what, type(e).__name__)

@@ -24,15 +24,25 @@ class SqlIdentities:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        # Senders looked up and not found in this transaction. The session remembers rows it
+        # loaded, not misses: a new sender would be looked up three times per message (staff?
+        # known? then `touch`). Only this object writes identities, and it forgets a miss it writes.
+        self._missing: set[tuple[str, str]] = set()
 
     def find(self, channel: str, external_id: str) -> IdentityRow | None:
-        return self.s.get(IdentityRow, (channel, external_id))
+        if (channel, external_id) in self._missing:
+            return None
+        row = self.s.get(IdentityRow, (channel, external_id))
+        if row is None:
+            self._missing.add((channel, external_id))
+        return row
 
     def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
               rebind: bool = False) -> bool:
         """Record that this sender is this person; False (and nothing changed) when the sender is
         bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
         row = self.find(channel, external_id)
+        self._missing.discard((channel, external_id))
         if row is None and insert_ignore(self.s, IdentityRow, {
                 "channel": channel, "external_id": external_id, "role": role, "person_id": person_id,
                 "last_seen": now}, ["channel", "external_id"]):
@@ -81,6 +91,7 @@ class SqlIdentities:
         if not user_id:
             return
         row = self.find(channel, user_id)
+        self._missing.discard((channel, user_id))
         if row is None:
             self.s.add(IdentityRow(channel=channel, external_id=user_id, role=role, person_id=person_id,
                                    last_seen=NEVER))

@@ -3,9 +3,10 @@ delivery runs over them (claims, holds released when a person writes, addresses,
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, false, or_, select, update
+from sqlalchemy import CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
@@ -19,12 +20,13 @@ class SqlOutbox:
         self.s = session
 
     def add(self, notice: Notice, now: datetime) -> None:
-        """Idempotent: a second notice with the same key is dropped (one INSERT … ON CONFLICT DO NOTHING)."""
-        insert_ignore(self.s, OutboxRow.__table__, dict(
+        """Idempotent: a second notice with the same key is dropped. One statement, no row read
+        back: a message's replies are the hottest insert there is."""
+        insert_ignore(self.s, OutboxRow, dict(
             key=notice.key[:160], role=str(notice.role), person_id=notice.person_id, channel=notice.channel,
             address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
             text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
-            due_at=notice.due_at or now, created_at=now), ["key"])
+            due_at=notice.due_at or now, created_at=now, status="pending", attempts=0), keys=["key"])
 
     def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
         """Held notices without buttons for one person become one digest (the originals marked
@@ -55,11 +57,15 @@ class SqlOutbox:
 
     def claim(self, now: datetime, limit: int) -> list[OutboxRow]:
         """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
-        stmt = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= now)
-                # A file queued with a reply goes after it: the words first, then the picture they speak of.
-                .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(limit)
-                .with_for_update(skip_locked=True))
-        return list(self.s.scalars(stmt))
+        return list(self.s.scalars(_CLAIM, {"now": now, "limit": limit}))
+
+    def mark_sent(self, ids: list[int], now: datetime) -> int:
+        """Rows this worker took and delivered; a row whose lease ran out and was taken again
+        meanwhile is no longer "sending" here and is left to its new taker's record."""
+        if not ids:
+            return 0
+        result: CursorResult[Any] = self.s.execute(_MARK_SENT, {"ids": ids, "now": now})  # type: ignore[assignment]
+        return result.rowcount
 
     def get(self, row_id: int) -> OutboxRow | None:
         return self.s.get(OutboxRow, row_id)
@@ -102,7 +108,27 @@ def release_held(session: Session, role: str, person_id: str, now: datetime,
                  channel: str = "", address: str = "") -> None:
     """The person wrote again: notices kept for them can go now, and so can replies kept for this
     chat (a reply is addressed by channel and address, not by person)."""
-    mine = and_(OutboxRow.role == role, OutboxRow.person_id == person_id) if person_id else false()
-    chat = and_(OutboxRow.channel == channel, OutboxRow.address == address) if channel and address else false()
-    session.execute(update(OutboxRow).where(OutboxRow.status == "held", or_(mine, chat))
-                    .values(status="pending", due_at=now))
+    mine, chat = bool(person_id), bool(channel and address)
+    if mine or chat:
+        session.execute(_release_held(mine, chat), {"b_role": role, "b_person": person_id, "b_channel": channel,
+                                                    "b_address": address, "now": now})
+
+
+# Statements every message or delivery pass runs, built once: building one costs more than running it.
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_O = _OUTBOX.c
+_MARK_SENT = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)), _O.status == "sending")
+              .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
+_CLAIM = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= bindparam("now"))
+          # A file queued with a reply goes after it: the words first, then the picture they speak of.
+          .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(bindparam("limit"))
+          .with_for_update(skip_locked=True))
+
+
+@lru_cache(maxsize=4)
+def _release_held(mine: bool, chat: bool) -> Executable:
+    # (bound names must differ from the columns an UPDATE sets)
+    person = and_(_O.role == bindparam("b_role"), _O.person_id == bindparam("b_person")) if mine else false()
+    here = and_(_O.channel == bindparam("b_channel"), _O.address == bindparam("b_address")) if chat else false()
+    return (update(_OUTBOX).where(_O.status == "held", or_(person, here))
+            .values(status="pending", due_at=bindparam("now")))

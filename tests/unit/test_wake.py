@@ -50,3 +50,20 @@ def test_a_failing_pass_does_not_stop_the_loop() -> None:
         assert done.wait(5)
     finally:
         waker.stop()
+
+
+def test_work_handed_over_runs_on_the_worker_thread_before_the_pass_it_wakes() -> None:
+    order: list[str] = []
+    done = threading.Event()
+
+    def work() -> None:
+        order.append("pass")
+        done.set()
+
+    waker = Waker(work).start()
+    try:
+        waker.later(lambda: order.append(f"job on {threading.current_thread().name}"))
+        assert done.wait(5)
+    finally:
+        waker.stop()
+    assert order == ["job on baoxiu-delivery", "pass"]

@@ -1,7 +1,8 @@
 """WeCom: the self-built app for staff ("wecom", by UserID) and 微信客服 for owners ("wecom_kf").
 
 A callback does only database work on the request path (dedup, the handler, the outbox);
-sending, kf pulls and media downloads run after the answer, as background tasks and ticks.
+sending, card sweeps, kf pulls and media downloads run after the answer: on the worker loop when
+the scheduler runs in this process (`later`), else as the request's background tasks, and ticks.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from domain.ticket import State
 from handlers import commands
 from handlers.router import handle_and_queue, handle_into_outbox
 from scheduler.outbound import DeliverNow, Sender
+from scheduler.wake import Job
 
 
 EMPTY = 200
@@ -55,6 +57,8 @@ class WecomChannel:
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
         self.senders: dict[str, Sender] = {"wecom": self.app, "wecom_kf": self.kf}
         self.router: APIRouter | None = make_router(self, desk.clock)
+        # Set by the wiring: hands a job to the worker loop; False when none runs in this process.
+        self.later: Callable[[Job], bool] = lambda job: False
 
     def start(self) -> None:
         pass
@@ -72,16 +76,26 @@ class WecomChannel:
                 gate.note("ignored: kf event without an account")
                 return Response(status_code=EMPTY), []
             self.kf_sync.pending.note(account, parsed.token)  # durable before the answer: retried if it fails
-            return Response(status_code=EMPTY), [lambda: self.pull_kf(account)]
+            return Response(status_code=EMPTY), self._after_answer(lambda: self.pull_kf(account))
         if parsed.kind == "ignored" or parsed.inbound is None:
             gate.note(f"ignored: {parsed.detail}")
             return Response(status_code=EMPTY), []
-        user = parsed.inbound.sender
+        inbound = parsed.inbound
         if parsed.kind == "card_click":
-            reply = self.crypto.seal(self._button_reply(user, self.click(parsed)), self._now())
-            return Response(reply, media_type="application/xml"), [self.deliver, lambda: self.sweep(user)]
+            reply = self.crypto.seal(self._button_reply(inbound.sender, self.click(parsed)), self._now())
+            return (Response(reply, media_type="application/xml"),
+                    self._after_answer(lambda: self.sweep(inbound.sender), deliver=True))
         self.queue(parsed)
-        return Response(status_code=EMPTY), [self.deliver, lambda: self.sweep(user)]
+        return Response(status_code=EMPTY), self._after_answer(lambda: self.sweep(inbound.sender), deliver=True,
+                                                                media=bool(inbound.media))
+
+    def _after_answer(self, job: Job, deliver: bool = False, media: bool = False) -> list[Job]:
+        """On the worker loop if there is one here (then woken at once); else as background tasks."""
+        if self.later(job):
+            if deliver:
+                self.deliver_now(fetch_media=media)
+            return []
+        return [self.deliver, job] if deliver else [job]
 
     def queue(self, parsed: Parsed) -> None:
         """The handler's replies go to the outbox, keyed by the platform's message id."""
