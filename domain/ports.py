@@ -1,7 +1,7 @@
 """What the use cases need from storage, declared here so the domain stays pure."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -89,6 +89,7 @@ class PlaceRepository(Protocol):
 class CatalogRepository(Protocol):
     def products(self) -> list[Product]: ...
     def product(self, sku: str) -> Product | None: ...
+    def names(self, skus: Iterable[str]) -> dict[str, str]: ...   # of those known, in one read
 
 
 class Outbox(Protocol):
