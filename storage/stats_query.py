@@ -7,13 +7,13 @@ the day's rows. Open and overdue counts read the open tickets only.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, case, cast, exists, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Integer, Text, and_, case, cast, exists, func, literal, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from domain.stats import PARTS_WAIT_WORDS, REPEAT_WINDOW, DayFigures, Group, Over, Quality, TechnicianRow, ranked
+from domain.stats import PARTS_WAIT_WORDS, ChartCounts, REPEAT_WINDOW, DayFigures, Group, Over, Quality, TechnicianRow, ranked
 from domain.ticket import OPEN_STATES, State
 from storage.tables import SiteRow, TicketEventRow, TicketRow
 
@@ -43,9 +43,7 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime) -> 
     created = session.scalar(select(func.count()).select_from(t).where(_in(t.created_at, start, end))) or 0
     accepted, accept_sum = session.execute(select(func.count(), func.sum(_seconds(session, t.accepted_at, t.created_at)))
                                            .where(_in(t.accepted_at, start, end))).one()
-    resolved, resolve_sum, in_time = session.execute(
-        select(func.count(), func.sum(_seconds(session, t.resolved_at, t.created_at)), func.sum(_on_time()))
-        .where(_in(t.resolved_at, start, end))).one()
+    resolved, resolve_sum, in_time = _resolved(session, start, end)
     closed, rated, rating = session.execute(
         select(func.count(), func.count(t.rating), func.avg(t.rating)).where(_in(t.closed_at, start, end))).one()
     return DayFigures(
@@ -53,7 +51,16 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime) -> 
         avg_accept=_mean(accept_sum, accepted), avg_resolve=_mean(resolve_sum, resolved),
         avg_rating=float(rating) if rating is not None else None, rated=rated,
         breaches=count_events(session, "sla_breach", start, end), resolved=resolved,
-        resolved_in_time=int(in_time or 0), callbacks_open=count_callbacks(session, "open"))
+        resolved_in_time=in_time, callbacks_open=count_callbacks(session, "open"))
+
+
+def _resolved(session: Session, start: datetime, end: datetime) -> tuple[int, Any, int]:
+    """Tickets resolved in [start, end): how many, their seconds from opening summed, how many in time."""
+    t = TicketRow
+    count, seconds, in_time = session.execute(
+        select(func.count(), func.sum(_seconds(session, t.resolved_at, t.created_at)), func.sum(_on_time()))
+        .where(_in(t.resolved_at, start, end))).one()
+    return count, seconds, int(in_time or 0)
 
 
 def _on_time() -> ColumnElement[int]:
@@ -164,3 +171,57 @@ def _add(into: list[int], sums: list[Any]) -> None:
 
 def _groups(groups: dict[str, list[int]]) -> dict[str, Group]:
     return {k: Group(*v) for k, v in sorted(groups.items())}
+
+
+QUARTER = 900   # seconds: every zone's midnight falls on a UTC quarter hour, so days are summed from them
+
+
+def _quarter(session: Session, column: Any) -> ColumnElement[Any]:
+    """The UTC quarter hour a timestamp falls in, counted from 1970 (the tables hold UTC)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", column).op("/")(QUARTER))
+    # to the whole second first: strftime('%s') rounds a fraction up, 23:59:59.9 into the next day
+    return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer).op("/")(QUARTER)
+
+
+def _per_day(rows: Any, tz: tzinfo) -> dict[date, list[int]]:
+    """Sums per quarter hour added up per day in the desk's zone."""
+    days: dict[date, list[int]] = {}
+    for quarter, *sums in rows:
+        day = datetime.fromtimestamp(int(quarter) * QUARTER, timezone.utc).astimezone(tz).date()
+        _add(days.setdefault(day, [0] * len(sums)), sums)
+    return days
+
+
+def _region_name(sited: bool, region: str | None) -> str:
+    """As the chart names a ticket's region: 未知 without a site, 未分区 for a site without a region."""
+    return (region or "未分区") if sited else "未知"
+
+
+def chart_counts(session: Session, start: datetime, end: datetime, tz: tzinfo) -> ChartCounts:
+    """The counts behind `domain.charts.chart_figures` over [start, end), days in the zone `tz`."""
+    t = TicketRow
+    made = _in(t.created_at, start, end)
+    done = and_(t.state == State.CLOSED.value, _in(t.closed_at, start, end))
+    created = _per_day(session.execute(
+        select(_quarter(session, t.created_at).label("q"), func.count()).where(made).group_by("q")), tz)
+    closed = _per_day(session.execute(
+        select(_quarter(session, t.closed_at).label("q"), func.count(), func.coalesce(func.sum(t.rating), 0),
+               func.count(t.rating)).where(done).group_by("q")), tz)
+    by_region: dict[str, int] = {}
+    by_product: dict[str, int] = {}
+    sited = func.coalesce(t.site_id, 0) != 0
+    for sku, is_sited, region, count in session.execute(
+            select(t.product_sku, sited, SiteRow.region, func.count()).outerjoin(SiteRow, SiteRow.id == t.site_id)
+            .where(made).group_by(t.product_sku, sited, SiteRow.region)):
+        name = _region_name(bool(is_sited), region)
+        by_region[name] = by_region.get(name, 0) + count
+        by_product[sku or ""] = by_product.get(sku or "", 0) + count
+    technicians = session.execute(
+        select(t.assignee_id, func.count(), func.coalesce(func.sum(t.rating), 0), func.count(t.rating))
+        .where(done, t.assignee_id.is_not(None), t.assignee_id != "").group_by(t.assignee_id))
+    resolved, _, in_time = _resolved(session, start, end)
+    return ChartCounts(
+        {d: v[0] for d, v in created.items()}, {d: v[0] for d, v in closed.items()}, resolved, in_time,
+        sum(v[1] for v in closed.values()), sum(v[2] for v in closed.values()), by_region, by_product,
+        {str(tech): (int(n), int(total or 0), int(rated)) for tech, n, total, rated in technicians})

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import insert, select
@@ -105,3 +107,37 @@ def test_the_ranking_and_the_breakdowns_count_finished_jobs_as_the_definitions_d
         # the data exercise every column: unassigned jobs, ties broken, first-time fixes and misses
         assert len(expected) == 4 and sum(r.jobs for r in expected) < len(done)
         assert all(0 < r.first_time_fixed < r.jobs and 0 < r.on_time < r.jobs and r.rated for r in expected)
+
+
+def test_a_charts_counts_are_the_days_tickets_as_loaded_and_counted_one_by_one(desk: Desk) -> None:
+    _seed(desk, random.Random(8))
+    tz = desk.rules.tz
+    with desk.uow() as uow:
+        t = uow.tickets
+        # a day's last instant and the next day's first fall on either side of the desk's midnight
+        t.save(replace(t.between("created_at", NOW - timedelta(days=1), NOW)[0],
+                       created_at=datetime(2026, 11, 21, 15, 59, 59, 999999, timezone.utc)))
+        uow.commit()
+    with desk.uow() as uow:
+        t = uow.tickets
+        start = datetime(2026, 11, 20, tzinfo=tz)
+        end = start + timedelta(days=4)
+        created = t.between("created_at", start, end)
+        closed = [x for x in t.between("closed_at", start, end) if x.state is State.CLOSED]
+        resolved = t.between("resolved_at", start, end)
+        counts = t.chart_counts(start, end, tz)
+    assert counts.created_per_day == dict(Counter(x.created_at.astimezone(tz).date() for x in created))
+    assert counts.closed_per_day == dict(Counter(x.closed_at.astimezone(tz).date() for x in closed if x.closed_at))
+    assert (counts.resolved, counts.resolved_in_time) == (len(resolved), sum(1 for x in resolved if not x.breaches))
+    rated = [x.rating for x in closed if x.rating is not None]
+    assert (counts.rating_sum, counts.rated) == (sum(rated), len(rated)) and rated
+    regions = {1: REGIONS[0], 2: REGIONS[1], 3: "未分区"}
+    assert counts.by_region == dict(Counter(regions[x.site_id] if x.site_id else "未知" for x in created))
+    assert counts.by_product == dict(Counter(x.product_sku or "" for x in created))
+    jobs: dict[str, tuple[int, int, int]] = {}
+    for x in closed:
+        if x.assignee_id:
+            n, total, count = jobs.get(x.assignee_id, (0, 0, 0))
+            jobs[x.assignee_id] = (n + 1, total + (x.rating or 0), count + (x.rating is not None))
+    assert counts.by_technician == jobs and len(jobs) == 4
+    assert len(counts.created_per_day) == 4 and datetime(2026, 11, 21, tzinfo=tz).date() in counts.created_per_day
