@@ -11,10 +11,12 @@ of history, and a day holds the same in both), with audit events (SLA breaches, 
 parts), assets that come back, sites in regions. PostgreSQL is loaded set-based (one
 INSERT ... SELECT over generate_series per table, seeded); SQLite with executemany.
 Then times, median of the runs, on the path managers use:
-- 今日统计: `domain.reports.today_text` (the day's figures and 30 days of service quality);
-- the daily report's figures for yesterday, and figures for the last 7 and 30 days
-  (`domain.reports.period_figures`, what weekly and monthly reports call);
-- 师傅排行 and the by-region breakdown over the last 30 days (`domain.figures`).
+- 今日统计: `domain.reports.today_text` (the day's figures and 30 days of service quality) and
+  the chart of the week up to today (`domain.charts.chart_figures`), as the desk answers it;
+- the daily report: yesterday's figures, the overdue list and the week's chart;
+- figures for the last 7 and 30 days (`domain.reports.period_figures`, what weekly and monthly
+  reports call);
+- 师傅排行 and the by-region and by-product breakdowns over the last 30 days (`domain.figures`).
 Prints wall-clock and CPU milliseconds (CPU: this process's, plus on PostgreSQL the session's
 server process's, read from /proc since the database runs on the same machine; a loaded machine
 stretches the wall clock, not the CPU time) and the ratios of the largest size to the smallest;
@@ -37,7 +39,9 @@ from sqlalchemy import Connection, insert, select, text
 from bot.bootstrap import Desk, bootstrap
 from bot.settings import load_settings
 from domain.figures import breakdown_over, ranking_over
-from domain.reports import period_figures, today_text
+from domain.charts import chart_figures, last_days
+from domain.ports import UnitOfWork
+from domain.reports import overdue_lines, period_figures, today_figures, today_text
 from domain.ticket import State
 from storage.db import make_engine
 from storage.importer import import_csv
@@ -222,13 +226,27 @@ def _last_days(desk: Desk, days: int) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
+def _today(uow: UnitOfWork, desk: Desk) -> object:
+    """今日统计 as a manager gets it: the figures in words, and the week up to today as a chart."""
+    today = NOW.astimezone(desk.rules.tz).date()
+    return today_text(uow, desk.rules, NOW), chart_figures(uow, desk.rules, NOW, *last_days(today, 7), "今日统计")
+
+
+def _daily_report(uow: UnitOfWork, desk: Desk) -> object:
+    """What `send_daily_report` computes: yesterday's figures, the overdue list, the week as a chart."""
+    yesterday = NOW.astimezone(desk.rules.tz).date() - timedelta(days=1)
+    return (today_figures(uow, desk.rules, NOW, yesterday), overdue_lines(uow, desk.rules, NOW),
+            chart_figures(uow, desk.rules, NOW, *last_days(yesterday, 7), "日报"))
+
+
 QUESTIONS: dict[str, Callable[..., object]] = {
-    "今日统计 (day + 30 days quality)": lambda uow, desk: today_text(uow, desk.rules, NOW),
-    "daily report figures (yesterday)": lambda uow, desk: period_figures(uow, NOW - timedelta(days=1), NOW, NOW),
+    "今日统计 (day, 30 days quality, 7-day chart)": _today,
+    "daily report (yesterday, overdue, chart)": _daily_report,
     "last 7 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=7), NOW, NOW),
     "last 30 days": lambda uow, desk: period_figures(uow, NOW - timedelta(days=30), NOW, NOW),
     "师傅排行, last 30 days": lambda uow, desk: ranking_over(uow, desk.rules, *_last_days(desk, 30)),
     "by region, last 30 days": lambda uow, desk: breakdown_over(uow, desk.rules, *_last_days(desk, 30), "region"),
+    "by product, last 30 days": lambda uow, desk: breakdown_over(uow, desk.rules, *_last_days(desk, 30), "product"),
 }
 
 
