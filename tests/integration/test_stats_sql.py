@@ -6,12 +6,14 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, select, update
 
 from bot.bootstrap import Desk
+from domain.statements import StatementLine, month_span
 from domain.stats import day_figures, is_parts_wait, quality, ranking
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import stats_query
+from storage.statements import load_statement
 from storage.uow import SqlUnitOfWork
 from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
 
@@ -141,3 +143,32 @@ def test_a_charts_counts_are_the_days_tickets_as_loaded_and_counted_one_by_one(d
             jobs[x.assignee_id] = (n + 1, total + (x.rating or 0), count + (x.rating is not None))
     assert counts.by_technician == jobs and len(jobs) == 4
     assert len(counts.created_per_day) == 4 and datetime(2026, 11, 21, tzinfo=tz).date() in counts.created_per_day
+
+
+def test_a_statement_sums_the_months_closed_jobs_as_adding_them_one_by_one_does(desk: Desk) -> None:
+    _seed(desk, random.Random(9))
+    with desk.uow() as uow:   # some jobs in warranty, all with labour and a charge
+        uow.session.execute(update(TicketRow).values(labour_cents=TicketRow.id * 100, charge_cents=TicketRow.id * 7,
+                                                     warranty=case((TicketRow.id % 3 == 0, "in"), else_="expired")))
+        uow.commit()
+    month = NOW.astimezone(desk.rules.tz).date()
+    start, end = month_span(month, desk.rules.tz)
+    with desk.uow() as uow:
+        closed = [t for t in uow.tickets.between("closed_at", start, end) if t.state is State.CLOSED]
+        def named(tid: str | None) -> str:
+            return (tech.name if (tech := uow.people.technician(tid)) else tid) if tid else "未派"
+        for by, key in (("technician", lambda t: named(t.assignee_id)),
+                        ("region", lambda t: REGIONS[t.site_id - 1] or "未分区" if t.site_id else "未分区")):
+            got = load_statement(uow, desk.rules, month, by)
+            groups: dict[str, list[Ticket]] = {}
+            for t in closed:
+                groups.setdefault(key(t), []).append(t)
+            assert got.lines == tuple(_line(name, groups[name]) for name in sorted(groups)) and len(got.lines) > 2
+            assert got.total == _line("合计", closed) and got.total.warranty_jobs and got.total.paid_cents
+
+
+def _line(name: str, jobs: list[Ticket]) -> StatementLine:
+    warranty = [t for t in jobs if t.warranty == "in"]
+    return StatementLine(name, len(jobs), sum(t.labour_cents for t in jobs), sum(t.parts_cents for t in jobs),
+                         sum(t.charge_cents for t in jobs), len(warranty),
+                         sum(t.labour_cents + t.parts_cents for t in warranty))
