@@ -91,28 +91,43 @@ def count_events(session: Session, action: str, start: datetime, end: datetime) 
         TicketEventRow.action == action, _in(TicketEventRow.at, start, end))) or 0
 
 
-def _repeat(session: Session) -> ColumnElement[bool]:
-    """Reopened, or the same asset's other job closed within the window before this one opened."""
-    t, other = TicketRow, aliased(TicketRow)
+def _span(session: Session, over: Over, start: datetime, end: datetime) -> tuple[int, datetime, datetime] | None:
+    """The period's first ticket id and the earliest and latest opening among its tickets (None: no ticket),
+    read from the period's index entries: they bound what the checks below read of other tickets."""
+    w = TicketRow
+    # min(id + 0): over the period's entries, not a walk of the primary key from the first ticket ever
+    first, earliest, latest = session.execute(
+        select(func.min(w.id + 0), func.min(w.created_at), func.max(w.created_at)).where(_done(over, start, end))).one()
+    return None if first is None else (first, earliest, latest)
+
+
+def _repeated(session: Session, over: Over, start: datetime, end: datetime, earliest: datetime,
+              latest: datetime) -> Any:
+    """The ids of the period's tickets whose asset had another job closed within the window before they opened.
+
+    Joined as a set: the other jobs read are those closed from the window before the period's earliest
+    opening to its latest, by the closing-time index, so what the period holds, not the asset's history.
+    """
+    t, other = aliased(TicketRow), aliased(TicketRow)
     if session.get_bind().dialect.name == "postgresql":
         within = other.closed_at >= t.created_at - literal(REPEAT_WINDOW)
     else:
         within = func.julianday(t.created_at) - func.julianday(other.closed_at) <= REPEAT_WINDOW.total_seconds() / 86400
-    # by id, not number (one to one): the (asset_id, closed_at) index holds it on SQLite, so no row is read
-    earlier = exists().where(other.asset_id == t.asset_id, other.id != t.id, other.closed_at.is_not(None),
-                             other.closed_at <= t.created_at, within)
-    return or_(t.reopen_count > 0, and_(t.asset_id.is_not(None), earlier))
+    # by id, not number (one to one); the bounds only prune (a second more for SQLite's day numbers)
+    return (select(t.id).join(other, and_(other.asset_id == t.asset_id, other.id != t.id,
+                                           other.closed_at <= t.created_at, within))
+            .where(_done(over, start, end, t), t.asset_id.is_not(None),
+                   _in(other.closed_at, earliest - REPEAT_WINDOW - timedelta(seconds=1), latest + timedelta(seconds=1)))
+            .distinct().subquery("repeated"))
 
 
-def _held_for_parts(over: Over, start: datetime, end: datetime) -> Any:
-    """The ids of the period's tickets put on hold, at least once, for a reason that says it waited for parts.
+def _held_for_parts(first: int) -> Any:
+    """The ids of tickets from `first` on put on hold, at least once, for a reason that says it waited for parts.
 
     Joined, not probed per ticket: the holds read are those of tickets numbered from the period's first one
     on (ids grow with time), so the period's holds, read from the partial index of holds alone.
     """
-    e, w = TicketEventRow, aliased(TicketRow)
-    # min(id + 0): over the period's index entries, not a walk of the primary key from the first ticket ever
-    first = select(func.min(w.id + 0)).where(_done(over, start, end, w)).scalar_subquery()
+    e = TicketEventRow
     # 'hold' written out, not bound: the partial index (ix_ticket_events_holds) then answers it
     return (select(e.ticket_id).where(e.action == literal_column("'hold'"), e.ticket_id >= first,
                                       or_(*(e.reason.contains(word, autoescape=True) for word in PARTS_WAIT_WORDS)))
@@ -128,13 +143,17 @@ def _done(over: Over, start: datetime, end: datetime, t: Any = TicketRow) -> Col
 
 def quality(session: Session, start: datetime, end: datetime, over: Over = "closed") -> Quality:
     """`domain.stats.quality` over tickets closed in [start, end), or finished in it (`over="resolved"`)."""
-    t, held = TicketRow, _held_for_parts(over, start, end)
-    repeat = case((_repeat(session), 1), else_=0)
+    span = _span(session, over, start, end)
+    if span is None:
+        return Quality(Group(0, 0, 0, 0), {}, {})
+    t, held, repeated = TicketRow, _held_for_parts(span[0]), _repeated(session, over, start, end, *span[1:])
+    repeat = case((or_(t.reopen_count > 0, repeated.c.id.is_not(None)), 1), else_=0)
     rows = session.execute(
         select(t.product_sku, SiteRow.region, func.count(), func.sum(_first_time(held)), func.sum(repeat),
                func.sum(t.parts_cents))
         .outerjoin(SiteRow, SiteRow.id == t.site_id)
         .outerjoin(held, held.c.ticket_id == t.id)
+        .outerjoin(repeated, repeated.c.id == t.id)
         .where(_done(over, start, end))
         .group_by(t.product_sku, SiteRow.region)).all()
     by_product: dict[str, list[int]] = {}
@@ -154,7 +173,10 @@ def _first_time(held: Any) -> ColumnElement[int]:
 
 def ranking(session: Session, start: datetime, end: datetime) -> list[TechnicianRow]:
     """`domain.stats.ranking` over the tickets finished in [start, end), summed per technician."""
-    t, held = TicketRow, _held_for_parts("resolved", start, end)
+    span = _span(session, "resolved", start, end)
+    if span is None:
+        return []
+    t, held = TicketRow, _held_for_parts(span[0])
     rows = session.execute(
         select(t.assignee_id, func.count(), func.sum(_first_time(held)), func.sum(_on_time()),
                func.coalesce(func.sum(t.rating), 0), func.count(t.rating))
