@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (JSON, ColumnElement, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        text)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
