@@ -5,8 +5,6 @@ a person's address, since a chart is forwarded and screenshotted.
 """
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 from domain.notices import Notice
 from domain.ports import UnitOfWork
 from domain.rules import Rules
-from domain.ticket import State, Ticket
 
 TOP = 5
 CHART = "chart"   # an outbox attachment: {"render": "chart", "figures": ChartFigures.to_dict()}
@@ -80,57 +77,41 @@ def chart_notice(role: str, person_id: str, figures: ChartFigures, key: str, tex
 
 def chart_figures(uow: UnitOfWork, rules: Rules, now: datetime, first: date, last: date,
                   title: str) -> ChartFigures:
-    """Figures for the days first..last (in the desk's zone); open and overdue as of `now`."""
+    """Figures for the days first..last (in the desk's zone); open and overdue as of `now`. The database
+    counts them (storage/stats_query.py); this names and ranks what it counted."""
     start = datetime.combine(first, time(0), rules.tz)
     end = datetime.combine(last + timedelta(days=1), time(0), rules.tz)
-    created = uow.tickets.between("created_at", start, end)
-    closed = [t for t in uow.tickets.between("closed_at", start, end) if t.state is State.CLOSED]
-    resolved = uow.tickets.between("resolved_at", start, end)
-    ratings = [t.rating for t in closed if t.rating is not None]
+    c = uow.tickets.chart_counts(start, end, rules.tz)
+    days = tuple(DayCount(d, c.created_per_day.get(d, 0), c.closed_per_day.get(d, 0))
+                 for d in (first + timedelta(days=i) for i in range((last - first).days + 1)))
     return ChartFigures(
-        title, first, last, _per_day(created, closed, first, last, rules), len(created), len(closed),
+        title, first, last, days, sum(c.created_per_day.values()), sum(c.closed_per_day.values()),
         uow.tickets.count_open(), uow.tickets.count_open(overdue_at=now),
-        sum(1 for t in resolved if not t.breaches) / len(resolved) if resolved else None,
-        sum(ratings) / len(ratings) if ratings else None,
-        _regions(uow, created), _products(uow, created), _technicians(uow, closed))
+        c.resolved_in_time / c.resolved if c.resolved else None, c.rating_sum / c.rated if c.rated else None,
+        _top(c.by_region), _top(_products(uow, c.by_product)), _technicians(uow, c.by_technician))
 
 
-def _per_day(created: Sequence[Ticket], closed: Sequence[Ticket], first: date, last: date,
-             rules: Rules) -> tuple[DayCount, ...]:
-    made = Counter(t.created_at.astimezone(rules.tz).date() for t in created)
-    done = Counter(t.closed_at.astimezone(rules.tz).date() for t in closed if t.closed_at)
-    span = (last - first).days + 1
-    return tuple(DayCount(d, made[d], done[d]) for d in (first + timedelta(days=i) for i in range(span)))
+def _top(counts: dict[str, int]) -> tuple[Ranked, ...]:
+    """The most first; names break ties."""
+    return tuple(Ranked(name, n) for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP])
 
 
-def _top(counts: Counter[str]) -> tuple[Ranked, ...]:
-    return tuple(Ranked(name, n) for name, n in counts.most_common(TOP))
+def _products(uow: UnitOfWork, by_sku: dict[str, int]) -> dict[str, int]:
+    """Counts by product name: a sku the catalog does not know by itself, none as 未注明."""
+    names = uow.catalog.names(sku for sku in by_sku if sku)
+    counts: dict[str, int] = {}
+    for sku, n in by_sku.items():
+        name = names.get(sku, sku) if sku else "未注明"
+        counts[name] = counts.get(name, 0) + n
+    return counts
 
 
-def _regions(uow: UnitOfWork, tickets: Sequence[Ticket]) -> tuple[Ranked, ...]:
-    region: dict[int, str] = {}
-    for sid in {t.site_id for t in tickets if t.site_id}:
-        site = uow.places.site(sid)
-        region[sid] = site.region if site and site.region else "未分区"
-    return _top(Counter(region.get(t.site_id or -1, "未知") for t in tickets))
-
-
-def _products(uow: UnitOfWork, tickets: Sequence[Ticket]) -> tuple[Ranked, ...]:
-    names = {sku: (p.name if (p := uow.catalog.product(sku)) else sku)
-             for sku in {t.product_sku for t in tickets if t.product_sku}}
-    return _top(Counter(names.get(t.product_sku or "", "未注明") for t in tickets))
-
-
-def _technicians(uow: UnitOfWork, closed: Sequence[Ticket]) -> tuple[Ranked, ...]:
-    jobs: dict[str, list[Ticket]] = {}
-    for t in closed:
-        if t.assignee_id:
-            jobs.setdefault(t.assignee_id, []).append(t)
+def _technicians(uow: UnitOfWork, jobs: dict[str, tuple[int, int, int]]) -> tuple[Ranked, ...]:
+    """The most jobs closed first (ids break ties), each with the average of its ratings."""
     ranked = []
-    for tech_id, done in sorted(jobs.items(), key=lambda kv: -len(kv[1]))[:TOP]:
+    for tech_id, (done, total, rated) in sorted(jobs.items(), key=lambda kv: (-kv[1][0], kv[0]))[:TOP]:
         tech = uow.people.technician(tech_id)
-        rated = [t.rating for t in done if t.rating is not None]
-        ranked.append(Ranked(tech.name if tech else tech_id, len(done), sum(rated) / len(rated) if rated else None))
+        ranked.append(Ranked(tech.name if tech else tech_id, done, total / rated if rated else None))
     return tuple(ranked)
 
 

@@ -54,6 +54,6 @@ def breakdown_over(uow: UnitOfWork, rules: Rules, first: date, last: date, by: s
         q = type(q)(q.total, {}, q.by_region)
     else:
         q = type(q)(q.total, q.by_product, {})
-    names = {sku: p.name for sku in q.by_product if (p := uow.catalog.product(sku))}
+    names = uow.catalog.names(q.by_product)
     days = (last - first).days + 1
     return f"📊 {title(first, last)}\n" + quality_text(days, q, names)

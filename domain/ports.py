@@ -1,14 +1,14 @@
 """What the use cases need from storage, declared here so the domain stays pure."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Protocol
 
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Part, Reservation, Stock, Customer, Product, Site, Staff, Technician
 from domain.notices import Notice
-from domain.stats import DayFigures, Over, Quality, TechnicianRow
+from domain.stats import ChartCounts, DayFigures, Over, Quality, TechnicianRow
 from domain.ticket import State, Ticket
 
 
@@ -31,6 +31,7 @@ class TicketRepository(Protocol):
     def figures(self, start: datetime, end: datetime, now: datetime) -> DayFigures: ...
     def quality(self, start: datetime, end: datetime, over: Over = "closed") -> Quality: ...
     def ranking(self, start: datetime, end: datetime) -> list[TechnicianRow]: ...
+    def chart_counts(self, start: datetime, end: datetime, tz: tzinfo) -> ChartCounts: ...
     def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]: ...
     def count_callbacks(self, state: str = "open") -> int: ...
     def count_events(self, action: str, start: datetime, end: datetime) -> int: ...
@@ -89,6 +90,7 @@ class PlaceRepository(Protocol):
 class CatalogRepository(Protocol):
     def products(self) -> list[Product]: ...
     def product(self, sku: str) -> Product | None: ...
+    def names(self, skus: Iterable[str]) -> dict[str, str]: ...   # of those known, in one read
 
 
 class Outbox(Protocol):

@@ -39,7 +39,7 @@ def quality_over(uow: UnitOfWork, rules: Rules, now: datetime, days: int = 30) -
 
 def today_text(uow: UnitOfWork, rules: Rules, now: datetime) -> str:
     q = quality_over(uow, rules, now)
-    names = {sku: p.name for sku in q.by_product if (p := uow.catalog.product(sku))}
+    names = uow.catalog.names(q.by_product)
     return figures_text(*today_figures(uow, rules, now)) + "\n" + quality_text(30, q, names)
 
 

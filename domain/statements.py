@@ -1,12 +1,10 @@
 """Monthly statements (结算单): per technician or per region, what the month's closed jobs came to."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Any
-
-from domain.ticket import State, Ticket
 
 BY = ("technician", "region")
 STATEMENT = "statement"   # an outbox attachment: {"render": "statement", "month": "2026-11-01", "by": …, "excel": …}
@@ -41,18 +39,15 @@ def month_span(month: date, tz: tzinfo) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(0), tz), datetime.combine(after, time(0), tz)
 
 
-def _line(name: str, jobs: Sequence[Ticket]) -> StatementLine:
-    warranty = [t for t in jobs if t.warranty == "in"]
-    return StatementLine(name, len(jobs), sum(t.labour_cents for t in jobs), sum(t.parts_cents for t in jobs),
-                         sum(t.charge_cents for t in jobs), len(warranty),
-                         sum(t.labour_cents + t.parts_cents for t in warranty))
-
-
-def statement(month: date, by: str, closed: Sequence[Ticket], group: Mapping[str, str]) -> Statement:
-    """`closed`: the month's closed tickets; `group`: each ticket number's technician or region name."""
-    jobs = [t for t in closed if t.state is State.CLOSED]
-    groups: dict[str, list[Ticket]] = {}
-    for t in jobs:
-        groups.setdefault(group.get(t.number) or "未知", []).append(t)
-    lines = tuple(_line(name, groups[name]) for name in sorted(groups))
-    return Statement(month.replace(day=1), by, lines, _line("合计", jobs))
+def statement(month: date, by: str, groups: Iterable[tuple[str, Sequence[int]]]) -> Statement:
+    """`groups`: the month's closed jobs summed per technician or region, each named, as
+    [jobs, labour, parts, paid, in-warranty jobs, in-warranty labour and parts]; groups of one name
+    are added together, a group without a name is 未知."""
+    named: dict[str, list[int]] = {}
+    total = [0] * 6
+    for name, sums in groups:
+        for into in (named.setdefault(name or "未知", [0] * 6), total):
+            for i, value in enumerate(sums):
+                into[i] += int(value or 0)
+    lines = tuple(StatementLine(name, *named[name]) for name in sorted(named))
+    return Statement(month.replace(day=1), by, lines, StatementLine("合计", *total))

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-from datetime import timedelta
+from datetime import date, timedelta
 
 from domain.ticket import Ticket
 
@@ -236,3 +236,20 @@ def ranking_text(title: str, rows: Sequence[TechnicianRow], names: dict[str, str
         lines.append(f"{i}. {names.get(r.tech_id, r.tech_id)} {r.score}分 · 完工 {r.jobs} · "
                      f"一次修复 {percent(r.first_time_fixed / r.jobs)} · 准时 {percent(r.on_time / r.jobs)} · {rating}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ChartCounts:
+    """What the database counts for a chart over a period (domain.charts names and ranks them): tickets
+    created and closed per local day, the period's resolved tickets and those with no deadline missed,
+    ratings of the tickets closed, tickets created per region and per product, closed per technician."""
+
+    created_per_day: dict[date, int]
+    closed_per_day: dict[date, int]       # closed and still closed
+    resolved: int
+    resolved_in_time: int
+    rating_sum: int
+    rated: int
+    by_region: dict[str, int]             # region name; 未分区 for a site without one, 未知 for no site
+    by_product: dict[str, int]            # sku; "" for none
+    by_technician: dict[str, tuple[int, int, int]]   # id -> (closed, rating sum, rated)

@@ -1,7 +1,7 @@
 """People, places and the product catalog over one SQLAlchemy session."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from sqlalchemy import ColumnElement, select, text, update
@@ -148,3 +148,10 @@ class SqlCatalog:
     def product(self, sku: str) -> Product | None:
         row = self.s.get(ProductRow, sku)
         return mapping.product(row) if row else None
+
+    def names(self, skus: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        rows = self.s.execute(select(ProductRow.sku, ProductRow.name).where(ProductRow.sku.in_(wanted)))
+        return {sku: name for sku, name in rows}

@@ -3,7 +3,7 @@ scheduler, plan runs and the figures reports read."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, insert, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.dispatch import Record
-from domain.stats import DayFigures, Over, Quality
+from domain.stats import ChartCounts, DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
@@ -219,6 +219,9 @@ class SqlTickets:
 
     def ranking(self, start: datetime, end: datetime) -> list[RankedTechnician]:
         return stats_query.ranking(self.s, start, end)
+
+    def chart_counts(self, start: datetime, end: datetime, tz: tzinfo) -> ChartCounts:
+        return stats_query.chart_counts(self.s, start, end, tz)
 
     def callbacks(self, state: str = "open", limit: int = 50) -> list[Ticket]:
         stmt = (select(TicketRow).where(TicketRow.callback_state == state).order_by(TicketRow.closed_at)

@@ -7,7 +7,7 @@ committed. Saved tickets are copies, so a change that is never saved is never se
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -235,6 +235,9 @@ class FakeCatalog:
 
     def product(self, sku: str) -> Product | None:
         return self.items.get(sku)
+
+    def names(self, skus: Iterable[str]) -> dict[str, str]:
+        return {sku: p.name for sku in skus if (p := self.items.get(sku))}
 
 
 @dataclass

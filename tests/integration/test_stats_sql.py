@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, select, update
 
 from bot.bootstrap import Desk
+from domain.statements import StatementLine, month_span
 from domain.stats import day_figures, is_parts_wait, quality, ranking
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import stats_query
+from storage.statements import load_statement
 from storage.uow import SqlUnitOfWork
 from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
 
@@ -105,3 +109,66 @@ def test_the_ranking_and_the_breakdowns_count_finished_jobs_as_the_definitions_d
         # the data exercise every column: unassigned jobs, ties broken, first-time fixes and misses
         assert len(expected) == 4 and sum(r.jobs for r in expected) < len(done)
         assert all(0 < r.first_time_fixed < r.jobs and 0 < r.on_time < r.jobs and r.rated for r in expected)
+
+
+def test_a_charts_counts_are_the_days_tickets_as_loaded_and_counted_one_by_one(desk: Desk) -> None:
+    _seed(desk, random.Random(8))
+    tz = desk.rules.tz
+    with desk.uow() as uow:
+        t = uow.tickets
+        # a day's last instant and the next day's first fall on either side of the desk's midnight
+        t.save(replace(t.between("created_at", NOW - timedelta(days=1), NOW)[0],
+                       created_at=datetime(2026, 11, 21, 15, 59, 59, 999999, timezone.utc)))
+        uow.commit()
+    with desk.uow() as uow:
+        t = uow.tickets
+        start = datetime(2026, 11, 20, tzinfo=tz)
+        end = start + timedelta(days=4)
+        created = t.between("created_at", start, end)
+        closed = [x for x in t.between("closed_at", start, end) if x.state is State.CLOSED]
+        resolved = t.between("resolved_at", start, end)
+        counts = t.chart_counts(start, end, tz)
+    assert counts.created_per_day == dict(Counter(x.created_at.astimezone(tz).date() for x in created))
+    assert counts.closed_per_day == dict(Counter(x.closed_at.astimezone(tz).date() for x in closed if x.closed_at))
+    assert (counts.resolved, counts.resolved_in_time) == (len(resolved), sum(1 for x in resolved if not x.breaches))
+    rated = [x.rating for x in closed if x.rating is not None]
+    assert (counts.rating_sum, counts.rated) == (sum(rated), len(rated)) and rated
+    regions = {1: REGIONS[0], 2: REGIONS[1], 3: "未分区"}
+    assert counts.by_region == dict(Counter(regions[x.site_id] if x.site_id else "未知" for x in created))
+    assert counts.by_product == dict(Counter(x.product_sku or "" for x in created))
+    jobs: dict[str, tuple[int, int, int]] = {}
+    for x in closed:
+        if x.assignee_id:
+            n, total, count = jobs.get(x.assignee_id, (0, 0, 0))
+            jobs[x.assignee_id] = (n + 1, total + (x.rating or 0), count + (x.rating is not None))
+    assert counts.by_technician == jobs and len(jobs) == 4
+    assert len(counts.created_per_day) == 4 and datetime(2026, 11, 21, tzinfo=tz).date() in counts.created_per_day
+
+
+def test_a_statement_sums_the_months_closed_jobs_as_adding_them_one_by_one_does(desk: Desk) -> None:
+    _seed(desk, random.Random(9))
+    with desk.uow() as uow:   # some jobs in warranty, all with labour and a charge
+        uow.session.execute(update(TicketRow).values(labour_cents=TicketRow.id * 100, charge_cents=TicketRow.id * 7,
+                                                     warranty=case((TicketRow.id % 3 == 0, "in"), else_="expired")))
+        uow.commit()
+    month = NOW.astimezone(desk.rules.tz).date()
+    start, end = month_span(month, desk.rules.tz)
+    with desk.uow() as uow:
+        closed = [t for t in uow.tickets.between("closed_at", start, end) if t.state is State.CLOSED]
+        def named(tid: str | None) -> str:
+            return (tech.name if (tech := uow.people.technician(tid)) else tid) if tid else "未派"
+        for by, key in (("technician", lambda t: named(t.assignee_id)),
+                        ("region", lambda t: REGIONS[t.site_id - 1] or "未分区" if t.site_id else "未分区")):
+            got = load_statement(uow, desk.rules, month, by)
+            groups: dict[str, list[Ticket]] = {}
+            for t in closed:
+                groups.setdefault(key(t), []).append(t)
+            assert got.lines == tuple(_line(name, groups[name]) for name in sorted(groups)) and len(got.lines) > 2
+            assert got.total == _line("合计", closed) and got.total.warranty_jobs and got.total.paid_cents
+
+
+def _line(name: str, jobs: list[Ticket]) -> StatementLine:
+    warranty = [t for t in jobs if t.warranty == "in"]
+    return StatementLine(name, len(jobs), sum(t.labour_cents for t in jobs), sum(t.parts_cents for t in jobs),
+                         sum(t.charge_cents for t in jobs), len(warranty),
+                         sum(t.labour_cents + t.parts_cents for t in warranty))
