@@ -32,7 +32,6 @@ from handlers.extract.products import (
     CatalogItem,
     ProductMatch,
     _exact_weight,
-    _item_score,
     _similarity,
 )
 
@@ -88,8 +87,22 @@ class _Entry:
     category: int                           # index into the ranking's categories
     name: _Name
     fuzzy: tuple[float, ...]                # _length_bounds of the aliases that can score fuzzily
+    aliases: tuple[_Name, ...]              # those aliases
     plain: bool                             # the name counts as a term (two characters or more)
     terms: tuple[tuple[str, str, str], ...]   # (lower, folded, room prefix cut) of the name and aliases
+
+
+def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float) -> float:
+    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it.
+    A score of 100 is an exact hit, already known by its weight."""
+    text, chars, size = reading.text, reading.chars, len(reading.text)
+    best = known
+    for alias in aliases:
+        length, shared = len(alias.cut), len(alias.chars & chars) + alias.repeats
+        bound = 200.0 * min(shared, size) / (length + size) if length > size else 200.0 * shared / (length + shared)
+        if bound > best and (sim := alias.similarity(text, reading.folded)) < 100.0:
+            best = max(best, sim)
+    return best
 
 
 def _add(table: dict[str, dict[int, float]], key: str, position: int, weight: float = 1.0) -> None:
@@ -173,11 +186,12 @@ class ProductRanking:
 
     @staticmethod
     def _entry(item: CatalogItem, category: int, longest: int) -> _Entry:
-        lengths = frozenset(len(cut) for t in item.aliases if len(t) >= 2 and len(cut := _PLACE.sub("", t.lower())) >= 3)
+        aliases = tuple(_Name.of(t) for t in dict.fromkeys(item.aliases) if len(t) >= 2)
+        aliases = tuple(a for a in aliases if a.cut)
         words = tuple((t.lower(), _fold(t), _PLACE.sub("", t.lower()))
                       for t in (item.name, *item.aliases) if len(t) >= 2)
-        return _Entry(item, category, _Name.of(item.name), _length_bounds(lengths, longest), len(item.name) >= 2,
-                      words)
+        return _Entry(item, category, _Name.of(item.name), _length_bounds(frozenset(len(a.cut) for a in aliases),
+                      longest), aliases, len(item.name) >= 2, words)
 
     def rank(self, text: str, limit: int) -> tuple[ProductMatch, ...]:
         """What match_products returns for `text` (normalized and lower-cased, as it passes it)."""
@@ -247,16 +261,15 @@ class ProductRanking:
         return bounds
 
     def _score(self, reading: _Reading, position: int) -> float:
-        """The item's score as handlers.extract.products computes it. With the name compared, the exact
-        hits and the category known, the other terms are compared only when one of them could weigh more."""
+        """The item's score as handlers.extract.products computes it. With the name compared and the exact
+        hits and the category known, an alias is compared only when its bound could weigh more."""
         entry, text = self._entries[position], reading.text
         cat = self._category(reading, entry.category)
         name = entry.name.similarity(text, reading.folded)
-        known = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
-        fuzzy = entry.fuzzy[min(len(text), self._longest_alias)]
-        score = _item_score(entry.item, text) if fuzzy > known or not entry.plain \
-            else round(0.9 * known + 0.1 * ((name + cat) / 2), 1)
-        return score + (3.0 if position in reading.qualified else 0.0)
+        base = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        if entry.fuzzy[min(len(text), self._longest_alias)] > base:
+            base = max(base, _aliases(entry.aliases, reading, base))
+        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
 
     def _lifted(self, reading: _Reading, ranked: tuple[ProductMatch, ...]) -> ProductMatch | None:
         """The best-ranked item whose longest exact term holds the first item's and is longer (马桶盖 over
@@ -284,4 +297,4 @@ class ProductRanking:
 def indexed_catalog(items: Sequence[CatalogItem]) -> IndexedCatalog[CatalogItem]:
     """The catalog as match_products takes it, with the ranking that scores only items that can win."""
     ranking = ProductRanking(items)
-    return IndexedCatalog(items, ranking._index.candidates, ranking.rank)
+    return IndexedCatalog(items, ranking._index.candidates, ranking.rank, key=lambda item: item.sku)
