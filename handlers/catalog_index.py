@@ -1,13 +1,13 @@
-"""Which few catalog products or communities a message could match at all, found without scanning them all.
+"""Which few catalog products a message could match at all, found without scanning them all.
 
 Every match the scorers accept shares at least two characters, in order, with the message
 inside a window no longer than the term: an exact hit contains them; a fuzzy score at or
-above the thresholds used (products 55.5 before weighting, communities 75) needs a longest
-common subsequence of two or more for any term of three characters or more (one shared
-character scores at most 2 / (3 + 1) = 50); a community prefix hit is two characters or more.
-So an index from each ordered character pair of a term to the entries holding it, probed
+above the threshold used (55.5 before weighting) needs a longest common subsequence of two
+or more for any term of three characters or more (one shared character scores at most
+2 / (3 + 1) = 50). So an index from each ordered character pair of a term to the entries holding it, probed
 with the message's pairs inside that window, returns every entry that can score, usually a
 handful; the exact scorer then runs on those alone and returns what a full scan would.
+Communities have a sharper index of their own (handlers.extract.address).
 """
 
 from __future__ import annotations
@@ -63,12 +63,22 @@ class IndexedCatalog(tuple[Item, ...]):
 
     _candidates: Callable[[str], list[int]]
     _rank: Callable[[str, int], tuple[Any, ...]] | None
+    _keyed: dict[str, Item]
 
     def __new__(cls, items: Iterable[Item], candidates: Callable[[str], list[int]],
-                rank: Callable[[str, int], tuple[Any, ...]] | None = None) -> IndexedCatalog[Item]:
+                rank: Callable[[str, int], tuple[Any, ...]] | None = None,
+                key: Callable[[Item], str] | None = None) -> IndexedCatalog[Item]:
         made = super().__new__(cls, items)
         made._candidates, made._rank = candidates, rank
+        made._keyed = {}
+        if key is not None:
+            for item in reversed(made):   # the first of a repeated key, as a scan finds it
+                made._keyed[key(item)] = item
         return made
+
+    def first(self, key: str) -> Item | None:
+        """The first entry with this key (as built with `key`), found without a scan."""
+        return self._keyed.get(key)
 
     def candidates(self, text: str) -> list[Item]:
         """The entries that could match `text`, in catalog order."""

@@ -3,20 +3,26 @@
 Scoring an item (handlers.extract.products) costs a fuzzy comparison per term; with 20,000 aliases that
 is far too slow per message, and the everyday words (龙头, 热水器) are shared by hundreds of
 items. So, per message: the pair index (handlers.catalog_index) drops the items that cannot
-reach the threshold; exact hits come from one dictionary probe per substring of the message;
-each remaining item gets an upper bound of its score from exact hits, term lengths and the
-characters its name shares with the message (a common subsequence is never longer than
-that); items are then scored exactly, best bound first, until no bound can beat the last
-place. The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
+reach the threshold; exact hits (a term in the message, or a term without its room prefix in it)
+come from one dictionary probe per substring of the message; each remaining item gets an upper
+bound of its score from its exact hits, its category, the length of its other terms and the
+characters its name shares with the message (a common subsequence is never longer than that).
+The bounds go into a heap: the best is scored exactly and pushed back, until the best left is an
+exact score, which is the next answer. Scoring exactly is one fuzzy comparison of the name, and
+all of the item's terms only when one of its other terms could still outweigh what is known.
+The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
 """
 
 from __future__ import annotations
 
-from bisect import insort
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from heapq import heapify, heappop, heappush
+
+from rapidfuzz import fuzz
 
 from handlers.catalog_index import IndexedCatalog, PairIndex
 from handlers.extract.products import (
@@ -26,7 +32,6 @@ from handlers.extract.products import (
     CatalogItem,
     ProductMatch,
     _exact_weight,
-    _item_score,
     _similarity,
 )
 
@@ -35,53 +40,69 @@ def _fold(text: str) -> str:
     return text.lower().translate(_CONFUSABLE)
 
 
-def _cap(length: int, shortened: bool) -> float:
-    """The best fuzzy score of a term that is not in the text: one character short of it.
-    A term cut by its room-name prefix was matched whole by then, so it has no cap."""
-    return 100.0 if shortened else 200.0 * (length - 1) / (2 * length - 1)
+def _cap(length: int) -> float:
+    """The best fuzzy score of a term of `length` characters that is not in the text: one character short."""
+    return 200.0 * (length - 1) / (2 * length - 1)
 
 
-def _length_bound(length: int, shortened: bool, size: int) -> float:
-    """What a term's length alone allows against a text of `size` characters."""
-    if length > size:  # ratio over the whole text
-        return 200.0 * size / (length + size)
-    return _cap(length, shortened)
+@lru_cache(maxsize=4096)   # items share their alias lengths: one table each
+def _length_bounds(lengths: frozenset[int], longest: int) -> tuple[float, ...]:
+    """What terms of these lengths can score fuzzily against a text of each size up to `longest` (the
+    index), the last entry holding for every longer text: past its length a term is compared whole."""
+    return tuple(max((200.0 * size / (n + size) if n > size else _cap(n) for n in lengths), default=0.0)
+                 for size in range(longest + 1))
 
 
 @dataclass(frozen=True)
-class _Fuzzy:
-    """A term as the fuzzy comparison sees it (room prefix cut, lower case)."""
+class _Name:
+    """An item's name as the fuzzy comparison sees it, and what bounds it cheaply."""
 
-    length: int
+    folded: str
+    cut: str                  # lower case, room prefix cut; "" when too short to compare fuzzily
     chars: frozenset[str]
-    repeats: bool            # a repeated character: the shared-character bound does not hold
-    shortened: bool
+    repeats: int              # characters beyond the distinct ones: each may be shared once more
+    cap: float                # 100 when the cut form may be in the text whole (a room prefix was cut)
 
     @classmethod
-    def of(cls, term: str) -> _Fuzzy | None:
-        lowered = term.lower()
+    def of(cls, name: str) -> _Name:
+        lowered = name.lower()
         cut = _PLACE.sub("", lowered)
         if len(cut) < 3:
-            return None
-        return cls(len(cut), frozenset(cut), len(set(cut)) < len(cut), cut != lowered)
+            cut = ""
+        return cls(_fold(name), cut, frozenset(cut), len(cut) - len(set(cut)),
+                   100.0 if cut and cut != lowered else _cap(len(cut)) if cut else 0.0)
 
-    def bound(self, text_chars: frozenset[str], size: int) -> float:
-        shared = self.length if self.repeats else len(self.chars & text_chars)
-        if self.length > size:  # ratio over the whole text
-            return 200.0 * min(shared, size) / (self.length + size)
-        return min(_cap(self.length, self.shortened), 200.0 * shared / (self.length + shared) if shared else 0.0)
-
+    def similarity(self, text: str, folded: str) -> float:
+        """products._similarity of the name, from its precomputed forms."""
+        if self.folded in folded:
+            return 100.0
+        if not self.cut:
+            return 0.0
+        return fuzz.ratio(self.cut, text) if len(self.cut) > len(text) else fuzz.partial_ratio(self.cut, text)
 
 
 @dataclass(frozen=True)
 class _Entry:
-    position: int
     item: CatalogItem
-    profile: tuple[tuple[int, bool], ...]   # (length, shortened) of the aliases that can score fuzzily
-    name: _Fuzzy | None
-    folded_name: str
-    category: str
+    category: int                           # index into the ranking's categories
+    name: _Name
+    fuzzy: tuple[float, ...]                # _length_bounds of the aliases that can score fuzzily
+    aliases: tuple[_Name, ...]              # those aliases
+    plain: bool                             # the name counts as a term (two characters or more)
     terms: tuple[tuple[str, str, str], ...]   # (lower, folded, room prefix cut) of the name and aliases
+
+
+def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float) -> float:
+    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it.
+    A score of 100 is an exact hit, already known by its weight."""
+    text, chars, size = reading.text, reading.chars, len(reading.text)
+    best = known
+    for alias in aliases:
+        length, shared = len(alias.cut), len(alias.chars & chars) + alias.repeats
+        bound = 200.0 * min(shared, size) / (length + size) if length > size else 200.0 * shared / (length + shared)
+        if bound > best and (sim := alias.similarity(text, reading.folded)) < 100.0:
+            best = max(best, sim)
+    return best
 
 
 def _add(table: dict[str, dict[int, float]], key: str, position: int, weight: float = 1.0) -> None:
@@ -89,18 +110,31 @@ def _add(table: dict[str, dict[int, float]], key: str, position: int, weight: fl
     found[position] = max(found.get(position, 0.0), weight)
 
 
-def _probe(table: dict[str, dict[int, float]], text: str, longest: int) -> dict[str, dict[int, float]]:
-    """The entries of `table` whose key (two characters or more) is in `text`, one probe per substring."""
-    return {key: table[key] for start in range(len(text))
-            for end in range(start + 2, min(start + longest, len(text)) + 1) if (key := text[start:end]) in table}
+def _probe(table: dict[str, dict[int, float]], prefixes: frozenset[str], text: str) -> dict[str, dict[int, float]]:
+    """The entries of `table` whose key (two characters or more) is in `text`: from each start, one probe
+    per length while the substring still begins some key (`prefixes`, two characters or more)."""
+    hits = {}
+    for start in range(len(text) - 1):
+        for end in range(start + 2, len(text) + 1):
+            key = text[start:end]
+            if key not in prefixes:
+                break
+            if key in table:
+                hits[key] = table[key]
+    return hits
 
 
-def _best(hits: dict[str, dict[int, float]]) -> dict[int, float]:
+def _prefixes(*tables: dict[str, dict[int, float]]) -> frozenset[str]:
+    return frozenset(key[:n] for table in tables for key in table for n in range(2, len(key) + 1))
+
+
+def _best(*hits: dict[str, dict[int, float]]) -> dict[int, float]:
     best: dict[int, float] = {}
-    for found in hits.values():
-        for position, weight in found.items():
-            if weight > best.get(position, 0.0):
-                best[position] = weight
+    for table in hits:
+        for found in table.values():
+            for position, weight in found.items():
+                if weight > best.get(position, 0.0):
+                    best[position] = weight
     return best
 
 
@@ -110,31 +144,39 @@ class _Reading:
 
     text: str
     folded: str
+    chars: frozenset[str]
     exact: dict[str, dict[int, float]]      # folded term -> item position -> exact weight
+    cut: dict[str, dict[int, float]]        # a term without its room prefix, in the text -> items
     weights: dict[int, float]               # item position -> best exact weight
     qualified: frozenset[int]               # items with a qualifier word in the text (+3)
+    categories: dict[int, float]            # category -> its similarity, filled as items need it
 
 
 class ProductRanking:
     def __init__(self, items: Sequence[CatalogItem]) -> None:
-        self._entries = [self._entry(i, item) for i, item in enumerate(items)]
+        self._categories: list[str] = list(dict.fromkeys(item.category.lower() for item in items))
+        numbers = {category: n for n, category in enumerate(self._categories)}
+        self._longest_alias = max((len(t) for item in items for t in item.aliases), default=0)
+        self._entries = [self._entry(item, numbers[item.category.lower()], self._longest_alias) for item in items]
+        self._rows = [(e.category, e.name.folded, e.name.chars, e.name.repeats, len(e.name.cut), e.name.cap, e.fuzzy)
+                      for e in self._entries]
         self._skus = {e.item.sku: e for e in self._entries}   # the last of a repeated SKU, as the scan keeps it
         self._index = PairIndex(((i.name, i.category, *i.aliases) for i in items), _fold)
         self._exact: dict[str, dict[int, float]] = {}       # folded term -> item position -> exact weight
-        self._cut: dict[str, dict[int, float]] = {}         # a term without its room prefix -> items
+        self._cut: dict[str, dict[int, float]] = {}         # a term without its room prefix -> items, weight
         self._qualifiers: dict[str, dict[int, float]] = {}  # what _qualifier_hit looks for -> items
         for position, item in enumerate(items):
             self._index_item(position, item)
-        self._longest = max((len(t) for table in (self._exact, self._cut, self._qualifiers) for t in table),
-                            default=2)
+        self._prefixes = _prefixes(self._exact, self._cut, self._qualifiers)
 
     def _index_item(self, position: int, item: CatalogItem) -> None:
         category = item.category.lower()
         for term in (item.name, *item.aliases):
             if len(term) >= 2:
-                _add(self._exact, _fold(term), position, _exact_weight(term, term == item.name))
+                weight = _exact_weight(term, term == item.name)
+                _add(self._exact, _fold(term), position, weight)
                 if len(cut := _PLACE.sub("", term.lower())) >= 3 and cut != term.lower():
-                    _add(self._cut, cut, position)
+                    _add(self._cut, cut, position, weight)   # fuzzily 100 when in the text: an exact hit
             head, found, _ = term.lower().partition(category)
             if found and head:
                 for word in ((head, head + category[0]) if len(head) >= 2 else (head + category[0],)):
@@ -143,17 +185,18 @@ class ProductRanking:
             _add(self._exact, _fold(item.category), position, 85.0)
 
     @staticmethod
-    def _entry(position: int, item: CatalogItem) -> _Entry:
-        terms = [f for t in item.aliases if len(t) >= 2 and (f := _Fuzzy.of(t))]
-        profile = tuple(sorted({(f.length, f.shortened) for f in terms}))
+    def _entry(item: CatalogItem, category: int, longest: int) -> _Entry:
+        aliases = tuple(_Name.of(t) for t in dict.fromkeys(item.aliases) if len(t) >= 2)
+        aliases = tuple(a for a in aliases if a.cut)
         words = tuple((t.lower(), _fold(t), _PLACE.sub("", t.lower()))
                       for t in (item.name, *item.aliases) if len(t) >= 2)
-        return _Entry(position, item, profile, _Fuzzy.of(item.name), _fold(item.name), item.category.lower(), words)
+        return _Entry(item, category, _Name.of(item.name), _length_bounds(frozenset(len(a.cut) for a in aliases),
+                      longest), aliases, len(item.name) >= 2, words)
 
     def rank(self, text: str, limit: int) -> tuple[ProductMatch, ...]:
         """What match_products returns for `text` (normalized and lower-cased, as it passes it)."""
         reading = self._read(text)
-        ranked = self._top(reading, max(limit, 2))
+        ranked = self._top(reading, max(limit, 2), self._index.candidates(text))
         lifted = self._lifted(reading, ranked) if len(ranked) >= 2 else None
         if lifted is None:
             return ranked[:limit]
@@ -162,28 +205,71 @@ class ProductRanking:
 
     def _read(self, text: str) -> _Reading:
         folded = _fold(text)
-        exact = _probe(self._exact, folded, self._longest)
-        qualified = frozenset(p for found in _probe(self._qualifiers, text, self._longest).values() for p in found)
-        return _Reading(text, folded, exact, _best(exact), qualified)
+        exact = _probe(self._exact, self._prefixes, folded)
+        cut = _probe(self._cut, self._prefixes, text)
+        qualified = frozenset(p for found in _probe(self._qualifiers, self._prefixes, text).values() for p in found)
+        return _Reading(text, folded, frozenset(text), exact, cut, _best(exact, cut), qualified, {})
 
-    def _top(self, reading: _Reading, limit: int, among: set[int] | None = None) -> tuple[ProductMatch, ...]:
-        """The `limit` best scores, best bound first, until no bound can beat the last place."""
-        bounds, categories = self._bounds(reading, among)
-        bounds.sort(key=lambda b: (-b[0], b[1].position))
-        found: list[tuple[float, int, str]] = []
-        for bound, entry, fuzzy in bounds:
-            if bound < PRODUCT_THRESHOLD:
-                break
-            if len(found) >= limit:
-                last = found[limit - 1]
-                if bound < -last[0] or (bound == -last[0] and entry.position > last[1]):
-                    break
-            score = self._score(entry, reading.text, reading.weights.get(entry.position, 0.0),
-                                categories[entry.category], fuzzy)
-            score += 3.0 if entry.position in reading.qualified else 0.0
+    def _category(self, reading: _Reading, number: int) -> float:
+        sim = reading.categories.get(number)
+        if sim is None:
+            category = self._categories[number]
+            sim = reading.categories[number] = _similarity(category, reading.text) if len(category) >= 2 else 0.0
+        return sim
+
+    def _top(self, reading: _Reading, limit: int, positions: Collection[int]) -> tuple[ProductMatch, ...]:
+        """The `limit` best scores: the best bound is scored and put back until the best left is a score."""
+        heap = self._bounds(reading, positions)
+        heapify(heap)
+        found: list[ProductMatch] = []
+        while heap and len(found) < limit:
+            negative, position, exact = heappop(heap)
+            if exact:
+                found.append(ProductMatch(self._entries[position].item.sku, -negative))
+                continue
+            score = self._score(reading, position)
             if score >= PRODUCT_THRESHOLD:
-                insort(found, (-score, entry.position, entry.item.sku))
-        return tuple(ProductMatch(sku, -score) for score, _, sku in found[:limit])
+                heappush(heap, (-score, position, True))
+        return tuple(found)
+
+    def _bounds(self, reading: _Reading, positions: Collection[int]) -> list[tuple[float, int, bool]]:
+        """(minus the bound, position, False) of each item whose bound reaches the threshold. Run for every
+        candidate, so _Name.bound and the category's similarity are spelled out here (no calls)."""
+        folded, chars, size = reading.folded, reading.chars, len(reading.text)
+        at = min(size, self._longest_alias)
+        weights, qualified, categories, rows = reading.weights, reading.qualified, reading.categories, self._rows
+        bounds = []
+        for position in positions:
+            category, name_folded, name_chars, repeats, length, cap, fuzzy = rows[position]
+            cat = categories.get(category)
+            if cat is None:
+                cat = self._category(reading, category)
+            if name_folded in folded:
+                name = 100.0
+            elif length:
+                shared = len(name_chars & chars) + repeats
+                if length > size:
+                    name = 200.0 * min(shared, size) / (length + size)
+                else:
+                    name = min(cap, 200.0 * shared / (length + shared)) if shared else 0.0
+            else:
+                name = 0.0
+            base = max(weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name, fuzzy[at])
+            bound = round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in qualified else 0.0)
+            if bound >= PRODUCT_THRESHOLD:
+                bounds.append((-bound, position, False))
+        return bounds
+
+    def _score(self, reading: _Reading, position: int) -> float:
+        """The item's score as handlers.extract.products computes it. With the name compared and the exact
+        hits and the category known, an alias is compared only when its bound could weigh more."""
+        entry, text = self._entries[position], reading.text
+        cat = self._category(reading, entry.category)
+        name = entry.name.similarity(text, reading.folded)
+        base = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        if entry.fuzzy[min(len(text), self._longest_alias)] > base:
+            base = max(base, _aliases(entry.aliases, reading, base))
+        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
 
     def _lifted(self, reading: _Reading, ranked: tuple[ProductMatch, ...]) -> ProductMatch | None:
         """The best-ranked item whose longest exact term holds the first item's and is longer (马桶盖 over
@@ -193,21 +279,11 @@ class ProductRanking:
             return None
         folded = _fold(best)
         maybe = {p for key, found in reading.exact.items() if len(key) > len(best) and folded in key for p in found}
-        maybe |= {p for found in _probe(self._cut, reading.text, self._longest).values() for p in found}
+        maybe |= {p for found in reading.cut.values() for p in found}
         among = {p for p in maybe if best in (longer := self._longest_exact(self._entries[p], reading))
                  and len(longer) > len(best)}
         top = self._top(reading, 1, among) if among else ()
         return top[0] if top else None
-
-    @staticmethod
-    def _score(entry: _Entry, text: str, exact: float, cat: float, fuzzy: float) -> float:
-        """The item's score as handlers.extract.products computes it; the shortcut applies when an exact hit
-        outweighs anything a fuzzy term could reach, so the best term is known without comparing."""
-        base = max(exact, 85.0 if cat == 100.0 else cat)
-        if base < fuzzy:
-            return _item_score(entry.item, text)
-        support = (_similarity(entry.item.name.lower(), text) + cat) / 2
-        return round(0.9 * base + 0.1 * support, 1)
 
     @staticmethod
     def _longest_exact(entry: _Entry, reading: _Reading) -> str:
@@ -217,32 +293,8 @@ class ProductRanking:
                 if folded in reading.folded or (len(cut) >= 3 and cut in reading.text)]
         return max(hits, key=len, default="")
 
-    def _bounds(self, reading: _Reading, among: set[int] | None) -> tuple[list[tuple[float, _Entry, float]],
-                                                                           dict[str, float]]:
-        text, chars, size = reading.text, frozenset(reading.text), len(reading.text)
-        categories: dict[str, float] = {}
-        profiles: dict[tuple[tuple[int, bool], ...], float] = {}
-        bounds = []
-        for position in self._index.candidates(text) if among is None else sorted(among):
-            entry = self._entries[position]
-            fuzzy = profiles.get(entry.profile)
-            if fuzzy is None:
-                fuzzy = profiles[entry.profile] = max((_length_bound(m, cut, size) for m, cut in entry.profile),
-                                                      default=0.0)
-            cat = categories.get(entry.category)
-            if cat is None:
-                cat = categories[entry.category] = (
-                    _similarity(entry.category, text) if len(entry.category) >= 2 else 0.0)
-            base = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat)
-            name = 100.0 if entry.folded_name in reading.folded else entry.name.bound(chars, size) if entry.name else 0.0
-            fuzzy = max(fuzzy, name if name < 100.0 else 0.0)   # an exact name is in `exact` already
-            base = max(base, fuzzy)
-            qualifier = 3.0 if position in reading.qualified else 0.0
-            bounds.append((round(0.9 * base + 0.1 * (name + cat) / 2 + 1e-6, 1) + qualifier, entry, fuzzy))
-        return bounds, categories
-
 
 def indexed_catalog(items: Sequence[CatalogItem]) -> IndexedCatalog[CatalogItem]:
     """The catalog as match_products takes it, with the ranking that scores only items that can win."""
     ranking = ProductRanking(items)
-    return IndexedCatalog(items, ranking._index.candidates, ranking.rank)
+    return IndexedCatalog(items, ranking._index.candidates, ranking.rank, key=lambda item: item.sku)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import zhconv
 
@@ -14,6 +15,7 @@ _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FU
 _WIDTH[0x3000] = 0x20
 
 
+@lru_cache(maxsize=2048)   # one message is normalized several times (reading, products, dates); zhconv is slow
 def normalize(text: str) -> str:
     """Half-width ASCII, simplified characters, single spaces, no padding."""
     text = text.translate(_WIDTH)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import cn2an
 from rapidfuzz import fuzz
 
-from handlers.catalog_index import IndexedCatalog, PairIndex
+from handlers.catalog_index import IndexedCatalog
 
 # A community counts when mentioned exactly, by a prefix (翠湖 -> 翠湖花园),
 # or with one wrong character in a 4-character name (75).
@@ -97,15 +99,60 @@ def _parts(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((name, "".join(parts), *parts)))
 
 
+class _CommunityIndex:
+    """The names a message can match at all, as _community_hit reads it, without trying every name.
+
+    An exact or a prefix hit holds the part's shortest accepted prefix (the part itself when it has
+    two characters): one dictionary probe per short substring finds those. A fuzzy hit of 75 or more
+    against a window of the text needs a common subsequence of at least 0.6 of the part's length
+    (a full window: 2·lcs / 2L ≥ 0.75; a shorter one at an edge, w ≥ 0.6L: 2·lcs / (L + w) ≥ 0.75),
+    so at least that many of its characters are in the text: counted per character, in C.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._prefixes: dict[str, set[int]] = {}
+        self._owner: list[int] = []          # part number -> name position
+        self._needs: list[int] = []          # part number -> distinct shared characters a fuzzy hit needs
+        chars: dict[str, list[int]] = {}
+        for position, name in enumerate(names):
+            for part in _parts(name):
+                if len(part) < 2:
+                    continue
+                self._prefixes.setdefault(part[:_shortest_prefix(part)], set()).add(position)
+                if len(part) >= 3:
+                    number = len(self._owner)
+                    self._owner.append(position)
+                    self._needs.append(-(-3 * len(part) // 5) - (len(part) - len(set(part))))
+                    for char in set(part):
+                        chars.setdefault(char, []).append(number)
+        self._chars = {char: tuple(found) for char, found in chars.items()}
+        self._longest = max(map(len, self._prefixes), default=2)
+
+    def candidates(self, text: str) -> list[int]:
+        """Positions of the names that could match `text`, in name order."""
+        found = {p for start in range(len(text) - 1)
+                 for end in range(start + 2, min(start + self._longest, len(text)) + 1)
+                 for p in self._prefixes.get(text[start:end], ())}
+        shared = Counter(chain.from_iterable(self._chars.get(char, ()) for char in set(text)))
+        needs, owner = self._needs, self._owner
+        found.update(owner[n] for n, count in shared.items() if count >= needs[n])
+        return sorted(found)
+
+
+def _shortest_prefix(part: str) -> int:
+    """The shortest prefix _community_hit accepts: half the name and two characters; all of a 2-character one."""
+    return max(2, (len(part) + 1) // 2) if len(part) >= 3 else len(part)
+
+
 def indexed_communities(names: Iterable[str]) -> IndexedCatalog[str]:
     """Community names with their index: `find_community` then tries only those that can match."""
     listed = tuple(names)
-    return IndexedCatalog(listed, PairIndex(_parts(n) for n in listed).candidates)
+    return IndexedCatalog(listed, _CommunityIndex(listed).candidates)
 
 
 def find_community(text: str, communities: Iterable[str]) -> tuple[str | None, tuple[int, int] | None]:
     best: tuple[float, str, tuple[int, int]] | None = None
-    # Names the index leaves out cannot score (see handlers.catalog_index): same result.
+    # Names the index leaves out cannot score (see _CommunityIndex): same result.
     names = communities.candidates(text) if isinstance(communities, IndexedCatalog) else communities
     for name in names:
         for part in _parts(name):

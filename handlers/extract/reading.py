@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from handlers.catalog_index import IndexedCatalog
 from handlers.extract.address import find_address, find_community
 from handlers.extract.products import CatalogItem, ProductMatch, match_products
 from handlers.extract.urgency import is_urgent
@@ -132,14 +133,20 @@ def _read(norm: str, catalog: Sequence[CatalogItem], communities: Sequence[str])
     # Category words are scored as part of every item, so a bare 热水器 already
     # yields that category's items; the best one's category is the answer.
     products = match_products(description, catalog)
-    best = products[0].sku if products else None
-    category = next((item.category for item in catalog if item.sku == best), None)
+    category = _category(catalog, products[0].sku) if products else None
     bare = _BARE_ROOM.findall(masked) if not room else []
     return Extracted(
         text=norm, phone=phones[0][2] if phones else None, community=community,
         building=building, unit=unit, room=room, products=products, category=category,
         urgent=is_urgent(description), ticket_type=_ticket_type(description),
         description=description, bare_room=bare[0] if len(bare) == 1 else None)
+
+
+def _category(catalog: Sequence[CatalogItem], sku: str) -> str | None:
+    if isinstance(catalog, IndexedCatalog):
+        item = catalog.first(sku)
+        return item.category if item else None
+    return next((item.category for item in catalog if item.sku == sku), None)
 
 
 _YES = frozenset({"确认", "对", "对的", "是", "是的", "好", "好的", "可以", "没问题", "ok", "okay",
