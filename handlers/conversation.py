@@ -131,8 +131,9 @@ class Decision:
 
 
 def decide(reading: Reading, role: str, known: Collection[str], confirmed: bool = False) -> Decision:
-    """The one rule: act only on a clear reading, and on a risky one only when sure or confirmed."""
-    if reading.intent in known and intents.clear(reading):
+    """The one rule: act only on a clear reading (or a leading one that only shows something),
+    and on a risky one only when sure or confirmed."""
+    if reading.intent in known and intents.leads(reading):
         spec = intents.spec_of(role, reading.intent or "")
         unsure = spec is not None and spec.risky and not intents.surely(reading) and not confirmed
         return Decision("ask" if unsure else "act", (reading.intent or "",))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from handlers import periods, slots
-from handlers.phrasings import FILLERS, QUESTION_FALLBACK, TABLES, IntentSpec
+from handlers.phrasings import FILLERS, QUESTION_FALLBACK, SHOWS_ONLY, TABLES, IntentSpec
 from handlers.text import normalize
 from handlers.when import Window, parse_when
 
@@ -33,6 +33,7 @@ _STARS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 ACT = 0.45          # below this, the likeliest readings are offered as buttons
 SURE = 0.7          # a destructive reading below this is confirmed first
+LEAD = 0.1          # a reading that only shows something is acted on from here (phrasings.SHOWS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -235,3 +236,8 @@ def surely(reading: Reading) -> bool:
 
 def clear(reading: Reading) -> bool:
     return reading.intent is not None and reading.confidence >= ACT
+
+
+def leads(reading: Reading) -> bool:
+    """Clear, or ahead of the runner-up on a reading that only shows something."""
+    return clear(reading) or (reading.intent in SHOWS_ONLY and reading.confidence >= LEAD)

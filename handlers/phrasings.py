@@ -26,6 +26,12 @@ class IntentSpec:
     needs_ticket: bool = False       # meaningless for an owner with no ticket in `states` (moving a visit)
 
 
+# Intents that only show something (a list, a figure, a ticket). A wrong guess costs one more
+# question and changes nothing, so these are acted on when they lead at all, not only when clear.
+SHOWS_ONLY = frozenset({"status", "warranty", "hours", "help", "confirmation", "my_jobs", "parts", "queue",
+                        "customer", "show", "callbacks", "stats", "statement", "overdue", "ranking", "breakdown"})
+
+
 def _w(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
