@@ -27,6 +27,8 @@ from domain.model import mask_phones
 from storage import sealing
 from storage.kv_memory import MemoryStore
 from storage.kv_redis import RedisStore
+from tests.fakes import dingtalk, wecom_api
+from tests.fakes.wecom import KF_EVENT_TOKEN
 from tests.leak_guard import KNOWN
 
 KEY = Fernet.generate_key().decode()
@@ -35,6 +37,12 @@ KEY_VARIABLE = "BAOXIU_SECURITY_DATA_KEY"
 # Ciphertexts, digests, uuids and hex tokens: random characters, nothing anyone typed.
 OPAQUE = re.compile(r"enc1:[A-Za-z0-9_=-]+|(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])"
                     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+# Beside what the log check knows: the platforms' callback keys and tokens in the test config, and
+# the 微信客服 event tokens the fake hands out (each good for pulling that customer's messages).
+CONFIG_SECRETS = re.compile("|".join(re.escape(s) for s in (
+    wecom_api.AES_KEY, wecom_api.TOKEN, dingtalk.AES_KEY, dingtalk.EVENT_TOKEN, KF_EVENT_TOKEN)))
 
 
 class RestGuard:
@@ -71,7 +79,7 @@ def leak_in(value: str) -> str | None:
     readable = OPAQUE.sub(" ", value)
     if mask_phones(readable) != readable:
         return "a full mobile number"
-    known = KNOWN.search(readable)
+    known = KNOWN.search(readable) or CONFIG_SECRETS.search(readable)
     return f"a secret or token ({known.group(0)[:12]}…)" if known else None
 
 
