@@ -24,6 +24,7 @@ from domain.errors import Refused
 from domain.model import Community, Customer, Product, Role, Staff, Technician, mask_phones
 from domain.rules import Rules
 from handlers.base import Ctx, Inbound
+from handlers.identity import as_stored
 from handlers.router import ROLE_HANDLERS
 from storage import db, sealing
 from storage.db import make_engine
@@ -274,7 +275,8 @@ class Talk:
     def __call__(self, who: str, text: str) -> str:
         role, _, person = who.partition(":")
         actor = Actor(Role(role), str(self._customer(person).id) if role == Role.OWNER else person)
-        ctx = Ctx(self.desk, self.desk.clock(), Inbound("console", who, text), actor)  # type: ignore[arg-type]
+        inbound = as_stored(Inbound("console", who, text))   # as the router passes it on
+        ctx = Ctx(self.desk, self.desk.clock(), inbound, actor)  # type: ignore[arg-type]
         before = {n.key for n in self.uow.notices}
         try:
             ROLE_HANDLERS[actor.role](ctx, self.uow)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 it sits, and takes no ciphertext or digest for a phone number."""
 from __future__ import annotations
 
-
 from sqlalchemy import text
 
 from bot.bootstrap import Desk
