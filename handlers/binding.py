@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from domain.model import Role, mask_phone
 from handlers.base import Ctx
 from handlers.report import read
+from storage import sealing
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
@@ -25,15 +26,15 @@ def _key(ctx: Ctx) -> str:
 
 
 def pending(ctx: Ctx) -> dict[str, object] | None:
-    raw = ctx.desk.store.get(_key(ctx))
-    return json.loads(raw) if raw else None
+    state = sealing.opened_json(ctx.desk.store.get(_key(ctx)))
+    return state if isinstance(state, dict) else None
 
 
 def _save(ctx: Ctx, state: dict[str, object] | None) -> None:
     if state is None:
         ctx.desk.store.delete(_key(ctx))
     else:
-        ctx.desk.store.set(_key(ctx), json.dumps(state), ttl=ctx.desk.dialog_ttl)
+        ctx.desk.store.set(_key(ctx), sealing.sealed_json(state), ttl=ctx.desk.dialog_ttl)   # the address named
 
 
 def _fail_keys(ctx: Ctx, customer_id: object | None) -> list[tuple[str, int]]:

@@ -6,7 +6,6 @@ is one person), with a TTL so an old question never answers a new message.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from handlers.base import Ctx
 from handlers.commands import number_pattern
+from storage import sealing
 from storage.kv import Keys
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWork
@@ -43,15 +43,15 @@ def _key(ctx: Ctx) -> str:
     return Keys.focus(ctx.actor.role.value, ctx.actor.id or ctx.inbound.sender)
 
 def load(ctx: Ctx) -> Focus:
-    raw = ctx.desk.store.get(_key(ctx))
-    if not raw:
+    data = sealing.opened_json(ctx.desk.store.get(_key(ctx)))
+    if not data:
         return Focus()
-    data = json.loads(raw)
     pending = data.pop("pending", None)
     return Focus(**data, pending=Pending(**pending) if pending else None)
 
 def save(ctx: Ctx, focus: Focus) -> None:
-    ctx.desk.store.set(_key(ctx), json.dumps(asdict(focus), ensure_ascii=False), ttl=KEPT)
+    # sealed: a question waiting for its answer holds the words it was asked about (reasons, phones)
+    ctx.desk.store.set(_key(ctx), sealing.sealed_json(asdict(focus)), ttl=KEPT)
 
 def touch(ctx: Ctx, focus: Focus, number: str) -> None:
     if number != focus.last:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.model import Role
 from domain.actors import Actor
 from handlers.base import Inbound
 from handlers.text import find_phone, normalize
+from storage.identities import console_owner
 from storage.uow import SqlUnitOfWork
 
 ROLE_NAMES = {Role.OWNER: "业主", Role.TECHNICIAN: "师傅", Role.DISPATCHER: "派单员", Role.MANAGER: "主管",
@@ -27,9 +28,19 @@ class Unknown(Exception):
     """A sender who claims a staff role we have no record of."""
 
 
+def as_stored(inbound: Inbound) -> Inbound:
+    """The console's `owner:<phone>` as every store keeps it: a keyed id (storage.identities), with
+    the phone, which the console vouches for, beside it. Other senders are kept as they are."""
+    role, _, ref = inbound.sender.partition(":")
+    if inbound.channel != "console" or role != Role.OWNER or not CONSOLE_PHONE.fullmatch(normalize(ref)):
+        return inbound
+    phone = find_phone(ref)
+    return replace(inbound, sender=console_owner(phone), phone=phone) if phone else inbound
+
+
 def identify(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
     if inbound.channel == "console":
-        who = _console(uow, inbound.sender)
+        who = _console(uow, inbound.sender, inbound.phone)
     else:
         who = _platform(uow, inbound)
     if who.actor.id:
@@ -48,14 +59,14 @@ def console_problem(uow: SqlUnitOfWork, sender: str) -> str | None:
     return None
 
 
-def _console(uow: SqlUnitOfWork, sender: str) -> Who:
+def _console(uow: SqlUnitOfWork, sender: str, phone: str | None = None) -> Who:
     role_name, _, ref = sender.partition(":")
     try:
         role = Role(role_name)
     except ValueError:
         raise Unknown(f"未知的身份 {role_name[:20]}，可用：owner / technician / dispatcher / manager") from None
     if role is Role.OWNER:
-        phone = find_phone(ref) if CONSOLE_PHONE.fullmatch(normalize(ref)) else None
+        phone = phone or (find_phone(ref) if CONSOLE_PHONE.fullmatch(normalize(ref)) else None)
         if phone is None:
             raise Unknown(f"业主身份需是 11 位手机号，例如 owner:13800138000（收到的是 {ref[:20]}）。")
         return _owner(uow, phone)

@@ -1,7 +1,6 @@
 """配件 / 预留: technicians and dispatchers see what a job needs and set parts aside."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +14,7 @@ from domain.visibility import visible_ticket
 from handlers import commands
 from handlers.base import Ctx
 from handlers.picking import pick
+from storage import sealing
 from storage.kv import Keys
 from storage.uow import SqlUnitOfWork
 
@@ -73,17 +73,16 @@ def ask_which(ctx: Ctx, uow: SqlUnitOfWork, which: parts.PartAmbiguous) -> None:
     uow.rollback()
     skus = [p.sku for p in which.found.candidates[:MAX_CHOICES]]
     pending = {"text": ctx.inbound.text, "ref": which.found.ref, "skus": skus}
-    ctx.desk.store.set(_key(ctx), json.dumps(pending, ensure_ascii=False), ttl=ctx.desk.dialog_ttl)
+    ctx.desk.store.set(_key(ctx), sealing.sealed_json(pending), ttl=ctx.desk.dialog_ttl)   # the message as typed
     ctx.say(str(which).replace("请用配件编号再发一次", "请选择（或回复配件编号）"), tuple(skus))
 
 
 def answer_choice(ctx: Ctx, uow: SqlUnitOfWork, run: Run) -> bool:
     """A pick (a SKU offered, or its number) runs the waiting message with it; anything else drops it."""
-    raw = ctx.desk.store.get(_key(ctx))
-    if raw is None:
+    pending = sealing.opened_json(ctx.desk.store.get(_key(ctx)))
+    if pending is None:
         return False
     ctx.desk.store.delete(_key(ctx))
-    pending = json.loads(raw)
     said, skus = ctx.inbound.text.strip().upper(), pending["skus"]
     sku = skus[int(said) - 1] if said.isdigit() and 1 <= int(said) <= len(skus) else said
     if sku not in skus:

@@ -17,7 +17,7 @@ from domain.model import Role, mask_phones
 from domain.notices import Notice
 from handlers import binding, desk_talk, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
-from handlers.identity import Unknown, identify
+from handlers.identity import Unknown, as_stored, identify
 from handlers.ports import Desk, WithStore
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
@@ -102,6 +102,7 @@ def transient(e: BaseException) -> bool:
 
 
 def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
+    inbound = as_stored(inbound)
     if inbound.msg_id and _seen(desk, inbound):
         return []
     with one_at_a_time(desk.store, inbound.channel, inbound.sender):

@@ -147,6 +147,9 @@ def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
         return (sender, row.address) if sender else None
     seen = uow.identities.latest(row.role, row.person_id, senders.keys())
     if seen is not None and seen.channel in senders:
+        # The console's stored ids are keyed hashes; its people are addressed as the operator types them.
+        if seen.channel == "console":
+            return senders["console"], uow.outbox.console_address(row.role, row.person_id)
         return senders[seen.channel], seen.external_id
     if fallback and fallback in senders:
         return senders[fallback], uow.outbox.console_address(row.role, row.person_id)

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.tables import IdentityRow
+from storage import sealing
+from storage.tables import CustomerRow, IdentityRow
 from storage.upsert import insert_ignore
 
 # The platforms whose user ids the staff and technician rosters carry (CSV columns <channel>_userid).
@@ -17,6 +18,36 @@ PLATFORM_IDS = ("wecom", "dingtalk")
 SAME_IDS = {"wecom_bot": "wecom"}
 # An identity the roster names was never seen: any real sighting on any channel is newer.
 NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)
+CONSOLE = "console"
+
+
+def console_owner(phone: str) -> str:
+    """The console's sender id for the owner with this phone, as stored (identities, the key-value
+    store): a keyed hash, not the `owner:<phone>` the operator types. Rows under an older key are
+    re-made by `rotate-key` (rehash_console_owners)."""
+    return "owner:" + sealing.current().lookup(sealing.joined(CONSOLE, phone))
+
+
+def rehash_console_owners(session: Session) -> int:
+    """Console owners' identities under the newest key, made again from the customer's phone; of
+    two rows of one owner, the newer sighting stays. How many rows were rewritten or dropped."""
+    rows = session.scalars(select(IdentityRow).where(IdentityRow.channel == CONSOLE, IdentityRow.role == "owner")
+                           .order_by(IdentityRow.last_seen.desc())).all()
+    newest: dict[str, IdentityRow] = {}
+    for row in rows:
+        customer = session.get(CustomerRow, int(row.person_id)) if row.person_id.isdigit() else None
+        newest.setdefault(console_owner(customer.phone) if customer else row.external_id, row)
+    stale = [row for row in rows if newest.get(row.external_id) is not row]
+    for row in stale:
+        session.delete(row)
+    session.flush()   # the old ids out before the new ones go in
+    kept = {row.external_id for row in rows if row not in stale}
+    for wanted, row in newest.items():
+        if wanted not in kept:
+            session.add(IdentityRow(channel=CONSOLE, external_id=wanted, role=row.role, person_id=row.person_id,
+                                    last_seen=row.last_seen))
+    session.flush()
+    return len(stale)
 
 
 class SqlIdentities:

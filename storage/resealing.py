@@ -1,5 +1,6 @@
 """`baoxiu security rotate-key`: every sealed field re-sealed, every lookup hash re-made, under the
-newest key. Values written in clear before a key was set are sealed too (masked text stays as it is)."""
+newest key. Values written in clear before a key was set are sealed too (masked text stays as it is).
+Console owners' ids, keyed hashes of their phones, are made again under the newest key."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +9,7 @@ from sqlalchemy import Column, String, Table, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from storage import sealing
+from storage.identities import rehash_console_owners
 from storage.sealing import PREFIX, Masked, Sealed
 from storage.tables import Base, CustomerRow, SiteRow, place_lookup
 
@@ -26,6 +28,7 @@ def reseal_all(session: Session) -> dict[str, int]:
     for site in session.scalars(select(SiteRow)):
         site.place_hash = place_lookup(site.community, site.building, site.unit, site.room)
     session.flush()
+    counts["console identities"] = rehash_console_owners(session)
     return counts
 
 

@@ -422,7 +422,8 @@ class KfPullRow(Base):
 
     __tablename__ = "kf_pulls"
     open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token: Mapped[str] = mapped_column(String(256), default="")   # the event's token, good for 10 minutes
+    # the event's token, good for 10 minutes: whoever holds it may pull the account's messages
+    token: Mapped[str] = mapped_column(Sealed(sqlite_length=256), default="")
     token_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime]

@@ -24,8 +24,9 @@ from domain.errors import Refused
 from domain.model import Community, Customer, Product, Role, Staff, Technician, mask_phones
 from domain.rules import Rules
 from handlers.base import Ctx, Inbound
+from handlers.identity import as_stored
 from handlers.router import ROLE_HANDLERS
-from storage import db
+from storage import db, sealing
 from storage.db import make_engine
 from storage.importer import import_csv
 from storage.kv_memory import MemoryStore
@@ -44,8 +45,9 @@ PG_SCHEMA = f"baoxiu_test_{os.getpid()}"
 PG_URL = (f"{PG_BASE_URL}{'&' if '?' in PG_BASE_URL else '?'}options=-csearch_path%3D{PG_SCHEMA}"
           if PG_BASE_URL else "")
 REDIS_URL = os.environ.get("BAOXIU_TEST_REDIS_URL", "")
-# Every log record of the run is checked for full phones, secrets and tokens (tests/leak_guard.py).
-pytest_plugins = ["tests.leak_guard"]
+# Every log record of the run is checked for full phones, secrets and tokens (tests/leak_guard.py),
+# and so is every database and key-value store a test leaves behind (tests/rest_guard.py).
+pytest_plugins = ["tests.leak_guard", "tests.rest_guard"]
 
 
 class FakeClock:
@@ -122,7 +124,8 @@ def _load_demo(session: Session) -> None:
 
 
 def _fresh_sqlite(target: Path, demo: bool) -> None:
-    key = "sqlite-demo" if demo else "sqlite"
+    # The demo's technicians' phones are sealed: one template per set of keys.
+    key = f"sqlite-demo-{','.join(sealing.current().keys)}" if demo else "sqlite"
     template = _templates.get(key)
     if template is None:
         template = Path(tempfile.mkdtemp(prefix="baoxiu-template-")) / "baoxiu.db"
@@ -165,9 +168,13 @@ def _fresh_postgres(demo: bool) -> None:
         engine.dispose()
 
 
-def make_desk(backend: str, tmp_path: Path, clock: FakeClock, demo: bool = True) -> Desk:
+def make_desk(backend: str, tmp_path: Path, clock: FakeClock, demo: bool = True,
+              keys: list[str] | None = None) -> Desk:
+    """A desk on a fresh database, sealing with `keys` (default: the test's, see tests/rest_guard.py)."""
     settings = load_settings(str(EXAMPLE), env={})
     settings.service.media_dir = str(tmp_path / "media")
+    settings.security.data_key = ",".join(sealing.current().keys if keys is None else keys)
+    sealing.configure(settings.security.keys())   # the demo is imported sealed, as bootstrap will read it
     if backend == "postgres":
         _fresh_postgres(demo)
         settings.database.url = PG_URL
@@ -268,7 +275,8 @@ class Talk:
     def __call__(self, who: str, text: str) -> str:
         role, _, person = who.partition(":")
         actor = Actor(Role(role), str(self._customer(person).id) if role == Role.OWNER else person)
-        ctx = Ctx(self.desk, self.desk.clock(), Inbound("console", who, text), actor)  # type: ignore[arg-type]
+        inbound = as_stored(Inbound("console", who, text))   # as the router passes it on
+        ctx = Ctx(self.desk, self.desk.clock(), inbound, actor)  # type: ignore[arg-type]
         before = {n.key for n in self.uow.notices}
         try:
             ROLE_HANDLERS[actor.role](ctx, self.uow)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from bot.settings import load_settings
 from handlers import conversation, desk_talk, intents, owner, slots, technician
 from handlers.text import normalize
 from handlers.when import Window
+from storage import sealing
 from storage.importer import import_csv
 from storage.kv_memory import MemoryStore
 from storage.tables import TicketRow
@@ -159,6 +160,7 @@ def dialog_desk(tmp: Path) -> Desk:
     settings = load_settings(str(ROOT / "config.example.toml"), env={})
     settings.database.url = f"sqlite:///{tmp / 'dialogs.db'}"
     settings.service.media_dir = str(tmp / "media")
+    settings.security.data_key = ",".join(sealing.current().keys)   # the key a test runs with, if any
     now = DIALOG_NOW.astimezone(timezone.utc)
     desk = bootstrap(settings, clock=lambda: now, store=MemoryStore())
     with desk.uow() as uow:

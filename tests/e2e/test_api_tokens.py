@@ -1,6 +1,7 @@
 """API tokens an operator can list, scope and revoke; a revoked one is refused by every worker at once."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -23,7 +24,7 @@ def workers(baoxiu: Baoxiu) -> Iterator[tuple[TestClient, TestClient]]:
     with ExitStack() as stack:
         clients = []
         for _ in range(2):
-            desk = bootstrap(load_settings(str(baoxiu.config), env={}))
+            desk = bootstrap(load_settings(str(baoxiu.config), env=dict(os.environ)))
             stack.callback(desk.close)
             clients.append(stack.enter_context(TestClient(create_app(desk, scheduler=False))))
         yield clients[0], clients[1]

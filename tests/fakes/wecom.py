@@ -24,6 +24,7 @@ from scheduler.ports import Outlets
 from tests.fakes.wecom_api import (AES_KEY, AGENT_ID, CORP_ID, KF_SECRET, OPEN_KFID, SECRET, TOKEN,  # noqa: F401
                                    FakeWecom)
 
+KF_EVENT_TOKEN = "ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR"   # each event's token starts so
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wecom"
 
 
@@ -89,7 +90,7 @@ class Callbacks:
         return self.deliver("template_card_event", user=user, key=key, task_id=task_id, response_code=code)
 
     def kf_event(self) -> Response:
-        token = self.fake.next_id("ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR")
+        token = self.fake.next_id(KF_EVENT_TOKEN)
         self.fake.kf_tokens[token] = self.fake.now()
         return self.deliver("kf_msg_or_event", token=token, open_kfid=OPEN_KFID)
 

@@ -68,7 +68,7 @@ def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engin
 def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert current_revision(empty_engine) == head() == "0018"
+    assert current_revision(empty_engine) == head() == "0019"
 
 
 def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:

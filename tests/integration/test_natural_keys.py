@@ -52,7 +52,7 @@ def test_four_sessions_adding_the_same_new_phone_all_get_the_one_customer(desk: 
 def test_four_sessions_naming_the_same_new_room_share_one_site(desk: Desk) -> None:
     results = race(desk, lambda uow: uow.places.site_for(Site("翠湖花园", "9", "1", "1901", "西湖区")).id)
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert len(set(results)) == 1 and count(desk, SiteRow.__table__, SiteRow.room == "1901") == 1
+    assert len(set(results)) == 1 and count(desk, SiteRow.__table__, SiteRow.place_is("翠湖花园", "9", "1", "1901")) == 1
 
 
 def test_the_first_messages_of_a_new_sender_record_one_identity(desk: Desk, clock: FakeClock) -> None:

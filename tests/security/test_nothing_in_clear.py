@@ -38,9 +38,7 @@ ADDRESSES = ("2单元501", "3栋2单元", "1单元1202", "5栋1单元", "30.2741
 
 @pytest.fixture
 def keyed(backend: str, tmp_path: Path, clock: FakeClock) -> Iterator[Desk]:
-    desk = make_desk(backend, tmp_path, clock, demo=False)
-    sealing.configure([KEY])   # as `[security] data_key` would at start-up
-    desk.settings.security.data_key = KEY
+    desk = make_desk(backend, tmp_path, clock, demo=False, keys=[KEY])
     with desk.uow() as uow:
         for kind in ("sites", "products", "technicians", "staff"):
             import_csv(uow.session, kind, DEMO / f"{kind}.csv")
