@@ -7,8 +7,8 @@ reach the threshold; exact hits (a term in the message, or a term without its ro
 come from one dictionary probe per substring of the message; each remaining item gets an upper
 bound of its score from its exact hits, its category, the length of its other terms and the
 characters its name shares with the message (a common subsequence is never longer than that).
-The bounds are computed for all candidates at once (numpy arrays over the catalog, a little looser
-than the rounded score so they stay bounds) and sorted; walking them in order, each is scored
+The bounds are computed for all candidates at once (numpy arrays over the catalog, rounded as the
+scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each is scored
 exactly into a heap, and the heap's best is the next answer once no bound left is above it. Scoring exactly is one fuzzy comparison of the name, and
 all of the item's terms only when one of its other terms could still outweigh what is known.
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
@@ -154,7 +154,7 @@ class _Reading:
     categories: dict[int, float]            # category -> its similarity, filled as items need it
 
 
-_ROUNDING = 0.0501   # round(score, 1) is at most this much above the score: the bounds skip the rounding
+_NEAR_HALF = 1e-6   # tenths this close to a half round up in the bounds: round() may take either side
 
 
 class _Bounds:
@@ -202,7 +202,8 @@ class _Bounds:
         if reading.qualified:
             qualified[list(reading.qualified)] = 3.0
         base = np.maximum(np.maximum(weights[items], np.where(cat == 100.0, 85.0, cat)), np.maximum(name, fuzzy))
-        bound = 0.9 * base + 0.1 * ((name + cat) / 2) + qualified[items] + _ROUNDING
+        tenths = np.floor((0.9 * base + 0.1 * ((name + cat) / 2)) * 10 + (0.5 + _NEAR_HALF))
+        bound = tenths / 10 + qualified[items]   # round(…, 1) as _score takes it, never below it
         keep = bound >= PRODUCT_THRESHOLD
         items, bound = items[keep], bound[keep]
         order = np.lexsort((items, -bound))
