@@ -190,7 +190,7 @@ class _Bounds:
             return [], []
         numbers = self._category[items]
         similarity = np.zeros(self._categories)
-        for number in np.unique(numbers).tolist():
+        for number in np.flatnonzero(np.bincount(numbers, minlength=self._categories)).tolist():
             similarity[number] = category(reading, number)
         cat = similarity[numbers]
         name = self._names(reading, items)
