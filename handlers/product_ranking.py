@@ -18,6 +18,7 @@ same order, ties to catalog order, as the full scan.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,21 +166,21 @@ class _Bounds:
         self._size, self._categories = len(entries), categories
         self._category = np.array([e.category for e in entries], dtype=np.intp)
         self._length = np.array([len(e.name.cut) for e in entries], dtype=np.float64)
-        self._repeats = np.array([e.name.repeats for e in entries], dtype=np.float64)
         self._cap = np.array([e.name.cap for e in entries], dtype=np.float64)
         self._fuzzy = np.array([e.fuzzy for e in entries], dtype=np.float64).reshape(len(entries), longest + 1)
         self._longest = longest
-        holders: dict[str, list[int]] = {}      # a character -> the items whose compared name holds it
+        holders: dict[tuple[str, int], list[int]] = {}   # (a character, k) -> the names holding it k times or more
         named: dict[str, list[int]] = {}        # a folded name the exact probe finds -> its items
         self._odd: list[tuple[int, str]] = []   # names under two characters, which the probe does not find
         for position, entry in enumerate(entries):
-            for char in entry.name.chars:
-                holders.setdefault(char, []).append(position)
+            for char, count in Counter(entry.name.cut).items():
+                for times in range(1, count + 1):
+                    holders.setdefault((char, times), []).append(position)
             if len(entry.item.name) >= 2:
                 named.setdefault(entry.name.folded, []).append(position)
             else:
                 self._odd.append((position, entry.name.folded))
-        self._holders = {char: np.array(found, dtype=np.intp) for char, found in holders.items()}
+        self._holders = {key: np.array(found, dtype=np.intp) for key, found in holders.items()}
         self._named = {name: np.array(found, dtype=np.intp) for name, found in named.items()}
 
     def sorted(self, reading: _Reading, positions: Collection[int],
@@ -210,12 +211,16 @@ class _Bounds:
         return bound[order].tolist(), items[order].tolist()
 
     def _names(self, reading: _Reading, items: np.ndarray) -> np.ndarray:
-        """_Name.similarity bounded by the characters each name shares with the text: 100 when in it."""
+        """_Name.similarity bounded by the characters each name shares with the text, each as often as both
+        hold it (a common subsequence is never longer): 100 when the name is in the text."""
         size = len(reading.text)
-        shared = self._repeats[items]
-        found = [self._holders[char] for char in reading.chars if char in self._holders]
+        holders = self._holders
+        found = [holders[key] for char, count in Counter(reading.text).items()
+                 for key in ((char, times) for times in range(1, count + 1)) if key in holders]
         if found:
-            shared = shared + np.bincount(np.concatenate(found), minlength=self._size)[items]
+            shared = np.bincount(np.concatenate(found), minlength=self._size)[items].astype(np.float64)
+        else:
+            shared = np.zeros(len(items))
         length, cap = self._length[items], self._cap[items]
         longer = 200.0 * np.minimum(shared, size) / np.maximum(length + size, 1.0)
         within = np.where(shared > 0, np.minimum(cap, 200.0 * shared / np.maximum(length + shared, 1.0)), 0.0)
