@@ -6,11 +6,13 @@ items. So, per message: the pair index (handlers.catalog_index) drops the items 
 reach the threshold; exact hits (a term in the message, or a term without its room prefix in it)
 come from one dictionary probe per substring of the message; each remaining item gets an upper
 bound of its score from its exact hits, its category, the length of its other terms and the
-characters its name shares with the message (a common subsequence is never longer than that).
+characters its name shares with the message, each as often as both hold it (a common subsequence
+is never longer than that).
 The bounds are computed for all candidates at once (numpy arrays over the catalog, rounded as the
-scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each is scored
-exactly into a heap, and the heap's best is the next answer once no bound left is above it. Scoring exactly is one fuzzy comparison of the name, and
-all of the item's terms only when one of its other terms could still outweigh what is known.
+scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each
+item is scored exactly into a heap, whose best is the next answer once no bound left is above it.
+Scoring exactly is one fuzzy comparison of the name, and all of the item's terms only when one of
+its other terms could still outweigh what is known.
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
