@@ -6,10 +6,13 @@ items. So, per message: the pair index (handlers.catalog_index) drops the items 
 reach the threshold; exact hits (a term in the message, or a term without its room prefix in it)
 come from one dictionary probe per substring of the message; each remaining item gets an upper
 bound of its score from its exact hits, its category, the length of its other terms and the
-characters its name shares with the message (a common subsequence is never longer than that).
-The bounds go into a heap: the best is scored exactly and pushed back, until the best left is an
-exact score, which is the next answer. Scoring exactly is one fuzzy comparison of the name, and
-all of the item's terms only when one of its other terms could still outweigh what is known.
+characters its name shares with the message, each as often as both hold it (a common subsequence
+is never longer than that).
+The bounds are computed for all candidates at once (numpy arrays over the catalog, rounded as the
+scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each
+item is scored exactly into a heap, whose best is the next answer once no bound left is above it.
+Scoring exactly is one fuzzy comparison of the name, and all of the item's terms only when one of
+its other terms could still outweigh what is known.
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
@@ -17,11 +20,13 @@ same order, ties to catalog order, as the full scan.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from handlers.catalog_index import IndexedCatalog, PairIndex
@@ -152,14 +157,93 @@ class _Reading:
     categories: dict[int, float]            # category -> its similarity, filled as items need it
 
 
+_NEAR_HALF = 1e-6   # tenths this close to a half round up in the bounds: round() may take either side
+
+
+class _Bounds:
+    """What bounds every item's score, as arrays over the catalog: one message's candidates are bounded
+    at once, with the same arithmetic as _score makes from the name's shared characters."""
+
+    def __init__(self, entries: Sequence[_Entry], categories: int, longest: int) -> None:
+        self._size, self._categories = len(entries), categories
+        self._category = np.array([e.category for e in entries], dtype=np.intp)
+        self._length = np.array([len(e.name.cut) for e in entries], dtype=np.float64)
+        self._cap = np.array([e.name.cap for e in entries], dtype=np.float64)
+        self._fuzzy = np.array([e.fuzzy for e in entries], dtype=np.float64).reshape(len(entries), longest + 1)
+        self._longest = longest
+        holders: dict[tuple[str, int], list[int]] = {}   # (a character, k) -> the names holding it k times or more
+        named: dict[str, list[int]] = {}        # a folded name the exact probe finds -> its items
+        self._odd: list[tuple[int, str]] = []   # names under two characters, which the probe does not find
+        for position, entry in enumerate(entries):
+            for char, count in Counter(entry.name.cut).items():
+                for times in range(1, count + 1):
+                    holders.setdefault((char, times), []).append(position)
+            if len(entry.item.name) >= 2:
+                named.setdefault(entry.name.folded, []).append(position)
+            else:
+                self._odd.append((position, entry.name.folded))
+        self._holders = {key: np.array(found, dtype=np.intp) for key, found in holders.items()}
+        self._named = {name: np.array(found, dtype=np.intp) for name, found in named.items()}
+
+    def sorted(self, reading: _Reading, positions: Collection[int],
+               category: Callable[[_Reading, int], float]) -> tuple[list[float], list[int]]:
+        """The bounds reaching the threshold, best first (ties to catalog order), and their items."""
+        items = np.fromiter(positions, dtype=np.intp, count=len(positions))
+        if not len(items):
+            return [], []
+        numbers = self._category[items]
+        similarity = np.zeros(self._categories)
+        for number in np.flatnonzero(np.bincount(numbers, minlength=self._categories)).tolist():
+            similarity[number] = category(reading, number)
+        cat = similarity[numbers]
+        name = self._names(reading, items)
+        fuzzy = self._fuzzy[items, min(len(reading.text), self._longest)]
+        weights = np.zeros(self._size)
+        if reading.weights:
+            weights[list(reading.weights)] = list(reading.weights.values())
+        qualified = np.zeros(self._size)
+        if reading.qualified:
+            qualified[list(reading.qualified)] = 3.0
+        base = np.maximum(np.maximum(weights[items], np.where(cat == 100.0, 85.0, cat)), np.maximum(name, fuzzy))
+        tenths = np.floor((0.9 * base + 0.1 * ((name + cat) / 2)) * 10 + (0.5 + _NEAR_HALF))
+        bound = tenths / 10 + qualified[items]   # round(…, 1) as _score takes it, never below it
+        keep = bound >= PRODUCT_THRESHOLD
+        items, bound = items[keep], bound[keep]
+        order = np.lexsort((items, -bound))
+        return bound[order].tolist(), items[order].tolist()
+
+    def _names(self, reading: _Reading, items: np.ndarray) -> np.ndarray:
+        """_Name.similarity bounded by the characters each name shares with the text, each as often as both
+        hold it (a common subsequence is never longer): 100 when the name is in the text."""
+        size = len(reading.text)
+        holders = self._holders
+        found = [holders[key] for char, count in Counter(reading.text).items()
+                 for key in ((char, times) for times in range(1, count + 1)) if key in holders]
+        if found:
+            shared = np.bincount(np.concatenate(found), minlength=self._size)[items].astype(np.float64)
+        else:
+            shared = np.zeros(len(items))
+        length, cap = self._length[items], self._cap[items]
+        longer = 200.0 * np.minimum(shared, size) / np.maximum(length + size, 1.0)
+        within = np.where(shared > 0, np.minimum(cap, 200.0 * shared / np.maximum(length + shared, 1.0)), 0.0)
+        name = np.where(length > 0, np.where(length > size, longer, within), 0.0)
+        inside = np.zeros(self._size, dtype=bool)
+        for key in reading.exact:
+            if (holding := self._named.get(key)) is not None:
+                inside[holding] = True
+        for position, folded in self._odd:
+            inside[position] = folded in reading.folded
+        name[inside[items]] = 100.0
+        return name
+
+
 class ProductRanking:
     def __init__(self, items: Sequence[CatalogItem]) -> None:
         self._categories: list[str] = list(dict.fromkeys(item.category.lower() for item in items))
         numbers = {category: n for n, category in enumerate(self._categories)}
         self._longest_alias = max((len(t) for item in items for t in item.aliases), default=0)
         self._entries = [self._entry(item, numbers[item.category.lower()], self._longest_alias) for item in items]
-        self._rows = [(e.category, e.name.folded, e.name.chars, e.name.repeats, len(e.name.cut), e.name.cap, e.fuzzy)
-                      for e in self._entries]
+        self._bounds = _Bounds(self._entries, len(self._categories), self._longest_alias)
         self._skus = {e.item.sku: e for e in self._entries}   # the last of a repeated SKU, as the scan keeps it
         self._index = PairIndex(((i.name, i.category, *i.aliases) for i in items), _fold)
         self._exact: dict[str, dict[int, float]] = {}       # folded term -> item position -> exact weight
@@ -218,47 +302,25 @@ class ProductRanking:
         return sim
 
     def _top(self, reading: _Reading, limit: int, positions: Collection[int]) -> tuple[ProductMatch, ...]:
-        """The `limit` best scores: the best bound is scored and put back until the best left is a score."""
-        heap = self._bounds(reading, positions)
-        heapify(heap)
+        """The `limit` best scores. Bounds are taken best first (ties to catalog order); an item is scored
+        when its bound comes before the best exact score found so far, which is the next answer otherwise."""
+        bounds, order = self._bounds.sorted(reading, positions, self._category)
+        scored: list[tuple[float, int]] = []
         found: list[ProductMatch] = []
-        while heap and len(found) < limit:
-            negative, position, exact = heappop(heap)
-            if exact:
+        taken, count = 0, len(order)
+        while len(found) < limit:
+            if taken < count and (not scored or (-bounds[taken], order[taken]) < scored[0]):
+                position = order[taken]
+                taken += 1
+                score = self._score(reading, position)
+                if score >= PRODUCT_THRESHOLD:
+                    heappush(scored, (-score, position))
+            elif scored:
+                negative, position = heappop(scored)
                 found.append(ProductMatch(self._entries[position].item.sku, -negative))
-                continue
-            score = self._score(reading, position)
-            if score >= PRODUCT_THRESHOLD:
-                heappush(heap, (-score, position, True))
-        return tuple(found)
-
-    def _bounds(self, reading: _Reading, positions: Collection[int]) -> list[tuple[float, int, bool]]:
-        """(minus the bound, position, False) of each item whose bound reaches the threshold. Run for every
-        candidate, so _Name.bound and the category's similarity are spelled out here (no calls)."""
-        folded, chars, size = reading.folded, reading.chars, len(reading.text)
-        at = min(size, self._longest_alias)
-        weights, qualified, categories, rows = reading.weights, reading.qualified, reading.categories, self._rows
-        bounds = []
-        for position in positions:
-            category, name_folded, name_chars, repeats, length, cap, fuzzy = rows[position]
-            cat = categories.get(category)
-            if cat is None:
-                cat = self._category(reading, category)
-            if name_folded in folded:
-                name = 100.0
-            elif length:
-                shared = len(name_chars & chars) + repeats
-                if length > size:
-                    name = 200.0 * min(shared, size) / (length + size)
-                else:
-                    name = min(cap, 200.0 * shared / (length + shared)) if shared else 0.0
             else:
-                name = 0.0
-            base = max(weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name, fuzzy[at])
-            bound = round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in qualified else 0.0)
-            if bound >= PRODUCT_THRESHOLD:
-                bounds.append((-bound, position, False))
-        return bounds
+                break
+        return tuple(found)
 
     def _score(self, reading: _Reading, position: int) -> float:
         """The item's score as handlers.extract.products computes it. With the name compared and the exact
