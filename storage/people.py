@@ -6,21 +6,16 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
 from storage import dispatch_query, mapping
-from storage.dispatch_query import TECHNICIANS
 from storage import sealing
 from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow, place_lookup
-
-
-MARK_OFFERED = (update(TECHNICIANS).where(TECHNICIANS.c.id == bindparam("tech"))
-                .values(last_offered_at=bindparam("at")))
 
 
 def by_key(session: Session, mapped: type[Any], key: object) -> Any:
@@ -90,7 +85,7 @@ class SqlPeople:
         self.s.flush()
 
     def mark_offered(self, tech_id: str, now: datetime) -> None:
-        self.s.execute(MARK_OFFERED, {"tech": tech_id, "at": now})
+        dispatch_query.mark_offered(self.s, tech_id, now)
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
                    now: datetime | None, limit: int) -> list[Candidate]:
@@ -104,6 +99,7 @@ class SqlPeople:
         dispatch_query.store_records(self.s, {k: (r.first_fix, r.rating) for k, r in records.items()})
 
     def last_offered(self) -> dict[str, datetime]:
+        dispatch_query.write_offered_mark(self.s)
         stmt = select(TechnicianRow.id, TechnicianRow.last_offered_at).where(
             TechnicianRow.last_offered_at.is_not(None))
         return {tid: at for tid, at in self.s.execute(stmt) if at}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from domain.stats import ChartCounts, DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
-from storage.dispatch_query import BUSY, TECHNICIANS
+from storage.dispatch_query import BUSY, step_load, write_offered_mark
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TicketEventRow, TicketRow
 
@@ -31,8 +31,6 @@ DECISIONS = cast(Table, DispatchDecisionRow.__table__)
 INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
 INSERT_EVENTS = insert(EVENTS)
 INSERT_DECISION = insert(DECISIONS)
-STEP_LOAD = (update(TECHNICIANS).where(TECHNICIANS.c.id == bindparam("tech"))
-             .values(open_jobs=TECHNICIANS.c.open_jobs + bindparam("step")))
 
 
 def _stored(ticket: Ticket) -> dict[str, Any]:
@@ -77,6 +75,7 @@ class SqlTickets:
             for name, value in _stored(ticket).items():
                 setattr(row, name, value)
             self.s.flush()
+        write_offered_mark(self.s)   # an offer that moved no load to its technician
         if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
             self.s.execute(INSERT_EVENTS, [
                 {"ticket_id": ticket.id, "at": e.at, "actor": e.actor, "action": e.action,
@@ -91,7 +90,7 @@ class SqlTickets:
             return
         for tech_id, step in ((before, -1), (after, 1)):
             if tech_id:
-                self.s.execute(STEP_LOAD, {"tech": tech_id, "step": step})
+                step_load(self.s, tech_id, step)
 
     def next_number(self, prefix: str, day: str) -> str:
         name = f"ticket:{day}"
