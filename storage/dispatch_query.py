@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import Table, TextClause, func, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from domain.dispatch import FACTORS, NEW_TECH, Candidate, Exclusions, Job, Weights
@@ -31,6 +31,13 @@ EXAMPLES = 3   # names shown per exclusion reason
 # technician_skills.unavailable, as migration 0017's triggers write it (0: may take a job)
 UNAVAILABLE = {1: "已停用", 2: "不在岗", 3: "工单已满"}
 TECHNICIANS = cast(Table, T.__table__)   # the roster's per-dispatch writes are plain Core statements
+# An offer both marks the technician offered and adds the job to their load: one UPDATE, not two
+# (on PostgreSQL each statement is a round trip). The mark waits in the session for the load step.
+OFFERED = "baoxiu_offered_mark"
+_BY_ID = TECHNICIANS.c.id == bindparam("tech")
+MARK_OFFERED = update(TECHNICIANS).where(_BY_ID).values(last_offered_at=bindparam("at"))
+STEP_LOAD = update(TECHNICIANS).where(_BY_ID).values(open_jobs=TECHNICIANS.c.open_jobs + bindparam("step"))
+STEP_LOAD_OFFERED = STEP_LOAD.values(last_offered_at=bindparam("at"))
 
 
 _FAIRNESS = {  # days since the last offer, clipped to 0..1; never offered counts fully
@@ -78,6 +85,36 @@ def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, t
         ORDER BY score DESC, id LIMIT :limit""")
 
 
+def mark_offered(session: Session, tech_id: str, now: datetime) -> None:
+    """Set when the technician was last offered a job, with the load step of the save that follows
+    (written on its own if that save moves no load to them, or before anything ranks)."""
+    write_offered_mark(session)
+    session.info[OFFERED] = (session.get_transaction(), tech_id, now)
+
+
+def _pending(session: Session) -> tuple[str, datetime] | None:
+    """The offered mark waiting in this transaction (one left by a rolled-back one is dropped)."""
+    held = session.info.pop(OFFERED, None)
+    return (held[1], held[2]) if held and held[0] is session.get_transaction() else None
+
+
+def step_load(session: Session, tech_id: str, step: int) -> None:
+    """Add `step` to a technician's open jobs, with their pending offered mark if any."""
+    pending = _pending(session)
+    if pending and pending[0] == tech_id:
+        session.execute(STEP_LOAD_OFFERED, {"tech": tech_id, "step": step, "at": pending[1]})
+        return
+    if pending:
+        session.info[OFFERED] = (session.get_transaction(), *pending)
+    session.execute(STEP_LOAD, {"tech": tech_id, "step": step})
+
+
+def write_offered_mark(session: Session) -> None:
+    pending = _pending(session)
+    if pending:
+        session.execute(MARK_OFFERED, {"tech": pending[0], "at": pending[1]})
+
+
 def _best_elsewhere(weights: Weights) -> float:
     """The highest score anyone serving neither the region nor a neighbouring one can reach:
     region counts 0 for them and every other factor is at most 1."""
@@ -92,6 +129,7 @@ def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, .
     range; when enough of them score above anyone from elsewhere could, they are the answer,
     otherwise everyone with the skill is ranked. Those who declined are dropped here rather
     than in SQL: a handful, known in advance."""
+    write_offered_mark(session)   # fairness reads it
     nearby = neighbours.get(job.region, ()) if job.region else ()
     dialect = session.get_bind().dialect.name
     wanted = limit + len(job.declined)

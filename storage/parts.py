@@ -3,11 +3,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from domain.model import Part, Reservation, Stock
 from storage.tables import PartRow, ReservationRow, StockRow, TicketRow
+
+
+# What an offer reads for its parts line, built once (building costs more than running them).
+USAGE = (select(ReservationRow.part_sku, ReservationRow.quantity, TicketRow.description)
+         .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
+         .where(TicketRow.product_sku == bindparam("product"), ReservationRow.status == "used")
+         .order_by(ReservationRow.id.desc()).limit(bindparam("limit")))
+_FITS = {  # `fits` is a JSON list of product SKUs: matched in the database, not by reading every part
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(parts.fits) WHERE json_each.value = :product)",
+    "postgresql": "CAST(parts.fits AS jsonb) @> jsonb_build_array(CAST(:product AS text))",
+}
+
+
+@lru_cache(maxsize=4)
+def _fitting(dialect: str) -> Select[Any]:
+    return select(PartRow).where(text(_FITS[dialect])).order_by(PartRow.sku)
 
 
 def _part(row: PartRow) -> Part:
@@ -35,16 +54,13 @@ class SqlParts:
         return [_part(r) for r in self.s.scalars(select(PartRow).order_by(PartRow.sku))]
 
     def fitting(self, product_sku: str) -> list[Part]:
-        rows = self.s.scalars(select(PartRow).order_by(PartRow.sku))
-        return [_part(r) for r in rows if product_sku in (r.fits or [])]
+        rows = self.s.scalars(_fitting(self.s.get_bind().dialect.name), {"product": product_sku})
+        return [_part(r) for r in rows]
 
     def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
         """(part, quantity, job description) for parts used on the newest jobs for this product."""
-        stmt = (select(ReservationRow.part_sku, ReservationRow.quantity, TicketRow.description)
-                .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
-                .where(TicketRow.product_sku == product_sku, ReservationRow.status == "used")
-                .order_by(ReservationRow.id.desc()).limit(limit))
-        return [(sku, int(n), description or "") for sku, n, description in self.s.execute(stmt)]
+        rows = self.s.execute(USAGE, {"product": product_sku, "limit": limit})
+        return [(sku, int(n), description or "") for sku, n, description in rows]
 
     def stock(self, part_sku: str) -> list[Stock]:
         rows = self.s.scalars(select(StockRow).where(StockRow.part_sku == part_sku).order_by(StockRow.location))

@@ -15,7 +15,7 @@ from domain.stats import ChartCounts, DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
-from storage.dispatch_query import BUSY, TECHNICIANS
+from storage.dispatch_query import BUSY, step_load, write_offered_mark
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TicketEventRow, TicketRow
 
@@ -26,6 +26,11 @@ SEARCHED_REASONS = frozenset({"hold"})
 TICKETS = cast(Table, TicketRow.__table__)
 EVENTS = cast(Table, TicketEventRow.__table__)
 DECISIONS = cast(Table, DispatchDecisionRow.__table__)
+# Built once, the values passed as parameters: building a statement with its values in it costs
+# several times running it, and a dispatch writes each of these once.
+INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
+INSERT_EVENTS = insert(EVENTS)
+INSERT_DECISION = insert(DECISIONS)
 
 
 def _stored(ticket: Ticket) -> dict[str, Any]:
@@ -61,7 +66,7 @@ class SqlTickets:
         if ticket.id is None:  # a new ticket is one plain INSERT (no ORM object to build and flush)
             self._count_load(None, ticket.assignee_id if ticket.state in BUSY else None)
             self.s.flush()   # rows it refers to that are still pending (an asset) go first
-            ticket.id = self.s.execute(insert(TICKETS).values(_stored(ticket)).returning(TICKETS.c.id)).scalar_one()
+            ticket.id = self.s.execute(INSERT_TICKET, _stored(ticket)).scalar_one()
         else:
             row = self.s.get(TicketRow, ticket.id)
             assert row is not None
@@ -70,8 +75,9 @@ class SqlTickets:
             for name, value in _stored(ticket).items():
                 setattr(row, name, value)
             self.s.flush()
+        write_offered_mark(self.s)   # an offer that moved no load to its technician
         if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
-            self.s.execute(insert(EVENTS), [
+            self.s.execute(INSERT_EVENTS, [
                 {"ticket_id": ticket.id, "at": e.at, "actor": e.actor, "action": e.action,
                  "from_state": e.from_state.value, "to_state": e.to_state.value,
                  "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
@@ -84,8 +90,7 @@ class SqlTickets:
             return
         for tech_id, step in ((before, -1), (after, 1)):
             if tech_id:
-                self.s.execute(update(TECHNICIANS).where(TECHNICIANS.c.id == tech_id)
-                               .values(open_jobs=TECHNICIANS.c.open_jobs + step))
+                step_load(self.s, tech_id, step)
 
     def next_number(self, prefix: str, day: str) -> str:
         name = f"ticket:{day}"
@@ -152,8 +157,8 @@ class SqlTickets:
     def log_decision(self, ticket: Ticket, now: datetime, mode: str, chosen: list[str],
                      candidates: list[str]) -> None:
         assert ticket.id is not None
-        self.s.execute(insert(DECISIONS).values(ticket_id=ticket.id, at=now, mode=mode, chosen=chosen,
-                                                candidates=[c[:200] for c in candidates[:40]]))
+        self.s.execute(INSERT_DECISION, {"ticket_id": ticket.id, "at": now, "mode": mode, "chosen": chosen,
+                                         "candidates": [c[:200] for c in candidates[:40]]})
 
     def decisions(self, ticket_id: int) -> list[DispatchDecisionRow]:
         stmt = select(DispatchDecisionRow).where(DispatchDecisionRow.ticket_id == ticket_id).order_by(

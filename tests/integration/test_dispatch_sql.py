@@ -5,14 +5,15 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from bot.bootstrap import Desk
 from domain.dispatch import Job, Record, Weights, rank
 from domain.model import Technician
 from storage import dispatch_query
 from storage.importer import import_csv
-from storage.tables import TechnicianRow
+from domain.ticket import State, Ticket
+from storage.tables import CustomerRow, TechnicianRow
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
 SKILLS = ("plumbing", "lock", "window")
@@ -101,3 +102,39 @@ def test_whatever_writes_the_roster_dispatch_sees_it_in_the_same_transaction(des
         uow.session.execute(delete(TechnicianRow).where(TechnicianRow.id == "X2"))
         assert _chosen(uow, job) == [("X1", 0.0)]
         assert dispatch_query.exclusions(uow.session, job).counts == {"无glazing技能": everyone - 2}
+
+
+def _roster_row(uow, tech_id: str) -> tuple[int, datetime | None]:  # type: ignore[no-untyped-def]
+    row = uow.session.execute(select(TechnicianRow.open_jobs, TechnicianRow.last_offered_at)
+                              .where(TechnicianRow.id == tech_id)).one()
+    return row.open_jobs, row.last_offered_at
+
+
+def test_an_offer_marks_the_technician_offered_and_adds_the_job_to_their_load(desk: Desk) -> None:
+    """The offered mark rides on the save's load step; it is still written when the save moves no
+    load to that technician, and a mark from a rolled-back transaction is never written."""
+    later = NOW + timedelta(hours=1)
+    with desk.uow() as uow:
+        uow.people.save_technician(Technician("Y1", "丙", skills=("glazing",), regions=("西湖区",), capacity=3))
+        uow.people.save_technician(Technician("Y2", "丁", skills=("glazing",), regions=("西湖区",), capacity=3))
+        ticket = Ticket(number="BXMARK-1", type="repair", priority="normal", description="窗坏了", customer_id=1,
+                        created_at=NOW, state=State.ASSIGNED, assignee_id="Y1")
+        uow.session.execute(insert(CustomerRow).values(id=1, phone="13800138000", name="", created_at=NOW))
+        uow.people.mark_offered("Y1", NOW)
+        uow.tickets.save(ticket)
+        assert _roster_row(uow, "Y1") == (1, NOW)
+
+        uow.people.mark_offered("Y1", later)   # offered again, the load unchanged
+        uow.tickets.save(ticket)
+        assert _roster_row(uow, "Y1") == (1, later)
+
+        uow.people.mark_offered("Y2", later)   # the mark is read before any save writes it
+        assert uow.people.last_offered()["Y2"] == later
+        uow.commit()
+
+        uow.people.mark_offered("Y1", later + timedelta(hours=1))
+        uow.rollback()
+        ticket = uow.tickets.get("BXMARK-1")
+        assert ticket is not None
+        uow.tickets.save(ticket)
+        assert _roster_row(uow, "Y1") == (1, later)
