@@ -24,6 +24,7 @@ class Snapshot:
     stamp: int
     products: IndexedCatalog[CatalogItem]
     communities: IndexedCatalog[str]
+    community_names: tuple[str, ...]     # in the order the desk lists them (examples in a question)
 
 
 _snapshots: WeakKeyDictionary[object, Snapshot] = WeakKeyDictionary()
@@ -44,6 +45,12 @@ def snapshot(uow: SqlUnitOfWork) -> Snapshot:
     return held
 
 
+def community_names(uow: SqlUnitOfWork) -> tuple[str, ...]:
+    """The communities' names from the shared copy: a dialog asks this on most messages."""
+    return snapshot(uow).community_names
+
+
 def _build(uow: SqlUnitOfWork, stamp: int) -> Snapshot:
     items = [CatalogItem(p.sku, p.name, p.category, p.aliases) for p in uow.catalog.products()]
-    return Snapshot(stamp, indexed_catalog(items), indexed_communities(c.name for c in uow.places.communities()))
+    names = tuple(c.name for c in uow.places.communities())
+    return Snapshot(stamp, indexed_catalog(items), indexed_communities(names), names)

@@ -21,6 +21,7 @@ from domain.rules import Rules
 from handlers import form_texts as say
 from handlers import purchase_match, same_problem, smalltalk
 from handlers.base import Ctx
+from handlers.catalog_cache import community_names
 from handlers.dialog_done import create
 from handlers.dialog_facts import FACTS, address_line, correct, missing, refine_product, take, wants_community
 from handlers.dialog_store import Draft, Step, save
@@ -41,7 +42,7 @@ def _hear(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> Heard:
 def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False) -> None:
     rules = ctx.desk.rules
     draft = Draft(_type_for(found, rules), rules.default_priority, for_desk=for_desk)
-    if uow.places.communities():
+    if community_names(uow):
         draft.facts["communities_known"] = "1"
     if ctx.phone and not for_desk:
         draft.facts["phone"] = ctx.phone
@@ -55,7 +56,7 @@ def start_with_photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     """A photo before any words: kept in a draft that waits for the words."""
     rules = ctx.desk.rules
     draft = Draft(rules.default_type, rules.default_priority, photos=[ctx.inbound.media or ""])
-    if uow.places.communities():
+    if community_names(uow):
         draft.facts["communities_known"] = "1"
     if ctx.phone:
         draft.facts["phone"] = ctx.phone
@@ -190,7 +191,7 @@ def _advance(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft, heard: Heard | None = N
     if fact is None:
         ctx.say(_summary(ctx, uow, draft), say.CONFIRM_BUTTONS)
         return
-    examples = [c.name for c in uow.places.communities()][:3]
+    examples = list(community_names(uow)[:3])
     ctx.say(_noted(ctx, draft, heard) + _question(ctx, draft, fact, examples), _buttons(fact))
 
 
@@ -243,7 +244,7 @@ def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
         lines.append(f"照片：{len(draft.photos)} 张")
     lines += purchase_match.alternatives_lines(uow, draft)
     lines += purchase_match.warranty_lines(ctx, uow, draft)
-    if address and not f.get("community") and not f.get("landmark") and uow.places.communities():
+    if address and not f.get("community") and not f.get("landmark") and community_names(uow):
         lines.append(say.SUMMARY_ADD_COMMUNITY)
     lines.append(say.SUMMARY_TAIL)
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Desk, bootstrap
+from handlers.catalog_cache import community_names
 from handlers.dialog_words import read
 from storage.importer import import_csv
 from storage.tables import ProductRow
@@ -55,3 +56,16 @@ def test_an_edited_alias_is_read_by_every_worker(desk: Desk, other_worker: Desk)
         uow.commit()
     assert _read(desk, "小厨宝不热了")[0][:1] == [sku]
     assert _read(other_worker, "小厨宝不热了")[0][:1] == [sku]
+
+
+def test_the_communities_a_dialog_names_follow_an_import_on_another_worker(
+        desk: Desk, other_worker: Desk, tmp_path: Path) -> None:
+    with desk.uow() as uow:
+        assert "云杉雅苑" not in community_names(uow)   # held in this worker's memory from here on
+    (tmp_path / "sites.csv").write_text("community,region,address\n云杉雅苑,余杭区,浙江省杭州市余杭区文一西路1号\n",
+                                        encoding="utf-8")
+    with other_worker.uow() as uow:
+        import_csv(uow.session, "sites", tmp_path / "sites.csv")
+        uow.commit()
+    with desk.uow() as uow:
+        assert "云杉雅苑" in community_names(uow)
