@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import cast
 from weakref import WeakKeyDictionary
 
 from handlers.catalog_index import IndexedCatalog
@@ -32,7 +33,18 @@ _building = threading.Lock()
 
 
 def snapshot(uow: SqlUnitOfWork) -> Snapshot:
-    """The catalog as of this unit of work's transaction, built at most once per change."""
+    """The catalog as of this unit of work's transaction, built at most once per change; the stamp
+    is read once per transaction (a message asks for the catalog and the communities several times)."""
+    transaction = uow.session.get_transaction()
+    memo = uow.session.info.get(catalog_stamp.MEMO)
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return cast(Snapshot, memo[1])
+    held = _current(uow)
+    uow.session.info[catalog_stamp.MEMO] = (uow.session.get_transaction(), held)
+    return held
+
+
+def _current(uow: SqlUnitOfWork) -> Snapshot:
     pool = uow.session.get_bind().engine.pool
     stamp = catalog_stamp.read(uow.session)
     held = _snapshots.get(pool)

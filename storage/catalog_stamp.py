@@ -17,6 +17,7 @@ from storage.tables import CommunityRow, CounterRow, ProductRow
 
 NAME = "catalog"
 _WATCHED = (ProductRow, CommunityRow)
+MEMO = "baoxiu.catalog_snapshot"   # Session.info: the copy this transaction read; a change here drops it
 
 
 def read(session: Session) -> int:
@@ -26,6 +27,7 @@ def read(session: Session) -> int:
 def renew(session: Session) -> None:
     # On the connection, not the session: this runs inside before_flush, where a session
     # statement would flush again.
+    session.info.pop(MEMO, None)
     conn = session.connection()
     stamp = secrets.randbelow(2**31 - 1) + 1
     if conn.execute(update(CounterRow).where(CounterRow.name == NAME).values(value=stamp)).rowcount == 0:

@@ -69,3 +69,13 @@ def test_the_communities_a_dialog_names_follow_an_import_on_another_worker(
         uow.commit()
     with desk.uow() as uow:
         assert "云杉雅苑" in community_names(uow)
+
+
+def test_a_product_added_in_a_transaction_is_read_later_in_that_transaction(desk: Desk) -> None:
+    text = "碧水源净水机漏水了"
+    with desk.uow() as uow:
+        assert not read(uow, text).products
+        uow.session.add(ProductRow(sku="WP-R500", name="碧水源净水机", category="净水器", aliases=["净水机"],
+                                   skill="plumbing", warranty_months=24))
+        uow.session.flush()
+        assert [p.sku for p in read(uow, text).products] == ["WP-R500"]
