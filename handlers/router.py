@@ -113,7 +113,6 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     now = desk.clock()
     staged = StagedStore(desk.store)
     with desk.uow() as uow:
-        uow.hold_commits()
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
         if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
@@ -134,17 +133,22 @@ def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -
         return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
     try:
         who = identify(uow, inbound, now)
-        release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
-        if inbound.media and inbound.channel != "console":
-            uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
-        uow.commit()
-        ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+    except Unknown as polite:   # nothing written but the dedup row, which stays
+        return [Reply(str(polite))]
+    release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
+    if inbound.media and inbound.channel != "console":
+        uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
+    # The handler's commits are checkpoints from here; all of it commits with the replies. A
+    # refusal goes back to here, keeping the dedup row, the sighting and the released notices.
+    uow.hold_commits()
+    ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+    try:
         ROLE_HANDLERS[who.actor.role](ctx, uow)
-        # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
-        return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
     except (Refused, Unknown) as polite:
         uow.rollback()  # back to the handler's last commit; the refusal is the reply
         return [Reply(str(polite))]
+    # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
+    return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
 
 
 def _late(desk: Desk, inbound: Inbound) -> Reply:

@@ -1,6 +1,7 @@
 """Engine creation and schema migrations (Alembic), run by every command that needs the database."""
 from __future__ import annotations
 
+import sqlite3
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -31,8 +32,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
         writers = WriterQueue(busy_timeout_ms / 1000)
         event.listen(engine, "begin", partial(_sqlite_begin, writers))
-        event.listen(engine, "commit", partial(_sqlite_end, writers))
-        event.listen(engine, "rollback", partial(_sqlite_end, writers))
+        event.listen(engine, "commit", partial(_sqlite_end, writers, "commit"))
+        event.listen(engine, "rollback", partial(_sqlite_end, writers, "rollback"))
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_session)
@@ -69,12 +70,25 @@ def _sqlite_begin(writers: WriterQueue, conn) -> None:  # type: ignore[no-untype
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except Exception:
-        _sqlite_end(writers, conn)
+        _sqlite_end(writers, "rollback", conn)
         raise
 
 
-def _sqlite_end(writers: WriterQueue, conn) -> None:  # type: ignore[no-untyped-def]
-    if conn.info.pop(TURN, False):
+def _sqlite_end(writers: WriterQueue, how: str, conn) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy calls this just before it commits or rolls back. The transaction is ended here
+    first, so the writer the turn passes to finds SQLite's lock free; handed over before the end,
+    its BEGIN IMMEDIATE met the lock still held and SQLite's busy handler slept 1 ms or more.
+    SQLAlchemy's own COMMIT / ROLLBACK after this finds no transaction and does nothing, or, if
+    ending it failed here, ends it itself and raises the error as its own."""
+    if not conn.info.pop(TURN, False):
+        return
+    try:
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and dbapi.in_transaction:
+            dbapi.commit() if how == "commit" else dbapi.rollback()
+    except sqlite3.Error:
+        pass
+    finally:
         writers.leave()
 
 
