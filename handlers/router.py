@@ -184,9 +184,9 @@ def _seen(desk: Desk, inbound: Inbound) -> bool:
 def _after_commit(desk: Desk, inbound: Inbound, staged: StagedStore) -> None:
     """The dialog state, and the fast-path dedup mark; the database row already stops a retry."""
     try:
-        staged.apply()
         if inbound.msg_id:
-            desk.store.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+            staged.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+        staged.apply()
     except StoreUnavailable:
         log.warning("key-value store unavailable; the dialog of %s:%s may restart", inbound.channel,
                     _short(inbound.sender))

@@ -5,9 +5,10 @@ moved on, e.g. a report's draft deleted although its ticket was never created.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
-from storage.kv import KeyValueStore
+from storage.kv import KeyValueStore, Write
 
 _DELETED = object()
 
@@ -31,6 +32,13 @@ class StagedStore:
     def delete(self, key: str) -> None:
         self._writes[key] = (_DELETED, None)
 
+    def delete_if(self, key: str, value: str) -> bool:
+        return self.store.delete_if(key, value)
+
+    def write_many(self, writes: Sequence[Write]) -> None:
+        for key, value, ttl in writes:
+            self._writes[key] = (_DELETED if value is None else value, ttl)
+
     def set_if_absent(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
         return self.store.set_if_absent(key, value, ttl)
 
@@ -47,10 +55,7 @@ class StagedStore:
         """The real store belongs to the desk."""
 
     def apply(self) -> None:
-        """After the commit: the staged writes, in order."""
-        for key, (value, ttl) in self._writes.items():
-            if value is _DELETED:
-                self.store.delete(key)
-            else:
-                self.store.set(key, str(value), ttl)
+        """After the commit: the staged writes, in order, in one round trip."""
+        self.store.write_many([(key, None if value is _DELETED else str(value), ttl)
+                               for key, (value, ttl) in self._writes.items()])
         self._writes.clear()

@@ -9,6 +9,7 @@ themselves are in storage.kv_memory and storage.kv_redis; storage.kv_open picks 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
@@ -17,6 +18,10 @@ __all__ = [
     "Keys",
     "StoreUnavailable",
 ]
+
+
+# A write of `write_many`: (key, value or None to delete, ttl).
+Write = tuple[str, "str | None", "timedelta | None"]
 
 
 class StoreUnavailable(Exception):
@@ -34,6 +39,12 @@ class KeyValueStore(Protocol):
         """Atomically store unless present; True when this call stored it."""
 
     def delete(self, key: str) -> None: ...
+
+    def delete_if(self, key: str, value: str) -> bool:
+        """Atomically delete the key while it holds `value` (an owner releasing its lock)."""
+
+    def write_many(self, writes: Sequence[Write]) -> None:
+        """Sets (a value) and deletes (None), in order, in one round trip where the store has them."""
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
         """Atomic counter; `ttl` applies only when this call creates the key."""
