@@ -112,6 +112,7 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
 def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     now = desk.clock()
     staged = StagedStore(desk.store)
+    _read_ahead(staged, inbound)
     with desk.uow() as uow:
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
@@ -126,6 +127,16 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
         uow.commit_all()
     _after_commit(desk, inbound, staged)
     return replies
+
+
+def _read_ahead(staged: StagedStore, inbound: Inbound) -> None:
+    """What every message of this sender reads (when it was last heard, its report draft, a
+    verification), in one round trip; the sender's lock is held, so no one else changes them."""
+    try:
+        staged.prefetch([Keys.latest(inbound.channel, inbound.sender), Keys.dialog(inbound.channel, inbound.sender),
+                         Keys.binding(inbound.channel, inbound.sender)])
+    except StoreUnavailable:
+        pass   # each read then meets the outage itself, as it would have
 
 
 def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> list[Reply]:

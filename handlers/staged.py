@@ -14,17 +14,29 @@ _DELETED = object()
 
 
 class StagedStore:
-    """`set`/`delete` are kept until `apply`; reads see them. Everything else goes straight through."""
+    """`set`/`delete` are kept until `apply`; reads see them. Everything else goes straight through.
+
+    Keys read ahead (`prefetch`: the sender's own dialog state, under the sender's lock, which no
+    one else writes meanwhile) are answered from what one round trip brought."""
 
     def __init__(self, store: KeyValueStore) -> None:
         self.store = store
         self._writes: dict[str, tuple[object, timedelta | None]] = {}
+        self._read: dict[str, str | None] = {}
+
+    def prefetch(self, keys: Sequence[str]) -> None:
+        self._read.update(zip(keys, self.store.get_many(keys)))
 
     def get(self, key: str) -> str | None:
         if key in self._writes:
             value = self._writes[key][0]
             return None if value is _DELETED else str(value)
+        if key in self._read:
+            return self._read[key]
         return self.store.get(key)
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self.get(key) for key in keys]
 
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         self._writes[key] = (value, ttl)
@@ -33,6 +45,7 @@ class StagedStore:
         self._writes[key] = (_DELETED, None)
 
     def delete_if(self, key: str, value: str) -> bool:
+        self._read.pop(key, None)
         return self.store.delete_if(key, value)
 
     def write_many(self, writes: Sequence[Write]) -> None:
@@ -40,9 +53,11 @@ class StagedStore:
             self._writes[key] = (_DELETED if value is None else value, ttl)
 
     def set_if_absent(self, key: str, value: str, ttl: timedelta | None = None) -> bool:
+        self._read.pop(key, None)
         return self.store.set_if_absent(key, value, ttl)
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
+        self._read.pop(key, None)
         return self.store.incr(key, ttl)
 
     def admit(self, key: str, at: float, window: float, limit: int) -> bool:

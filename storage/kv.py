@@ -32,6 +32,9 @@ class StoreUnavailable(Exception):
 class KeyValueStore(Protocol):
     def get(self, key: str) -> str | None: ...
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of `keys`, in order, in one round trip where the store has them."""
+
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         """Store `value`; without `ttl` any previous expiry is dropped (Redis SET semantics)."""
 
@@ -70,6 +73,11 @@ class Keys:
     def dialog(channel: str, sender: str) -> str:
         """A person's conversation state (JSON), with a TTL so abandoned chats expire."""
         return _join("dialog", channel, sender)
+
+    @staticmethod
+    def binding(channel: str, sender: str) -> str:
+        """A verification in progress (绑定): the dialog's key with a suffix, as it has always been."""
+        return Keys.dialog(channel, sender) + ":bind"
 
     @staticmethod
     def inbound(channel: str, msg_id: str) -> str:

@@ -40,6 +40,9 @@ class MemoryStore:
             entry = self._live_entry(key, self._clock())
             return None if entry is None else entry.value
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self.get(key) for key in keys]
+
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         expires_at = self._expiry(ttl)
         with self._lock:

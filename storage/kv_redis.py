@@ -74,6 +74,13 @@ class RedisStore:
             value = self._client.get(self._k(key))
         return value.decode() if isinstance(value, bytes) else value
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        with _unavailable_on_redis_errors("get_many"):
+            values = self._client.mget([self._k(key) for key in keys])
+        return [value.decode() if isinstance(value, bytes) else value for value in values]
+
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         with _unavailable_on_redis_errors("set"):
             self._client.set(self._k(key), value, px=ttl_ms(ttl))
