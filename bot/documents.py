@@ -7,8 +7,7 @@ from bot.bootstrap import Desk
 from domain.documents import confirmation_attachment
 from scheduler.attachments import Attachment, Unavailable, prepare
 from scheduler.delivery import document_config
-from scheduler.render.statement_files import statement_pdf, statement_xlsx
-from scheduler.render.xlsx import workbook
+from scheduler.render.drawing import statement_pdf, statement_xlsx, workbook
 from storage.statements import load_statement
 from storage.exports import COLUMNS, MONEY, TIMES, Filter, export_rows
 

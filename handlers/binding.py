@@ -22,7 +22,7 @@ CUSTOMER_MAX_TRIES = 6   # across every chat asking about one customer: bounds g
 
 
 def _key(ctx: Ctx) -> str:
-    return Keys.dialog(ctx.inbound.channel, ctx.inbound.sender) + ":bind"
+    return Keys.binding(ctx.inbound.channel, ctx.inbound.sender)
 
 
 def pending(ctx: Ctx) -> dict[str, object] | None:

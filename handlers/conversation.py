@@ -3,6 +3,7 @@ then act, ask which, confirm, or offer the likeliest readings as buttons. Never 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,6 +18,7 @@ from handlers.extract import is_affirmative, is_negative
 from handlers.intents import Phrasing, Reading
 from handlers.phrasings import IntentSpec
 from handlers.picking import Several
+from handlers.text import normalize
 from storage.uow import SqlUnitOfWork
 
 
@@ -205,12 +207,23 @@ def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tu
                       extra_phrasings(ctx))
 
 
+def _typed(text: str, prefix: str) -> commands.Command | None:
+    """The command a message is written as: its word stands alone ("完工 换软管", "催单BX…", "客户");
+    a word run on into a sentence ("客户来电说地板起鼓了") only starts the sentence."""
+    typed = commands.parse(text, prefix)
+    after = normalize(text)[len(commands.word(text)):][:1]
+    return typed if typed is not None and not _IDEOGRAPH.match(after) else None
+
+
+_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+
+
 def reader_for(role: str, prefix: str, now: datetime, states: Sequence[str] = (),
                people: dict[str, tuple[str, ...]] | None = None, extra: tuple[Phrasing, ...] = ()) -> Reader:
     """The reader without a chat around it: what the understanding corpus is judged with."""
     def read(text: str) -> Reading:
         reading = intents.read(role, text, prefix, people, states, now, extra)
-        typed = commands.parse(text, prefix)
+        typed = _typed(text, prefix)
         if typed and not intents.spec_of(role, typed.verb) and intents.spec_of(role, "staff") \
                 and not intents.clear(reading):
             return replace(reading, intent="staff", confidence=1.0)  # another role's command, typed as such

@@ -112,8 +112,8 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
 def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     now = desk.clock()
     staged = StagedStore(desk.store)
+    _read_ahead(staged, inbound)
     with desk.uow() as uow:
-        uow.hold_commits()
         if inbound.msg_id and not _claim(uow, inbound, now):
             return []
         if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
@@ -129,22 +129,37 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     return replies
 
 
+def _read_ahead(staged: StagedStore, inbound: Inbound) -> None:
+    """What every message of this sender reads (when it was last heard, its report draft, a
+    verification), in one round trip; the sender's lock is held, so no one else changes them."""
+    try:
+        staged.prefetch([Keys.latest(inbound.channel, inbound.sender), Keys.dialog(inbound.channel, inbound.sender),
+                         Keys.binding(inbound.channel, inbound.sender)])
+    except StoreUnavailable:
+        pass   # each read then meets the outage itself, as it would have
+
+
 def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> list[Reply]:
     if len(inbound.text) > MAX_TEXT:
         return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
     try:
         who = identify(uow, inbound, now)
-        release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
-        if inbound.media and inbound.channel != "console":
-            uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
-        uow.commit()
-        ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+    except Unknown as polite:   # nothing written but the dedup row, which stays
+        return [Reply(str(polite))]
+    release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
+    if inbound.media and inbound.channel != "console":
+        uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
+    # The handler's commits are checkpoints from here; all of it commits with the replies. A
+    # refusal goes back to here, keeping the dedup row, the sighting and the released notices.
+    uow.hold_commits()
+    ctx = Ctx(desk, now, inbound, who.actor, who.phone)
+    try:
         ROLE_HANDLERS[who.actor.role](ctx, uow)
-        # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
-        return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
     except (Refused, Unknown) as polite:
         uow.rollback()  # back to the handler's last commit; the refusal is the reply
         return [Reply(str(polite))]
+    # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
+    return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
 
 
 def _late(desk: Desk, inbound: Inbound) -> Reply:
@@ -180,9 +195,9 @@ def _seen(desk: Desk, inbound: Inbound) -> bool:
 def _after_commit(desk: Desk, inbound: Inbound, staged: StagedStore) -> None:
     """The dialog state, and the fast-path dedup mark; the database row already stops a retry."""
     try:
-        staged.apply()
         if inbound.msg_id:
-            desk.store.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+            staged.set(Keys.inbound(inbound.channel, inbound.msg_id), "1", ttl=SEEN_TTL)
+        staged.apply()
     except StoreUnavailable:
         log.warning("key-value store unavailable; the dialog of %s:%s may restart", inbound.channel,
                     _short(inbound.sender))

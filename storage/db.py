@@ -1,20 +1,21 @@
 """Engine creation and schema migrations (Alembic), run by every command that needs the database."""
 from __future__ import annotations
 
+import sqlite3
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import catalog_stamp
 from storage.writers import TURN, WriterQueue
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session factory
 Synchronous = Literal["full", "normal"]
 
@@ -31,8 +32,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
         writers = WriterQueue(busy_timeout_ms / 1000)
         event.listen(engine, "begin", partial(_sqlite_begin, writers))
-        event.listen(engine, "commit", partial(_sqlite_end, writers))
-        event.listen(engine, "rollback", partial(_sqlite_end, writers))
+        event.listen(engine, "commit", partial(_sqlite_end, writers, "commit"))
+        event.listen(engine, "rollback", partial(_sqlite_end, writers, "rollback"))
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_session)
@@ -69,12 +70,25 @@ def _sqlite_begin(writers: WriterQueue, conn) -> None:  # type: ignore[no-untype
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except Exception:
-        _sqlite_end(writers, conn)
+        _sqlite_end(writers, "rollback", conn)
         raise
 
 
-def _sqlite_end(writers: WriterQueue, conn) -> None:  # type: ignore[no-untyped-def]
-    if conn.info.pop(TURN, False):
+def _sqlite_end(writers: WriterQueue, how: str, conn) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy calls this just before it commits or rolls back. The transaction is ended here
+    first, so the writer the turn passes to finds SQLite's lock free; handed over before the end,
+    its BEGIN IMMEDIATE met the lock still held and SQLite's busy handler slept 1 ms or more.
+    SQLAlchemy's own COMMIT / ROLLBACK after this finds no transaction and does nothing, or, if
+    ending it failed here, ends it itself and raises the error as its own."""
+    if not conn.info.pop(TURN, False):
+        return
+    try:
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and dbapi.in_transaction:
+            dbapi.commit() if how == "commit" else dbapi.rollback()
+    except sqlite3.Error:
+        pass
+    finally:
         writers.leave()
 
 
@@ -87,6 +101,7 @@ def session_factory(engine: Engine, read_only: bool = False) -> sessionmaker[Ses
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config   # see upgrade
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -94,10 +109,24 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring a fresh or an older database up to date; a current one is left alone."""
+    """Bring a fresh or an older database up to date; a current one is left alone. Alembic is
+    loaded only when there is something to migrate: every command starts here, and Alembic would
+    stay in the memory of a long-running `serve` (about 10 MB) for nothing."""
+    if revision == "head" and current_revision(engine) == newest_revision():
+        return
+    from alembic import command
     command.upgrade(alembic_config(engine), revision)
 
 
+def newest_revision() -> str:
+    """The newest migration's revision: they are numbered 0001, 0002, …, each revising the one
+    before it, and named after their number (tests/integration/test_migrations.py checks both)."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (Alembic's own record); None before the first upgrade."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage import sealing
@@ -50,41 +52,52 @@ def rehash_console_owners(session: Session) -> int:
     return len(stale)
 
 
+@dataclass(frozen=True)
+class Known:
+    """Who a sender is, as the identities row says."""
+    role: str
+    person_id: str
+
+
 class SqlIdentities:
     """Who a platform sender is, and where each person was last seen (where notices go)."""
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        # Senders looked up and not found in this transaction. The session remembers rows it
-        # loaded, not misses: a new sender would be looked up three times per message (staff?
-        # known? then `touch`). Only this object writes identities, and it forgets a miss it writes.
-        self._missing: set[tuple[str, str]] = set()
+        # Senders looked up in this transaction, found or not: a message asks up to three times
+        # (staff? known? then `touch`). Only this object writes identities in a chat's unit of
+        # work, and it keeps this in step with what it writes.
+        self._known: dict[tuple[str, str], Known | None] = {}
 
-    def find(self, channel: str, external_id: str) -> IdentityRow | None:
-        if (channel, external_id) in self._missing:
-            return None
-        row = self.s.get(IdentityRow, (channel, external_id))
-        if row is None:
-            self._missing.add((channel, external_id))
-        return row
+    def find(self, channel: str, external_id: str) -> Known | None:
+        key = (channel, external_id)
+        if key not in self._known:
+            row = self.s.execute(_FIND, {"b_channel": channel, "b_external": external_id}).first()
+            self._known[key] = Known(row.role, row.person_id) if row is not None else None
+        return self._known[key]
 
     def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
               rebind: bool = False) -> bool:
         """Record that this sender is this person; False (and nothing changed) when the sender is
         bound to another owner already: only a platform-vouched phone (`rebind`) may move it."""
+        key = (channel, external_id)
         row = self.find(channel, external_id)
-        self._missing.discard((channel, external_id))
         if row is None and insert_ignore(self.s, IdentityRow, {
                 "channel": channel, "external_id": external_id, "role": role, "person_id": person_id,
                 "last_seen": now}, ["channel", "external_id"]):
+            self._known[key] = Known(role, person_id)
             return True
-        row = row or self.find(channel, external_id)
-        assert row is not None  # inserted by a concurrent first message from the same sender
-        if (row.role == role == "owner" and row.person_id != person_id and not rebind):
+        if row is None:   # inserted by a concurrent first message from the same sender
+            self._known.pop(key)
+            row = self.find(channel, external_id)
+            assert row is not None
+        if row.role == role == "owner" and row.person_id != person_id and not rebind:
             return False
-        else:
-            row.role, row.person_id, row.last_seen = role, person_id, now
-        self.s.flush()
+        # One prebuilt UPDATE, not a loaded row flushed: a known sender is touched on every message.
+        self.s.execute(_TOUCH, {"role": role, "person_id": person_id, "last_seen": now,
+                                "b_channel": channel, "b_external": external_id})
+        self._forget_loaded(key)
+        self._known[key] = Known(role, person_id)
         return True
 
     def bound_owner(self, channel: str, external_id: str) -> int | None:
@@ -119,13 +132,29 @@ class SqlIdentities:
         self.s.execute(delete(IdentityRow).where(IdentityRow.channel == channel, IdentityRow.role == role,
                                                  IdentityRow.person_id == person_id,
                                                  IdentityRow.external_id != user_id))
+        self._known.clear()   # the delete above may have removed any of this person's ids
         if not user_id:
             return
-        row = self.find(channel, user_id)
-        self._missing.discard((channel, user_id))
+        row = self.s.get(IdentityRow, (channel, user_id))
         if row is None:
             self.s.add(IdentityRow(channel=channel, external_id=user_id, role=role, person_id=person_id,
                                    last_seen=NEVER))
         else:
             row.role, row.person_id = role, person_id
         self.s.flush()
+
+    def _forget_loaded(self, key: tuple[str, str]) -> None:
+        """A row this session loaded as an object (`latest`) is read again after a Core UPDATE."""
+        loaded = self.s.identity_map.get(self.s.identity_key(IdentityRow, key))
+        if loaded is not None:
+            self.s.expire(loaded)
+
+
+# Statements every message runs, built once: building one costs more than running it.
+_TABLE = cast(Table, IdentityRow.__table__)
+_T = _TABLE.c
+_FIND = select(_T.role, _T.person_id).where(_T.channel == bindparam("b_channel"),
+                                            _T.external_id == bindparam("b_external"))
+_TOUCH = (update(_TABLE).where(_T.channel == bindparam("b_channel"),
+                                              _T.external_id == bindparam("b_external"))
+          .values(role=bindparam("role"), person_id=bindparam("person_id"), last_seen=bindparam("last_seen")))

@@ -9,6 +9,7 @@ themselves are in storage.kv_memory and storage.kv_redis; storage.kv_open picks 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +20,10 @@ __all__ = [
 ]
 
 
+# A write of `write_many`: (key, value or None to delete, ttl).
+Write = tuple[str, "str | None", "timedelta | None"]
+
+
 class StoreUnavailable(Exception):
     """The backing store cannot be reached; callers handle one type, not redis-py's."""
 
@@ -27,6 +32,9 @@ class StoreUnavailable(Exception):
 class KeyValueStore(Protocol):
     def get(self, key: str) -> str | None: ...
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of `keys`, in order, in one round trip where the store has them."""
+
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         """Store `value`; without `ttl` any previous expiry is dropped (Redis SET semantics)."""
 
@@ -34,6 +42,12 @@ class KeyValueStore(Protocol):
         """Atomically store unless present; True when this call stored it."""
 
     def delete(self, key: str) -> None: ...
+
+    def delete_if(self, key: str, value: str) -> bool:
+        """Atomically delete the key while it holds `value` (an owner releasing its lock)."""
+
+    def write_many(self, writes: Sequence[Write]) -> None:
+        """Sets (a value) and deletes (None), in order, in one round trip where the store has them."""
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
         """Atomic counter; `ttl` applies only when this call creates the key."""
@@ -59,6 +73,11 @@ class Keys:
     def dialog(channel: str, sender: str) -> str:
         """A person's conversation state (JSON), with a TTL so abandoned chats expire."""
         return _join("dialog", channel, sender)
+
+    @staticmethod
+    def binding(channel: str, sender: str) -> str:
+        """A verification in progress (绑定): the dialog's key with a suffix, as it has always been."""
+        return Keys.dialog(channel, sender) + ":bind"
 
     @staticmethod
     def inbound(channel: str, msg_id: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from storage.kv import ttl_ms
+from storage.kv import Write, ttl_ms
 
 
 @dataclass(slots=True)
@@ -40,6 +40,9 @@ class MemoryStore:
             entry = self._live_entry(key, self._clock())
             return None if entry is None else entry.value
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self.get(key) for key in keys]
+
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         expires_at = self._expiry(ttl)
         with self._lock:
@@ -56,6 +59,21 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
+
+    def delete_if(self, key: str, value: str) -> bool:
+        with self._lock:
+            entry = self._live_entry(key, self._clock())
+            if entry is None or entry.value != value:
+                return False
+            del self._data[key]
+            return True
+
+    def write_many(self, writes: Sequence[Write]) -> None:
+        for key, value, ttl in writes:
+            if value is None:
+                self.delete(key)
+            else:
+                self.set(key, value, ttl)
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
         expires_at = self._expiry(ttl)

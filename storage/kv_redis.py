@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from storage.kv import StoreUnavailable, ttl_ms
+from storage.kv import StoreUnavailable, Write, ttl_ms
 
 
 # EXISTS first rather than testing INCR's result for 1: a key pre-set to "0" is
@@ -33,6 +33,12 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], math.ceil(ARGV[2] * 2000))
 return 1
+"""
+
+
+_DELETE_IF = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 
@@ -61,11 +67,19 @@ class RedisStore:
         )
         self._incr_script = self._client.register_script(_INCR_WITH_TTL_ON_CREATE)
         self._admit_script = self._client.register_script(_ADMIT)
+        self._delete_if_script = self._client.register_script(_DELETE_IF)
 
     def get(self, key: str) -> str | None:
         with _unavailable_on_redis_errors("get"):
             value = self._client.get(self._k(key))
         return value.decode() if isinstance(value, bytes) else value
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        with _unavailable_on_redis_errors("get_many"):
+            values = self._client.mget([self._k(key) for key in keys])
+        return [value.decode() if isinstance(value, bytes) else value for value in values]
 
     def set(self, key: str, value: str, ttl: timedelta | None = None) -> None:
         with _unavailable_on_redis_errors("set"):
@@ -79,6 +93,22 @@ class RedisStore:
     def delete(self, key: str) -> None:
         with _unavailable_on_redis_errors("delete"):
             self._client.delete(self._k(key))
+
+    def delete_if(self, key: str, value: str) -> bool:
+        with _unavailable_on_redis_errors("delete_if"):
+            return bool(self._delete_if_script(keys=[self._k(key)], args=[value]))
+
+    def write_many(self, writes: Sequence[Write]) -> None:
+        if not writes:
+            return
+        with _unavailable_on_redis_errors("write_many"):
+            pipe = self._client.pipeline(transaction=False)
+            for key, value, ttl in writes:
+                if value is None:
+                    pipe.delete(self._k(key))
+                else:
+                    pipe.set(self._k(key), value, px=ttl_ms(ttl))
+            pipe.execute()
 
     def incr(self, key: str, ttl: timedelta | None = None) -> int:
         ms = ttl_ms(ttl)

@@ -12,11 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 Row = tuple[int, list[str]]
-
-
 
 
 class Unreadable(Exception):
@@ -24,6 +20,8 @@ class Unreadable(Exception):
 
 
 def xlsx_rows(path: Path) -> list[Row]:
+    from openpyxl import load_workbook   # 5 MB that only an Excel import needs, not every process
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:

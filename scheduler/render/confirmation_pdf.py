@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -12,26 +11,16 @@ from fpdf.fonts import FontFace
 
 from domain.documents import Confirmation, yuan
 from scheduler.render import fonts
+from scheduler.render.drawing import Company
 from scheduler.render.template import Block, Layout, fill
 
 log = logging.getLogger("baoxiu.documents")
 
 FONT = "cjk"
-FIELDS = frozenset({
-    "number", "type_name", "priority_name", "state_label", "customer_name", "customer_phone", "address",
-    "product", "serial", "warranty", "fault", "work_done", "technician", "created_at", "arrived_at",
-    "resolved_at", "confirmed_at", "confirmed_how", "rating", "rating_comment", "labour", "parts_total",
-    "total", "charge", "company"})
 PARTS_HEAD = ("配件", "编号", "数量", "单价", "金额")
 SUMS = ("人工费", "配件合计", "费用合计", "客户应付", "（保修期内免费）", "：", "日期", "—")
 GREY, LINE = (238, 238, 238), (160, 160, 160)
 THUMB_MM = 42
-
-
-@dataclass(frozen=True)
-class Company:
-    name: str
-    logo: Path | None = None
 
 
 def values(c: Confirmation, tz: tzinfo, company: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
 HEAD_FILL = PatternFill("solid", start_color="DDEBF7")

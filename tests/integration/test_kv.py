@@ -145,6 +145,32 @@ def test_set_if_absent_only_first_wins(backend: Backend) -> None:
     assert backend.store.get(key) == "first"
 
 
+def test_delete_if_removes_only_the_value_it_names(backend: Backend) -> None:
+    key = Keys.lock("sender-wecom-wangjianguo")
+    backend.store.set(key, "mine")
+    assert backend.store.delete_if(key, "theirs") is False
+    assert backend.store.get(key) == "mine"
+    assert backend.store.delete_if(key, "mine") is True
+    assert backend.store.get(key) is None
+    assert backend.store.delete_if(key, "mine") is False
+
+
+def test_get_many_answers_in_order_with_none_for_missing(backend: Backend) -> None:
+    draft, bind = Keys.dialog("wecom", "wangjianguo"), Keys.binding("wecom", "wangjianguo")
+    backend.store.set(bind, "verifying")
+    assert backend.store.get_many([draft, bind]) == [None, "verifying"]
+    assert backend.store.get_many([]) == []
+
+
+def test_write_many_sets_and_deletes_in_order(backend: Backend) -> None:
+    draft, focus = Keys.dialog("wecom", "wangjianguo"), Keys.focus("owner", "7")
+    backend.store.set(focus, "old")
+    backend.store.write_many([(draft, "first", None), (focus, None, None), (draft, "second", timedelta(hours=1))])
+    assert backend.store.get(draft) == "second"
+    assert backend.store.get(focus) is None
+    backend.store.write_many([])
+
+
 def test_incr_counts_from_one(backend: Backend) -> None:
     key = Keys.cursor("ticket-seq")
     assert [backend.store.incr(key) for _ in range(3)] == [1, 2, 3]
@@ -324,6 +350,9 @@ def test_ping_false_on_unreachable_redis() -> None:
         lambda s: s.set("k", "v"),
         lambda s: s.set_if_absent("k", "v"),
         lambda s: s.delete("k"),
+        lambda s: s.delete_if("k", "v"),
+        lambda s: s.get_many(["k", "j"]),
+        lambda s: s.write_many([("k", "v", None)]),
         lambda s: s.incr("k", ttl=timedelta(seconds=1)),
     ],
 )

@@ -20,7 +20,7 @@ from bot.tokens import create_token, token_name
 from domain.dispatch import Job, Weights
 from domain.ticket import State
 from storage.dispatch_query import candidates, exclusions
-from storage.db import alembic_config, current_revision, make_engine, upgrade
+from storage.db import alembic_config, current_revision, make_engine, newest_revision, upgrade
 from storage.kv_memory import MemoryStore
 from storage.tables import Base
 from tests.conftest import PG_URL, Chat, FakeClock, make_desk, reset_postgres
@@ -32,6 +32,15 @@ def head() -> str:
     revision = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()
     assert revision
     return revision
+
+
+def test_each_migration_is_named_after_its_number_and_revises_the_one_before() -> None:
+    """What `upgrade` relies on to skip Alembic when the database is current."""
+    scripts = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
+    for script in scripts.walk_revisions():
+        number = int(script.revision)
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+        assert script.down_revision == (f"{number - 1:04d}" if number > 1 else None)
 
 
 @pytest.fixture
@@ -68,7 +77,7 @@ def test_a_fresh_database_has_no_revision_before_the_upgrade(empty_engine: Engin
 def test_upgrade_creates_every_table_and_records_the_head(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     assert tables(empty_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert current_revision(empty_engine) == head() == "0019"
+    assert current_revision(empty_engine) == head() == newest_revision() == "0019"
 
 
 def test_the_migrated_schema_matches_the_models(empty_engine: Engine) -> None:

@@ -21,9 +21,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
-from dingtalk.crypto import DingTalkCrypto
-
 
 def robot_sign(timestamp: str, secret: str) -> str:
     """base64(HmacSHA256(key=secret, msg=timestamp + "\\n" + secret))."""
@@ -64,11 +61,15 @@ class EventCrypto:
                  random16: Callable[[], str] | None = None) -> None:
         self._token, self._key = token, base64.b64decode(aes_key + "=")
         self._owners = [key for key in owner_keys if key]
+        # dingtalk-sdk loads its whole API client (about 10 MB) with any module of it: only a desk
+        # with DingTalk events switched on builds this, so only it pays for that.
+        from dingtalk.crypto import DingTalkCrypto
         self._cryptos = [DingTalkCrypto(token, aes_key, key) for key in self._owners]
         self._random16 = random16 or _random16
 
     def decrypt(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> tuple[dict[str, Any], int]:
         """The event as a dict, and which owner key matched (the reply must use the same)."""
+        from dingtalk.core.exceptions import InvalidCorpIdOrSuiteKeyException, InvalidSignatureException
         for index, crypto in enumerate(self._cryptos):
             try:
                 plain = crypto.decrypt_encrypt_str(signature, timestamp, nonce, encrypt)
