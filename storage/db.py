@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import catalog_stamp
 from storage.writers import TURN, WriterQueue
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 if TYPE_CHECKING:
     from alembic.config import Config
 
+MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session factory
 Synchronous = Literal["full", "normal"]
 
@@ -84,8 +84,10 @@ def _sqlite_end(writers: WriterQueue, how: str, conn) -> None:  # type: ignore[n
         return
     try:
         dbapi = conn.connection.dbapi_connection
-        if dbapi is not None and dbapi.in_transaction:
-            dbapi.commit() if how == "commit" else dbapi.rollback()
+        if dbapi is not None and dbapi.in_transaction and how == "commit":
+            dbapi.commit()
+        elif dbapi is not None and dbapi.in_transaction:
+            dbapi.rollback()
     except sqlite3.Error:
         pass
     finally:

@@ -155,6 +155,5 @@ _TABLE = cast(Table, IdentityRow.__table__)
 _T = _TABLE.c
 _FIND = select(_T.role, _T.person_id).where(_T.channel == bindparam("b_channel"),
                                             _T.external_id == bindparam("b_external"))
-_TOUCH = (update(_TABLE).where(_T.channel == bindparam("b_channel"),
-                                              _T.external_id == bindparam("b_external"))
+_TOUCH = (update(_TABLE).where(_T.channel == bindparam("b_channel"), _T.external_id == bindparam("b_external"))
           .values(role=bindparam("role"), person_id=bindparam("person_id"), last_seen=bindparam("last_seen")))
