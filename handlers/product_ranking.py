@@ -188,7 +188,8 @@ class _Bounds:
     def sorted(self, reading: _Reading, positions: Collection[int],
                category: Callable[[_Reading, int], float]) -> tuple[list[float], list[int]]:
         """The bounds reaching the threshold, best first (ties to catalog order), and their items."""
-        items = np.fromiter(positions, dtype=np.intp, count=len(positions))
+        items = positions if isinstance(positions, np.ndarray) else \
+            np.fromiter(positions, dtype=np.intp, count=len(positions))
         if not len(items):
             return [], []
         numbers = self._category[items]
@@ -280,7 +281,7 @@ class ProductRanking:
     def rank(self, text: str, limit: int) -> tuple[ProductMatch, ...]:
         """What match_products returns for `text` (normalized and lower-cased, as it passes it)."""
         reading = self._read(text)
-        ranked = self._top(reading, max(limit, 2), self._index.candidates(text))
+        ranked = self._top(reading, max(limit, 2), self._index.positions(text))
         lifted = self._lifted(reading, ranked) if len(ranked) >= 2 else None
         if lifted is None:
             return ranked[:limit]
