@@ -116,17 +116,20 @@ def _add(table: dict[str, dict[int, float]], key: str, position: int, weight: fl
     found[position] = max(found.get(position, 0.0), weight)
 
 
-def _probe(table: dict[str, dict[int, float]], prefixes: frozenset[str], text: str) -> dict[str, dict[int, float]]:
-    """The entries of `table` whose key (two characters or more) is in `text`: from each start, one probe
-    per length while the substring still begins some key (`prefixes`, two characters or more)."""
-    hits = {}
+def _probe(tables: tuple[dict[str, dict[int, float]], ...], prefixes: frozenset[str],
+           text: str) -> list[dict[str, dict[int, float]]]:
+    """For each table, its entries whose key (two characters or more) is in `text`: from each start, one
+    probe per length while the substring still begins some key (`prefixes`, two characters or more)."""
+    hits: list[dict[str, dict[int, float]]] = [{} for _ in tables]
+    pairs = tuple(zip(tables, hits))
     for start in range(len(text) - 1):
         for end in range(start + 2, len(text) + 1):
             key = text[start:end]
             if key not in prefixes:
                 break
-            if key in table:
-                hits[key] = table[key]
+            for table, found in pairs:
+                if key in table:
+                    found[key] = table[key]
     return hits
 
 
@@ -342,9 +345,12 @@ class ProductRanking:
 
     def _read(self, text: str) -> _Reading:
         folded = _fold(text)
-        exact = _probe(self._exact, self._prefixes, folded)
-        cut = _probe(self._cut, self._prefixes, text)
-        qualified = frozenset(p for found in _probe(self._qualifiers, self._prefixes, text).values() for p in found)
+        if folded == text:   # usually: one walk finds all three
+            exact, cut, qualifiers = _probe((self._exact, self._cut, self._qualifiers), self._prefixes, text)
+        else:
+            [exact] = _probe((self._exact,), self._prefixes, folded)
+            cut, qualifiers = _probe((self._cut, self._qualifiers), self._prefixes, text)
+        qualified = frozenset(p for found in qualifiers.values() for p in found)
         return _Reading(text, folded, frozenset(text), exact, cut, _best(exact, cut), qualified, {}, {},
                         text.translate(_CONFUSABLE))
 
