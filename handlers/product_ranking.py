@@ -137,13 +137,20 @@ def _prefixes(*tables: dict[str, dict[int, float]]) -> frozenset[str]:
     return frozenset(key[:n] for table in tables for key in table for n in range(2, len(key) + 1))
 
 
-def _best(*hits: dict[str, dict[int, float]]) -> dict[int, float]:
-    best: dict[int, float] = {}
-    for table in hits:
-        for found in table.values():
-            for position, weight in found.items():
-                if weight > best.get(position, 0.0):
-                    best[position] = weight
+def _arrays(table: dict[str, dict[int, float]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each key's items and weights as arrays: a message's best weights are then a few array maxima."""
+    return {key: (np.fromiter(found, dtype=np.intp, count=len(found)),
+                  np.fromiter(found.values(), dtype=np.float64, count=len(found))) for key, found in table.items()}
+
+
+def _best(size: int, *hits: tuple[dict[str, dict[int, float]], dict[str, tuple[np.ndarray, np.ndarray]]]) -> np.ndarray:
+    """Each item's best weight among the keys hit in each table (given with its _arrays), 0 for none, as an
+    array over the catalog."""
+    best = np.zeros(size)
+    for table, arrays in hits:
+        for key in table:
+            items, weights = arrays[key]
+            best[items] = np.maximum(best[items], weights)
     return best
 
 
@@ -156,7 +163,7 @@ class _Reading:
     chars: frozenset[str]
     exact: dict[str, dict[int, float]]      # folded term -> item position -> exact weight
     cut: dict[str, dict[int, float]]        # a term without its room prefix, in the text -> items
-    weights: dict[int, float]               # item position -> best exact weight
+    weights: np.ndarray                     # item position -> best exact weight (0: none)
     qualified: frozenset[int]               # items with a qualifier word in the text (+3)
     categories: dict[int, float]            # category -> its similarity, filled as items need it
     names: dict[bytes, float]               # a name as masked by the text (_Masks) -> its fuzzy similarity
@@ -253,9 +260,7 @@ class _Bounds:
         cat = similarity[numbers]
         name = self._names(reading, items)
         fuzzy = self._fuzzy[items, min(len(reading.text), self._longest)]
-        weights = np.zeros(self._size)
-        if reading.weights:
-            weights[list(reading.weights)] = list(reading.weights.values())
+        weights = reading.weights
         qualified = np.zeros(self._size)
         if reading.qualified:
             qualified[list(reading.qualified)] = 3.0
@@ -308,6 +313,7 @@ class ProductRanking:
         for position, item in enumerate(items):
             self._index_item(position, item)
         self._prefixes = _prefixes(self._exact, self._cut, self._qualifiers)
+        self._exact_arrays, self._cut_arrays = _arrays(self._exact), _arrays(self._cut)
 
     def _index_item(self, position: int, item: CatalogItem) -> None:
         category = item.category.lower()
@@ -351,7 +357,8 @@ class ProductRanking:
             [exact] = _probe((self._exact,), self._prefixes, folded)
             cut, qualifiers = _probe((self._cut, self._qualifiers), self._prefixes, text)
         qualified = frozenset(p for found in qualifiers.values() for p in found)
-        return _Reading(text, folded, frozenset(text), exact, cut, _best(exact, cut), qualified, {}, {},
+        weights = _best(len(self._entries), (exact, self._exact_arrays), (cut, self._cut_arrays))
+        return _Reading(text, folded, frozenset(text), exact, cut, weights, qualified, {}, {},
                         text.translate(_CONFUSABLE))
 
     def _category(self, reading: _Reading, number: int) -> float:
@@ -398,7 +405,7 @@ class ProductRanking:
         entry, text = self._entries[position], reading.text
         cat = reading.categories[entry.category]   # _Bounds.sorted took every candidate's
         name = self._name(entry.name, reading, masks, k)
-        base = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        base = max(float(reading.weights[position]), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
         if entry.fuzzy[column] > base:
             base = max(base, _aliases(entry.aliases, reading, base))
         return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
