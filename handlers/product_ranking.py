@@ -12,7 +12,9 @@ The bounds are computed for all candidates at once (numpy arrays over the catalo
 scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each
 item is scored exactly into a heap, whose best is the next answer once no bound left is above it.
 Scoring exactly is one fuzzy comparison of the name, and all of the item's terms only when one of
-its other terms could still outweigh what is known.
+its other terms could still outweigh what is known. Past the walk's first few items, names that
+differ only in characters the message lacks (the same template under other brands) share one
+comparison (_Masks).
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
