@@ -67,7 +67,7 @@ class PairIndex:
 
     def candidates(self, text: str) -> list[int]:
         """Positions of the entries that could match `text`, in entry order."""
-        return self.positions(text).tolist()  # type: ignore[no-any-return]
+        return self.positions(text).tolist()
 
 
 def _mask(positions: Iterable[int]) -> int:
