@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import cn2an
 import numpy as np
@@ -92,6 +93,7 @@ def _community_hit(name: str, text: str) -> tuple[float, tuple[int, int]] | None
     return fuzzy
 
 
+@lru_cache(maxsize=8192)   # the same few candidate names come back message after message
 def _parts(name: str) -> tuple[str, ...]:
     """"未来科技城·云栖苑": owners write it without the dot, or name either part on its own."""
     parts = re.split(r"[·・\s]+", name)
