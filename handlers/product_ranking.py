@@ -12,7 +12,9 @@ The bounds are computed for all candidates at once (numpy arrays over the catalo
 scores are, up when a tenth is too close to a half to tell) and sorted; walking them in order, each
 item is scored exactly into a heap, whose best is the next answer once no bound left is above it.
 Scoring exactly is one fuzzy comparison of the name, and all of the item's terms only when one of
-its other terms could still outweigh what is known.
+its other terms could still outweigh what is known. Past the walk's first few items, names that
+differ only in characters the message lacks (the same template under other brands) share one
+comparison (_Masks).
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
@@ -37,7 +39,6 @@ from handlers.extract.products import (
     CatalogItem,
     ProductMatch,
     _exact_weight,
-    _similarity,
 )
 
 
@@ -81,8 +82,10 @@ class _Name:
         """products._similarity of the name, from its precomputed forms."""
         if self.folded in folded:
             return 100.0
-        if not self.cut:
-            return 0.0
+        return self.fuzzy(text) if self.cut else 0.0
+
+    def fuzzy(self, text: str) -> float:
+        """The fuzzy comparison of the cut form (not empty), as if the name were not in the text."""
         return fuzz.ratio(self.cut, text) if len(self.cut) > len(text) else fuzz.partial_ratio(self.cut, text)
 
 
@@ -115,17 +118,20 @@ def _add(table: dict[str, dict[int, float]], key: str, position: int, weight: fl
     found[position] = max(found.get(position, 0.0), weight)
 
 
-def _probe(table: dict[str, dict[int, float]], prefixes: frozenset[str], text: str) -> dict[str, dict[int, float]]:
-    """The entries of `table` whose key (two characters or more) is in `text`: from each start, one probe
-    per length while the substring still begins some key (`prefixes`, two characters or more)."""
-    hits = {}
+def _probe(tables: tuple[dict[str, dict[int, float]], ...], prefixes: frozenset[str],
+           text: str) -> list[dict[str, dict[int, float]]]:
+    """For each table, its entries whose key (two characters or more) is in `text`: from each start, one
+    probe per length while the substring still begins some key (`prefixes`, two characters or more)."""
+    hits: list[dict[str, dict[int, float]]] = [{} for _ in tables]
+    pairs = tuple(zip(tables, hits))
     for start in range(len(text) - 1):
         for end in range(start + 2, len(text) + 1):
             key = text[start:end]
             if key not in prefixes:
                 break
-            if key in table:
-                hits[key] = table[key]
+            for table, found in pairs:
+                if key in table:
+                    found[key] = table[key]
     return hits
 
 
@@ -133,13 +139,20 @@ def _prefixes(*tables: dict[str, dict[int, float]]) -> frozenset[str]:
     return frozenset(key[:n] for table in tables for key in table for n in range(2, len(key) + 1))
 
 
-def _best(*hits: dict[str, dict[int, float]]) -> dict[int, float]:
-    best: dict[int, float] = {}
-    for table in hits:
-        for found in table.values():
-            for position, weight in found.items():
-                if weight > best.get(position, 0.0):
-                    best[position] = weight
+def _arrays(table: dict[str, dict[int, float]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each key's items and weights as arrays: a message's best weights are then a few array maxima."""
+    return {key: (np.fromiter(found, dtype=np.intp, count=len(found)),
+                  np.fromiter(found.values(), dtype=np.float64, count=len(found))) for key, found in table.items()}
+
+
+def _best(size: int, *hits: tuple[dict[str, dict[int, float]], dict[str, tuple[np.ndarray, np.ndarray]]]) -> np.ndarray:
+    """Each item's best weight among the keys hit in each table (given with its _arrays), 0 for none, as an
+    array over the catalog."""
+    best = np.zeros(size)
+    for table, arrays in hits:
+        for key in table:
+            items, weights = arrays[key]
+            best[items] = np.maximum(best[items], weights)
     return best
 
 
@@ -152,12 +165,52 @@ class _Reading:
     chars: frozenset[str]
     exact: dict[str, dict[int, float]]      # folded term -> item position -> exact weight
     cut: dict[str, dict[int, float]]        # a term without its room prefix, in the text -> items
-    weights: dict[int, float]               # item position -> best exact weight
+    weights: np.ndarray                     # item position -> best exact weight (0: none)
     qualified: frozenset[int]               # items with a qualifier word in the text (+3)
     categories: dict[int, float]            # category -> its similarity, filled as items need it
+    names: dict[bytes, float]               # a name as masked by the text (_Masks) -> its fuzzy similarity
+    confused: str                           # the text with the characters owners confuse folded (not lowered)
 
 
 _NEAR_HALF = 1e-6   # tenths this close to a half round up in the bounds: round() may take either side
+
+
+class _Masks:
+    """The walk's names as the text masks them, one fixed-width row each: the k-th is the k-th item's key.
+
+    A fuzzy comparison (an indel ratio, or the best of them over windows of the text) depends only on
+    which characters of the name equal which of the text: the others never match anything, whatever
+    they are. So two names of one length whose characters held by the text are the same, in the same
+    places, compare alike; rapidfuzz's shortcuts (windows skipped on a character the other string
+    lacks) test the same membership for both. Names over 64 characters (another algorithm) are
+    compared one by one. Rows are made in growing chunks, as the walk reaches them: most stop early."""
+
+    def __init__(self, bounds: _Bounds, items: np.ndarray, chars: frozenset[str]) -> None:
+        self._bounds, self._items, self._chars = bounds, items, chars
+        self._rows, self._done, self._width = b"", 0, 0
+        self._shown = np.zeros(0, dtype=bool)
+
+    def key(self, k: int) -> bytes:
+        """The k-th name's key (k past the first few, which are compared one by one: most walks end there)."""
+        if k >= self._done:
+            self._extend(max(k + 1, 4 * max(self._done, _UNMASKED)))
+        return self._rows[(k - _UNMASKED) * self._width:(k - _UNMASKED + 1) * self._width]
+
+    def _extend(self, end: int) -> None:
+        codes, hidden = self._bounds.codes, self._bounds.hidden
+        if not self._done:
+            self._done, self._width = _UNMASKED, codes.shape[1] * codes.itemsize
+            self._shown = np.zeros(hidden + 1, dtype=bool)
+            self._shown[0] = True
+            vocabulary = self._bounds.vocabulary
+            self._shown[[code for char in self._chars if (code := vocabulary.get(char))]] = True
+        rows = codes[self._items[self._done:end]]
+        self._rows += np.where(self._shown[rows], rows, hidden).tobytes()
+        self._done += len(rows)
+
+
+_MASKED = 64   # the longest name compared once for all names masked alike
+_UNMASKED = 8  # the walk's first names, compared one by one: most walks end there
 
 
 class _Bounds:
@@ -183,14 +236,25 @@ class _Bounds:
             else:
                 self._odd.append((position, entry.name.folded))
         self._holders = {key: np.array(found, dtype=np.intp) for key, found in holders.items()}
+        self.vocabulary: dict[str, int] = {}   # a character of some name -> its code, from 1 (0 pads)
+        for entry in entries:
+            for char in entry.name.cut:
+                self.vocabulary.setdefault(char, len(self.vocabulary) + 1)
+        self.hidden = len(self.vocabulary) + 1   # the code of every character the text does not hold
+        width = max((len(e.name.cut) for e in entries), default=0)
+        self.codes = np.zeros((len(entries), width), dtype=np.uint16 if self.hidden < 2 ** 16 else np.uint32)
+        for position, entry in enumerate(entries):
+            self.codes[position, :len(entry.name.cut)] = [self.vocabulary[c] for c in entry.name.cut]
         self._named = {name: np.array(found, dtype=np.intp) for name, found in named.items()}
 
     def sorted(self, reading: _Reading, positions: Collection[int],
-               category: Callable[[_Reading, int], float]) -> tuple[list[float], list[int]]:
-        """The bounds reaching the threshold, best first (ties to catalog order), and their items."""
-        items = np.fromiter(positions, dtype=np.intp, count=len(positions))
+               category: Callable[[_Reading, int], float]) -> tuple[list[float], list[int], _Masks]:
+        """The bounds reaching the threshold, best first (ties to catalog order), their items and their names
+        as the text masks them."""
+        items = positions if isinstance(positions, np.ndarray) else \
+            np.fromiter(positions, dtype=np.intp, count=len(positions))
         if not len(items):
-            return [], []
+            return [], [], _Masks(self, items, reading.chars)
         numbers = self._category[items]
         similarity = np.zeros(self._categories)
         for number in np.flatnonzero(np.bincount(numbers, minlength=self._categories)).tolist():
@@ -198,9 +262,7 @@ class _Bounds:
         cat = similarity[numbers]
         name = self._names(reading, items)
         fuzzy = self._fuzzy[items, min(len(reading.text), self._longest)]
-        weights = np.zeros(self._size)
-        if reading.weights:
-            weights[list(reading.weights)] = list(reading.weights.values())
+        weights = reading.weights
         qualified = np.zeros(self._size)
         if reading.qualified:
             qualified[list(reading.qualified)] = 3.0
@@ -210,7 +272,7 @@ class _Bounds:
         keep = bound >= PRODUCT_THRESHOLD
         items, bound = items[keep], bound[keep]
         order = np.lexsort((items, -bound))
-        return bound[order].tolist(), items[order].tolist()
+        return bound[order].tolist(), items[order].tolist(), _Masks(self, items[order], reading.chars)
 
     def _names(self, reading: _Reading, items: np.ndarray) -> np.ndarray:
         """_Name.similarity bounded by the characters each name shares with the text, each as often as both
@@ -240,6 +302,7 @@ class _Bounds:
 class ProductRanking:
     def __init__(self, items: Sequence[CatalogItem]) -> None:
         self._categories: list[str] = list(dict.fromkeys(item.category.lower() for item in items))
+        self._category_forms = [(c, c.translate(_CONFUSABLE), _PLACE.sub("", c)) for c in self._categories]
         numbers = {category: n for n, category in enumerate(self._categories)}
         self._longest_alias = max((len(t) for item in items for t in item.aliases), default=0)
         self._entries = [self._entry(item, numbers[item.category.lower()], self._longest_alias) for item in items]
@@ -252,6 +315,7 @@ class ProductRanking:
         for position, item in enumerate(items):
             self._index_item(position, item)
         self._prefixes = _prefixes(self._exact, self._cut, self._qualifiers)
+        self._exact_arrays, self._cut_arrays = _arrays(self._exact), _arrays(self._cut)
 
     def _index_item(self, position: int, item: CatalogItem) -> None:
         category = item.category.lower()
@@ -280,7 +344,7 @@ class ProductRanking:
     def rank(self, text: str, limit: int) -> tuple[ProductMatch, ...]:
         """What match_products returns for `text` (normalized and lower-cased, as it passes it)."""
         reading = self._read(text)
-        ranked = self._top(reading, max(limit, 2), self._index.candidates(text))
+        ranked = self._top(reading, max(limit, 2), self._index.positions(text))
         lifted = self._lifted(reading, ranked) if len(ranked) >= 2 else None
         if lifted is None:
             return ranked[:limit]
@@ -289,30 +353,44 @@ class ProductRanking:
 
     def _read(self, text: str) -> _Reading:
         folded = _fold(text)
-        exact = _probe(self._exact, self._prefixes, folded)
-        cut = _probe(self._cut, self._prefixes, text)
-        qualified = frozenset(p for found in _probe(self._qualifiers, self._prefixes, text).values() for p in found)
-        return _Reading(text, folded, frozenset(text), exact, cut, _best(exact, cut), qualified, {})
+        if folded == text:   # usually: one walk finds all three
+            exact, cut, qualifiers = _probe((self._exact, self._cut, self._qualifiers), self._prefixes, text)
+        else:
+            [exact] = _probe((self._exact,), self._prefixes, folded)
+            cut, qualifiers = _probe((self._cut, self._qualifiers), self._prefixes, text)
+        qualified = frozenset(p for found in qualifiers.values() for p in found)
+        weights = _best(len(self._entries), (exact, self._exact_arrays), (cut, self._cut_arrays))
+        return _Reading(text, folded, frozenset(text), exact, cut, weights, qualified, {}, {},
+                        text.translate(_CONFUSABLE))
 
     def _category(self, reading: _Reading, number: int) -> float:
+        """products._similarity of the category, from its precomputed forms."""
         sim = reading.categories.get(number)
         if sim is None:
-            category = self._categories[number]
-            sim = reading.categories[number] = _similarity(category, reading.text) if len(category) >= 2 else 0.0
+            lower, confused, cut = self._category_forms[number]
+            text = reading.text
+            if len(lower) < 2 or lower in text or confused in reading.confused:
+                sim = 0.0 if len(lower) < 2 else 100.0
+            elif len(cut) < 3:
+                sim = 0.0
+            else:
+                sim = fuzz.ratio(cut, text) if len(cut) > len(text) else fuzz.partial_ratio(cut, text)
+            reading.categories[number] = sim
         return sim
 
     def _top(self, reading: _Reading, limit: int, positions: Collection[int]) -> tuple[ProductMatch, ...]:
         """The `limit` best scores. Bounds are taken best first (ties to catalog order); an item is scored
         when its bound comes before the best exact score found so far, which is the next answer otherwise."""
-        bounds, order = self._bounds.sorted(reading, positions, self._category)
+        bounds, order, masks = self._bounds.sorted(reading, positions, self._category)
+        column = min(len(reading.text), self._longest_alias)
         scored: list[tuple[float, int]] = []
         found: list[ProductMatch] = []
         taken, count = 0, len(order)
         while len(found) < limit:
             if taken < count and (not scored or (-bounds[taken], order[taken]) < scored[0]):
                 position = order[taken]
+                score = self._score(reading, position, masks, taken, column)
                 taken += 1
-                score = self._score(reading, position)
                 if score >= PRODUCT_THRESHOLD:
                     heappush(scored, (-score, position))
             elif scored:
@@ -322,16 +400,33 @@ class ProductRanking:
                 break
         return tuple(found)
 
-    def _score(self, reading: _Reading, position: int) -> float:
+    def _score(self, reading: _Reading, position: int, masks: _Masks, k: int, column: int) -> float:
         """The item's score as handlers.extract.products computes it. With the name compared and the exact
-        hits and the category known, an alias is compared only when its bound could weigh more."""
+        hits and the category known, an alias is compared only when its bound (`column` of its fuzzy
+        bounds) could weigh more. The item is the k-th of the walk whose names `masks` holds."""
         entry, text = self._entries[position], reading.text
-        cat = self._category(reading, entry.category)
-        name = entry.name.similarity(text, reading.folded)
-        base = max(reading.weights.get(position, 0.0), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
-        if entry.fuzzy[min(len(text), self._longest_alias)] > base:
+        cat = reading.categories[entry.category]   # _Bounds.sorted took every candidate's
+        name = self._name(entry.name, reading, masks, k)
+        base = max(float(reading.weights[position]), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        if entry.fuzzy[column] > base:
             base = max(base, _aliases(entry.aliases, reading, base))
         return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
+
+    @staticmethod
+    def _name(name: _Name, reading: _Reading, masks: _Masks, k: int) -> float:
+        """_Name.similarity; a comparison over windows of the text is made once for the names masked alike
+        (see _Masks), past the walk's first few names."""
+        if name.folded in reading.folded:
+            return 100.0
+        if not name.cut:
+            return 0.0
+        if k < _UNMASKED or len(name.cut) > len(reading.text) or len(name.cut) > _MASKED:
+            return name.fuzzy(reading.text)   # a plain ratio (a name longer than the text) is cheap
+        masked = masks.key(k)
+        sim = reading.names.get(masked)
+        if sim is None:
+            sim = reading.names[masked] = name.fuzzy(reading.text)
+        return sim
 
     def _lifted(self, reading: _Reading, ranked: tuple[ProductMatch, ...]) -> ProductMatch | None:
         """The best-ranked item whose longest exact term holds the first item's and is longer (马桶盖 over

@@ -125,7 +125,9 @@ def _read(norm: str, catalog: Sequence[CatalogItem], communities: Sequence[str])
     phones = phone_spans(norm)
     spans = [(s, e) for s, e, _ in phones]
     # Blank phone digits first so they can never be read as a room number.
-    masked = "".join(_GAP if any(s <= i < e for s, e in spans) else c for i, c in enumerate(norm))
+    masked = norm
+    for start, end in spans:
+        masked = masked[:start] + _GAP * (end - start) + masked[end:]
     building, unit, room, addr_span = find_address(masked)
     community, community_span = find_community(masked, communities)
     spans += [span for span in (addr_span, community_span) if span]

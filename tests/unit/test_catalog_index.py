@@ -76,3 +76,20 @@ def test_the_indexed_catalog_keeps_the_qualifier_and_the_more_specific_item() ->
             assert match_products(text, indexed, limit) == match_products(text, items, limit), text
     lid = match_products("马桶盖松了", indexed)[0].sku
     assert "盖" in next(i.name for i in items if i.sku == lid)
+
+
+def test_many_items_of_one_template_rank_as_the_full_scan_does_in_long_messages() -> None:
+    """Forty copies of each product under brands and series: a long message leaves dozens of items with
+    bounds near the best, whose names differ only in characters the message lacks (compared once for
+    all of them) or, for some brands, in characters it holds."""
+    rng = random.Random(11)
+    items = _catalog(rng, copies=40)
+    items = [CatalogItem(i.sku, f"{rng.choice(('雅致', '经典', '我家', '尊享'))}{i.name}", i.category, i.aliases)
+             for i in items]
+    indexed = indexed_catalog(items)
+    texts = ("你好，我家卫生间的玻璃门关不上了，麻烦尽快派人来看看", "热水器不出热水了，家里老人洗不了澡，着急",
+             "马桶漏水 卫生间地上都是水 九牧的", "地漏反味，臭死了，厨房和卫生间都有", "衣柜移门掉下来了 很急 小米的",
+             "厨房水龙头漏水了，经典款的那个", "燃气热水器打不着火，尊享系列", "淋浴房玻璃自己爆了！！人没事 快来")
+    for text in texts:
+        for limit in (1, 3):
+            assert match_products(text, indexed, limit) == match_products(text, items, limit), text
