@@ -99,9 +99,7 @@ Facts = tuple[Product | None, Site | None]   # the ticket's product and place, a
 
 
 def _facts(uow: UnitOfWork, ticket: Ticket) -> Facts:
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-    site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    return product, site
+    return uow.places.product_and_site(ticket.product_sku, ticket.site_id)   # one read, not two
 
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,

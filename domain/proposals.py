@@ -46,8 +46,9 @@ def propose(uow: UnitOfWork, ticket: Ticket, limit: int = LIMIT) -> list[tuple[P
     """The likeliest parts for this job, each with how many are free across all stock."""
     if not ticket.product_sku:
         return []
-    skus = rank(uow.parts.usage(ticket.product_sku), fault_words(ticket.description))
-    skus += [p.sku for p in uow.parts.fitting(ticket.product_sku) if p.sku not in skus]
+    usage, fitting = uow.parts.usage_and_fitting(ticket.product_sku)   # one read
+    skus = rank(usage, fault_words(ticket.description))
+    skus += [p.sku for p in fitting if p.sku not in skus]
     found = [uow.parts.part(sku) for sku in skus[:limit]]
     return [(p, sum(s.free for s in uow.parts.stock(p.sku))) for p in found if p]
 

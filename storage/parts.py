@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select, text, update
+from sqlalchemy import (CompoundSelect, Select, Table, bindparam, literal, null, select, text, type_coerce,
+                        union_all, update)
 from sqlalchemy.orm import Session
 
 from domain.model import Part, Reservation, Stock
@@ -27,6 +28,21 @@ _FITS = {  # `fits` is a JSON list of product SKUs: matched in the database, not
 @lru_cache(maxsize=4)
 def _fitting(dialect: str) -> Select[Any]:
     return select(PartRow).where(text(_FITS[dialect])).order_by(PartRow.sku)
+
+
+@lru_cache(maxsize=4)
+def _usage_and_fitting(dialect: str) -> CompoundSelect:
+    """`fitting` and `usage` as one statement (an offer's parts line needs both): the fitting parts
+    first, so their typed columns (JSON lists) type the result, then the used parts, newest first."""
+    parts = cast(Table, PartRow.__table__)
+    fitting = select(literal(0).label("kind"), null().label("rid"), *parts.columns,
+                     null().label("quantity"),
+                     type_coerce(null(), TicketRow.description.type).label("description"),   # sealed: opened
+                     ).where(text(_FITS[dialect]))
+    used = USAGE.add_columns(ReservationRow.id.label("rid")).subquery("used")
+    usage = select(literal(1), used.c.rid, used.c.part_sku, null(), null(), null(), null(),
+                   used.c.quantity, used.c.description)
+    return union_all(fitting, usage).order_by(text("kind"), text("rid DESC"), text("sku"))
 
 
 def _part(row: PartRow) -> Part:
@@ -56,6 +72,19 @@ class SqlParts:
     def fitting(self, product_sku: str) -> list[Part]:
         rows = self.s.scalars(_fitting(self.s.get_bind().dialect.name), {"product": product_sku})
         return [_part(r) for r in rows]
+
+    def usage_and_fitting(self, product_sku: str,
+                          limit: int = 500) -> tuple[list[tuple[str, int, str]], list[Part]]:
+        """`usage` and `fitting` in one read."""
+        usage: list[tuple[str, int, str]] = []
+        fitting: list[Part] = []
+        stmt = _usage_and_fitting(self.s.get_bind().dialect.name)
+        for row in self.s.execute(stmt, {"product": product_sku, "limit": limit}):
+            if row.kind:
+                usage.append((row.sku, int(row.quantity), row.description or ""))
+            else:
+                fitting.append(_part(row))
+        return usage, fitting
 
     def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
         """(part, quantity, job description) for parts used on the newest jobs for this product."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select, text
+from sqlalchemy import ColumnElement, Select, Table, bindparam, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -35,6 +36,40 @@ def by_key(session: Session, mapped: type[Any], key: object) -> Any:
 def _by_key(table: Table) -> Select[Any]:
     (column,) = table.primary_key.columns
     return select(*table.columns).where(column == bindparam("key"))
+
+
+_PRODUCTS = cast(Table, ProductRow.__table__)
+_SITES = cast(Table, SiteRow.__table__)
+# A job's product and site in one read (each dispatch needs both): two outer joins from a single
+# row, so a missing product or site still returns the other. Built once, run with parameters.
+_PRODUCT_AND_SITE = select(*[c.label(f"p_{c.name}") for c in _PRODUCTS.columns],
+                           *[c.label(f"s_{c.name}") for c in _SITES.columns]).select_from(
+    select(literal(1).label("one")).subquery("one")
+    .outerjoin(_PRODUCTS, _PRODUCTS.c.sku == bindparam("sku"))
+    .outerjoin(_SITES, _SITES.c.id == bindparam("site")))
+
+
+def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
+    """One table's columns of a joined row, or None when the outer join found nothing."""
+    (key,) = table.primary_key.columns
+    if row._mapping[f"{prefix}{key.name}"] is None:
+        return None
+    return SimpleNamespace(**{c.name: row._mapping[f"{prefix}{c.name}"] for c in table.columns})
+
+
+def product_and_site(session: Session, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+    """A ticket's product and site, as `SqlCatalog.product` and `SqlPlaces.site` find them, in one
+    statement when neither is already held by the session."""
+    if not sku or not site_id or any(session.identity_map.get(identity_key(mapped, key)) is not None
+                                     for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+        product = by_key(session, ProductRow, sku) if sku else None
+        site = by_key(session, SiteRow, site_id) if site_id else None
+    else:
+        if session.new and session.autoflush:
+            session.flush()
+        row = session.execute(_PRODUCT_AND_SITE, {"sku": sku, "site": site_id}).one()
+        product, site = _split(row, "p_", _PRODUCTS), _split(row, "s_", _SITES)
+    return (mapping.product(product) if product else None), (mapping.site(site) if site else None)
 
 
 class SqlPeople:
@@ -148,6 +183,9 @@ class SqlPlaces:
     def site(self, site_id: int) -> Site | None:
         row = by_key(self.s, SiteRow, site_id)
         return mapping.site(row) if row else None
+
+    def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+        return product_and_site(self.s, sku, site_id)
 
     def site_for(self, site: Site) -> Site:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)

@@ -207,7 +207,8 @@ class FakePeople:
 
 
 class FakePlaces:
-    def __init__(self) -> None:
+    def __init__(self, catalog: FakeCatalog | None = None) -> None:
+        self.catalog = catalog   # a job's product is read with its site
         self.known: list[Community] = []
         self.sites: list[Site] = []
 
@@ -216,6 +217,9 @@ class FakePlaces:
 
     def site(self, site_id: int) -> Site | None:
         return next((s for s in self.sites if s.id == site_id), None)
+
+    def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+        return (self.catalog.product(sku) if sku and self.catalog is not None else None), (self.site(site_id) if site_id else None)
 
     def site_for(self, site: Site) -> Site:
         key = (site.community, site.building, site.unit, site.room)
@@ -271,6 +275,10 @@ class FakeParts:
 
     def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
         return []
+
+    def usage_and_fitting(self, product_sku: str,
+                          limit: int = 500) -> tuple[list[tuple[str, int, str]], list[Part]]:
+        return self.usage(product_sku, limit), self.fitting(product_sku)
 
     def stock(self, part_sku: str) -> list[Stock]:
         return [Stock(loc, q - r, low) for (sku, loc), (q, r, low) in self.stocks.items() if sku == part_sku]
@@ -339,8 +347,8 @@ class FakeUnitOfWork:
     def __post_init__(self) -> None:
         self.tickets = FakeTickets(self.audit)
         self.people = FakePeople(self.tickets)
-        self.places = FakePlaces()
         self.catalog = FakeCatalog()
+        self.places = FakePlaces(self.catalog)
         self.outbox = FakeOutbox()
         self.tickets.sent = self.outbox.notices_now   # was_offered reads the notices, as the SQL does
         self.parts = FakeParts()
