@@ -81,14 +81,18 @@ def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, t
     otherwise everyone with the skill, by the skill index. `explained`: with the rows of
     `_EXCLUSIONS` after the ranked ones (`part` 1), so a dispatch reads both in one statement."""
     if served_only:
-        source = (f"({_served(nearby)}) AS r JOIN technician_skills AS s ON s.technician_id = r.technician_id"
-                  " AND s.skill = :skill AND s.unavailable = 0")
+        # CROSS JOIN: SQLite then walks the region's few technicians and probes each one's skill, in
+        # the order written, instead of every skilled technician probing the region (PostgreSQL plans
+        # it as the inner join it is).
+        source = (f"({_served(nearby)}) AS r CROSS JOIN technician_skills AS s CROSS JOIN technicians AS t"
+                  " WHERE s.technician_id = r.technician_id AND s.skill = :skill AND s.unavailable = 0"
+                  " AND t.id = s.technician_id")
         region = "r.region"
     else:
         source = "technician_skills AS s" + (
-            f" LEFT JOIN ({_served(nearby)}) AS r ON r.technician_id = s.technician_id" if regional else "")
+            f" LEFT JOIN ({_served(nearby)}) AS r ON r.technician_id = s.technician_id" if regional else "") + (
+            " JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = 0")
         region = "coalesce(r.region, 0.0)" if regional else "1.0"
-    where = "" if served_only else "WHERE s.skill = :skill AND s.unavailable = 0"
     ranking = f"""
         SELECT id, name, region, load, first_fix, rating, fairness,
                round(CAST(:w0 * region + :w1 * load + :w2 * first_fix + :w3 * rating + :w4 * fairness
@@ -98,7 +102,7 @@ def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, t
                      coalesce(t.record_first_fix, :new_first_fix) AS first_fix,
                      (coalesce(t.record_rating, :new_rating) - 1.0) / 4.0 AS rating,
                      {_FAIRNESS[dialect] if timed else "1.0"} AS fairness
-              FROM {source} JOIN technicians AS t ON t.id = s.technician_id {where}) AS eligible
+              FROM {source}) AS eligible
         ORDER BY score DESC, id LIMIT :limit"""
     if not explained:
         return text(ranking)
