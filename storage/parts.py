@@ -1,6 +1,7 @@
 """Spare parts and stock. Every stock change is one guarded UPDATE, so stock never goes negative."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from functools import lru_cache
@@ -14,6 +15,7 @@ from domain.model import Part, Reservation, Stock
 from storage.tables import PartRow, ReservationRow, StockRow, TicketRow
 
 
+USAGE_LIMIT = 500   # used parts read per product, newest first
 # What an offer reads for its parts line, built once (building costs more than running them).
 USAGE = (select(ReservationRow.part_sku, ReservationRow.quantity, TicketRow.description)
          .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
@@ -34,6 +36,28 @@ def _fitting(dialect: str) -> Select[Any]:
 def _usage_and_fitting(dialect: str) -> CompoundSelect:
     """`fitting` and `usage` as one statement (an offer's parts line needs both): the fitting parts
     first, so their typed columns (JSON lists) type the result, then the used parts, newest first."""
+    return usage_and_fitting_rows(dialect).order_by(text("kind"), text("rid DESC"), text("sku"))
+
+
+PARTS_READ = ("rid", *(c.name for c in cast(Table, PartRow.__table__).columns), "quantity", "description")
+
+
+def parts_read(rows: Iterable[Any]) -> tuple[list[tuple[str, int, str]], list[Part]]:
+    """(usage, fitting) from rows of `usage_and_fitting_rows`, in their order."""
+    usage: list[tuple[str, int, str]] = []
+    fitting: list[Part] = []
+    for row in rows:
+        if row.kind:
+            usage.append((row.sku, int(row.quantity), row.description or ""))
+        else:
+            fitting.append(_part(row))
+    return usage, fitting
+
+
+@lru_cache(maxsize=4)
+def usage_and_fitting_rows(dialect: str) -> CompoundSelect:
+    """The rows of `usage_and_fitting` in no order (`kind` 0: fitting, 1: used; `rid`: the
+    reservation, newest first), to read along with other rows."""
     parts = cast(Table, PartRow.__table__)
     fitting = select(literal(0).label("kind"), null().label("rid"), *parts.columns,
                      null().label("quantity"),
@@ -42,7 +66,7 @@ def _usage_and_fitting(dialect: str) -> CompoundSelect:
     used = USAGE.add_columns(ReservationRow.id.label("rid")).subquery("used")
     usage = select(literal(1), used.c.rid, used.c.part_sku, null(), null(), null(), null(),
                    used.c.quantity, used.c.description)
-    return union_all(fitting, usage).order_by(text("kind"), text("rid DESC"), text("sku"))
+    return union_all(fitting, usage)
 
 
 def _part(row: PartRow) -> Part:
@@ -74,19 +98,12 @@ class SqlParts:
         return [_part(r) for r in rows]
 
     def usage_and_fitting(self, product_sku: str,
-                          limit: int = 500) -> tuple[list[tuple[str, int, str]], list[Part]]:
+                          limit: int = USAGE_LIMIT) -> tuple[list[tuple[str, int, str]], list[Part]]:
         """`usage` and `fitting` in one read."""
-        usage: list[tuple[str, int, str]] = []
-        fitting: list[Part] = []
         stmt = _usage_and_fitting(self.s.get_bind().dialect.name)
-        for row in self.s.execute(stmt, {"product": product_sku, "limit": limit}):
-            if row.kind:
-                usage.append((row.sku, int(row.quantity), row.description or ""))
-            else:
-                fitting.append(_part(row))
-        return usage, fitting
+        return parts_read(self.s.execute(stmt, {"product": product_sku, "limit": limit}))
 
-    def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
+    def usage(self, product_sku: str, limit: int = USAGE_LIMIT) -> list[tuple[str, int, str]]:
         """(part, quantity, job description) for parts used on the newest jobs for this product."""
         rows = self.s.execute(USAGE, {"product": product_sku, "limit": limit})
         return [(sku, int(n), description or "") for sku, n, description in rows]

@@ -7,13 +7,17 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, literal, select, text
+from sqlalchemy import (ColumnElement, CompoundSelect, Select, Table, bindparam, literal, null, select, text,
+                        type_coerce, union_all)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
+from domain.ports import PartsRead
 from storage import dispatch_query, mapping
+from storage import parts as parts_query
+from storage.parts import USAGE_LIMIT, SqlParts
 from storage import sealing
 from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow, place_lookup
@@ -47,6 +51,34 @@ _PRODUCT_AND_SITE = select(*[c.label(f"p_{c.name}") for c in _PRODUCTS.columns],
     select(literal(1).label("one")).subquery("one")
     .outerjoin(_PRODUCTS, _PRODUCTS.c.sku == bindparam("sku"))
     .outerjoin(_SITES, _SITES.c.id == bindparam("site")))
+
+
+@lru_cache(maxsize=4)
+def _job_facts(dialect: str) -> CompoundSelect:
+    """`_PRODUCT_AND_SITE` (`part` 0) with the product's parts as `SqlParts.usage_and_fitting`
+    reads them (`part` 1: fitting, 2: used), in one statement."""
+    parts = parts_query.usage_and_fitting_rows(dialect).subquery("parts")
+    facts = _PRODUCT_AND_SITE.add_columns(*[type_coerce(null(), parts.c[name].type).label(name)
+                                            for name in parts_query.PARTS_READ])
+    facts = facts.with_only_columns(literal(0).label("part"), *facts.selected_columns)
+    read = select(parts.c.kind + 1, *[null() for _ in _PRODUCT_AND_SITE.selected_columns],
+                  *[parts.c[name] for name in parts_query.PARTS_READ])
+    return union_all(facts, read).order_by(text("part"), text("rid DESC"), text("sku"))
+
+
+def job_facts(session: Session, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+    """`product_and_site` with what `SqlParts.usage_and_fitting` says of the product, in one
+    statement when the session holds neither the product nor the site."""
+    if any(session.identity_map.get(identity_key(mapped, key)) is not None
+           for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+        return (*product_and_site(session, sku, site_id), SqlParts(session).usage_and_fitting(sku))
+    if session.new and session.autoflush:
+        session.flush()
+    rows = session.execute(_job_facts(session.get_bind().dialect.name),
+                           {"sku": sku, "site": site_id, "product": sku, "limit": USAGE_LIMIT}).all()
+    product, site = _split(rows[0], "p_", _PRODUCTS), _split(rows[0], "s_", _SITES)
+    return ((mapping.product(product) if product else None), (mapping.site(site) if site else None),
+            parts_query.parts_read([SimpleNamespace(**{**r._mapping, "kind": r.part - 1}) for r in rows[1:]]))
 
 
 def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
@@ -186,6 +218,9 @@ class SqlPlaces:
 
     def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
         return product_and_site(self.s, sku, site_id)
+
+    def job_facts(self, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+        return job_facts(self.s, sku, site_id)
 
     def site_for(self, site: Site) -> Site:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)

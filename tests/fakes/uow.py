@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights, eligible, excluded, rank
 from domain.model import Asset, Community, Customer, Part, Product, Reservation, Site, Staff, Stock, Technician
 from domain.notices import Notice
-from domain.ports import UnitOfWork
+from domain.ports import PartsRead, UnitOfWork
 from domain.ticket import AuditEntry, State, Ticket
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)   # as storage.dispatch_query
@@ -207,8 +207,8 @@ class FakePeople:
 
 
 class FakePlaces:
-    def __init__(self, catalog: FakeCatalog | None = None) -> None:
-        self.catalog = catalog   # a job's product is read with its site
+    def __init__(self, catalog: FakeCatalog | None = None, parts: FakeParts | None = None) -> None:
+        self.catalog, self.parts = catalog, parts   # a job's product and parts are read with its site
         self.known: list[Community] = []
         self.sites: list[Site] = []
 
@@ -217,6 +217,10 @@ class FakePlaces:
 
     def site(self, site_id: int) -> Site | None:
         return next((s for s in self.sites if s.id == site_id), None)
+
+    def job_facts(self, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+        assert self.parts is not None
+        return (*self.product_and_site(sku, site_id), self.parts.usage_and_fitting(sku))
 
     def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
         return (self.catalog.product(sku) if sku and self.catalog is not None else None), (self.site(site_id) if site_id else None)
@@ -276,8 +280,7 @@ class FakeParts:
     def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
         return []
 
-    def usage_and_fitting(self, product_sku: str,
-                          limit: int = 500) -> tuple[list[tuple[str, int, str]], list[Part]]:
+    def usage_and_fitting(self, product_sku: str, limit: int = 500) -> PartsRead:
         return self.usage(product_sku, limit), self.fitting(product_sku)
 
     def stock(self, part_sku: str) -> list[Stock]:
@@ -348,10 +351,10 @@ class FakeUnitOfWork:
         self.tickets = FakeTickets(self.audit)
         self.people = FakePeople(self.tickets)
         self.catalog = FakeCatalog()
-        self.places = FakePlaces(self.catalog)
+        self.parts = FakeParts()
+        self.places = FakePlaces(self.catalog, self.parts)
         self.outbox = FakeOutbox()
         self.tickets.sent = self.outbox.notices_now   # was_offered reads the notices, as the SQL does
-        self.parts = FakeParts()
         self._kept = self._snapshot()
 
     def __enter__(self) -> FakeUnitOfWork:
