@@ -202,7 +202,7 @@ def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, .
 def _ranked(session: Session, job: Job, stmt: TextClause, params: dict[str, object], explained: bool) -> list[Row[Any]]:
     """The ranked rows of one ranking statement; with `explained`, its rows of who was left out
     wait in the session for this dispatch's `exclusions`, with the load steps written meanwhile."""
-    rows = session.execute(stmt, params).all()
+    rows = list(session.execute(stmt, params))
     if not explained:
         return rows
     session.info[EXCLUDED] = (session.get_transaction(), job, [(r.why, r.n, r.id, r.name) for r in rows if r.part],

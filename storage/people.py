@@ -76,9 +76,10 @@ def job_facts(session: Session, sku: str, site_id: int | None) -> tuple[Product 
         session.flush()
     rows = session.execute(_job_facts(session.get_bind().dialect.name),
                            {"sku": sku, "site": site_id, "product": sku, "limit": USAGE_LIMIT}).all()
-    product, site = _split(rows[0], "p_", _PRODUCTS), _split(rows[0], "s_", _SITES)
-    return ((mapping.product(product) if product else None), (mapping.site(site) if site else None),
-            parts_query.parts_read([SimpleNamespace(**{**r._mapping, "kind": r.part - 1}) for r in rows[1:]]))
+    product, site = _split(rows[0], "p_", _PRODUCTS), _split(rows[0], "s_", _SITES)   # part 0 sorts first
+    parts = parts_query.parts_read([SimpleNamespace(**{**r._mapping, "kind": r.part - 1}) for r in rows[1:]])
+    return ((mapping.to_domain(Product, product) if product else None),
+            (mapping.to_domain(Site, site) if site else None), parts)
 
 
 def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
