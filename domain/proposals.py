@@ -42,7 +42,8 @@ def rank(usage: list[tuple[str, int, str]], faults: frozenset[str]) -> list[str]
     return sorted(total, key=lambda sku: (-same.get(sku, 0), -total[sku], sku))
 
 
-def propose(uow: UnitOfWork, ticket: Ticket, limit: int = LIMIT, read: PartsRead | None = None) -> list[tuple[Part, int]]:
+def propose(uow: UnitOfWork, ticket: Ticket, limit: int = LIMIT,
+            read: PartsRead | None = None) -> list[tuple[Part, int]]:
     """The likeliest parts for this job, each with how many are free across all stock (`read`: the
     product's used and fitting parts, when already read with the job's other facts)."""
     if not ticket.product_sku:

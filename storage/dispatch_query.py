@@ -110,7 +110,8 @@ def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, t
         SELECT 0 AS part, id, name, region, load, first_fix, rating, fairness, score, open_jobs, capacity,
                NULL AS why, NULL AS n FROM ({ranking}) AS ranked
         UNION ALL
-        SELECT 1, id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, unavailable, n FROM ({_EXCLUDED}) AS excluded
+        SELECT 1, id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, unavailable, n
+        FROM ({_EXCLUDED}) AS excluded
         ORDER BY part, score DESC, why, id""")
 
 

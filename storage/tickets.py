@@ -7,7 +7,8 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, func, insert, select, true, union_all, update
+from sqlalchemy import (Select, Table, and_, bindparam, case, func, insert, literal_column, select, true, union_all,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,11 +58,12 @@ def _insert_together(columns: tuple[str, ...], step: bool, mark: bool, events: i
               .returning(TICKETS.c.id).cte("new_ticket"))
     stmt = select(ticket.c.id)
     if events:
-        rows = union_all(*[select(*[bindparam(f"e{i}_{c}", type_=EVENTS.c[c].type).label(c) for c in EVENT_COLUMNS])
+        rows = union_all(*[select(literal_column(str(i)).label("ord"),
+                                  *[bindparam(f"e{i}_{c}", type_=EVENTS.c[c].type).label(c) for c in EVENT_COLUMNS])
                            for i in range(events)]).subquery("trail")
-        trail = insert(EVENTS).from_select(["ticket_id", *EVENT_COLUMNS],
-                                           select(ticket.c.id, *[rows.c[c] for c in EVENT_COLUMNS])
-                                           .select_from(ticket).join(rows, true()))
+        trail = insert(EVENTS).from_select(   # in trail order: the ids a trail is read back by follow it
+            ["ticket_id", *EVENT_COLUMNS], select(ticket.c.id, *[rows.c[c] for c in EVENT_COLUMNS])
+            .select_from(ticket).join(rows, true()).order_by(rows.c.ord))
         stmt = stmt.add_cte(trail.cte("new_trail"))
     if step:
         load = TECHNICIANS.update().where(TECHNICIANS.c.id == bindparam("tech")).values(

@@ -223,7 +223,8 @@ class FakePlaces:
         return (*self.product_and_site(sku, site_id), self.parts.usage_and_fitting(sku))
 
     def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
-        return (self.catalog.product(sku) if sku and self.catalog is not None else None), (self.site(site_id) if site_id else None)
+        product = self.catalog.product(sku) if sku and self.catalog is not None else None
+        return product, (self.site(site_id) if site_id else None)
 
     def site_for(self, site: Site) -> Site:
         key = (site.community, site.building, site.unit, site.room)

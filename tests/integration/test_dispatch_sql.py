@@ -14,7 +14,7 @@ from domain.dispatch import Job, Record, Weights, rank
 from domain.model import Technician
 from storage import dispatch_query
 from storage.importer import import_csv
-from domain.ticket import State, Ticket
+from domain.ticket import Action, State, Ticket
 from storage.tables import CustomerRow, TechnicianRow
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
@@ -146,7 +146,8 @@ def _glaziers(full: tuple[str, ...], winner_capacity: int) -> list[dict]:  # typ
     """G3 is the clear choice (idle); those in `full` have no room; the rest have some."""
     ids = sorted({"G3", "G8", *full})
     return [dict(id=tid, name=f"窗{tid}", skills=["glazing"], regions=["西湖区"], on_duty=True, active=True,
-                 capacity=winner_capacity if tid == "G3" else 4, open_jobs=4 if tid in full else (0 if tid == "G3" else 1))
+                 capacity=winner_capacity if tid == "G3" else 4,
+                 open_jobs=4 if tid in full else (0 if tid == "G3" else 1))
             for tid in ids]
 
 
@@ -177,3 +178,22 @@ def test_who_was_left_out_read_with_the_ranking_counts_the_chosen_one_as_the_off
         read_after = dispatch_query.exclusions(uow.session, job)   # nothing held now: read afresh
         assert read_along == read_after
         assert read_after.counts.get("工单已满", 0) == len(full) + (winner_capacity == 1)
+
+
+def test_a_new_ticket_is_written_with_its_trail_in_order_and_its_technician_load(desk: Desk) -> None:
+    """A new ticket, its audit entries and its technician's load step go in together (one statement
+    on PostgreSQL): the trail reads back in the order it happened, and the load counts the job."""
+    with desk.uow() as uow:
+        uow.people.save_technician(Technician("Z1", "戊", skills=("glazing",), regions=("西湖区",), capacity=3))
+        uow.session.execute(insert(CustomerRow).values(id=1, phone="13800138000", name="", created_at=NOW))
+        ticket = Ticket(number="BXTRAIL-1", type="repair", priority="normal", description="窗坏了", customer_id=1,
+                        created_at=NOW)
+        ticket.record("open", "owner:1", NOW, "")
+        ticket.apply(Action.OFFER, "系统", NOW, "Z1")
+        ticket.record("note", "系统", NOW + timedelta(seconds=1), "第三条")
+        ticket.assignee_id = "Z1"
+        uow.people.mark_offered("Z1", NOW)
+        uow.tickets.save(ticket)
+        assert ticket.id is not None
+        assert [e.action for e in uow.tickets.trail(ticket.id)] == ["open", "offer", "note"]
+        assert _roster_row(uow, "Z1") == (1, NOW)
