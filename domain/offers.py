@@ -11,7 +11,7 @@ from domain.dispatch import TIE_BREAK, Candidate, Exclusions, Job, score_text, w
 from domain.errors import Refused
 from domain.model import Product, Role, Site
 from domain.notices import Notice
-from domain.ports import UnitOfWork
+from domain.ports import PartsRead, UnitOfWork
 from domain.rules import Rules
 from domain.saving import keep, locked
 from domain.skills import around_the_clock, skill_of
@@ -29,8 +29,11 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         keep(uow, rules, ticket)
         tell_desk(uow, now, ticket, "unassigned", texts.for_the_desk(ticket, rules))
         return
-    facts = _facts(uow, ticket)   # read once: the choice and the offer's text both need them
-    product, site = facts
+    # Read once, in one go: the choice and the offer's text need the product and site, its parts line
+    # what fits the product and what fixed it before.
+    product, site, parts = uow.places.job_facts(ticket.product_sku, ticket.site_id) if ticket.product_sku \
+        else (*uow.places.product_and_site(None, ticket.site_id), None)
+    facts = product, site
     skill = skill_of(uow, ticket, product)
     if not skill:  # offering it to anyone could send a carpenter to a burst pipe
         keep(uow, rules, ticket)
@@ -39,7 +42,7 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     job = Job(skill, site.region if site else "", frozenset(ticket.declined))
     grab = rules.dispatch_mode == "grab"
     ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
-                                   rules.grab_limit if grab else 10)
+                                   rules.grab_limit if grab else 10, explained=True)
     if not ranked:
         keep(uow, rules, ticket)
         if around_the_clock(ticket, rules):  # nobody on duty for a round-the-clock job: wake the managers too
@@ -51,10 +54,10 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
         else:
             tell_desk(uow, now, ticket, "unassigned", texts.nobody_left(ticket))
     elif grab:
-        post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked], facts)
+        post_for_grabs(uow, rules, now, ticket, [c.tech.id for c in ranked], facts, parts)
     else:
         offer(uow, rules, now, ticket, ranked[0].tech.id, Action.OFFER, SYSTEM, f"得分 {score_text(ranked[0].score)}",
-              facts)
+              facts, parts)
     # Logged after the move, which saved the ticket: its row id is what the log refers to.
     uow.tickets.log_decision(ticket, now, rules.dispatch_mode, [c.tech.id for c in ranked[:1 if not grab else None]],
                              explain(ranked, uow.people.exclusions(job), rules))
@@ -70,12 +73,12 @@ def explain(ranked: list[Candidate], out: Exclusions, rules: Rules) -> list[str]
 
 
 def post_for_grabs(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_ids: list[str],
-                   facts: Facts | None = None) -> None:
+                   facts: Facts | None = None, parts: PartsRead | None = None) -> None:
     ticket.apply(Action.OFFER, SYSTEM.label, now, f"抢单：{'、'.join(tech_ids)}")
     ticket.assignee_id, ticket.offered = None, tech_ids
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.grab_timeout)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *(facts or _facts(uow, ticket))))
+    text = _with_parts(uow, ticket, texts.grab_offer(ticket, rules, *(facts or _facts(uow, ticket))), parts)
     for tech_id in tech_ids:
         notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"grab-{tech_id}", now),
                                 ticket.number, (f"抢单 {ticket.number}",)))
@@ -89,9 +92,9 @@ def _offer_until(ticket: Ticket, rules: Rules, now: datetime, span: timedelta) -
     return calendar.add(now, span) if calendar else now + span
 
 
-def _with_parts(uow: UnitOfWork, ticket: Ticket, text: str) -> str:
+def _with_parts(uow: UnitOfWork, ticket: Ticket, text: str, parts: PartsRead | None = None) -> str:
     """The technician sees what to bring before accepting."""
-    line = proposals.proposal_line(uow, ticket)
+    line = proposals.proposal_line(uow, ticket, parts)
     return f"{text}\n{line}" if line else text
 
 
@@ -99,13 +102,12 @@ Facts = tuple[Product | None, Site | None]   # the ticket's product and place, a
 
 
 def _facts(uow: UnitOfWork, ticket: Ticket) -> Facts:
-    product = uow.catalog.product(ticket.product_sku) if ticket.product_sku else None
-    site = uow.places.site(ticket.site_id) if ticket.site_id else None
-    return product, site
+    return uow.places.product_and_site(ticket.product_sku, ticket.site_id)   # one read, not two
 
 
 def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id: str,
-          action: Action, by: Actor, reason: str, facts: Facts | None = None) -> None:
+          action: Action, by: Actor, reason: str, facts: Facts | None = None,
+          parts: PartsRead | None = None) -> None:
     was_waiting = ticket.state is State.WAITING
     ticket.apply(action, by.label, now, f"{tech_id}（{reason}）" if reason else tech_id)
     if was_waiting:  # a reassign ends the pause: credit it like a resume
@@ -114,7 +116,7 @@ def offer(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket, tech_id:
     ticket.offer_expires_at = _offer_until(ticket, rules, now, rules.offer_timeout)
     uow.people.mark_offered(tech_id, now)
     keep(uow, rules, ticket)
-    text = _with_parts(uow, ticket, texts.offer(ticket, rules, *(facts or _facts(uow, ticket))))
+    text = _with_parts(uow, ticket, texts.offer(ticket, rules, *(facts or _facts(uow, ticket))), parts)
     notify(uow, now, Notice(Role.TECHNICIAN, tech_id, "offer", text, notice_key(ticket, f"offer-{tech_id}", now),
                             ticket.number, (f"接单 {ticket.number}", f"拒单 {ticket.number}")))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from domain.model import Part
-from domain.ports import UnitOfWork
+from domain.ports import PartsRead, UnitOfWork
 from domain.ticket import Ticket
 
 # one canonical fault per group of ways owners say it
@@ -42,19 +42,22 @@ def rank(usage: list[tuple[str, int, str]], faults: frozenset[str]) -> list[str]
     return sorted(total, key=lambda sku: (-same.get(sku, 0), -total[sku], sku))
 
 
-def propose(uow: UnitOfWork, ticket: Ticket, limit: int = LIMIT) -> list[tuple[Part, int]]:
-    """The likeliest parts for this job, each with how many are free across all stock."""
+def propose(uow: UnitOfWork, ticket: Ticket, limit: int = LIMIT,
+            read: PartsRead | None = None) -> list[tuple[Part, int]]:
+    """The likeliest parts for this job, each with how many are free across all stock (`read`: the
+    product's used and fitting parts, when already read with the job's other facts)."""
     if not ticket.product_sku:
         return []
-    skus = rank(uow.parts.usage(ticket.product_sku), fault_words(ticket.description))
-    skus += [p.sku for p in uow.parts.fitting(ticket.product_sku) if p.sku not in skus]
+    usage, fitting = read if read is not None else uow.parts.usage_and_fitting(ticket.product_sku)
+    skus = rank(usage, fault_words(ticket.description))
+    skus += [p.sku for p in fitting if p.sku not in skus]
     found = [uow.parts.part(sku) for sku in skus[:limit]]
     return [(p, sum(s.free for s in uow.parts.stock(p.sku))) for p in found if p]
 
 
-def proposal_line(uow: UnitOfWork, ticket: Ticket) -> str:
+def proposal_line(uow: UnitOfWork, ticket: Ticket, read: PartsRead | None = None) -> str:
     """One line for a job card or a notice; empty when nothing is known to fit."""
-    proposed = propose(uow, ticket, limit=3)
+    proposed = propose(uow, ticket, limit=3, read=read)
     if not proposed:
         return ""
     return "建议备件：" + "、".join(f"{p.sku} {p.name}（可用 {free}）" for p, free in proposed)

@@ -1,18 +1,21 @@
 """Spare parts and stock. Every stock change is one guarded UPDATE, so stock never goes negative."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select, text, update
+from sqlalchemy import (CompoundSelect, Select, Table, bindparam, literal, null, select, text, type_coerce,
+                        union_all, update)
 from sqlalchemy.orm import Session
 
 from domain.model import Part, Reservation, Stock
 from storage.tables import PartRow, ReservationRow, StockRow, TicketRow
 
 
+USAGE_LIMIT = 500   # used parts read per product, newest first
 # What an offer reads for its parts line, built once (building costs more than running them).
 USAGE = (select(ReservationRow.part_sku, ReservationRow.quantity, TicketRow.description)
          .join(TicketRow, TicketRow.id == ReservationRow.ticket_id)
@@ -27,6 +30,43 @@ _FITS = {  # `fits` is a JSON list of product SKUs: matched in the database, not
 @lru_cache(maxsize=4)
 def _fitting(dialect: str) -> Select[Any]:
     return select(PartRow).where(text(_FITS[dialect])).order_by(PartRow.sku)
+
+
+@lru_cache(maxsize=4)
+def _usage_and_fitting(dialect: str) -> CompoundSelect:
+    """`fitting` and `usage` as one statement (an offer's parts line needs both): the fitting parts
+    first, so their typed columns (JSON lists) type the result, then the used parts, newest first."""
+    return usage_and_fitting_rows(dialect).order_by(text("kind"), text("rid DESC"), text("sku"))
+
+
+PARTS_READ = ("rid", *(c.name for c in cast(Table, PartRow.__table__).columns), "quantity", "description")
+
+
+def parts_read(rows: Iterable[Any]) -> tuple[list[tuple[str, int, str]], list[Part]]:
+    """(usage, fitting) from rows of `usage_and_fitting_rows`, in their order."""
+    usage: list[tuple[str, int, str]] = []
+    fitting: list[Part] = []
+    for row in rows:
+        if row.kind:
+            usage.append((row.sku, int(row.quantity), row.description or ""))
+        else:
+            fitting.append(_part(row))
+    return usage, fitting
+
+
+@lru_cache(maxsize=4)
+def usage_and_fitting_rows(dialect: str) -> CompoundSelect:
+    """The rows of `usage_and_fitting` in no order (`kind` 0: fitting, 1: used; `rid`: the
+    reservation, newest first), to read along with other rows."""
+    parts = cast(Table, PartRow.__table__)
+    fitting = select(literal(0).label("kind"), null().label("rid"), *parts.columns,
+                     null().label("quantity"),
+                     type_coerce(null(), TicketRow.description.type).label("description"),   # sealed: opened
+                     ).where(text(_FITS[dialect]))
+    used = USAGE.add_columns(ReservationRow.id.label("rid")).subquery("used")
+    usage = select(literal(1), used.c.rid, used.c.part_sku, null(), null(), null(), null(),
+                   used.c.quantity, used.c.description)
+    return union_all(fitting, usage)
 
 
 def _part(row: PartRow) -> Part:
@@ -57,7 +97,13 @@ class SqlParts:
         rows = self.s.scalars(_fitting(self.s.get_bind().dialect.name), {"product": product_sku})
         return [_part(r) for r in rows]
 
-    def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
+    def usage_and_fitting(self, product_sku: str,
+                          limit: int = USAGE_LIMIT) -> tuple[list[tuple[str, int, str]], list[Part]]:
+        """`usage` and `fitting` in one read."""
+        stmt = _usage_and_fitting(self.s.get_bind().dialect.name)
+        return parts_read(self.s.execute(stmt, {"product": product_sku, "limit": limit}))
+
+    def usage(self, product_sku: str, limit: int = USAGE_LIMIT) -> list[tuple[str, int, str]]:
         """(part, quantity, job description) for parts used on the newest jobs for this product."""
         rows = self.s.execute(USAGE, {"product": product_sku, "limit": limit})
         return [(sku, int(n), description or "") for sku, n, description in rows]

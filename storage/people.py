@@ -4,15 +4,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select, text
+from sqlalchemy import (ColumnElement, CompoundSelect, Select, Table, bindparam, literal, null, select, text,
+                        type_coerce, union_all)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights
 from domain.model import Asset, Community, Customer, Product, Site, Staff, Technician
+from domain.ports import PartsRead
 from storage import dispatch_query, mapping
+from storage import parts as parts_query
+from storage.parts import USAGE_LIMIT, SqlParts
 from storage import sealing
 from storage.upsert import insert_ignore
 from storage.tables import AssetRow, CommunityRow, CustomerRow, ProductRow, SiteRow, StaffRow, TechnicianRow, place_lookup
@@ -35,6 +40,69 @@ def by_key(session: Session, mapped: type[Any], key: object) -> Any:
 def _by_key(table: Table) -> Select[Any]:
     (column,) = table.primary_key.columns
     return select(*table.columns).where(column == bindparam("key"))
+
+
+_PRODUCTS = cast(Table, ProductRow.__table__)
+_SITES = cast(Table, SiteRow.__table__)
+# A job's product and site in one read (each dispatch needs both): two outer joins from a single
+# row, so a missing product or site still returns the other. Built once, run with parameters.
+_PRODUCT_AND_SITE = select(*[c.label(f"p_{c.name}") for c in _PRODUCTS.columns],
+                           *[c.label(f"s_{c.name}") for c in _SITES.columns]).select_from(
+    select(literal(1).label("one")).subquery("one")
+    .outerjoin(_PRODUCTS, _PRODUCTS.c.sku == bindparam("sku"))
+    .outerjoin(_SITES, _SITES.c.id == bindparam("site")))
+
+
+@lru_cache(maxsize=4)
+def _job_facts(dialect: str) -> CompoundSelect:
+    """`_PRODUCT_AND_SITE` (`part` 0) with the product's parts as `SqlParts.usage_and_fitting`
+    reads them (`part` 1: fitting, 2: used), in one statement."""
+    parts = parts_query.usage_and_fitting_rows(dialect).subquery("parts")
+    facts = _PRODUCT_AND_SITE.add_columns(*[type_coerce(null(), parts.c[name].type).label(name)
+                                            for name in parts_query.PARTS_READ])
+    facts = facts.with_only_columns(literal(0).label("part"), *facts.selected_columns)
+    read = select(parts.c.kind + 1, *[null() for _ in _PRODUCT_AND_SITE.selected_columns],
+                  *[parts.c[name] for name in parts_query.PARTS_READ])
+    return union_all(facts, read).order_by(text("part"), text("rid DESC"), text("sku"))
+
+
+def job_facts(session: Session, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+    """`product_and_site` with what `SqlParts.usage_and_fitting` says of the product, in one
+    statement when the session holds neither the product nor the site."""
+    if any(session.identity_map.get(identity_key(mapped, key)) is not None
+           for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+        return (*product_and_site(session, sku, site_id), SqlParts(session).usage_and_fitting(sku))
+    if session.new and session.autoflush:
+        session.flush()
+    rows = session.execute(_job_facts(session.get_bind().dialect.name),
+                           {"sku": sku, "site": site_id, "product": sku, "limit": USAGE_LIMIT}).all()
+    product, site = _split(rows[0], "p_", _PRODUCTS), _split(rows[0], "s_", _SITES)   # part 0 sorts first
+    parts = parts_query.parts_read([SimpleNamespace(**{**r._mapping, "kind": r.part - 1}) for r in rows[1:]])
+    return ((mapping.to_domain(Product, product) if product else None),
+            (mapping.to_domain(Site, site) if site else None), parts)
+
+
+def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
+    """One table's columns of a joined row, or None when the outer join found nothing."""
+    (key,) = table.primary_key.columns
+    if row._mapping[f"{prefix}{key.name}"] is None:
+        return None
+    return SimpleNamespace(**{c.name: row._mapping[f"{prefix}{c.name}"] for c in table.columns})
+
+
+def product_and_site(session: Session, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+    """A ticket's product and site, as `SqlCatalog.product` and `SqlPlaces.site` find them, in one
+    statement when neither is already held by the session."""
+    if not sku or not site_id or any(session.identity_map.get(identity_key(mapped, key)) is not None
+                                     for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+        product = by_key(session, ProductRow, sku) if sku else None
+        site = by_key(session, SiteRow, site_id) if site_id else None
+    else:
+        if session.new and session.autoflush:
+            session.flush()
+        row = session.execute(_PRODUCT_AND_SITE, {"sku": sku, "site": site_id}).one()
+        product, site = _split(row, "p_", _PRODUCTS), _split(row, "s_", _SITES)
+    return (mapping.product(product) if product else None), (mapping.site(site) if site else None)
 
 
 class SqlPeople:
@@ -88,8 +156,8 @@ class SqlPeople:
         dispatch_query.mark_offered(self.s, tech_id, now)
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-                   now: datetime | None, limit: int) -> list[Candidate]:
-        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit)
+                   now: datetime | None, limit: int, explained: bool = False) -> list[Candidate]:
+        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit, explained)
 
     def exclusions(self, job: Job) -> Exclusions:
         return dispatch_query.exclusions(self.s, job)
@@ -148,6 +216,12 @@ class SqlPlaces:
     def site(self, site_id: int) -> Site | None:
         row = by_key(self.s, SiteRow, site_id)
         return mapping.site(row) if row else None
+
+    def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+        return product_and_site(self.s, sku, site_id)
+
+    def job_facts(self, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+        return job_facts(self.s, sku, site_id)
 
     def site_for(self, site: Site) -> Site:
         key = dict(community=site.community, building=site.building, unit=site.unit, room=site.room)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from domain.dispatch import Candidate, Exclusions, Job, Record, Weights, eligible, excluded, rank
 from domain.model import Asset, Community, Customer, Part, Product, Reservation, Site, Staff, Stock, Technician
 from domain.notices import Notice
-from domain.ports import UnitOfWork
+from domain.ports import PartsRead, UnitOfWork
 from domain.ticket import AuditEntry, State, Ticket
 
 BUSY = (State.ASSIGNED, State.ACCEPTED, State.IN_PROGRESS, State.WAITING)   # as storage.dispatch_query
@@ -176,7 +176,7 @@ class FakePeople:
         return dict(self.offered_at)
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-                   now: datetime | None, limit: int) -> list[Candidate]:
+                   now: datetime | None, limit: int, explained: bool = False) -> list[Candidate]:
         """The same ranking the SQL query computes (domain.dispatch.rank is its reference)."""
         return rank(self.techs.values(), job, self._tickets.loads(), self.offered_at, neighbours,
                     None, weights, now, limit)
@@ -207,7 +207,8 @@ class FakePeople:
 
 
 class FakePlaces:
-    def __init__(self) -> None:
+    def __init__(self, catalog: FakeCatalog | None = None, parts: FakeParts | None = None) -> None:
+        self.catalog, self.parts = catalog, parts   # a job's product and parts are read with its site
         self.known: list[Community] = []
         self.sites: list[Site] = []
 
@@ -216,6 +217,14 @@ class FakePlaces:
 
     def site(self, site_id: int) -> Site | None:
         return next((s for s in self.sites if s.id == site_id), None)
+
+    def job_facts(self, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
+        assert self.parts is not None
+        return (*self.product_and_site(sku, site_id), self.parts.usage_and_fitting(sku))
+
+    def product_and_site(self, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
+        product = self.catalog.product(sku) if sku and self.catalog is not None else None
+        return product, (self.site(site_id) if site_id else None)
 
     def site_for(self, site: Site) -> Site:
         key = (site.community, site.building, site.unit, site.room)
@@ -271,6 +280,9 @@ class FakeParts:
 
     def usage(self, product_sku: str, limit: int = 500) -> list[tuple[str, int, str]]:
         return []
+
+    def usage_and_fitting(self, product_sku: str, limit: int = 500) -> PartsRead:
+        return self.usage(product_sku, limit), self.fitting(product_sku)
 
     def stock(self, part_sku: str) -> list[Stock]:
         return [Stock(loc, q - r, low) for (sku, loc), (q, r, low) in self.stocks.items() if sku == part_sku]
@@ -339,11 +351,11 @@ class FakeUnitOfWork:
     def __post_init__(self) -> None:
         self.tickets = FakeTickets(self.audit)
         self.people = FakePeople(self.tickets)
-        self.places = FakePlaces()
         self.catalog = FakeCatalog()
+        self.parts = FakeParts()
+        self.places = FakePlaces(self.catalog, self.parts)
         self.outbox = FakeOutbox()
         self.tickets.sent = self.outbox.notices_now   # was_offered reads the notices, as the SQL does
-        self.parts = FakeParts()
         self._kept = self._snapshot()
 
     def __enter__(self) -> FakeUnitOfWork:

@@ -5,14 +5,16 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+import pytest
+
+from sqlalchemy import delete, event, insert, select, update
 
 from bot.bootstrap import Desk
 from domain.dispatch import Job, Record, Weights, rank
 from domain.model import Technician
 from storage import dispatch_query
 from storage.importer import import_csv
-from domain.ticket import State, Ticket
+from domain.ticket import Action, State, Ticket
 from storage.tables import CustomerRow, TechnicianRow
 
 NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
@@ -138,3 +140,60 @@ def test_an_offer_marks_the_technician_offered_and_adds_the_job_to_their_load(de
         assert ticket is not None
         uow.tickets.save(ticket)
         assert _roster_row(uow, "Y1") == (1, later)
+
+
+def _glaziers(full: tuple[str, ...], winner_capacity: int) -> list[dict]:  # type: ignore[type-arg]
+    """G3 is the clear choice (idle); those in `full` have no room; the rest have some."""
+    ids = sorted({"G3", "G8", *full})
+    return [dict(id=tid, name=f"窗{tid}", skills=["glazing"], regions=["西湖区"], on_duty=True, active=True,
+                 capacity=winner_capacity if tid == "G3" else 4,
+                 open_jobs=4 if tid in full else (0 if tid == "G3" else 1))
+            for tid in ids]
+
+
+@pytest.mark.parametrize("full", [(), ("G1", "G5"), ("G1", "G2", "G4", "G5"), ("G0", "G1", "G2")])
+@pytest.mark.parametrize("winner_capacity", [1, 2])
+def test_who_was_left_out_read_with_the_ranking_counts_the_chosen_one_as_the_offer_left_them(
+        desk: Desk, full: tuple[str, ...], winner_capacity: int) -> None:
+    """Dispatch reads who was left out in the same statement as the ranking, before the offer adds
+    the job to the chosen technician's load; the log must still say what a read after the offer
+    says (the chosen one is full now when the job took their last slot)."""
+    job = Job("glazing", "西湖区")
+    with desk.uow() as uow:
+        uow.session.execute(delete(TechnicianRow))
+        uow.session.execute(insert(TechnicianRow), _glaziers(full, winner_capacity))
+        uow.session.execute(insert(CustomerRow).values(id=1, phone="13800138000", name="", created_at=NOW))
+        ranked = dispatch_query.candidates(uow.session, job, {}, Weights(), NOW, 10, explained=True)
+        assert ranked[0].tech.id == "G3"
+        uow.people.mark_offered("G3", NOW)
+        uow.tickets.save(Ticket(number="BXOUT-1", type="repair", priority="normal", description="窗坏了",
+                                customer_id=1, created_at=NOW, state=State.ASSIGNED, assignee_id="G3"))
+        statements: list[str] = []
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+        event.listen(desk.engine, "before_cursor_execute", count)
+        read_along = dispatch_query.exclusions(uow.session, job)
+        event.remove(desk.engine, "before_cursor_execute", count)
+        assert statements == []   # read with the ranking, not again
+        read_after = dispatch_query.exclusions(uow.session, job)   # nothing held now: read afresh
+        assert read_along == read_after
+        assert read_after.counts.get("工单已满", 0) == len(full) + (winner_capacity == 1)
+
+
+def test_a_new_ticket_is_written_with_its_trail_in_order_and_its_technician_load(desk: Desk) -> None:
+    """A new ticket, its audit entries and its technician's load step go in together (one statement
+    on PostgreSQL): the trail reads back in the order it happened, and the load counts the job."""
+    with desk.uow() as uow:
+        uow.people.save_technician(Technician("Z1", "戊", skills=("glazing",), regions=("西湖区",), capacity=3))
+        uow.session.execute(insert(CustomerRow).values(id=1, phone="13800138000", name="", created_at=NOW))
+        ticket = Ticket(number="BXTRAIL-1", type="repair", priority="normal", description="窗坏了", customer_id=1,
+                        created_at=NOW)
+        ticket.record("open", "owner:1", NOW, "")
+        ticket.apply(Action.OFFER, "系统", NOW, "Z1")
+        ticket.record("note", "系统", NOW + timedelta(seconds=1), "第三条")
+        ticket.assignee_id = "Z1"
+        uow.people.mark_offered("Z1", NOW)
+        uow.tickets.save(ticket)
+        assert ticket.id is not None
+        assert [e.action for e in uow.tickets.trail(ticket.id)] == ["open", "offer", "note"]
+        assert _roster_row(uow, "Z1") == (1, NOW)
