@@ -67,13 +67,13 @@ class DirectPoster:
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         parts = urlsplit(url)
         origin = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
         target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
         conn = self._take(origin) or self._open(origin)
         try:
-            conn.request("POST", target, body, {"User-Agent": USER_AGENT, **headers})
+            conn.request(method, target, body, {"User-Agent": USER_AGENT, **headers})
             response = conn.getresponse()
             answer = Answer(response.status, response.getheader("content-type", ""), response.read())
         except (OSError, http.client.HTTPException) as e:

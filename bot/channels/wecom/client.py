@@ -146,7 +146,7 @@ class WecomApi:
             return _decode(self._request(method, path, token, json_body=body))
         url = f"{self.base_url}{path}?access_token={quote(token, safe='')}"
         try:
-            answer = self.direct.post(url, json.dumps(body, ensure_ascii=False).encode(), JSON_HEADERS)
+            answer = self.direct.request(method, url, json.dumps(body, ensure_ascii=False).encode(), JSON_HEADERS)
         except Unsent as e:
             raise ApiError(NETWORK, f"network, not sent: {e.name}") from None
         except AnswerLost as e:   # as below: every send carries WeCom's own idempotency
