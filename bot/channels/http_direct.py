@@ -12,10 +12,13 @@ reads). What a caller must still tell apart, it can:
 The rules are httpx's defaults, so nothing changes on the wire that matters: a connection idle
 for more than 5 seconds, or one the server has closed or written to while idle, is not reused
 (a request on it could be lost half-way); the connect timeout covers the TLS handshake; the
-certificates are checked as httpx checks them (`httpx.create_ssl_context`)."""
+certificates are checked as httpx checks them (`httpx.create_ssl_context`); each exchange is
+logged on the "httpx" logger in its words, for an operator who turns that logger on (the log
+filter masks the token in the URL)."""
 from __future__ import annotations
 
 import http.client
+import logging
 import select
 import socket
 import ssl
@@ -30,6 +33,7 @@ import httpx
 KEEP_ALIVE = 5.0    # httpx's keepalive_expiry
 MAX_IDLE = 20       # httpx's max_keepalive_connections
 USER_AGENT = f"python-httpx/{httpx.__version__}"   # what these calls said before they came here
+log = logging.getLogger("httpx")
 
 
 class Unsent(Exception):
@@ -80,6 +84,7 @@ class DirectPoster:
             conn.close()
             raise AnswerLost(_lost_name(e)) from None
         self._give_back(origin, conn)
+        log.info('HTTP Request: %s %s "%s %d %s"', method, url, _version(response.version), response.status, response.reason)
         return answer
 
     def close(self) -> None:
@@ -143,6 +148,10 @@ def _readable(sock: socket.socket) -> bool:
         return bool(poller.poll(0))
     readable, _, _ = select.select([sock], [], [], 0)
     return bool(readable)
+
+
+def _version(number: int) -> str:
+    return "HTTP/1.0" if number == 10 else "HTTP/1.1"
 
 
 def _lost_name(e: Exception) -> str:
