@@ -1,4 +1,4 @@
-"""JSON calls to a platform API over kept-alive standard-library connections: the replies' path.
+"""JSON calls to a platform API over urllib3's kept-alive connections: the replies' path.
 
 Every reply is one such call, and httpx spends three times the exchange's own CPU on it (URL and
 parameter merging, the auth, redirect, cookie and hook layers, the response's wrapping). The
@@ -9,28 +9,29 @@ reads). What a caller must still tell apart, it can:
 - `Unsent`: the connection (or its TLS handshake) failed, so nothing was written;
 - `AnswerLost`: the request was (or was being) written and no answer came: it may have arrived.
 
-The rules are httpx's defaults, so nothing changes on the wire that matters: a connection idle
-for more than 5 seconds, or one the server has closed or written to while idle, is not reused
-(a request on it could be lost half-way); the connect timeout covers the TLS handshake; the
-certificates are checked as httpx checks them (`httpx.create_ssl_context`); each exchange is
-logged on the "httpx" logger in its words, for an operator who turns that logger on (the log
-filter masks the token in the URL)."""
+urllib3 keeps the connections (up to 20 idle per origin, as httpx did) and does not reuse one the
+server has closed or written to while idle. It never sends a call twice (retries=False): a call
+on a connection the server closed just as it went out may have been read, and only the caller
+knows whether saying it again is safe (the outbox decides, as it did with httpx). The connect
+timeout covers the TLS handshake; the certificates are checked as httpx checks them
+(`httpx.create_ssl_context`); each exchange is logged on the "httpx" logger in its words, for an
+operator who turns that logger on (the log filter masks the token in the URL)."""
 from __future__ import annotations
 
+import functools
 import http.client
 import logging
-import select
-import socket
 import ssl
-import threading
-import time
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
+import urllib3
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError, ReadTimeoutError
+from urllib3.util.ssl_match_hostname import CertificateError
 
-KEEP_ALIVE = 5.0    # httpx's keepalive_expiry
 MAX_IDLE = 20       # httpx's max_keepalive_connections
 USER_AGENT = f"python-httpx/{httpx.__version__}"   # what these calls said before they came here
 log = logging.getLogger("httpx")
@@ -63,100 +64,66 @@ def proxied() -> bool:
 
 
 class DirectPoster:
-    """A small pool of kept-alive connections per origin; safe to share between threads."""
+    """urllib3 pools, one per origin; safe to share between threads."""
 
     def __init__(self, connect: float, read: float) -> None:
-        self.connect_timeout, self.read_timeout = connect, read
-        self._idle: dict[tuple[str, str, int], list[tuple[float, http.client.HTTPConnection]]] = {}
-        self._lock = threading.Lock()
-        self._tls: ssl.SSLContext | None = None
+        self._timeout = urllib3.Timeout(connect=connect, read=read)
+        self._pools = urllib3.PoolManager(maxsize=MAX_IDLE, retries=False, timeout=self._timeout,
+                                          ssl_context=_tls_context())
+        self._pools.pool_classes_by_scheme = {"http": HTTPConnectionPool, "https": _HandshakeTellingPool}
 
     def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-        parts = urlsplit(url)
-        origin = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
-        target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
-        conn = self._take(origin) or self._open(origin)
+        target = urllib3.util.parse_url(url)
+        pool = self._pools.connection_from_host(target.host, target.port, target.scheme)
         try:
-            conn.request(method, target, body, {"User-Agent": USER_AGENT, **headers})
-            response = conn.getresponse()
-            answer = Answer(response.status, response.getheader("content-type", ""), response.read())
-        except (OSError, http.client.HTTPException) as e:
-            conn.close()
+            response = pool.urlopen(method, target.request_uri, body=body,
+                                    headers={"User-Agent": USER_AGENT, **headers}, retries=False,
+                                    redirect=False, assert_same_host=False, preload_content=True)
+        except ConnectTimeoutError as e:   # NewConnectionError and NameResolutionError are ones too
+            raise Unsent("ConnectError" if isinstance(e, NewConnectionError) else "ConnectTimeout") from None
+        except (urllib3.exceptions.HTTPError, OSError) as e:
             raise AnswerLost(_lost_name(e)) from None
-        self._give_back(origin, conn)
-        log.info('HTTP Request: %s %s "%s %d %s"', method, url, _version(response.version), response.status, response.reason)
-        return answer
+        log.info('HTTP Request: %s %s "%s %d %s"', method, url, response.version_string,
+                 response.status, response.reason)
+        return Answer(response.status, response.headers.get("content-type", ""), response.data)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for conns in idle.values():
-            for _, conn in conns:
-                conn.close()
+        self._pools.clear()
 
-    def _take(self, origin: tuple[str, str, int]) -> http.client.HTTPConnection | None:
-        now = time.monotonic()
-        while True:
-            with self._lock:
-                conns = self._idle.get(origin)
-                if not conns:
-                    return None
-                since, conn = conns.pop()
-            if now - since <= KEEP_ALIVE and conn.sock is not None and not _readable(conn.sock):
-                return conn
-            conn.close()   # expired, or the server closed it (or spoke out of turn) while it waited
 
-    def _give_back(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
-        if conn.sock is None:   # the server said Connection: close
-            return
-        with self._lock:
-            conns = self._idle.setdefault(origin, [])
-            if len(conns) < MAX_IDLE:
-                conns.append((time.monotonic(), conn))
-                return
-        conn.close()
+class _HandshakeFailed(NewConnectionError):
+    """urllib3 reports a failed TLS handshake as it reports a failure to read the answer; this
+    one says nothing was written."""
 
-    def _open(self, origin: tuple[str, str, int]) -> http.client.HTTPConnection:
-        scheme, host, port = origin
-        conn: http.client.HTTPConnection
-        if scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=self.connect_timeout, context=self._context())
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
+
+class _HandshakeTimedOut(ConnectTimeoutError):
+    pass
+
+
+class _HandshakeTellingConnection(HTTPSConnection):
+    def connect(self) -> None:
         try:
-            conn.connect()
+            super().connect()
         except TimeoutError:
-            conn.close()
-            raise Unsent("ConnectTimeout") from None
-        except OSError:   # refused, unreachable, no such host, a failed TLS handshake
-            conn.close()
-            raise Unsent("ConnectError") from None
-        assert conn.sock is not None
-        conn.sock.settimeout(self.read_timeout)
-        return conn
-
-    def _context(self) -> ssl.SSLContext:
-        if self._tls is None:
-            self._tls = httpx.create_ssl_context()
-        return self._tls
+            raise _HandshakeTimedOut(self, "TLS handshake timed out") from None
+        except (OSError, CertificateError) as e:   # ssl.SSLError is an OSError
+            raise _HandshakeFailed(self, f"TLS handshake failed: {e}") from None
 
 
-def _readable(sock: socket.socket) -> bool:
-    if hasattr(select, "poll"):   # select() cannot watch a descriptor above 1023
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    readable, _, _ = select.select([sock], [], [], 0)
-    return bool(readable)
+class _HandshakeTellingPool(HTTPSConnectionPool):
+    ConnectionCls = _HandshakeTellingConnection
 
 
-def _version(number: int) -> str:
-    return "HTTP/1.0" if number == 10 else "HTTP/1.1"
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Built once a process: loading the CA bundle takes ~20 ms."""
+    return httpx.create_ssl_context()
 
 
 def _lost_name(e: Exception) -> str:
-    if isinstance(e, TimeoutError):
+    if isinstance(e, ReadTimeoutError):
         return "ReadTimeout"
-    if isinstance(e, (http.client.HTTPException, ConnectionResetError, BrokenPipeError)):
+    cause = e.args[1] if isinstance(e, ProtocolError) and len(e.args) > 1 else e
+    if isinstance(cause, (http.client.HTTPException, ConnectionResetError, BrokenPipeError, ProtocolError)):
         return "RemoteProtocolError"
     return "ReadError"

@@ -16,7 +16,9 @@ from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent
 
 class Platform(ThreadingHTTPServer):
     received: list[bytes]
-    mode: str   # "close": answers, then hangs up without saying so; "silent": takes it, never answers
+    # "close": answers, then hangs up without saying so; "silent": takes it, never answers;
+    # "then silent": answers this one, takes the next without answering
+    mode: str
     connections = 0
 
     def get_request(self) -> tuple[socket.socket, object]:
@@ -31,7 +33,9 @@ def _handler() -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             server: Platform = self.server  # type: ignore[assignment]
             server.received.append(self.rfile.read(int(self.headers["Content-Length"])))
-            if server.mode == "silent":
+            if server.mode == "then silent":
+                server.mode = "silent"
+            elif server.mode == "silent":
                 self.close_connection = True
                 return
             body = b'{"errcode":0}'
@@ -90,3 +94,24 @@ def test_a_refused_connection_is_not_sent_and_a_lost_answer_may_have_arrived(pla
     with pytest.raises(AnswerLost):
         DirectPoster(3.0, 5.0).request("POST", url(platform), b"{}", {})
     assert platform.received == [b"{}"]
+
+
+def test_a_call_the_platform_took_on_a_kept_alive_connection_and_never_answered_is_not_sent_again(
+        platform: Platform) -> None:
+    """What a connection closed by the platform just as the call went out looks like from here:
+    the call may have been read, so only the caller (the outbox) may decide to say it again."""
+    poster = DirectPoster(3.0, 5.0)
+    platform.mode = "then silent"
+    assert poster.request("POST", url(platform), b"first", {}).status == 200
+    with pytest.raises(AnswerLost) as lost:
+        poster.request("POST", url(platform), b"second", {})
+    assert lost.value.name == "RemoteProtocolError"
+    assert platform.received == [b"first", b"second"] and platform.connections == 1
+    poster.close()
+
+
+def test_a_platform_that_does_not_speak_tls_fails_before_anything_is_written(platform: Platform) -> None:
+    https = url(platform).replace("http://", "https://")
+    with pytest.raises(Unsent) as unsent:
+        DirectPoster(3.0, 5.0).request("POST", https, b"{}", {})
+    assert unsent.value.name == "ConnectError" and platform.received == []

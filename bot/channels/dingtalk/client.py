@@ -5,7 +5,7 @@ robot and card calls go through here: the token is shared through the key-value 
 five minutes before it expires, and fetched again at most once when DingTalk calls it invalid.
 Each process also keeps the token it last read or fetched until then, so a send does not read and
 open the shared copy; a refusal drops both and reads the store again before fetching. JSON calls
-and session-webhook replies go over kept-alive standard-library connections
+and session-webhook replies go over urllib3's kept-alive connections
 (bot/channels/http_direct.py); uploads and downloads through httpx.
 """
 from __future__ import annotations

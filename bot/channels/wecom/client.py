@@ -7,7 +7,7 @@ also keeps the token it last read or fetched until near its expiry, so a send do
 open the shared copy; a refusal drops both and reads the store again (where another process may
 have put a newer one) before fetching.
 
-JSON calls (every message sent) go over kept-alive standard-library connections
+JSON calls (every message sent) go over urllib3's kept-alive connections
 (bot/channels/http_direct.py); uploads, downloads and token fetches go through httpx.
 """
 from __future__ import annotations
