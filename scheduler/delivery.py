@@ -54,9 +54,12 @@ def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
     Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
     docs = document_config(desk)
     with desk.uow() as uow:
-        taken = [_take(uow, row, senders, now, fallback, (desk.rules, docs)) for row in uow.outbox.claim(now, limit)]
+        rows = uow.outbox.claim(now, limit)
+        if not rows:   # a wake with nothing due costs one read, no write
+            return 0
+        taken = _take_all(uow, rows, senders, now, fallback, (desk.rules, docs))
         uow.commit()
-    if not taken:   # a wake with nothing due costs one read, no second (locking) transaction
+    if not taken:
         return 0
     outcomes = [(c, _send(c)) for c in taken]
     cfg = desk.settings.outbox
@@ -82,12 +85,32 @@ def document_config(desk: Host) -> DocumentConfig:
                           base / docs.confirmation_template if docs.confirmation_template else None)
 
 
+def _take_all(uow: SqlUnitOfWork, rows: list[OutboxRow], senders: Mapping[str, Sender], now: datetime,
+              fallback: str | None, files: tuple[Rules, DocumentConfig]) -> list[Claimed]:
+    """Each claimed row's decision, written for the whole batch in a statement per kind (being
+    sent until the lease runs out, or dropped), not an update per row. An offer's timeout asks
+    whether its offer went out, in this batch too: what is decided so far is written first."""
+    taken, sending, dropped = list[Claimed](), list[int](), list[int]()
+    for row in rows:
+        if row.kind == "expired" and (sending or dropped):
+            uow.outbox.take(sending, dropped, now + LEASE)
+            sending, dropped = [], []
+        claimed = _take(uow, row, senders, now, fallback, files)
+        if claimed is None:
+            dropped.append(row.id)
+        else:
+            sending.append(row.id)
+            taken.append(claimed)
+    uow.outbox.take(sending, dropped, now + LEASE)
+    return taken
+
+
 def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
-          fallback: str | None, files: tuple[Rules, DocumentConfig]) -> Claimed:
-    if moved_on(uow, row):  # an offer nobody can take any more (or its timeout) is not sent late
-        row.status = "dropped"
-        return Claimed(row.id, None, None)
-    row.status, row.due_at = "sending", now + LEASE
+          fallback: str | None, files: tuple[Rules, DocumentConfig]) -> Claimed | None:
+    """What to send for a claimed row; None: it is dropped (an offer nobody can take any more, or
+    its timeout, is not sent late)."""
+    if moved_on(uow, row):
+        return None
     target = _route(uow, row, senders, fallback)
     if target is None:
         return Claimed(row.id, None, None)

@@ -56,8 +56,17 @@ class SqlOutbox:
                        .values(status="dropped"))
 
     def claim(self, now: datetime, limit: int) -> list[OutboxRow]:
-        """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken."""
+        """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken
+        (`take`, in the same transaction)."""
         return list(self.s.scalars(_CLAIM, {"now": now, "limit": limit}))
+
+    def take(self, sending: list[int], dropped: list[int], lease_until: datetime) -> None:
+        """Claimed rows: being sent until the lease runs out (then another pass may take them
+        again), or dropped unsent."""
+        if sending:
+            self.s.execute(_TAKE, {"ids": sending, "until": lease_until})
+        if dropped:
+            self.s.execute(_DROP, {"ids": dropped})
 
     def mark_sent(self, ids: list[int], now: datetime) -> int:
         """Rows this worker took and delivered; a row whose lease ran out and was taken again
@@ -119,6 +128,9 @@ _OUTBOX = cast(Table, OutboxRow.__table__)
 _O = _OUTBOX.c
 _MARK_SENT = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)), _O.status == "sending")
               .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
+_TAKE = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)))
+         .values(status="sending", due_at=bindparam("until")))
+_DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
 _CLAIM = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= bindparam("now"))
           # A file queued with a reply goes after it: the words first, then the picture they speak of.
           .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(bindparam("limit"))

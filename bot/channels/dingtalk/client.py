@@ -3,6 +3,10 @@
 dingtalk-sdk only speaks oapi.dingtalk.com and retries expired tokens without a bound, so the
 robot and card calls go through here: the token is shared through the key-value store, refreshed
 five minutes before it expires, and fetched again at most once when DingTalk calls it invalid.
+Each process also keeps the token it last read or fetched until then, so a send does not read and
+open the shared copy; a refusal drops both and reads the store again before fetching. JSON calls
+and session-webhook replies go over urllib3's kept-alive connections
+(bot/channels/http_direct.py); uploads and downloads through httpx.
 """
 from __future__ import annotations
 
@@ -16,12 +20,15 @@ from typing import Any
 import httpx
 
 from bot.bootstrap import Desk
+from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent, proxied
 from storage import sealing
 from storage.kv import Keys, StoreUnavailable
 
 log = logging.getLogger("baoxiu.dingtalk")
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
+TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+JSON_TYPE = {"Content-Type": "application/json"}
 REFRESH_AHEAD = timedelta(minutes=5)
 MAX_FILE = 20 * 1024 * 1024
 OAPI_TOKEN_CODES = frozenset({33001, 40001, 40014, 42001})   # the old API's "token invalid or expired"
@@ -56,10 +63,15 @@ class DingtalkClient:
         self.oapi = s.oapi_base_url.rstrip("/")
         self.app_key, self._secret, self.robot_code = s.app_key, s.app_secret, s.robot_code
         self.http = http or httpx.Client(timeout=TIMEOUT)
+        # A client handed in (or a proxy in the environment) carries every call, as it did before.
+        self.direct = DirectPoster(CONNECT_TIMEOUT, READ_TIMEOUT) if http is None and not proxied() else None
         self._fetching = threading.Lock()
+        self._held: tuple[str, float] | None = None   # (token, expires) this process holds
 
     def close(self) -> None:
         self.http.close()
+        if self.direct is not None:
+            self.direct.close()
 
     def checks(self, stream: bool) -> list[tuple[str, bool, str]]:
         """(what, works, detail) for the token, the robot code and, for Stream, the gateway.
@@ -104,6 +116,9 @@ class DingtalkClient:
             return cached or self._fetch(now)
 
     def _cached(self, now: datetime) -> str | None:
+        held = self._held
+        if held is not None and now.timestamp() < held[1] - REFRESH_AHEAD.total_seconds():
+            return held[0]
         try:
             raw = self.desk.store.get(self._token_key())
         except StoreUnavailable:
@@ -113,6 +128,7 @@ class DingtalkClient:
             return None
         if now.timestamp() >= entry["expires"] - REFRESH_AHEAD.total_seconds():
             return None
+        self._held = (str(entry["token"]), float(entry["expires"]))
         return str(entry["token"])
 
     def _fetch(self, now: datetime) -> str:
@@ -125,6 +141,7 @@ class DingtalkClient:
             self.desk.store.set(self._token_key(), entry, ttl=timedelta(seconds=expire_in))
         except StoreUnavailable:
             log.warning("key-value store unavailable; DingTalk token not shared")
+        self._held = (token, now.timestamp() + expire_in)
         return token
 
     def _token_key(self) -> str:
@@ -145,6 +162,8 @@ class DingtalkClient:
 
     def _drop(self, refused: str) -> None:
         """Forget the refused token, unless another process has already put a newer one there."""
+        if self._held is not None and self._held[0] == refused:
+            self._held = None
         try:
             raw = self.desk.store.get(self._token_key())
             cached = sealing.opened_json(raw)
@@ -165,6 +184,8 @@ class DingtalkClient:
 
     def post_webhook(self, url: str, body: dict[str, Any]) -> bool:
         """A reply through a sessionWebhook; False when it is no longer taken (then use the API)."""
+        if self.direct is not None:
+            return self._post_webhook_direct(self.direct, url, body)
         try:
             response = self.http.post(url, json=body)
             answer = response.json()
@@ -173,6 +194,16 @@ class DingtalkClient:
         except httpx.HTTPError as e:  # it may have arrived: falling back to the API could say it twice
             raise ApiError(f"sessionWebhook: {type(e).__name__}", retry=True, unsure=True) from None
         return response.status_code == 200 and isinstance(answer, dict) and answer.get("errcode") == 0
+
+    def _post_webhook_direct(self, direct: DirectPoster, url: str, body: dict[str, Any]) -> bool:
+        try:
+            response = direct.request("POST", url, _json_bytes(body), JSON_TYPE)
+            answer = json.loads(response.body)
+        except (Unsent, ValueError):
+            return False
+        except AnswerLost as e:  # it may have arrived: falling back to the API could say it twice
+            raise ApiError(f"sessionWebhook: {e.name}", retry=True, unsure=True) from None
+        return response.status == 200 and isinstance(answer, dict) and answer.get("errcode") == 0
 
     def upload(self, kind: str, filename: str, data: bytes, content_type: str) -> str:
         """oapi media/upload (the new API has no robot upload): the media_id a robot message can show."""
@@ -216,23 +247,41 @@ class DingtalkClient:
 
     def _request(self, method: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         headers = {"x-acs-dingtalk-access-token": token} if token else {}
+        status, content = self._exchange(method, path, body, headers)
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            answer = None
+        if status == 401:   # the token refused, whatever the body says (or if it is none)
+            raise _error(path, 401, answer if isinstance(answer, dict) else {})
+        if not isinstance(answer, dict):
+            raise ApiError(f"{path}: HTTP {status}, not JSON", retry=status >= 500)
+        if status >= 300:
+            raise _error(path, status, answer)
+        return answer
+
+    def _exchange(self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, bytes]:
+        """(status, body) of one call; not written: retry; written, answer lost: unsure."""
+        if self.direct is not None:
+            try:
+                answer = self.direct.request(method, self.base + path, _json_bytes(body), {**JSON_TYPE, **headers})
+            except Unsent as e:
+                raise ApiError(f"{path}: {e.name}", retry=True) from None
+            except AnswerLost as e:
+                raise ApiError(f"{path}: {e.name}", retry=True, unsure=True) from None
+            return answer.status, answer.body
         try:
             response = self.http.request(method, self.base + path, json=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as e:
             raise ApiError(f"{path}: {type(e).__name__}", retry=True) from None
         except httpx.HTTPError as e:
             raise ApiError(f"{path}: {type(e).__name__}", retry=True, unsure=True) from None
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if response.status_code == 401:   # the token refused, whatever the body says (or if it is none)
-            raise _error(path, 401, answer if isinstance(answer, dict) else {})
-        if not isinstance(answer, dict):
-            raise ApiError(f"{path}: HTTP {response.status_code}, not JSON", retry=response.status_code >= 500)
-        if response.status_code >= 300:
-            raise _error(path, response.status_code, answer)
-        return answer
+        return response.status_code, response.content
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    """The bytes httpx's `json=` makes, so a platform sees the same body either way."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _error(path: str, status: int, answer: dict[str, Any]) -> ApiError:

@@ -2,7 +2,13 @@
 
 Not wechatpy's client: its token retry has no bound (PLATFORMS.md §1.2). Here the token is
 cached in the key-value store (shared by every process), refreshed before expiry, and
-refetched once on 40014/42001/40001 -- then the call fails and the outbox decides.
+refetched once on 40014/42001/40001 -- then the call fails and the outbox decides. Each process
+also keeps the token it last read or fetched until near its expiry, so a send does not read and
+open the shared copy; a refusal drops both and reads the store again (where another process may
+have put a newer one) before fetching.
+
+JSON calls (every message sent) go over urllib3's kept-alive connections
+(bot/channels/http_direct.py); uploads, downloads and token fetches go through httpx.
 """
 from __future__ import annotations
 
@@ -11,9 +17,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent, proxied
 from bot.channels.wecom.settings import WecomSettings
 from storage import sealing
 from storage.kv import Keys, KeyValueStore, StoreUnavailable
@@ -25,7 +33,9 @@ TOKEN_CODES = frozenset({40014, 42001, 40001})
 RETRY_CODES = frozenset({-1, 45009, 45033})
 NETWORK, BAD_ANSWER = -2, -3
 REFRESH_MARGIN = 300  # seconds before expiry a cached token is replaced
-TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 5.0
+TIMEOUT = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class ApiError(Exception):
@@ -47,10 +57,16 @@ class WecomApi:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.http = http or httpx.Client(base_url=settings.api_base_url.rstrip("/"), timeout=TIMEOUT)
+        self.base_url = settings.api_base_url.rstrip("/")
+        self.http = http or httpx.Client(base_url=self.base_url, timeout=TIMEOUT)
+        # A client handed in (or a proxy in the environment) carries every call, as it did before.
+        self.direct = DirectPoster(CONNECT_TIMEOUT, READ_TIMEOUT) if http is None and not proxied() else None
+        self._held: dict[str, tuple[str, float]] = {}   # store key -> (token, expires_at) this process holds
 
     def close(self) -> None:
         self.http.close()
+        if self.direct is not None:
+            self.direct.close()
 
     def post(self, app: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._with_token(app, lambda token: self._json("POST", path, token, body=body))
@@ -75,18 +91,26 @@ class WecomApi:
         return str(self._with_token(app, send)["media_id"])  # type: ignore[index]
 
     def token(self, app: str, fresh: bool = False) -> str:
-        key = Keys.token("wecom", f"{self.settings.corp_id}-{app}")
+        key = self._token_key(app)
         now = self.clock().timestamp()
         if not fresh:
+            held = self._held.get(key)
+            if held and held[1] - now > REFRESH_MARGIN:
+                return held[0]
             cached = _read_cached(self.store, key)
             if cached and cached["expires_at"] - now > REFRESH_MARGIN:
+                self._held[key] = (str(cached["token"]), float(cached["expires_at"]))
                 return str(cached["token"])
         data = _decode(self._request("GET", "/cgi-bin/gettoken", None, params={
             "corpid": self.settings.corp_id, "corpsecret": self._secret(app)}))
         _raise_for_code(data)
         expires_in = int(data.get("expires_in", 7200))
         _write_cached(self.store, key, {"token": data["access_token"], "expires_at": now + expires_in}, expires_in)
+        self._held[key] = (str(data["access_token"]), now + expires_in)
         return str(data["access_token"])
+
+    def _token_key(self, app: str) -> str:
+        return Keys.token("wecom", f"{self.settings.corp_id}-{app}")
 
     def _with_token(self, app: str, call: Callable[[str], Any]) -> Any:
         """A refused token (40014/42001/40001) is dropped and the call made once more at once with a
@@ -107,7 +131,9 @@ class WecomApi:
 
     def _drop(self, app: str, refused: str) -> None:
         """Forget the refused token, unless another process has already put a newer one there."""
-        key = Keys.token("wecom", f"{self.settings.corp_id}-{app}")
+        key = self._token_key(app)
+        if self._held.get(key, ("",))[0] == refused:
+            del self._held[key]
         cached = _read_cached(self.store, key)
         if cached and cached["token"] == refused:
             try:
@@ -116,7 +142,18 @@ class WecomApi:
                 pass   # nothing shared to forget; the next token() fetches
 
     def _json(self, method: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
-        return _decode(self._request(method, path, token, json_body=body))
+        if self.direct is None:
+            return _decode(self._request(method, path, token, json_body=body))
+        url = f"{self.base_url}{path}?access_token={quote(token, safe='')}"
+        try:
+            answer = self.direct.request(method, url, json.dumps(body, ensure_ascii=False).encode(), JSON_HEADERS)
+        except Unsent as e:
+            raise ApiError(NETWORK, f"network, not sent: {e.name}") from None
+        except AnswerLost as e:   # as below: every send carries WeCom's own idempotency
+            raise ApiError(NETWORK, f"network, answer lost: {e.name}") from None
+        if answer.status != 200:
+            raise ApiError(NETWORK, f"HTTP {answer.status}")
+        return _decoded(answer.body)
 
     def _request(self, method: str, path: str, token: str | None, params: dict[str, str] | None = None,
                  json_body: dict[str, Any] | None = None, files: Any = None) -> httpx.Response:
@@ -143,8 +180,12 @@ class WecomApi:
 
 
 def _decode(response: httpx.Response) -> dict[str, Any]:
+    return _decoded(response.content)
+
+
+def _decoded(content: bytes) -> dict[str, Any]:
     try:
-        data = response.json()
+        data = json.loads(content)
     except ValueError:
         raise ApiError(BAD_ANSWER, "not JSON") from None
     if not isinstance(data, dict):

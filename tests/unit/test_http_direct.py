@@ -1,0 +1,117 @@
+"""The replies' HTTP path: a kept-alive connection the platform closed while it sat idle is not
+used again (the call would be lost half-way), and what failed is told apart as before: nothing
+written, or written with its answer lost."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent
+
+
+class Platform(ThreadingHTTPServer):
+    received: list[bytes]
+    # "close": answers, then hangs up without saying so; "silent": takes it, never answers;
+    # "then silent": answers this one, takes the next without answering
+    mode: str
+    connections = 0
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        self.connections += 1
+        return super().get_request()
+
+
+def _handler() -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            server: Platform = self.server  # type: ignore[assignment]
+            server.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            if server.mode == "then silent":
+                server.mode = "silent"
+            elif server.mode == "silent":
+                self.close_connection = True
+                return
+            body = b'{"errcode":0}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = server.mode == "close"
+
+        def log_message(self, *args: object) -> None:
+            pass
+    return Handler
+
+
+@pytest.fixture
+def platform() -> Iterator[Platform]:
+    server = Platform(("127.0.0.1", 0), _handler())
+    server.received, server.mode = [], "keep"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def url(server: Platform) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/message/send?access_token=t"
+
+
+def test_a_connection_the_platform_closed_while_idle_is_not_used_again(platform: Platform) -> None:
+    platform.mode = "close"
+    poster = DirectPoster(3.0, 5.0)
+    for n in range(3):
+        answer = poster.request("POST", url(platform), f"message {n}".encode(), {})
+        assert answer.status == 200
+        time.sleep(0.05)   # the platform's hang-up reaches us while the connection is idle
+    assert platform.received == [b"message 0", b"message 1", b"message 2"] and platform.connections == 3
+    poster.close()
+
+
+def test_a_kept_alive_connection_carries_the_next_call(platform: Platform) -> None:
+    poster = DirectPoster(3.0, 5.0)
+    for n in range(3):
+        assert poster.request("POST", url(platform), f"message {n}".encode(), {}).status == 200
+    assert platform.received == [b"message 0", b"message 1", b"message 2"] and platform.connections == 1
+    poster.close()
+
+
+def test_a_refused_connection_is_not_sent_and_a_lost_answer_may_have_arrived(platform: Platform) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]   # nothing listens there once the socket is closed
+    with pytest.raises(Unsent):
+        DirectPoster(3.0, 5.0).request("POST", f"http://127.0.0.1:{port}/x", b"{}", {})
+    platform.mode = "silent"
+    with pytest.raises(AnswerLost):
+        DirectPoster(3.0, 5.0).request("POST", url(platform), b"{}", {})
+    assert platform.received == [b"{}"]
+
+
+def test_a_call_the_platform_took_on_a_kept_alive_connection_and_never_answered_is_not_sent_again(
+        platform: Platform) -> None:
+    """What a connection closed by the platform just as the call went out looks like from here:
+    the call may have been read, so only the caller (the outbox) may decide to say it again."""
+    poster = DirectPoster(3.0, 5.0)
+    platform.mode = "then silent"
+    assert poster.request("POST", url(platform), b"first", {}).status == 200
+    with pytest.raises(AnswerLost) as lost:
+        poster.request("POST", url(platform), b"second", {})
+    assert lost.value.name == "RemoteProtocolError"
+    assert platform.received == [b"first", b"second"] and platform.connections == 1
+    poster.close()
+
+
+def test_a_platform_that_does_not_speak_tls_fails_before_anything_is_written(platform: Platform) -> None:
+    https = url(platform).replace("http://", "https://")
+    with pytest.raises(Unsent) as unsent:
+        DirectPoster(3.0, 5.0).request("POST", https, b"{}", {})
+    assert unsent.value.name == "ConnectError" and platform.received == []
