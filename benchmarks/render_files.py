@@ -23,7 +23,7 @@ from domain.charts import ChartFigures, DayCount, Ranked
 from domain.documents import Confirmation, PartLine
 from scheduler.render.chart import render_chart
 from scheduler.render.confirmation_pdf import render_confirmation
-from scheduler.render.drawing import FIELDS, Company
+from scheduler.render.formats import FIELDS, Company
 from scheduler.render.template import load_layout
 from timing import samples  # noqa: E402  (a sibling script: benchmarks/ is on the path)
 

@@ -13,7 +13,7 @@ from bot.api_body import Bounded
 from bot.documents import Filter, Unavailable, confirmation_pdf, tickets_xlsx
 from bot.tokens import is_admin
 from domain.ticket import State
-from scheduler.render.drawing import XLSX
+from scheduler.render.formats import XLSX
 
 MAX_DAYS = 366
 

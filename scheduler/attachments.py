@@ -16,7 +16,8 @@ from domain.charts import CHART, ChartFigures
 from domain.documents import CONFIRMATION
 from domain.statements import BY, STATEMENT
 from domain.rules import Rules
-from scheduler.render.drawing import FIELDS, XLSX, Company, chart_png, confirmation_pdf, statement_pdf, statement_xlsx
+from scheduler.render.drawing import chart_png, confirmation_pdf, statement_pdf, statement_xlsx
+from scheduler.render.formats import FIELDS, XLSX, Company
 from scheduler.render.template import Layout, load_layout
 from storage.documents import load_confirmation
 from storage.statements import load_statement

@@ -13,7 +13,7 @@ from domain.notices import Notice
 from scheduler.attachments import Attachment, DocumentConfig, Unavailable, prepare
 from scheduler.outbound import DeliveryError, Outgoing, Sender
 from scheduler.ports import Host
-from scheduler.render.drawing import Company
+from scheduler.render.formats import Company
 from scheduler.render.template import TemplateError
 from scheduler.stale import moved_on
 from storage.tables import OutboxRow

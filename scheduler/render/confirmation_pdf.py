@@ -11,7 +11,7 @@ from fpdf.fonts import FontFace
 
 from domain.documents import Confirmation, yuan
 from scheduler.render import fonts
-from scheduler.render.drawing import Company
+from scheduler.render.formats import Company
 from scheduler.render.template import Block, Layout, fill
 
 log = logging.getLogger("baoxiu.documents")

@@ -7,32 +7,15 @@ these calls; the rest of the code imports this module, never them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from domain.charts import ChartFigures
     from domain.documents import Confirmation
     from domain.statements import Statement
+    from scheduler.render.formats import Company
     from scheduler.render.template import Layout
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF, PNG = "application/pdf", "image/png"
-# What a 服务确认单 template may print (scheduler/render/confirmation_pdf.py fills each).
-FIELDS = frozenset({
-    "number", "type_name", "priority_name", "state_label", "customer_name", "customer_phone", "address",
-    "product", "serial", "warranty", "fault", "work_done", "technician", "created_at", "arrived_at",
-    "resolved_at", "confirmed_at", "confirmed_how", "rating", "rating_comment", "labour", "parts_total",
-    "total", "charge", "company"})
-
-
-@dataclass(frozen=True)
-class Company:
-    """The letterhead of printed documents."""
-    name: str
-    logo: Path | None = None
 
 
 def chart_png(figures: ChartFigures) -> bytes:

@@ -138,7 +138,7 @@ def test_an_operator_template_changes_the_form_without_code(chat: Chat, clock: F
 
 
 def test_a_template_naming_an_unknown_field_is_refused_with_the_block(tmp_path: Path) -> None:
-    from scheduler.render.drawing import FIELDS
+    from scheduler.render.formats import FIELDS
     from scheduler.render.template import TemplateError, load_layout
 
     bad = tmp_path / "bad.toml"
