@@ -76,6 +76,7 @@ class Index:
     def __init__(self, specs: Iterable[IntentSpec], extra: Iterable[tuple[str, str]] = ()) -> None:
         self.by_first: dict[str, list[tuple[str, str, bool]]] = {}
         for spec in specs:
+            self._add(spec.label, spec.name, True)   # what its button says, typed, means it too
             for phrase in spec.verbs:
                 self._add(phrase, spec.name, True)
             for phrase in spec.cues:
@@ -87,8 +88,11 @@ class Index:
 
     def _add(self, phrase: str, intent: str, verb: bool) -> None:
         key = clean(phrase)
-        if key:
-            self.by_first.setdefault(key[0], []).append((key, intent, verb))
+        if not key:
+            return
+        entries = self.by_first.setdefault(key[0], [])
+        if not any(k == key and i == intent for k, i, _ in entries):   # a label that is also a verb
+            entries.append((key, intent, verb))
 
     def matches(self, text: str) -> list[tuple[int, int, str, bool]]:
         """Non-overlapping phrasings found, longer ones first: (start, end, intent, verb)."""
