@@ -17,7 +17,7 @@ from domain.model import Role, mask_phones
 from domain.notices import Notice
 from handlers import binding, desk_talk, owner, report, smalltalk, technician
 from handlers.base import Ctx, Inbound, Reply
-from handlers.identity import Unknown, as_stored, identify
+from handlers.identity import Unknown, Who, as_stored, identify
 from handlers.ports import Desk, WithStore
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
@@ -143,15 +143,12 @@ def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -
     if len(inbound.text) > MAX_TEXT:
         return [Reply(f"消息太长了（超过 {MAX_TEXT} 字），请简要描述问题，或分几条发送。")]
     try:
-        who = identify(uow, inbound, now)
+        who = _enter(uow, inbound, now)
     except Unknown as polite:   # nothing written but the dedup row, which stays
         return [Reply(str(polite))]
-    release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
-    if inbound.media and inbound.channel != "console":
-        uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
     # The handler's commits are checkpoints from here; all of it commits with the replies. A
     # refusal goes back to here, keeping the dedup row, the sighting and the released notices.
-    uow.hold_commits()
+    uow.hold_commits(redo=lambda: _enter_again(uow, inbound, now))
     ctx = Ctx(desk, now, inbound, who.actor, who.phone)
     try:
         ROLE_HANDLERS[who.actor.role](ctx, uow)
@@ -160,6 +157,25 @@ def _converse(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -
         return [Reply(str(polite))]
     # Replies echo typed text (reasons, notes); a full mobile number never goes back out.
     return [Reply(mask_phones(r.text), r.buttons) for r in ctx.replies]
+
+
+def _enter(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
+    """What every message writes before its handler: the sender's sighting, the notices kept for
+    them released, a photo's row."""
+    who = identify(uow, inbound, now)
+    release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
+    if inbound.media and inbound.channel != "console":
+        uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
+    return who
+
+
+def _enter_again(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> None:
+    """A refusal undid the whole transaction: the dedup row and what `_enter` wrote, once more."""
+    if inbound.msg_id and not _claim(uow, inbound, now):
+        # Only another handling of this very message can have claimed it meanwhile (the sender's
+        # lock keeps them apart unless the store is down): that one answers, the platform retries this.
+        raise SenderBusy(f"{inbound.channel}:{inbound.msg_id}")
+    _enter(uow, inbound, now)
 
 
 def _late(desk: Desk, inbound: Inbound) -> Reply:

@@ -19,7 +19,7 @@ from domain.ticket import State
 from storage import outbox
 from storage.kv import Keys
 from storage.kv_memory import MemoryStore
-from storage.tables import CursorRow, TicketRow
+from storage.tables import CursorRow, InboundRow, TicketRow
 from tests.conftest import FakeClock
 from tests.e2e.test_wecom_flow import (OWNER, card_for, counts, kf_text, report_and_confirm, the_ticket,
                                        wecom_user)
@@ -29,6 +29,11 @@ from tests.fakes.wecom import Callbacks, FakeWecom, fake, wecom  # noqa: F401
 def tickets(desk: Desk) -> int:
     with desk.uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(TicketRow)) or 0
+
+
+def handled_messages(desk: Desk) -> int:
+    with desk.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(InboundRow)) or 0
 
 
 def texts_to(fake: FakeWecom, user: str) -> list[str]:
@@ -152,3 +157,26 @@ def test_two_instances_receiving_the_same_callback_make_one_ticket(desk: Desk, f
 CONFIRM = ("<xml><ToUserName><![CDATA[wwfa4e0c0rp1d0001]]></ToUserName><FromUserName><![CDATA[zhaoyezhu]]>"
            "</FromUserName><CreateTime>{time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
            "<Content><![CDATA[确认]]></Content><MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+
+
+def test_a_refused_command_stays_handled_once_when_wecom_retries_it(desk: Desk, fake: FakeWecom,
+                                                                    wecom: Callbacks) -> None:
+    """A refusal undoes the handler's writes, never the message's record: retried after a restart
+    with nothing remembered but the database, the refused command is neither handled nor answered
+    a second time."""
+    report_and_confirm(wecom, fake)
+    ticket = the_ticket(desk)
+    other = next(t for t in ("T01", "T02", "T03") if t != ticket.assignee_id)
+    user = wecom_user(desk, other)
+    since, recorded = len(wecom.sent), handled_messages(desk)
+    wecom.text(user, "接单")   # nothing is offered to them: refused
+    refusals = texts_to(fake, user)
+    assert len(refusals) == 1 and "没有待接的工单" in refusals[0]
+    assert handled_messages(desk) == recorded + 1
+    before = counts(desk, fake)
+    restarted = replace(desk, store=MemoryStore())
+    with TestClient(create_app(restarted)) as client:
+        again = Callbacks(fake, client)
+        answers = [again.post(q, b, retries=0, keep=False).status_code for q, b in wecom.sent[since:]]
+    assert set(answers) == {200} and counts(desk, fake) == before and texts_to(fake, user) == refusals
+    assert handled_messages(desk) == recorded + 1
