@@ -161,16 +161,15 @@ def time_dispatch(desk: Desk, server: ServerCpu, runs: int) -> Samples:
 
 
 def time_choice(desk: Desk, server: ServerCpu, runs: int) -> Samples:
-    """Only the choice inside dispatch: candidates ranked in the database, and who was left out
-    (read in the same statement, as dispatch does)."""
+    """Only the choice inside dispatch: candidates ranked in the database, and who was left out."""
     rng = random.Random(13)
     samples = Samples()
     with desk.uow() as uow:
         for _ in range(runs):
             job = Job(rng.choice(SKILLS), rng.choice(REGIONS))
             def choose() -> None:
-                assert uow.people.candidates(job, desk.rules.region_neighbours, desk.rules.weights, NOW, 10,
-                                             explained=True), "no candidate"
+                assert uow.people.candidates(job, desk.rules.region_neighbours, desk.rules.weights, NOW, 10), \
+                    "no candidate"
                 uow.people.exclusions(job)
             samples.timed(server, uow.session, choose)
     return samples

@@ -42,7 +42,7 @@ def dispatch(uow: UnitOfWork, rules: Rules, now: datetime, ticket: Ticket) -> No
     job = Job(skill, site.region if site else "", frozenset(ticket.declined))
     grab = rules.dispatch_mode == "grab"
     ranked = uow.people.candidates(job, rules.region_neighbours, rules.weights, now,
-                                   rules.grab_limit if grab else 10, explained=True)
+                                   rules.grab_limit if grab else 10)
     if not ranked:
         keep(uow, rules, ticket)
         if around_the_clock(ticket, rules):  # nobody on duty for a round-the-clock job: wake the managers too

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from functools import lru_cache
-import re
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Row, Table, TextClause, bindparam, func, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from domain.dispatch import FACTORS, NEW_TECH, Candidate, Exclusions, Job, Weights
@@ -41,20 +40,6 @@ STEP_LOAD = update(TECHNICIANS).where(_BY_ID).values(open_jobs=TECHNICIANS.c.ope
 STEP_LOAD_OFFERED = STEP_LOAD.values(last_offered_at=bindparam("at"))
 
 
-# Who was left out and why, from the skill index alone: the count for each reason, each reason's
-# first EXAMPLES by id (index ranges that stop at the third), and everyone (all have the empty
-# skill), to count the unskilled.
-_EXCLUDED = " UNION ALL ".join((
-    "SELECT unavailable, count(*) AS n, NULL AS id, NULL AS name FROM technician_skills"
-    " WHERE skill = :skill GROUP BY unavailable",
-    *(f"SELECT * FROM (SELECT s.unavailable, 1, t.id, t.name FROM technician_skills AS s"
-      f" JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = {why}"
-      f" ORDER BY s.technician_id LIMIT {EXAMPLES}) AS e{why}" for why in UNAVAILABLE),
-    "SELECT -1, count(*), NULL, NULL FROM technician_skills WHERE skill = ''"))
-# Who was left out, as read with the ranking, until this dispatch's `exclusions` takes it.
-EXCLUDED = "baoxiu_dispatch_excluded"
-
-
 _FAIRNESS = {  # days since the last offer, clipped to 0..1; never offered counts fully
     # (PostgreSQL's greatest() skips NULLs, so the never-offered case is spelled out)
     "sqlite": "CASE WHEN t.last_offered_at IS NULL THEN 1.0"
@@ -74,12 +59,10 @@ def _served(nearby: int) -> str:
 
 
 @lru_cache(maxsize=64)
-def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, timed: bool,
-                 explained: bool = False) -> TextClause:
+def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, timed: bool) -> TextClause:
     """Built once per shape: composing the statement per dispatch cost more than running it.
     `served_only` ranks those serving the region or a neighbouring one (a short index range);
-    otherwise everyone with the skill, by the skill index. `explained`: with the rows of
-    `_EXCLUSIONS` after the ranked ones (`part` 1), so a dispatch reads both in one statement."""
+    otherwise everyone with the skill, by the skill index."""
     if served_only:
         # CROSS JOIN: SQLite then walks the region's few technicians and probes each one's skill, in
         # the order written, instead of every skilled technician probing the region (PostgreSQL plans
@@ -93,26 +76,17 @@ def _ranking_sql(dialect: str, nearby: int, regional: bool, served_only: bool, t
             f" LEFT JOIN ({_served(nearby)}) AS r ON r.technician_id = s.technician_id" if regional else "") + (
             " JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = 0")
         region = "coalesce(r.region, 0.0)" if regional else "1.0"
-    ranking = f"""
+    return text(f"""
         SELECT id, name, region, load, first_fix, rating, fairness,
                round(CAST(:w0 * region + :w1 * load + :w2 * first_fix + :w3 * rating + :w4 * fairness
-                          AS numeric), 6) AS score, open_jobs, capacity
-        FROM (SELECT t.id, t.name, {region} AS region, t.open_jobs, t.capacity,
+                          AS numeric), 6) AS score
+        FROM (SELECT t.id, t.name, {region} AS region,
                      1.0 - t.open_jobs * 1.0 / CASE WHEN t.capacity > 0 THEN t.capacity ELSE 1 END AS load,
                      coalesce(t.record_first_fix, :new_first_fix) AS first_fix,
                      (coalesce(t.record_rating, :new_rating) - 1.0) / 4.0 AS rating,
                      {_FAIRNESS[dialect] if timed else "1.0"} AS fairness
               FROM {source}) AS eligible
-        ORDER BY score DESC, id LIMIT :limit"""
-    if not explained:
-        return text(ranking)
-    return text(f"""
-        SELECT 0 AS part, id, name, region, load, first_fix, rating, fairness, score, open_jobs, capacity,
-               NULL AS why, NULL AS n FROM ({ranking}) AS ranked
-        UNION ALL
-        SELECT 1, id, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, unavailable, n
-        FROM ({_EXCLUDED}) AS excluded
-        ORDER BY part, score DESC, why, id""")
+        ORDER BY score DESC, id LIMIT :limit""")
 
 
 def mark_offered(session: Session, tech_id: str, now: datetime) -> None:
@@ -130,7 +104,6 @@ def _pending(session: Session) -> tuple[str, datetime] | None:
 
 def step_load(session: Session, tech_id: str, step: int) -> None:
     """Add `step` to a technician's open jobs, with their pending offered mark if any."""
-    note_load_step(session, tech_id, step)
     pending = _pending(session)
     if pending and pending[0] == tech_id:
         session.execute(STEP_LOAD_OFFERED, {"tech": tech_id, "step": step, "at": pending[1]})
@@ -148,8 +121,6 @@ def load_step_for(session: Session, tech_id: str | None) -> tuple[str, datetime 
     if pending and pending[0] != tech_id:
         session.info[OFFERED] = (session.get_transaction(), *pending)
         return None
-    if tech_id:
-        note_load_step(session, tech_id, 1)
     return (tech_id, pending[1] if pending else None) if tech_id else ("", None)
 
 
@@ -166,14 +137,13 @@ def _best_elsewhere(weights: Weights) -> float:
 
 
 def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-               now: datetime | None, limit: int, explained: bool = False) -> list[Candidate]:
+               now: datetime | None, limit: int) -> list[Candidate]:
     """The best `limit` eligible technicians, best first, ties to the lower id (as `rank`).
 
     Those serving the region (or a neighbouring one) are ranked first, from a short index
     range; when enough of them score above anyone from elsewhere could, they are the answer,
     otherwise everyone with the skill is ranked. Those who declined are dropped here rather
-    than in SQL: a handful, known in advance. `explained`: who was left out is read in the
-    same statement, for the `exclusions` call of this dispatch (see there)."""
+    than in SQL: a handful, known in advance."""
     write_offered_mark(session)   # fairness reads it
     nearby = neighbours.get(job.region, ()) if job.region else ()
     dialect = session.get_bind().dialect.name
@@ -187,94 +157,32 @@ def candidates(session: Session, job: Job, neighbours: Mapping[str, tuple[str, .
         at = now.astimezone(timezone.utc).replace(tzinfo=None)
         params["now"] = at.isoformat(sep=" ") if dialect == "sqlite" else at
     shape = (dialect, len(nearby), bool(job.region))
-    session.info.pop(EXCLUDED, None)
-    rows = _ranked(session, job, _ranking_sql(*shape, True, now is not None, explained), params, explained) \
-        if job.region else []
+    rows = session.execute(_ranking_sql(*shape, True, now is not None), params).all() if job.region else []
     if not (len(rows) == wanted and float(rows[-1].score) > _best_elsewhere(weights)):
-        rows = _ranked(session, job, _ranking_sql(*shape, False, now is not None, explained and not job.region),
-                       params, explained and not job.region)
-    if explained and EXCLUDED in session.info:   # who of those ranked are how full, for the load step to come
-        session.info[EXCLUDED][3].update({r.id: (r.open_jobs, r.capacity, r.name) for r in rows})
+        rows = session.execute(_ranking_sql(*shape, False, now is not None), params).all()
     return [Candidate(Technician(r.id, r.name), float(r.score),
                       tuple((n, float(getattr(r, n))) for n in FACTORS))
             for r in rows if r.id not in job.declined][:limit]
 
 
-def _ranked(session: Session, job: Job, stmt: TextClause, params: dict[str, object], explained: bool) -> list[Row[Any]]:
-    """The ranked rows of one ranking statement; with `explained`, its rows of who was left out
-    wait in the session for this dispatch's `exclusions`, with the load steps written meanwhile."""
-    rows = list(session.execute(stmt, params))
-    if not explained:
-        return rows
-    session.info[EXCLUDED] = (session.get_transaction(), job, [(r.why, r.n, r.id, r.name) for r in rows if r.part],
-                              {}, [])
-    return [r for r in rows if not r.part]
-
-
-def note_load_step(session: Session, tech_id: str, step: int) -> None:
-    """A load step written after the ranking read who was left out: `exclusions` accounts for it."""
-    held = session.info.get(EXCLUDED)
-    if held is not None:
-        held[4].append((tech_id, step))
-
-
-def _excluded_now(session: Session, job: Job) -> list[tuple[Any, ...]] | None:
-    """Who was left out as read with this dispatch's ranking, brought up to date with the load steps
-    since (a ranked technician given the job may now be full); None when that cannot be told from
-    what was read (another transaction or job, a step for someone not ranked)."""
-    held = session.info.pop(EXCLUDED, None)
-    if held is None or held[0] is not session.get_transaction() or held[1] != job:
-        return None
-    _, _, rows, ranked, steps = held
-    moved: dict[str, int] = {}
-    for tech_id, step in steps:
-        if tech_id not in ranked:
-            return None
-        moved[tech_id] = moved.get(tech_id, 0) + step
-    for tech_id, step in moved.items():
-        open_jobs, capacity, name = ranked[tech_id]
-        if open_jobs + step >= capacity:   # unavailable goes from 0 to 3 ("工单已满"), as the trigger sets it
-            rows = _now_full(rows, tech_id, name)
-            if rows is None:
-                return None
-    return rows
-
-
-# Ids that Python orders as any database collation does (one case of letters, and digits).
-_PLAIN_IDS = (re.compile(r"[0-9A-Z]*"), re.compile(r"[0-9a-z]*"))
-
-
-def _now_full(rows: list[tuple[Any, ...]], tech_id: str, name: str) -> list[tuple[Any, ...]] | None:
-    """`rows` with one available technician counted as full instead, and among the first EXAMPLES
-    full ones by id if they sort there (None when ids are not plain enough to sort here as the
-    database does)."""
-    full = [r for r in rows if r[0] == 3 and r[2] is not None]
-    ids = [tech_id, *(r[2] for r in full)]
-    if not any(all(plain.fullmatch(i) for i in ids) for plain in _PLAIN_IDS):
-        return None
-    counted = {r[0]: r for r in rows if r[2] is None}
-    out = [r for r in rows if r[2] is not None and r[0] != 3]
-    for why, step in ((0, -1), (3, 1)):
-        before = counted.pop(why, (why, 0, None, None))
-        out.append((why, before[1] + step, None, None))
-    out += [r for r in counted.values()]
-    return out + sorted([*full, (3, 1, tech_id, name)], key=lambda r: r[2])[:EXAMPLES]
-
-
-_EXCLUSIONS = text(_EXCLUDED)
+# Who was left out and why, from the skill index alone: the count for each reason, each reason's
+# first EXAMPLES by id (index ranges that stop at the third), and everyone (all have the empty
+# skill), to count the unskilled.
+_EXCLUSIONS = text(" UNION ALL ".join((
+    "SELECT unavailable, count(*) AS n, NULL AS id, NULL AS name FROM technician_skills"
+    " WHERE skill = :skill GROUP BY unavailable",
+    *(f"SELECT * FROM (SELECT s.unavailable, 1, t.id, t.name FROM technician_skills AS s"
+      f" JOIN technicians AS t ON t.id = s.technician_id WHERE s.skill = :skill AND s.unavailable = {why}"
+      f" ORDER BY s.technician_id LIMIT {EXAMPLES}) AS e{why}" for why in UNAVAILABLE),
+    "SELECT -1, count(*), NULL, NULL FROM technician_skills WHERE skill = ''")))
 
 
 def exclusions(session: Session, job: Job) -> Exclusions:
-    """Who was not considered and why: counts by reason, with a few names each. After
-    `candidates(..., explained=True)` for the same job in this transaction, from what that
-    statement read (updated for the load steps since) instead of a second statement."""
+    """Who was not considered and why: counts by reason, with a few names each."""
     counts: dict[str, int] = {}
     names: dict[str, list[str]] = {}
     skilled = everyone = 0
-    rows = _excluded_now(session, job)
-    if rows is None:
-        rows = [tuple(r) for r in session.execute(_EXCLUSIONS, {"skill": job.skill})]
-    for why, n, tid, name in rows:
+    for why, n, tid, name in session.execute(_EXCLUSIONS, {"skill": job.skill}):
         if why == -1:
             everyone = n
         elif tid is not None:
@@ -293,7 +201,6 @@ def exclusions(session: Session, job: Job) -> Exclusions:
 
 def recount_loads(session: Session) -> None:
     """Set every technician's open_jobs from the tickets (repairs any drift; one grouped query)."""
-    session.info.pop(EXCLUDED, None)
     busy = (select(func.count()).select_from(TicketRow)
             .where(TicketRow.assignee_id == T.id, TicketRow.state.in_([s.value for s in BUSY]))
             .scalar_subquery())

@@ -156,8 +156,8 @@ class SqlPeople:
         dispatch_query.mark_offered(self.s, tech_id, now)
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-                   now: datetime | None, limit: int, explained: bool = False) -> list[Candidate]:
-        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit, explained)
+                   now: datetime | None, limit: int) -> list[Candidate]:
+        return dispatch_query.candidates(self.s, job, neighbours, weights, now, limit)
 
     def exclusions(self, job: Job) -> Exclusions:
         return dispatch_query.exclusions(self.s, job)

@@ -176,7 +176,7 @@ class FakePeople:
         return dict(self.offered_at)
 
     def candidates(self, job: Job, neighbours: Mapping[str, tuple[str, ...]], weights: Weights,
-                   now: datetime | None, limit: int, explained: bool = False) -> list[Candidate]:
+                   now: datetime | None, limit: int) -> list[Candidate]:
         """The same ranking the SQL query computes (domain.dispatch.rank is its reference)."""
         return rank(self.techs.values(), job, self._tickets.loads(), self.offered_at, neighbours,
                     None, weights, now, limit)
