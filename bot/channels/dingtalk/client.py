@@ -3,8 +3,7 @@
 dingtalk-sdk only speaks oapi.dingtalk.com and retries expired tokens without a bound, so the
 robot and card calls go through here: the token is shared through the key-value store, refreshed
 five minutes before it expires, and fetched again at most once when DingTalk calls it invalid.
-Each process also keeps the token it last read or fetched until then, so a send does not read and
-open the shared copy; a refusal drops both and reads the store again before fetching. JSON calls
+Each process also holds the token it last read or fetched (bot/channels/held_tokens.py). JSON calls
 and session-webhook replies go over urllib3's kept-alive connections
 (bot/channels/http_direct.py); uploads and downloads through httpx.
 """
@@ -20,6 +19,7 @@ from typing import Any
 import httpx
 
 from bot.bootstrap import Desk
+from bot.channels.held_tokens import HeldTokens
 from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent, proxied
 from storage import sealing
 from storage.kv import Keys, StoreUnavailable
@@ -66,7 +66,7 @@ class DingtalkClient:
         # A client handed in (or a proxy in the environment) carries every call, as it did before.
         self.direct = DirectPoster(CONNECT_TIMEOUT, READ_TIMEOUT) if http is None and not proxied() else None
         self._fetching = threading.Lock()
-        self._held: tuple[str, float] | None = None   # (token, expires) this process holds
+        self._held = HeldTokens(REFRESH_AHEAD.total_seconds())
 
     def close(self) -> None:
         self.http.close()
@@ -116,9 +116,9 @@ class DingtalkClient:
             return cached or self._fetch(now)
 
     def _cached(self, now: datetime) -> str | None:
-        held = self._held
-        if held is not None and now.timestamp() < held[1] - REFRESH_AHEAD.total_seconds():
-            return held[0]
+        held = self._held.get(self._token_key(), now.timestamp())
+        if held is not None:
+            return held
         try:
             raw = self.desk.store.get(self._token_key())
         except StoreUnavailable:
@@ -128,7 +128,7 @@ class DingtalkClient:
             return None
         if now.timestamp() >= entry["expires"] - REFRESH_AHEAD.total_seconds():
             return None
-        self._held = (str(entry["token"]), float(entry["expires"]))
+        self._held.keep(self._token_key(), str(entry["token"]), float(entry["expires"]))
         return str(entry["token"])
 
     def _fetch(self, now: datetime) -> str:
@@ -141,7 +141,7 @@ class DingtalkClient:
             self.desk.store.set(self._token_key(), entry, ttl=timedelta(seconds=expire_in))
         except StoreUnavailable:
             log.warning("key-value store unavailable; DingTalk token not shared")
-        self._held = (token, now.timestamp() + expire_in)
+        self._held.keep(self._token_key(), token, now.timestamp() + expire_in)
         return token
 
     def _token_key(self) -> str:
@@ -162,8 +162,7 @@ class DingtalkClient:
 
     def _drop(self, refused: str) -> None:
         """Forget the refused token, unless another process has already put a newer one there."""
-        if self._held is not None and self._held[0] == refused:
-            self._held = None
+        self._held.drop(self._token_key(), refused)
         try:
             raw = self.desk.store.get(self._token_key())
             cached = sealing.opened_json(raw)

@@ -3,9 +3,7 @@
 Not wechatpy's client: its token retry has no bound (PLATFORMS.md §1.2). Here the token is
 cached in the key-value store (shared by every process), refreshed before expiry, and
 refetched once on 40014/42001/40001 -- then the call fails and the outbox decides. Each process
-also keeps the token it last read or fetched until near its expiry, so a send does not read and
-open the shared copy; a refusal drops both and reads the store again (where another process may
-have put a newer one) before fetching.
+also holds the token it last read or fetched (bot/channels/held_tokens.py).
 
 JSON calls (every message sent) go over urllib3's kept-alive connections
 (bot/channels/http_direct.py); uploads, downloads and token fetches go through httpx.
@@ -21,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.channels.held_tokens import HeldTokens
 from bot.channels.http_direct import AnswerLost, DirectPoster, Unsent, proxied
 from bot.channels.wecom.settings import WecomSettings
 from storage import sealing
@@ -61,7 +60,7 @@ class WecomApi:
         self.http = http or httpx.Client(base_url=self.base_url, timeout=TIMEOUT)
         # A client handed in (or a proxy in the environment) carries every call, as it did before.
         self.direct = DirectPoster(CONNECT_TIMEOUT, READ_TIMEOUT) if http is None and not proxied() else None
-        self._held: dict[str, tuple[str, float]] = {}   # store key -> (token, expires_at) this process holds
+        self._held = HeldTokens(REFRESH_MARGIN)
 
     def close(self) -> None:
         self.http.close()
@@ -94,19 +93,19 @@ class WecomApi:
         key = self._token_key(app)
         now = self.clock().timestamp()
         if not fresh:
-            held = self._held.get(key)
-            if held and held[1] - now > REFRESH_MARGIN:
-                return held[0]
+            held = self._held.get(key, now)
+            if held is not None:
+                return held
             cached = _read_cached(self.store, key)
             if cached and cached["expires_at"] - now > REFRESH_MARGIN:
-                self._held[key] = (str(cached["token"]), float(cached["expires_at"]))
+                self._held.keep(key, str(cached["token"]), float(cached["expires_at"]))
                 return str(cached["token"])
         data = _decode(self._request("GET", "/cgi-bin/gettoken", None, params={
             "corpid": self.settings.corp_id, "corpsecret": self._secret(app)}))
         _raise_for_code(data)
         expires_in = int(data.get("expires_in", 7200))
         _write_cached(self.store, key, {"token": data["access_token"], "expires_at": now + expires_in}, expires_in)
-        self._held[key] = (str(data["access_token"]), now + expires_in)
+        self._held.keep(key, str(data["access_token"]), now + expires_in)
         return str(data["access_token"])
 
     def _token_key(self, app: str) -> str:
@@ -132,8 +131,7 @@ class WecomApi:
     def _drop(self, app: str, refused: str) -> None:
         """Forget the refused token, unless another process has already put a newer one there."""
         key = self._token_key(app)
-        if self._held.get(key, ("",))[0] == refused:
-            del self._held[key]
+        self._held.drop(key, refused)
         cached = _read_cached(self.store, key)
         if cached and cached["token"] == refused:
             try:
