@@ -113,17 +113,6 @@ def step_load(session: Session, tech_id: str, step: int) -> None:
     session.execute(STEP_LOAD, {"tech": tech_id, "step": step})
 
 
-def load_step_for(session: Session, tech_id: str | None) -> tuple[str, datetime | None] | None:
-    """For a caller writing the load step itself (within a larger statement): the technician who
-    gains a job, with their pending offered mark; None, leaving the mark pending, when the step and
-    the mark name different technicians (then `step_load` writes them)."""
-    pending = _pending(session)
-    if pending and pending[0] != tech_id:
-        session.info[OFFERED] = (session.get_transaction(), *pending)
-        return None
-    return (tech_id, pending[1] if pending else None) if tech_id else ("", None)
-
-
 def write_offered_mark(session: Session) -> None:
     pending = _pending(session)
     if pending:

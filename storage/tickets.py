@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import (Select, Table, and_, bindparam, case, func, insert, literal_column, select, true, union_all,
-                        update)
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +15,7 @@ from domain.stats import ChartCounts, DayFigures, Over, Quality
 from domain.stats import TechnicianRow as RankedTechnician   # tables.TechnicianRow is the staff row
 from domain.ticket import OPEN_STATES, State, Ticket
 from storage import mapping, sealing, stats_query
-from storage.dispatch_query import BUSY, TECHNICIANS, load_step_for, step_load, write_offered_mark
+from storage.dispatch_query import BUSY, step_load, write_offered_mark
 from storage.upsert import insert_ignore
 from storage.tables import CounterRow, DispatchDecisionRow, OutboxRow, PlanRunRow, TicketEventRow, TicketRow
 
@@ -33,44 +31,6 @@ DECISIONS = cast(Table, DispatchDecisionRow.__table__)
 INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
 INSERT_EVENTS = insert(EVENTS)
 INSERT_DECISION = insert(DECISIONS)
-
-
-def _events(ticket: Ticket) -> list[dict[str, Any]]:
-    """The audit rows of the ticket's new trail entries, as written (ticket id aside)."""
-    return [{"at": e.at, "actor": e.actor, "action": e.action, "from_state": e.from_state.value,
-             "to_state": e.to_state.value,
-             "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
-            for e in ticket.trail]
-
-
-# Columns that are NULL when an INSERT leaves them out (no default of either kind).
-NULL_UNLESS_GIVEN = frozenset(c.name for c in TICKETS.columns
-                              if c.nullable and c.default is None and c.server_default is None)
-EVENT_COLUMNS = ("at", "actor", "action", "from_state", "to_state", "reason")
-
-
-@lru_cache(maxsize=64)
-def _insert_together(columns: tuple[str, ...], step: bool, mark: bool, events: int) -> Select[Any]:
-    """INSERT the ticket RETURNING its id, its `events` audit rows from that id, and (with `step`) one
-    more open job for the technician, marked offered with `mark`: one statement of data-modifying
-    CTEs (PostgreSQL), built once per shape. Foreign keys are checked at the statement's end."""
-    ticket = (insert(TICKETS).values({c: bindparam(f"t_{c}", type_=TICKETS.c[c].type) for c in columns})
-              .returning(TICKETS.c.id).cte("new_ticket"))
-    stmt = select(ticket.c.id)
-    if events:
-        rows = union_all(*[select(literal_column(str(i)).label("ord"),
-                                  *[bindparam(f"e{i}_{c}", type_=EVENTS.c[c].type).label(c) for c in EVENT_COLUMNS])
-                           for i in range(events)]).subquery("trail")
-        trail = insert(EVENTS).from_select(   # in trail order: the ids a trail is read back by follow it
-            ["ticket_id", *EVENT_COLUMNS], select(ticket.c.id, *[rows.c[c] for c in EVENT_COLUMNS])
-            .select_from(ticket).join(rows, true()).order_by(rows.c.ord))
-        stmt = stmt.add_cte(trail.cte("new_trail"))
-    if step:
-        load = TECHNICIANS.update().where(TECHNICIANS.c.id == bindparam("tech")).values(
-            open_jobs=TECHNICIANS.c.open_jobs + bindparam("step"),
-            **({"last_offered_at": bindparam("at", type_=TECHNICIANS.c.last_offered_at.type)} if mark else {}))
-        stmt = stmt.add_cte(load.cte("load_step"))
-    return stmt
 
 
 def _stored(ticket: Ticket) -> dict[str, Any]:
@@ -103,8 +63,6 @@ class SqlTickets:
         return self.s.scalars(stmt.limit(1)).first() is not None
 
     def save(self, ticket: Ticket) -> None:
-        if ticket.id is None and self.s.get_bind().dialect.name == "postgresql" and self._insert_together(ticket):
-            return
         if ticket.id is None:  # a new ticket is one plain INSERT (no ORM object to build and flush)
             self._count_load(None, ticket.assignee_id if ticket.state in BUSY else None)
             self.s.flush()   # rows it refers to that are still pending (an asset) go first
@@ -119,31 +77,12 @@ class SqlTickets:
             self.s.flush()
         write_offered_mark(self.s)   # an offer that moved no load to its technician
         if ticket.trail:  # plain rows nobody reads back in this transaction: no ORM objects to track
-            self.s.execute(INSERT_EVENTS, [{"ticket_id": ticket.id, **row} for row in _events(ticket)])
+            self.s.execute(INSERT_EVENTS, [
+                {"ticket_id": ticket.id, "at": e.at, "actor": e.actor, "action": e.action,
+                 "from_state": e.from_state.value, "to_state": e.to_state.value,
+                 "reason": e.reason[:500] if e.action in SEARCHED_REASONS else sealing.current().seal(e.reason[:500])}
+                for e in ticket.trail])
         ticket.trail.clear()
-
-    def _insert_together(self, ticket: Ticket) -> bool:
-        """PostgreSQL: a new ticket, its audit trail and its technician's load step (with their offered
-        mark) as one statement of data-modifying CTEs, instead of three round trips. False (nothing
-        written) when a pending offered mark names someone else: the plain path writes that."""
-        step = load_step_for(self.s, ticket.assignee_id if ticket.state in BUSY else None)
-        if step is None:
-            return False
-        tech_id, offered_at = step
-        # Columns left empty are left out (they are NULL either way): psycopg reuses its parsing of a
-        # statement only up to 50 parameters, and a new ticket leaves some twenty columns empty.
-        stored = {name: value for name, value in _stored(ticket).items()
-                  if value is not None or name not in NULL_UNLESS_GIVEN}
-        params = {f"t_{name}": value for name, value in stored.items()}
-        if tech_id:
-            params.update(tech=tech_id, step=1, at=offered_at)
-        for i, row in enumerate(_events(ticket)):
-            params.update({f"e{i}_{name}": value for name, value in row.items()})
-        stmt = _insert_together(tuple(stored), bool(tech_id), offered_at is not None, len(ticket.trail))
-        self.s.flush()   # rows it refers to that are still pending (an asset) go first
-        ticket.id = self.s.execute(stmt, params).scalar_one()
-        ticket.trail.clear()
-        return True
 
     def _count_load(self, before: str | None, after: str | None) -> None:
         """Keep technicians.open_jobs in step with this save (same transaction)."""
