@@ -210,9 +210,10 @@ def reader(ctx: Ctx, role: str, states: Sequence[str] = (), people: dict[str, tu
 def _typed(text: str, prefix: str) -> commands.Command | None:
     """The command a message is written as: its word stands alone ("完工 换软管", "催单BX…", "客户");
     a word run on into a sentence ("客户来电说地板起鼓了") only starts the sentence."""
-    typed = commands.parse(text, prefix)
-    after = normalize(text)[len(commands.word(text)):][:1]
-    return typed if typed is not None and not _IDEOGRAPH.match(after) else None
+    word = commands.word(text)
+    if not word or _IDEOGRAPH.match(normalize(text)[len(word):len(word) + 1]):
+        return None
+    return commands.parse(text, prefix)
 
 
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
