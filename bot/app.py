@@ -51,13 +51,14 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None, 
         detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    # The platforms' callbacks first: routes are matched in order, and they carry nearly all traffic.
+    for channel in wired.channels:
+        if channel.router is not None:
+            app.include_router(channel.router)
     app.include_router(api.router)
     app.include_router(api_stats.router)
     app.include_router(api_purchases.router)
     app.include_router(api_documents.router)
-    for channel in wired.channels:
-        if channel.router is not None:
-            app.include_router(channel.router)
     return app
 
 

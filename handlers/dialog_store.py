@@ -7,7 +7,7 @@ ticket is made only its number is kept (DONE) so what follows about it can find 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -105,5 +105,6 @@ def keep(desk: Desk, channel: str, sender: str, draft: Draft, now: datetime) -> 
     # Kept past the dialog's time so the next message can be told the draft timed out.
     ttl = desk.dialog_ttl + max(desk.dialog_ttl, DONE_FOR)
     # The draft holds the phone, name and address being collected: sealed like the database's.
-    desk.store.set(Keys.dialog(channel, sender), sealing.current().seal(json.dumps(asdict(draft), ensure_ascii=False)),
+    # vars, not asdict: the fields are flat JSON values, and asdict deep-copies them on every message.
+    desk.store.set(Keys.dialog(channel, sender), sealing.current().seal(json.dumps(vars(draft), ensure_ascii=False)),
                    ttl=ttl)

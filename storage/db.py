@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import catalog_stamp
@@ -62,16 +62,25 @@ def _sqlite_begin(writers: WriterQueue, conn) -> None:  # type: ignore[no-untype
     # SQLite has no row locks: a writing transaction takes the write lock at BEGIN so two
     # writers queue up instead of one failing halfway (what makes grab/accept race-safe).
     # A read-only one reads its WAL snapshot and locks nothing.
+    # On the driver's connection: SQLAlchemy's statement machinery would cost more than the BEGIN
+    # (every transaction starts here), and a failing BEGIN is still raised as SQLAlchemy's error.
     if conn.get_execution_options().get(READ_ONLY):
-        conn.exec_driver_sql("BEGIN")
+        _begin(conn, "BEGIN")
         return
     if writers.enter():
         conn.info[TURN] = True
     try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin(conn, "BEGIN IMMEDIATE")
     except Exception:
         _sqlite_end(writers, "rollback", conn)
         raise
+
+
+def _begin(conn, sql: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        conn.connection.dbapi_connection.execute(sql)
+    except sqlite3.Error as e:
+        raise exc.DBAPIError.instance(sql, (), e, sqlite3.Error) from e
 
 
 def _sqlite_end(writers: WriterQueue, how: str, conn) -> None:  # type: ignore[no-untyped-def]
