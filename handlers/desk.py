@@ -56,14 +56,22 @@ def _priority(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
 
 
 def _queue(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
+    """Tickets nobody has been sent to, then those offered to a technician who has not accepted
+    yet: both wait on the desk, but only the first still need a dispatcher's choice."""
     waiting = uow.tickets.in_states([State.NEW, State.ASSIGNED])
-    if not waiting:
-        ctx.say("当前没有待派单的工单。")
-        return
-    lines = [f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {mask_phones(t.description)[:20]}"
-             + (f" → {texts.who(uow.people.technician(t.assignee_id), t.assignee_id)}" if t.assignee_id else "")
-             for t in waiting]
-    ctx.say(f"待派单 {len(waiting)} 张：\n" + "\n".join(lines))
+    unsent = [t for t in waiting if t.state is State.NEW]
+    offered = [t for t in waiting if t.state is State.ASSIGNED]
+    parts = [f"待派单 {len(unsent)} 张：\n" + "\n".join(_queue_line(ctx, uow, t) for t in unsent) if unsent
+             else "当前没有待派单的工单。"]
+    if offered:
+        parts.append(f"已派单、师傅尚未接单 {len(offered)} 张：\n" +
+                     "\n".join(_queue_line(ctx, uow, t) for t in offered))
+    ctx.say("\n".join(parts))
+
+
+def _queue_line(ctx: Ctx, uow: SqlUnitOfWork, t: Ticket) -> str:
+    line = f"{t.number} {texts.state(t)} {ctx.desk.rules.priority_name(t.priority)} {mask_phones(t.description)[:20]}"
+    return line + (f" → {texts.who(uow.people.technician(t.assignee_id), t.assignee_id)}" if t.assignee_id else "")
 
 
 def _show(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

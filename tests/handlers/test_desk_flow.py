@@ -27,10 +27,14 @@ def test_a_caller_on_the_phone_gets_a_ticket_and_the_notices(chat: Chat) -> None
     assert f"→ owner:13912345678 工单 {number}：" in out
 
 
-def test_the_queue_lists_tickets_waiting_for_a_technician(chat: Chat) -> None:
+def test_the_queue_tells_unsent_tickets_from_offers_not_yet_accepted(chat: Chat) -> None:
     assert "没有待派单" in chat(DESK, "待派单")
     number = proxy_report(chat)
-    assert number in chat(DESK, "待派单")
+    tech = "technician:" + chat.ticket(number).assignee_id
+    out = chat(DESK, "待派单")
+    assert "当前没有待派单的工单" in out and "已派单、师傅尚未接单 1 张" in out and number in out
+    chat(tech, "接单")
+    assert "没有待派单" in chat(DESK, "待派单") and "尚未接单" not in chat.out[-1]
 
 
 def test_todays_figures_for_the_manager(chat: Chat, clock) -> None:  # type: ignore[no-untyped-def]
