@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.prepared import Prepared
 from storage.tables import CommunityRow, CounterRow, ProductRow
 
 NAME = "catalog"
@@ -22,7 +23,7 @@ MEMO = "baoxiu.catalog_snapshot"   # Session.info: the copy this transaction rea
 
 def read(session: Session) -> int:
     # Prebuilt and on the table, not the mapped class: an ORM select costs five times this read.
-    return session.execute(_READ).scalar() or 0
+    return _READ.scalar(session, {}) or 0
 
 
 def renew(session: Session) -> None:
@@ -42,7 +43,7 @@ def _on_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 _COUNTERS = cast(Table, CounterRow.__table__)
-_READ = select(_COUNTERS.c.value).where(_COUNTERS.c.name == NAME)
+_READ = Prepared(select(_COUNTERS.c.value).where(_COUNTERS.c.name == NAME))
 
 
 def watch(factory: sessionmaker[Session]) -> None:

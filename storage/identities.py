@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage import sealing
+from storage.prepared import Prepared
 from storage.tables import CustomerRow, IdentityRow
 from storage.upsert import insert_ignore
 
@@ -72,8 +73,8 @@ class SqlIdentities:
     def find(self, channel: str, external_id: str) -> Known | None:
         key = (channel, external_id)
         if key not in self._known:
-            row = self.s.execute(_FIND, {"b_channel": channel, "b_external": external_id}).first()
-            self._known[key] = Known(row.role, row.person_id) if row is not None else None
+            row = _FIND.first(self.s, {"b_channel": channel, "b_external": external_id})
+            self._known[key] = Known(row[0], row[1]) if row is not None else None
         return self._known[key]
 
     def touch(self, channel: str, external_id: str, role: str, person_id: str, now: datetime,
@@ -94,8 +95,8 @@ class SqlIdentities:
         if row.role == role == "owner" and row.person_id != person_id and not rebind:
             return False
         # One prebuilt UPDATE, not a loaded row flushed: a known sender is touched on every message.
-        self.s.execute(_TOUCH, {"role": role, "person_id": person_id, "last_seen": now,
-                                "b_channel": channel, "b_external": external_id})
+        _TOUCH.rowcount(self.s, {"role": role, "person_id": person_id, "last_seen": now,
+                                 "b_channel": channel, "b_external": external_id})
         self._forget_loaded(key)
         self._known[key] = Known(role, person_id)
         return True
@@ -153,7 +154,7 @@ class SqlIdentities:
 # Statements every message runs, built once: building one costs more than running it.
 _TABLE = cast(Table, IdentityRow.__table__)
 _T = _TABLE.c
-_FIND = select(_T.role, _T.person_id).where(_T.channel == bindparam("b_channel"),
-                                            _T.external_id == bindparam("b_external"))
-_TOUCH = (update(_TABLE).where(_T.channel == bindparam("b_channel"), _T.external_id == bindparam("b_external"))
-          .values(role=bindparam("role"), person_id=bindparam("person_id"), last_seen=bindparam("last_seen")))
+_FIND = Prepared(select(_T.role, _T.person_id).where(_T.channel == bindparam("b_channel"),
+                                                     _T.external_id == bindparam("b_external")))
+_TOUCH = Prepared(update(_TABLE).where(_T.channel == bindparam("b_channel"), _T.external_id == bindparam("b_external"))
+                  .values(role=bindparam("role"), person_id=bindparam("person_id"), last_seen=bindparam("last_seen")))

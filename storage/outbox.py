@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
 from domain.notices import Notice
+from storage.prepared import Prepared
 from storage.tables import CustomerRow, OutboxRow
 from storage.upsert import insert_ignore
 
@@ -119,8 +120,8 @@ def release_held(session: Session, role: str, person_id: str, now: datetime,
     chat (a reply is addressed by channel and address, not by person)."""
     mine, chat = bool(person_id), bool(channel and address)
     if mine or chat:
-        session.execute(_release_held(mine, chat), {"b_role": role, "b_person": person_id, "b_channel": channel,
-                                                    "b_address": address, "now": now})
+        _release_held(mine, chat).rowcount(session, {"b_role": role, "b_person": person_id, "b_channel": channel,
+                                                      "b_address": address, "now": now})
 
 
 # Statements every message or delivery pass runs, built once: building one costs more than running it.
@@ -138,9 +139,9 @@ _CLAIM = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), 
 
 
 @lru_cache(maxsize=4)
-def _release_held(mine: bool, chat: bool) -> Executable:
+def _release_held(mine: bool, chat: bool) -> Prepared:
     # (bound names must differ from the columns an UPDATE sets)
     person = and_(_O.role == bindparam("b_role"), _O.person_id == bindparam("b_person")) if mine else false()
     here = and_(_O.channel == bindparam("b_channel"), _O.address == bindparam("b_address")) if chat else false()
-    return (update(_OUTBOX).where(_O.status == "held", or_(person, here))
-            .values(status="pending", due_at=bindparam("now")))
+    return Prepared(update(_OUTBOX).where(_O.status == "held", or_(person, here))
+                    .values(status="pending", due_at=bindparam("now")))

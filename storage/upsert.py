@@ -15,23 +15,25 @@ from sqlalchemy import CursorResult, Executable, Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.prepared import Prepared
+
 
 def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Sequence[str] | None = None) -> bool:
     """Insert unless a row with the same `keys` exists (`table`: a mapped class or its Table);
     without `keys`, unless any unique key of the table is taken. True when this call inserted it."""
     stmt = _insert_ignore(session.get_bind().dialect.name, getattr(table, "__table__", table),
                           tuple(keys) if keys else None)
-    return session.execute(stmt, values).first() is not None
+    return stmt.first(session, values) is not None
 
 
 @lru_cache(maxsize=64)
-def _insert_ignore(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Executable:
+def _insert_ignore(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Prepared:
     """Built once per table, the values passed as parameters: building the statement with the
     values in it costs ten times its execution (a message's dedup row and replies go this way)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as "inserted".
-    return (insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
-            .returning(literal_column("1")))
+    return Prepared(insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
+                    .returning(literal_column("1")))
 
 
 def changed(session: Session, stmt: Executable) -> int:

@@ -1,0 +1,137 @@
+"""The statements every message runs, compiled once by SQLAlchemy and executed on the driver's cursor.
+
+A chat message runs the same few statements each time (its dedup row, who the sender is, the
+replies held for them, the catalog stamp, its reply). Through SQLAlchemy each costs several times
+its execution in SQLite: the execution context, parameter construction, the result's wrapping and
+the events, per call. A `Prepared` statement keeps SQLAlchemy's own compilation for each database
+(the same SQL, the same type handling: times, JSON, sealed text go through the columns' bind
+processors) and only skips that per-call machinery.
+
+A statement needs SQLAlchemy at execution when it has IN lists expanded per call, column defaults
+computed per row, or result columns whose types convert values; so does a connection someone
+watches (`echo`, cursor-execute listeners). Those run through `Session.execute` as before, so a
+`Prepared` is always correct and fast where it can be. Driver errors are raised as SQLAlchemy's
+(an `OperationalError` is still "try again later" to the router), and a lost connection is
+invalidated as SQLAlchemy would.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Executable, exc
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Row = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]                       # every bound name, in the order a positional driver wants
+    given: frozenset[str]                        # names the caller must give
+    fixed: Mapping[str, Any]                     # values the statement carries (literals, scalar defaults)
+    convert: Mapping[str, Callable[[Any], Any]]  # the columns' bind processors
+    positional: bool
+
+
+class Prepared:
+    def __init__(self, stmt: Executable) -> None:
+        self.stmt = stmt
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan | None] = {}
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
+        """The first row, or None."""
+        cursor = self._run(session, params)
+        if cursor is None:
+            return session.execute(self.stmt, params).first()
+        try:
+            row: Row | None = cursor.fetchone()
+            return row
+        finally:
+            cursor.close()   # resets the driver's statement, as SQLAlchemy's first() does
+
+    def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
+        row = self.first(session, params)
+        return row[0] if row is not None else None
+
+    def rowcount(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Rows an INSERT / UPDATE / DELETE touched."""
+        cursor = self._run(session, params)
+        if cursor is None:
+            return session.execute(self.stmt, params).rowcount  # type: ignore[attr-defined]
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _run(self, session: Session, params: Mapping[str, Any]) -> Any:
+        """The driver's cursor after executing, or None when SQLAlchemy must run the statement."""
+        conn = session.connection()
+        plan = self._plan(conn.dialect, tuple(params))
+        if plan is None or _watched(conn) or not plan.given <= params.keys():
+            return None   # (a value missing: SQLAlchemy says which, as it always has)
+        values = {name: params[name] if name in params else plan.fixed[name] for name in plan.names}
+        for name, convert in plan.convert.items():
+            values[name] = convert(values[name])
+        args: Any = tuple(values[name] for name in plan.names) if plan.positional else values
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(plan.sql, args)
+        except conn.dialect.loaded_dbapi.Error as e:
+            cursor.close()
+            _raise(conn, plan.sql, args, e, dbapi, cursor)
+        return cursor
+
+    def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
+        # Compiled for the keys given: an INSERT's column list is the values passed.
+        key = (dialect.name, keys)
+        if key not in self._plans:
+            compiled = self.stmt.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+            self._plans[key] = _planned(compiled, dialect) if isinstance(compiled, SQLCompiler) else None
+        return self._plans[key]
+
+
+def _planned(compiled: SQLCompiler, dialect: Dialect) -> _Plan | None:
+    if any(bind.expanding for bind in compiled.bind_names) or _converts_results(compiled, dialect):
+        return None
+    fixed: dict[str, Any] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.callable is not None:
+            return None
+        if not bind.required:
+            fixed[name] = bind.value
+    for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+        default = column.default if column in compiled.insert_prefetch else column.onupdate
+        if default is None or not default.is_scalar:   # computed per row: SQLAlchemy's job
+            return None
+        fixed[column.key] = default.arg   # type: ignore[attr-defined]
+    names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.bind_names.values())
+    convert = {name: f for name, f in compiled._bind_processors.items() if callable(f)}
+    if len(convert) != len(compiled._bind_processors):   # per-element processors of a tuple: SQLAlchemy's job
+        return None
+    return _Plan(compiled.string, names, frozenset(names) - fixed.keys(), fixed, convert, dialect.positional)
+
+
+def _converts_results(compiled: SQLCompiler, dialect: Dialect) -> bool:
+    """A result column whose type turns the driver's value into another (times, JSON, sealed text)."""
+    return any(entry[3]._cached_result_processor(dialect, None) is not None for entry in compiled._result_columns)
+
+
+def _watched(conn: Connection) -> bool:
+    """Someone reads the statements (echo, a cursor-execute listener): give them all of them."""
+    dispatch = conn.dispatch
+    return bool(conn._echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+
+
+def _raise(conn: Connection, sql: str, args: Any, e: Any, dbapi: Any, cursor: Any) -> None:
+    gone = conn.dialect.is_disconnect(e, dbapi, cursor)
+    if gone:
+        conn.invalidate(e)
+    raise exc.DBAPIError.instance(sql, args, e, conn.dialect.loaded_dbapi.Error,
+                                  hide_parameters=conn.engine.hide_parameters, connection_invalidated=gone,
+                                  dialect=conn.dialect) from e
