@@ -151,7 +151,7 @@ class SqlIdentities:
             self.s.expire(loaded)
 
 
-# Statements every message runs, built once: building one costs more than running it.
+# Statements every message runs (storage/prepared.py).
 _TABLE = cast(Table, IdentityRow.__table__)
 _T = _TABLE.c
 _FIND = Prepared(select(_T.role, _T.person_id).where(_T.channel == bindparam("b_channel"),

@@ -28,8 +28,8 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Se
 
 @lru_cache(maxsize=64)
 def _insert_ignore(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Prepared:
-    """Built once per table, the values passed as parameters: building the statement with the
-    values in it costs ten times its execution (a message's dedup row and replies go this way)."""
+    """Built once per table, the values passed as parameters (a message's dedup row and replies go
+    this way: storage/prepared.py)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as "inserted".
     return Prepared(insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
