@@ -7,9 +7,8 @@ the events, per call. A `Prepared` statement keeps SQLAlchemy's own compilation 
 (the same SQL, the same type handling: times, JSON, sealed text go through the columns' bind
 processors) and only skips that per-call machinery.
 
-A statement needs SQLAlchemy at execution when it has IN lists expanded per call, column defaults
-computed per row, or result columns whose types convert values; so does a connection someone
-watches (`echo`, cursor-execute listeners). Those run through `Session.execute` as before, so a
+A statement needs SQLAlchemy at execution when it has IN lists expanded per call or column defaults
+computed per row; so does a connection someone watches (`echo`, cursor-execute listeners). Those run through `Session.execute` as before, so a
 `Prepared` is always correct and fast where it can be. Driver errors are raised as SQLAlchemy's
 (an `OperationalError` is still "try again later" to the router), and a lost connection is
 invalidated as SQLAlchemy would.
@@ -35,6 +34,10 @@ class _Plan:
     fixed: Mapping[str, Any]                     # values the statement carries (literals, scalar defaults)
     convert: Mapping[str, Callable[[Any], Any]]  # the columns' bind processors
     positional: bool
+    results: tuple[Callable[[Any], Any] | None, ...]   # the result columns' processors (times, JSON, sealed text)
+
+    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(raw[i] if f is None else f(raw[i]) for i, f in enumerate(self.results))
 
 
 class Prepared:
@@ -44,14 +47,25 @@ class Prepared:
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Row | None:
         """The first row, or None."""
-        cursor = self._run(session, params)
-        if cursor is None:
+        ran = self._run(session, params)
+        if ran is None:
             return session.execute(self.stmt, params).first()
+        plan, cursor = ran
         try:
-            row: Row | None = cursor.fetchone()
-            return row
+            raw = cursor.fetchone()
+            return None if raw is None else plan.row(raw)
         finally:
             cursor.close()   # resets the driver's statement, as SQLAlchemy's first() does
+
+    def all(self, session: Session, params: Mapping[str, Any]) -> list[Row]:
+        ran = self._run(session, params)
+        if ran is None:
+            return list(session.execute(self.stmt, params).all())
+        plan, cursor = ran
+        try:
+            return [plan.row(raw) for raw in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
         row = self.first(session, params)
@@ -59,16 +73,17 @@ class Prepared:
 
     def rowcount(self, session: Session, params: Mapping[str, Any]) -> int:
         """Rows an INSERT / UPDATE / DELETE touched."""
-        cursor = self._run(session, params)
-        if cursor is None:
+        ran = self._run(session, params)
+        if ran is None:
             return session.execute(self.stmt, params).rowcount  # type: ignore[attr-defined]
+        cursor = ran[1]
         try:
             return int(cursor.rowcount)
         finally:
             cursor.close()
 
-    def _run(self, session: Session, params: Mapping[str, Any]) -> Any:
-        """The driver's cursor after executing, or None when SQLAlchemy must run the statement."""
+    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[_Plan, Any] | None:
+        """The plan and the driver's cursor after executing; None when SQLAlchemy must run the statement."""
         conn = session.connection()
         plan = self._plan(conn.dialect, tuple(params))
         if plan is None or _watched(conn) or not plan.given <= params.keys():
@@ -85,7 +100,7 @@ class Prepared:
         except conn.dialect.loaded_dbapi.Error as e:
             cursor.close()
             _raise(conn, plan.sql, args, e, dbapi, cursor)
-        return cursor
+        return plan, cursor
 
     def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
         # Compiled for the keys given: an INSERT's column list is the values passed.
@@ -97,7 +112,7 @@ class Prepared:
 
 
 def _planned(compiled: SQLCompiler, dialect: Dialect) -> _Plan | None:
-    if any(bind.expanding for bind in compiled.bind_names) or _converts_results(compiled, dialect):
+    if any(bind.expanding for bind in compiled.bind_names):
         return None
     fixed: dict[str, Any] = {}
     for bind, name in compiled.bind_names.items():
@@ -114,12 +129,12 @@ def _planned(compiled: SQLCompiler, dialect: Dialect) -> _Plan | None:
     convert = {name: f for name, f in compiled._bind_processors.items() if callable(f)}
     if len(convert) != len(compiled._bind_processors):   # per-element processors of a tuple: SQLAlchemy's job
         return None
-    return _Plan(compiled.string, names, frozenset(names) - fixed.keys(), fixed, convert, dialect.positional)
-
-
-def _converts_results(compiled: SQLCompiler, dialect: Dialect) -> bool:
-    """A result column whose type turns the driver's value into another (times, JSON, sealed text)."""
-    return any(entry[3]._cached_result_processor(dialect, None) is not None for entry in compiled._result_columns)
+    try:   # without the driver's type code, known only once executed: a type that needs it says so
+        results = tuple(entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns)
+    except exc.SQLAlchemyError:
+        return None
+    return _Plan(compiled.string, names, frozenset(names) - fixed.keys(), fixed, convert, dialect.positional,
+                 results)
 
 
 def _watched(conn: Connection) -> bool:

@@ -44,6 +44,17 @@ def test_a_reply_queued_on_the_cursor_is_the_row_sqlalchemy_would_have_written(d
         assert fast.due_at == clock() and fast.status == "pending" and fast.last_error == ""
 
 
+def test_columns_read_on_the_cursor_come_back_as_sqlalchemy_reads_them(desk: Desk, clock: FakeClock) -> None:
+    columns = ("text", "buttons", "due_at", "attempts")
+    read = Prepared(select(*(getattr(OutboxRow, c) for c in columns)).where(OutboxRow.key == bindparam("k")))
+    with desk.uow() as uow:
+        uow.outbox.add(_reply("reply:read"), clock())
+        uow.commit()
+        row = read.first(uow.session, {"k": "reply:read"})
+        assert row == ("已收到，师傅电话 139****5678", ["确认", "修改"], clock(), 0)
+        assert read.all(uow.session, {"k": "reply:none"}) == []
+
+
 def test_a_statement_that_needs_sqlalchemy_at_execution_still_runs(desk: Desk, clock: FakeClock) -> None:
     listed = Prepared(select(InboundRow.msg_id).where(InboundRow.msg_id.in_(bindparam("ids", expanding=True)))
                       .order_by(InboundRow.msg_id))
