@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
@@ -81,7 +81,7 @@ class SqlOutbox:
         again), or dropped unsent. Like the claim and mark_sent, run on the session's connection:
         these Core statements need none of the ORM's execution layers, which cost more than they do."""
         if sending:
-            self.s.connection().execute(_TAKE, {"ids": sending, "until": lease_until})
+            self.s.connection().execute(_take(min(len(sending), FEW + 1)), {**_ids(sending), "until": lease_until})
         if dropped:
             self.s.connection().execute(_DROP, {"ids": dropped})
 
@@ -90,7 +90,7 @@ class SqlOutbox:
         meanwhile is no longer "sending" here and is left to its new taker's record."""
         if not ids:
             return 0
-        return self.s.connection().execute(_MARK_SENT, {"ids": ids, "now": now}).rowcount
+        return self.s.connection().execute(_mark_sent(min(len(ids), FEW + 1)), {**_ids(ids), "now": now}).rowcount
 
     def get(self, row_id: int) -> OutboxRow | None:
         return self.s.get(OutboxRow, row_id)
@@ -142,16 +142,36 @@ def release_held(session: Session, role: str, person_id: str, now: datetime,
 # Statements every message or delivery pass runs, built once: building one costs more than running it.
 _OUTBOX = cast(Table, OutboxRow.__table__)
 _O = _OUTBOX.c
-_MARK_SENT = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)), _O.status == "sending")
-              .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
-_TAKE = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)))
-         .values(status="sending", due_at=bindparam("until")))
+FEW = 3   # rows a delivery pass carries under load: up to this many, each id is bound by itself
 _DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
 _CLAIM = (select(*(_O[name] for name in Due._fields))
           .where(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
           # A file queued with a reply goes after it: the words first, then the picture they speak of.
           .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))
           .with_for_update(skip_locked=True))
+
+
+def _id_in(count: int) -> ColumnElement[bool]:
+    """A list of ids is an expanding IN, rendered anew on every run; a pass's few ids are bound
+    one by one instead, a statement for each count (`count` above FEW: the expanding one)."""
+    if count > FEW:
+        return _O.id.in_(bindparam("ids", expanding=True))
+    return _O.id.in_([bindparam(f"id{i}") for i in range(count)])
+
+
+def _ids(ids: list[int]) -> dict[str, Any]:
+    return {"ids": ids} if len(ids) > FEW else {f"id{i}": row_id for i, row_id in enumerate(ids)}
+
+
+@lru_cache(maxsize=FEW + 1)
+def _take(count: int) -> Executable:
+    return update(_OUTBOX).where(_id_in(count)).values(status="sending", due_at=bindparam("until"))
+
+
+@lru_cache(maxsize=FEW + 1)
+def _mark_sent(count: int) -> Executable:
+    return (update(_OUTBOX).where(_id_in(count), _O.status == "sending")
+            .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
 
 
 @lru_cache(maxsize=4)
