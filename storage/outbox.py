@@ -81,7 +81,8 @@ class SqlOutbox:
         again), or dropped unsent. Like the claim and mark_sent, run on the session's connection:
         these Core statements need none of the ORM's execution layers, which cost more than they do."""
         if sending:
-            self.s.connection().execute(_take(min(len(sending), FEW + 1)), {**_ids(sending), "until": lease_until})
+            count, bound = _ids(sending)
+            self.s.connection().execute(_take(count), {**bound, "until": lease_until})
         if dropped:
             self.s.connection().execute(_DROP, {"ids": dropped})
 
@@ -90,7 +91,8 @@ class SqlOutbox:
         meanwhile is no longer "sending" here and is left to its new taker's record."""
         if not ids:
             return 0
-        return self.s.connection().execute(_mark_sent(min(len(ids), FEW + 1)), {**_ids(ids), "now": now}).rowcount
+        count, bound = _ids(ids)
+        return self.s.connection().execute(_mark_sent(count), {**bound, "now": now}).rowcount
 
     def get(self, row_id: int) -> OutboxRow | None:
         return self.s.get(OutboxRow, row_id)
@@ -159,8 +161,11 @@ def _id_in(count: int) -> ColumnElement[bool]:
     return _O.id.in_([bindparam(f"id{i}") for i in range(count)])
 
 
-def _ids(ids: list[int]) -> dict[str, Any]:
-    return {"ids": ids} if len(ids) > FEW else {f"id{i}": row_id for i, row_id in enumerate(ids)}
+def _ids(ids: list[int]) -> tuple[int, dict[str, Any]]:
+    """The count whose statement takes these ids (FEW + 1: the expanding one), and their values."""
+    if len(ids) > FEW:
+        return FEW + 1, {"ids": ids}
+    return len(ids), {f"id{i}": row_id for i, row_id in enumerate(ids)}
 
 
 @lru_cache(maxsize=FEW + 1)
