@@ -16,6 +16,7 @@ from scheduler.ports import Host
 from scheduler.render.formats import Company
 from scheduler.render.template import TemplateError
 from scheduler.stale import moved_on
+from storage.outbox import Due
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWork
 
@@ -85,7 +86,7 @@ def document_config(desk: Host) -> DocumentConfig:
                           base / docs.confirmation_template if docs.confirmation_template else None)
 
 
-def _take_all(uow: SqlUnitOfWork, rows: list[OutboxRow], senders: Mapping[str, Sender], now: datetime,
+def _take_all(uow: SqlUnitOfWork, rows: list[Due], senders: Mapping[str, Sender], now: datetime,
               fallback: str | None, files: tuple[Rules, DocumentConfig]) -> list[Claimed]:
     """Each claimed row's decision, written for the whole batch in a statement per kind (being
     sent until the lease runs out, or dropped), not an update per row. An offer's timeout asks
@@ -105,7 +106,7 @@ def _take_all(uow: SqlUnitOfWork, rows: list[OutboxRow], senders: Mapping[str, S
     return taken
 
 
-def _take(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender], now: datetime,
+def _take(uow: SqlUnitOfWork, row: Due, senders: Mapping[str, Sender], now: datetime,
           fallback: str | None, files: tuple[Rules, DocumentConfig]) -> Claimed | None:
     """What to send for a claimed row; None: it is dropped (an offer nobody can take any more, or
     its timeout, is not sent late)."""
@@ -163,7 +164,7 @@ def _record(uow: SqlUnitOfWork, row: OutboxRow, now: datetime, error: DeliveryEr
         _failed(row, now, str(error), retry, dead=not error.retry)
 
 
-def _route(uow: SqlUnitOfWork, row: OutboxRow, senders: Mapping[str, Sender],
+def _route(uow: SqlUnitOfWork, row: Due, senders: Mapping[str, Sender],
            fallback: str | None) -> tuple[Sender, str] | None:
     if row.channel:
         sender = senders.get(row.channel)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from domain.model import Role
 from domain.ticket import State
-from storage.tables import OutboxRow
+from storage.outbox import Due
 from storage.uow import SqlUnitOfWork
 
 
-def moved_on(uow: SqlUnitOfWork, row: OutboxRow) -> bool:
+def moved_on(uow: SqlUnitOfWork, row: Due) -> bool:
     if row.role != Role.TECHNICIAN or not row.ticket_number or row.kind not in ("offer", "expired"):
         return False
     if row.kind == "expired":
@@ -19,5 +19,5 @@ def moved_on(uow: SqlUnitOfWork, row: OutboxRow) -> bool:
     return row.person_id != ticket.assignee_id and row.person_id not in ticket.offered
 
 
-def _card_went_out(uow: SqlUnitOfWork, row: OutboxRow) -> bool:
+def _card_went_out(uow: SqlUnitOfWork, row: Due) -> bool:
     return uow.outbox.offer_went_out(row.ticket_number or "", row.person_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
@@ -14,6 +14,22 @@ from domain.notices import Notice
 from storage.prepared import Prepared
 from storage.tables import CustomerRow, OutboxRow
 from storage.upsert import insert_ignore
+
+
+class Due(NamedTuple):
+    """What delivery reads of a claimed row: a plain tuple, not an ORM entity (a delivery pass
+    runs for every reply, and loading entities into the identity map cost more than the query)."""
+    id: int
+    key: str
+    role: str
+    person_id: str
+    ticket_number: str | None
+    kind: str
+    channel: str
+    address: str
+    text: str
+    buttons: list[str]
+    attachment: dict[str, Any] | None
 
 
 class SqlOutbox:
@@ -56,26 +72,28 @@ class SqlOutbox:
         self.s.execute(update(OutboxRow).where(OutboxRow.key == key, OutboxRow.status.in_(("pending", "held")))
                        .values(status="dropped"))
 
-    def claim(self, now: datetime, limit: int) -> list[OutboxRow]:
+    def claim(self, now: datetime, limit: int) -> list[Due]:
         """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken
         (`take`, in the same transaction)."""
-        return list(self.s.scalars(_CLAIM, {"now": now, "limit": limit}))
+        return [Due(*row) for row in self.s.connection().execute(_CLAIM, {"now": now, "limit": limit})]
 
     def take(self, sending: list[int], dropped: list[int], lease_until: datetime) -> None:
         """Claimed rows: being sent until the lease runs out (then another pass may take them
-        again), or dropped unsent."""
+        again), or dropped unsent. Like the claim and mark_sent, run on the session's connection:
+        these Core statements need none of the ORM's execution layers, which cost more than they do."""
         if sending:
-            self.s.execute(_TAKE, {"ids": sending, "until": lease_until})
+            count, bound = _ids(sending)
+            self.s.connection().execute(_take(count), {**bound, "until": lease_until})
         if dropped:
-            self.s.execute(_DROP, {"ids": dropped})
+            self.s.connection().execute(_DROP, {"ids": dropped})
 
     def mark_sent(self, ids: list[int], now: datetime) -> int:
         """Rows this worker took and delivered; a row whose lease ran out and was taken again
         meanwhile is no longer "sending" here and is left to its new taker's record."""
         if not ids:
             return 0
-        result: CursorResult[Any] = self.s.execute(_MARK_SENT, {"ids": ids, "now": now})  # type: ignore[assignment]
-        return result.rowcount
+        count, bound = _ids(ids)
+        return self.s.connection().execute(_mark_sent(count), {**bound, "now": now}).rowcount
 
     def get(self, row_id: int) -> OutboxRow | None:
         return self.s.get(OutboxRow, row_id)
@@ -127,15 +145,39 @@ def release_held(session: Session, role: str, person_id: str, now: datetime,
 # Statements every message or delivery pass runs, built once: building one costs more than running it.
 _OUTBOX = cast(Table, OutboxRow.__table__)
 _O = _OUTBOX.c
-_MARK_SENT = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)), _O.status == "sending")
-              .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
-_TAKE = (update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True)))
-         .values(status="sending", due_at=bindparam("until")))
+FEW = 3   # rows a delivery pass carries under load: up to this many, each id is bound by itself
 _DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
-_CLAIM = (select(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")), OutboxRow.due_at <= bindparam("now"))
+_CLAIM = (select(*(_O[name] for name in Due._fields))
+          .where(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
           # A file queued with a reply goes after it: the words first, then the picture they speak of.
-          .order_by(OutboxRow.due_at, OutboxRow.attachment.is_not(None), OutboxRow.id).limit(bindparam("limit"))
+          .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))
           .with_for_update(skip_locked=True))
+
+
+def _id_in(count: int) -> ColumnElement[bool]:
+    """A list of ids is an expanding IN, rendered anew on every run; a pass's few ids are bound
+    one by one instead, a statement for each count (`count` above FEW: the expanding one)."""
+    if count > FEW:
+        return _O.id.in_(bindparam("ids", expanding=True))
+    return _O.id.in_([bindparam(f"id{i}") for i in range(count)])
+
+
+def _ids(ids: list[int]) -> tuple[int, dict[str, Any]]:
+    """The count whose statement takes these ids (FEW + 1: the expanding one), and their values."""
+    if len(ids) > FEW:
+        return FEW + 1, {"ids": ids}
+    return len(ids), {f"id{i}": row_id for i, row_id in enumerate(ids)}
+
+
+@lru_cache(maxsize=FEW + 1)
+def _take(count: int) -> Executable:
+    return update(_OUTBOX).where(_id_in(count)).values(status="sending", due_at=bindparam("until"))
+
+
+@lru_cache(maxsize=FEW + 1)
+def _mark_sent(count: int) -> Executable:
+    return (update(_OUTBOX).where(_id_in(count), _O.status == "sending")
+            .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
 
 
 @lru_cache(maxsize=4)
