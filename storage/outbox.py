@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Executable, Table, and_, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, bindparam, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Role, mask_phones
@@ -75,15 +75,14 @@ class SqlOutbox:
     def claim(self, now: datetime, limit: int) -> list[Due]:
         """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken
         (`take`, in the same transaction)."""
-        return [Due(*row) for row in self.s.connection().execute(_CLAIM, {"now": now, "limit": limit})]
+        return [Due(*row) for row in _CLAIM.all(self.s, {"now": now, "limit": limit})]
 
     def take(self, sending: list[int], dropped: list[int], lease_until: datetime) -> None:
         """Claimed rows: being sent until the lease runs out (then another pass may take them
-        again), or dropped unsent. Like the claim and mark_sent, run on the session's connection:
-        these Core statements need none of the ORM's execution layers, which cost more than they do."""
+        again), or dropped unsent."""
         if sending:
             count, bound = _ids(sending)
-            self.s.connection().execute(_take(count), {**bound, "until": lease_until})
+            _take(count).rowcount(self.s, {**bound, "until": lease_until})
         if dropped:
             self.s.connection().execute(_DROP, {"ids": dropped})
 
@@ -93,7 +92,7 @@ class SqlOutbox:
         if not ids:
             return 0
         count, bound = _ids(ids)
-        return self.s.connection().execute(_mark_sent(count), {**bound, "now": now}).rowcount
+        return _mark_sent(count).rowcount(self.s, {**bound, "now": now})
 
     def get(self, row_id: int) -> OutboxRow | None:
         return self.s.get(OutboxRow, row_id)
@@ -142,21 +141,22 @@ def release_held(session: Session, role: str, person_id: str, now: datetime,
                                                       "b_address": address, "now": now})
 
 
-# Statements every message or delivery pass runs, built once: building one costs more than running it.
+# Statements every message or delivery pass runs (storage/prepared.py).
 _OUTBOX = cast(Table, OutboxRow.__table__)
 _O = _OUTBOX.c
 FEW = 3   # rows a delivery pass carries under load: up to this many, each id is bound by itself
 _DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
-_CLAIM = (select(*(_O[name] for name in Due._fields))
-          .where(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
-          # A file queued with a reply goes after it: the words first, then the picture they speak of.
-          .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))
-          .with_for_update(skip_locked=True))
+_CLAIM = Prepared(select(*(_O[name] for name in Due._fields))
+                  .where(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
+                  # A file queued with a reply goes after it: the words first, then the picture they speak of.
+                  .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))
+                  .with_for_update(skip_locked=True))
 
 
 def _id_in(count: int) -> ColumnElement[bool]:
-    """A list of ids is an expanding IN, rendered anew on every run; a pass's few ids are bound
-    one by one instead, a statement for each count (`count` above FEW: the expanding one)."""
+    """A list of ids is an expanding IN, rendered anew on every run by SQLAlchemy; a pass's few ids
+    are bound one by one instead, a statement for each count (`count` above FEW: the expanding one),
+    and run on the cursor."""
     if count > FEW:
         return _O.id.in_(bindparam("ids", expanding=True))
     return _O.id.in_([bindparam(f"id{i}") for i in range(count)])
@@ -170,14 +170,14 @@ def _ids(ids: list[int]) -> tuple[int, dict[str, Any]]:
 
 
 @lru_cache(maxsize=FEW + 1)
-def _take(count: int) -> Executable:
-    return update(_OUTBOX).where(_id_in(count)).values(status="sending", due_at=bindparam("until"))
+def _take(count: int) -> Prepared:
+    return Prepared(update(_OUTBOX).where(_id_in(count)).values(status="sending", due_at=bindparam("until")))
 
 
 @lru_cache(maxsize=FEW + 1)
-def _mark_sent(count: int) -> Executable:
-    return (update(_OUTBOX).where(_id_in(count), _O.status == "sending")
-            .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
+def _mark_sent(count: int) -> Prepared:
+    return Prepared(update(_OUTBOX).where(_id_in(count), _O.status == "sending")
+                    .values(status="sent", sent_at=bindparam("now"), attempts=_O.attempts + 1))
 
 
 @lru_cache(maxsize=4)
