@@ -92,6 +92,7 @@ def _clock_re(n: int, unit_optional: bool = False) -> str:
 
 
 _SINGLE = re.compile(_clock_re(1))
+_CLOCK_UNIT = re.compile(r"[点时:]")   # what every clock time has (the end of a range too)
 _RANGE = re.compile(_clock_re(1, unit_optional=True) + r"\s*(?:到|至|-|~|—)\s*" + _clock_re(2))
 
 
@@ -222,6 +223,8 @@ def _clock(m: re.Match[str], n: int, fallback: str | None) -> time | None:
 
 
 def _take_times(text: str, hint: str | None) -> _Clock | None:
+    if not _CLOCK_UNIT.search(text):
+        return None   # most messages: no 点, 时 or colon, so no clock time (_SINGLE, _RANGE) can be in them
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
     text = _CN_MINUTES.sub(_cn_to_int, text)
     m = _RANGE.search(text)
