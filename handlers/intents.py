@@ -66,7 +66,7 @@ def clean(text: str) -> str:
     """Simplified, half-width, lower case; fillers and punctuation gone, words kept apart by one space."""
     text = normalize(text).lower()
     text = _PUNCT.sub(" ", text)
-    return re.sub(r"\s+", " ", _FILLER.sub(" ", text)).strip()
+    return _SPACES.sub(" ", _FILLER.sub(" ", text)).strip()
 
 
 def spec_of(role: str, intent: str) -> IntentSpec | None:

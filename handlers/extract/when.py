@@ -51,6 +51,8 @@ _PERIOD_WORDS = {
     "晚上": "晚上", "傍晚": "晚上", "晚间": "晚上", "夜里": "晚上",
 }
 _PERIOD_RE = "|".join(sorted(_PERIOD_WORDS, key=len, reverse=True))
+_PERIOD = re.compile(_PERIOD_RE)
+_BOOK = re.compile(r"^预约\s*")
 _WORK_DAY = (9, 18)
 _SLOT = timedelta(hours=1)
 
@@ -105,7 +107,7 @@ def _cn_to_int(match: re.Match[str]) -> str:
 
 def _prepare(text: str) -> str:
     text = normalize(text).lower().replace("：", ":")
-    text = re.sub(r"^预约\s*", "", text).replace("周末", "周六")
+    text = _BOOK.sub("", text).replace("周末", "周六")
     return _NOT_A_TIME.sub(" ", text)
 
 
@@ -245,7 +247,7 @@ def _take_times(text: str, hint: str | None) -> _Clock | None:
 
 
 def _take_period(text: str, hint: str | None) -> tuple[int, int] | None:
-    m = re.search(_PERIOD_RE, text)
+    m = _PERIOD.search(text)
     word = _PERIOD_WORDS[m.group(0)] if m else hint
     return _PERIODS[word] if word else None
 
