@@ -84,6 +84,10 @@ _NEXT_MONTH = re.compile(r"下个?月\s*(\d{1,2})\s*[日号]")
 _UNREAD_DAY = re.compile(r"[月号]|周|星期|礼拜|农历|初[一二三四五六七八九十]|节|过几天|改天|回头")
 _FESTIVAL_RE = re.compile("|".join(sorted(_FESTIVALS, key=len, reverse=True)))
 _DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?!楼)")
+# What those patterns cannot do without, looked for first: most messages name no day (a search costs little
+# next to the patterns' own, which try every position).
+_WEEK_WORD = re.compile(r"周|星期|礼拜")
+_DATE_MARK = re.compile(r"[-/.年月日号]")   # _FULL_DATE, _MONTH_DAY, _DAY_ONLY
 _MINUTE = r"半|[1一3三]刻|\d{1,2}"
 
 
@@ -156,7 +160,7 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
     if m:
         offset, hint = _RELATIVE[m.group(0)]
         return _Day(today + timedelta(days=offset), hint=hint), _cut(text, m)
-    m = _WEEKDAY_RE.search(text)
+    m = _WEEKDAY_RE.search(text) if _WEEK_WORD.search(text) else None
     if m:
         return _weekday(today, m.group("scope"), _WEEKDAYS[m.group("d")]), _cut(text, m)
     m = _NEXT_MONTH.search(text)
@@ -171,6 +175,8 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
         named_month, named_day = _FESTIVALS[m.group(0)]
         return _Day(_calendar_day(today, named_month, named_day) or today), _cut(text, m)
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
+    if not _DATE_MARK.search(text):
+        return None, text
     m = _FULL_DATE.search(text)
     if m:
         try:
