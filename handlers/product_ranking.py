@@ -102,15 +102,15 @@ class _Entry:
     terms: tuple[tuple[str, str, str], ...]   # (lower, folded, room prefix cut) of the name and aliases
 
 
-def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float) -> float:
-    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it.
-    A score of 100 is an exact hit, already known by its weight."""
+def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float, floor: float = 0.0) -> float:
+    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it and
+    above `floor` (a score that low does not matter). A score of 100 is an exact hit, already known by its weight."""
     text, chars, size = reading.text, reading.chars, len(reading.text)
     best = known
     for alias in aliases:
         length, shared = len(alias.cut), len(alias.chars & chars) + alias.repeats
         bound = 200.0 * min(shared, size) / (length + size) if length > size else 200.0 * shared / (length + shared)
-        if bound > best and (sim := alias.similarity(text, reading.folded)) < 100.0:
+        if bound > best and bound > floor and (sim := alias.similarity(text, reading.folded)) < 100.0:
             best = max(best, sim)
     return best
 
@@ -426,16 +426,20 @@ class ProductRanking:
         return tuple(ProductMatch(self._entries[position].item.sku, -negative) for negative, position in scored[:limit])
 
     def _score(self, reading: _Reading, position: int, masks: _Masks | None, k: int, column: int) -> float:
-        """The item's score as handlers.extract.products computes it. With the name compared and the exact
-        hits and the category known, an alias is compared only when its bound (`column` of its fuzzy
-        bounds) could weigh more. The item is the k-th of the walk whose names `masks` holds."""
+        """The item's score as handlers.extract.products computes it, when it reaches the threshold (under it,
+        possibly lower: it is dropped either way). With the name compared and the exact hits and the category
+        known, an alias is compared only when its bound (`column` of its fuzzy bounds) could weigh more. The
+        item is the k-th of the walk whose names `masks` holds."""
         entry, text = self._entries[position], reading.text
         cat = self._category(reading, entry.category)
         name = self._name(entry.name, reading, masks, k)
         base = max(reading.weight(position), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        qualified = 3.0 if position in reading.qualified else 0.0
         if entry.fuzzy[column] > base:
-            base = max(base, _aliases(entry.aliases, reading, base))
-        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
+            # an alias scoring no more than this leaves the item under the threshold, whatever it scores exactly
+            floor = (PRODUCT_THRESHOLD - qualified - 0.1 * ((name + cat) / 2) - 0.1) / 0.9
+            base = max(base, _aliases(entry.aliases, reading, base, floor))
+        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + qualified
 
     @staticmethod
     def _name(name: _Name, reading: _Reading, masks: _Masks | None, k: int) -> float:
