@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from handlers.text import normalize
 
@@ -42,6 +43,15 @@ VERBS: dict[str, tuple[str, ...]] = {
 }
 
 _ORDERED = sorted(((w, v) for v, words in VERBS.items() for w in words), key=lambda p: -len(p[0]))
+# The same, lower-cased and grouped by first character: a message is compared only with the words it may start with.
+_BY_FIRST: dict[str, list[tuple[str, str, str]]] = {}
+for _word, _verb in _ORDERED:
+    _BY_FIRST.setdefault(_word.lower()[:1], []).append((_word.lower(), _word, _verb))
+
+
+def _starting(low: str) -> tuple[str, str] | None:
+    """(the command word lower-cased `low` starts with, its verb), the longest first; None for free text."""
+    return next(((w, v) for lower, w, v in _BY_FIRST.get(low[:1], ()) if low.startswith(lower)), None)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class Command:
     rest: str
 
 
+@lru_cache(maxsize=16)   # asked for on every message; a desk has one prefix
 def number_pattern(prefix: str) -> re.Pattern[str]:
     # Not \b: Chinese characters count as word characters, and "派单BX…-0001给李强" has no spaces.
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}\d{{8}}-\d{{3,5}}(?!\d)", re.IGNORECASE)
@@ -61,21 +72,21 @@ def parse(text: str, prefix: str) -> Command | None:
 
     Traditional characters (進度) and full-width digits (ＢＸ２０２６…) read as their everyday forms."""
     stripped = normalize(text)
-    low = stripped.lower()
-    for word, verb in _ORDERED:
-        if low.startswith(word.lower()):
-            tail = stripped[len(word):].strip(" ：:，,")
-            match = number_pattern(prefix).search(tail)
-            number = match.group(0).upper() if match else None
-            rest = number_pattern(prefix).sub("", tail).strip(" ：:，,")
-            return Command(verb, number, rest)
-    return None
+    found = _starting(stripped.lower())
+    if found is None:
+        return None
+    word, verb = found
+    tail = stripped[len(word):].strip(" ：:，,")
+    match = number_pattern(prefix).search(tail)
+    number = match.group(0).upper() if match else None
+    rest = number_pattern(prefix).sub("", tail).strip(" ：:，,")
+    return Command(verb, number, rest)
 
 
 def word(text: str) -> str:
     """The command word a message starts with ("统计 本月" → 统计); "" for free text."""
-    low = normalize(text).lower()
-    return next((w for w, _ in _ORDERED if low.startswith(w.lower())), "")
+    found = _starting(normalize(text).lower())
+    return found[0] if found else ""
 
 
 _STARS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}

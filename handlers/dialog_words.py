@@ -34,6 +34,11 @@ _YES_DESPITE = re.compile(r"没错|没问题|不错|冇问题")   # yeses spelt 
 
 
 _YES_DIALECT = ("要得", "系", "系啊", "好额", "对额", "是额", "得嘞", "妥了", "成", "de", "嗯呐", "中嘞")
+_YES_DIALECT_RE = tuple(re.compile(rf"(?<![a-z]){word}(?![a-z])") for word in _YES_DIALECT)
+_NON_WORD = re.compile(r"[\W_]+")
+_NUMBERS_ONLY = re.compile(r"[\d\W_]*")
+_PAUSES = re.compile(r"[，,。.!！\s]+")
+_BUT = re.compile(r"(?:但|不过|可是|就是|只是)")
 
 
 VISIT = re.compile(r"上门|过来|来修|来看|来一趟|来处理|在家|有人|有空|方便|预约|约在|约个|安排|时间|来吧|上午来|下午来|"
@@ -67,8 +72,8 @@ _FOLLOW_UP = re.compile(r"^(?:怎么|咋|为什么|为啥)?(?:还是|又|仍然|
 
 def yes_and(text: str) -> str:
     """"可以可以 麻烦尽快" -> "麻烦尽快": the rest after a yes in the first words, or "" when it is no yes."""
-    head, _, rest = re.sub(r"[，,。.!！\s]+", " ", normalize(text)).strip().partition(" ")
-    if not rest or not is_yes(head) or re.match(r"(?:但|不过|可是|就是|只是)", rest):
+    head, _, rest = _PAUSES.sub(" ", normalize(text)).strip().partition(" ")
+    if not rest or not is_yes(head) or _BUT.match(rest):
         return ""
     return rest
 
@@ -84,10 +89,10 @@ def is_yes(text: str) -> bool:
     norm = _YES_DESPITE.sub("好", norm)
     if _NOT_YES.search(norm):
         return False
-    for word in _YES_DIALECT:
-        norm = re.sub(rf"(?<![a-z]){word}(?![a-z])", "好", norm)
+    for dialect in _YES_DIALECT_RE:   # one after another: a word made by an earlier one counts
+        norm = dialect.sub("好", norm)
     rest = _YES_RE.sub("", norm)
-    return bool(_YES_RE.search(norm)) and not re.sub(r"[\W_]+", "", rest)
+    return bool(_YES_RE.search(norm)) and not _NON_WORD.sub("", rest)
 
 
 # At the summary, a push to hurry or to leave it to us is a yes: 快点 / 尽快安排 / 你们看怎么处理吧.
@@ -113,7 +118,7 @@ class Heard:
     def leftover(self) -> str:
         """The words that are not an address, a phone or a filler."""
         words = self.found.description.strip()
-        if _FILLER.match(words) or is_yes(words) or re.fullmatch(r"[\d\W_]*", words):
+        if _FILLER.match(words) or is_yes(words) or _NUMBERS_ONLY.fullmatch(words):
             return ""   # a stray number ("1203" already taken as the room) is no product or story
         return words
 

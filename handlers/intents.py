@@ -29,6 +29,9 @@ _FILLER = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=T
 _STAR = re.compile(r"^(?:评分|打分|评价|给个?|打)?\s*([1-5一二两三四五])\s*(?:分(?!钟)|星|颗星|$)")
 _AGAIN = re.compile(r"还是|又|还在|依然|仍然|照样|一样")
 _JOIN = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
+_NOT_REASON = re.compile(r"[#%@]|这(?:一|个|张)?单子?|^\s*(?:先|就|我)\s*")   # placeholders, "this ticket", a lead-in
+_SPACES = re.compile(r"\s+")
+_BY_NAME = {role: {s.name: s for s in specs} for role, specs in TABLES.items()}   # the tables hold each name once
 _STARS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 ACT = 0.45          # below this, the likeliest readings are offered as buttons
@@ -63,11 +66,11 @@ def clean(text: str) -> str:
     """Simplified, half-width, lower case; fillers and punctuation gone, words kept apart by one space."""
     text = normalize(text).lower()
     text = _PUNCT.sub(" ", text)
-    return re.sub(r"\s+", " ", _FILLER.sub(" ", text)).strip()
+    return _SPACES.sub(" ", _FILLER.sub(" ", text)).strip()
 
 
 def spec_of(role: str, intent: str) -> IntentSpec | None:
-    return next((s for s in TABLES.get(role, ()) if s.name == intent), None)
+    return _BY_NAME.get(role, {}).get(intent)
 
 
 class Index:
@@ -160,7 +163,7 @@ def _stars(text: str) -> int | None:
 
 def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], found: dict[str, object],
             states: Collection[str], question: bool) -> dict[str, float]:
-    specs = {s.name: s for s in TABLES.get(role, ())}
+    specs = _BY_NAME.get(role, {})
     scores: dict[str, float] = {}
     phrased = {m[2] for m in matches}
     for start, end, intent, _ in matches:
@@ -217,10 +220,12 @@ def read(role: str, text: str, prefix: str = "BX", people: dict[str, tuple[str, 
 
 def _reason(masked: str, matches: Sequence[tuple[int, int, str, bool]], intent: str | None) -> str:
     """What is left once the words that only said `intent` are taken out: a reason, a note."""
-    keep = [ch for i, ch in enumerate(masked)
-            if not any(a <= i < b and verb and name == intent for a, b, name, verb in matches)]
-    reason = re.sub(r"[#%@]|这(?:一|个|张)?单子?|^\s*(?:先|就|我)\s*", "", "".join(keep))
-    return re.sub(r"\s+", " ", reason).strip()
+    kept, end = [], 0
+    for start, stop in sorted({(a, b) for a, b, name, verb in matches if verb and name == intent}):
+        kept.append(masked[end:start])
+        end = max(end, stop)
+    kept.append(masked[end:])
+    return _SPACES.sub(" ", _NOT_REASON.sub("", "".join(kept))).strip()
 
 
 def _decide(scores: dict[str, float], found: dict[str, object], question: bool, phrased: set[str]) -> Reading:

@@ -27,13 +27,18 @@ def mine(ctx: Ctx, uow: SqlUnitOfWork, open_only: bool = True) -> list[Ticket]:
 
 def recently_closed(ctx: Ctx, uow: SqlUnitOfWork) -> list[Ticket]:
     """Closed within the survey period: a fault told again now is the repair that did not hold."""
+    return _closed_lately(ctx, mine(ctx, uow, open_only=False))
+
+
+def _closed_lately(ctx: Ctx, tickets: list[Ticket]) -> list[Ticket]:
     since = ctx.now - ctx.desk.rules.survey.auto_close_after
-    return [t for t in mine(ctx, uow, open_only=False)
-            if t.state is State.CLOSED and t.closed_at is not None and t.closed_at >= since]
+    return [t for t in tickets if t.state is State.CLOSED and t.closed_at is not None and t.closed_at >= since]
 
 
 def states(ctx: Ctx, uow: SqlUnitOfWork) -> list[str]:
-    return [t.state.value for t in mine(ctx, uow)] + [t.state.value for t in recently_closed(ctx, uow)]
+    """The states of the open tickets, then of those recently closed: both from one read of the owner's tickets."""
+    tickets = mine(ctx, uow, open_only=False)
+    return [t.state.value for t in tickets if t.is_open] + [t.state.value for t in _closed_lately(ctx, tickets)]
 
 
 def _number(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn, candidates: list[Ticket], none_text: str) -> str:

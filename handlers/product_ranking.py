@@ -18,13 +18,15 @@ comparison (_Masks).
 The qualifier bonus (燃气 for a 热水器) is found by the same kind of probe, and the lift of a more
 specific item (马桶盖 over 马桶) is looked for only among items with a longer exact term. Same scores,
 same order, ties to catalog order, as the full scan.
+A dozen candidates or fewer (every message, in a small catalog) are simply all scored: numpy's cost per
+call makes bounding them dearer than scoring them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
 
@@ -100,15 +102,15 @@ class _Entry:
     terms: tuple[tuple[str, str, str], ...]   # (lower, folded, room prefix cut) of the name and aliases
 
 
-def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float) -> float:
-    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it.
-    A score of 100 is an exact hit, already known by its weight."""
+def _aliases(aliases: tuple[_Name, ...], reading: _Reading, known: float, floor: float = 0.0) -> float:
+    """The best fuzzy score of these aliases above `known`, comparing only those whose bound is above it and
+    above `floor` (a score that low does not matter). A score of 100 is an exact hit, already known by its weight."""
     text, chars, size = reading.text, reading.chars, len(reading.text)
     best = known
     for alias in aliases:
         length, shared = len(alias.cut), len(alias.chars & chars) + alias.repeats
         bound = 200.0 * min(shared, size) / (length + size) if length > size else 200.0 * shared / (length + shared)
-        if bound > best and (sim := alias.similarity(text, reading.folded)) < 100.0:
+        if bound > best and bound > floor and (sim := alias.similarity(text, reading.folded)) < 100.0:
             best = max(best, sim)
     return best
 
@@ -165,11 +167,18 @@ class _Reading:
     chars: frozenset[str]
     exact: dict[str, dict[int, float]]      # folded term -> item position -> exact weight
     cut: dict[str, dict[int, float]]        # a term without its room prefix, in the text -> items
-    weights: np.ndarray                     # item position -> best exact weight (0: none)
     qualified: frozenset[int]               # items with a qualifier word in the text (+3)
     categories: dict[int, float]            # category -> its similarity, filled as items need it
     names: dict[bytes, float]               # a name as masked by the text (_Masks) -> its fuzzy similarity
     confused: str                           # the text with the characters owners confuse folded (not lowered)
+    arrays: list[np.ndarray] = field(default_factory=list)   # every item's weight, once a walk needs them
+
+    def weight(self, position: int) -> float:
+        """The item's best exact weight (0: none), as _best finds it for all items (and has, after a walk)."""
+        if self.arrays:
+            return float(self.arrays[0][position])
+        return max((found.get(position, 0.0) for table in (self.exact, self.cut) for found in table.values()),
+                   default=0.0)
 
 
 _NEAR_HALF = 1e-6   # tenths this close to a half round up in the bounds: round() may take either side
@@ -211,6 +220,7 @@ class _Masks:
 
 _MASKED = 64   # the longest name compared once for all names masked alike
 _UNMASKED = 8  # the walk's first names, compared one by one: most walks end there
+_FEW = 12      # candidates this few are all scored, not bounded first (numpy's cost per call outweighs it)
 
 
 class _Bounds:
@@ -247,8 +257,8 @@ class _Bounds:
             self.codes[position, :len(entry.name.cut)] = [self.vocabulary[c] for c in entry.name.cut]
         self._named = {name: np.array(found, dtype=np.intp) for name, found in named.items()}
 
-    def sorted(self, reading: _Reading, positions: Collection[int],
-               category: Callable[[_Reading, int], float]) -> tuple[list[float], list[int], _Masks]:
+    def sorted(self, reading: _Reading, positions: Collection[int], category: Callable[[_Reading, int], float],
+               weights: np.ndarray) -> tuple[list[float], list[int], _Masks]:
         """The bounds reaching the threshold, best first (ties to catalog order), their items and their names
         as the text masks them."""
         items = positions if isinstance(positions, np.ndarray) else \
@@ -262,7 +272,6 @@ class _Bounds:
         cat = similarity[numbers]
         name = self._names(reading, items)
         fuzzy = self._fuzzy[items, min(len(reading.text), self._longest)]
-        weights = reading.weights
         qualified = np.zeros(self._size)
         if reading.qualified:
             qualified[list(reading.qualified)] = 3.0
@@ -359,9 +368,14 @@ class ProductRanking:
             [exact] = _probe((self._exact,), self._prefixes, folded)
             cut, qualifiers = _probe((self._cut, self._qualifiers), self._prefixes, text)
         qualified = frozenset(p for found in qualifiers.values() for p in found)
-        weights = _best(len(self._entries), (exact, self._exact_arrays), (cut, self._cut_arrays))
-        return _Reading(text, folded, frozenset(text), exact, cut, weights, qualified, {}, {},
-                        text.translate(_CONFUSABLE))
+        return _Reading(text, folded, frozenset(text), exact, cut, qualified, {}, {}, text.translate(_CONFUSABLE))
+
+    def _weights(self, reading: _Reading) -> np.ndarray:
+        """_Reading.weight of every item, as an array over the catalog: made once per message, when a walk needs it."""
+        if not reading.arrays:
+            reading.arrays.append(_best(len(self._entries), (reading.exact, self._exact_arrays),
+                                        (reading.cut, self._cut_arrays)))
+        return reading.arrays[0]
 
     def _category(self, reading: _Reading, number: int) -> float:
         """products._similarity of the category, from its precomputed forms."""
@@ -380,9 +394,12 @@ class ProductRanking:
 
     def _top(self, reading: _Reading, limit: int, positions: Collection[int]) -> tuple[ProductMatch, ...]:
         """The `limit` best scores. Bounds are taken best first (ties to catalog order); an item is scored
-        when its bound comes before the best exact score found so far, which is the next answer otherwise."""
-        bounds, order, masks = self._bounds.sorted(reading, positions, self._category)
+        when its bound comes before the best exact score found so far, which is the next answer otherwise.
+        A few candidates are all scored instead: bounding them costs more than scoring them."""
         column = min(len(reading.text), self._longest_alias)
+        if len(positions) <= _FEW:
+            return self._all_scored(reading, limit, positions, column)
+        bounds, order, masks = self._bounds.sorted(reading, positions, self._category, self._weights(reading))
         scored: list[tuple[float, int]] = []
         found: list[ProductMatch] = []
         taken, count = 0, len(order)
@@ -400,27 +417,39 @@ class ProductRanking:
                 break
         return tuple(found)
 
-    def _score(self, reading: _Reading, position: int, masks: _Masks, k: int, column: int) -> float:
-        """The item's score as handlers.extract.products computes it. With the name compared and the exact
-        hits and the category known, an alias is compared only when its bound (`column` of its fuzzy
-        bounds) could weigh more. The item is the k-th of the walk whose names `masks` holds."""
+    def _all_scored(self, reading: _Reading, limit: int, positions: Collection[int],
+                    column: int) -> tuple[ProductMatch, ...]:
+        """The `limit` best scores of these items, each scored, as the walk would find them (ties to catalog order)."""
+        listed = positions.tolist() if isinstance(positions, np.ndarray) else positions
+        scored = sorted((-score, position) for position in listed
+                        if (score := self._score(reading, position, None, 0, column)) >= PRODUCT_THRESHOLD)
+        return tuple(ProductMatch(self._entries[position].item.sku, -negative) for negative, position in scored[:limit])
+
+    def _score(self, reading: _Reading, position: int, masks: _Masks | None, k: int, column: int) -> float:
+        """The item's score as handlers.extract.products computes it, when it reaches the threshold (under it,
+        possibly lower: it is dropped either way). With the name compared and the exact hits and the category
+        known, an alias is compared only when its bound (`column` of its fuzzy bounds) could weigh more. The
+        item is the k-th of the walk whose names `masks` holds."""
         entry, text = self._entries[position], reading.text
-        cat = reading.categories[entry.category]   # _Bounds.sorted took every candidate's
+        cat = self._category(reading, entry.category)
         name = self._name(entry.name, reading, masks, k)
-        base = max(float(reading.weights[position]), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        base = max(reading.weight(position), 85.0 if cat == 100.0 else cat, name if entry.plain else 0.0)
+        qualified = 3.0 if position in reading.qualified else 0.0
         if entry.fuzzy[column] > base:
-            base = max(base, _aliases(entry.aliases, reading, base))
-        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + (3.0 if position in reading.qualified else 0.0)
+            # an alias scoring no more than this leaves the item under the threshold, whatever it scores exactly
+            floor = (PRODUCT_THRESHOLD - qualified - 0.1 * ((name + cat) / 2) - 0.1) / 0.9
+            base = max(base, _aliases(entry.aliases, reading, base, floor))
+        return round(0.9 * base + 0.1 * ((name + cat) / 2), 1) + qualified
 
     @staticmethod
-    def _name(name: _Name, reading: _Reading, masks: _Masks, k: int) -> float:
+    def _name(name: _Name, reading: _Reading, masks: _Masks | None, k: int) -> float:
         """_Name.similarity; a comparison over windows of the text is made once for the names masked alike
         (see _Masks), past the walk's first few names."""
         if name.folded in reading.folded:
             return 100.0
         if not name.cut:
             return 0.0
-        if k < _UNMASKED or len(name.cut) > len(reading.text) or len(name.cut) > _MASKED:
+        if masks is None or k < _UNMASKED or len(name.cut) > len(reading.text) or len(name.cut) > _MASKED:
             return name.fuzzy(reading.text)   # a plain ratio (a name longer than the text) is cheap
         masked = masks.key(k)
         sim = reading.names.get(masked)

@@ -15,6 +15,7 @@ _BYE = frozenset({"再见", "拜拜", "bye"})
 # "好的，谢谢！" is thanks; the acknowledgement in front adds nothing.
 _ACK = re.compile(r"^(?:好的|好滴|好|嗯嗯|嗯|ok|okay|行|收到)")
 _PARTICLES = "啊呀吧哦噢呢啦哈嘛~"
+_NON_WORD = re.compile(r"[\W_]+")
 
 _OWNER_HOW = ("需要维修直接描述问题和地址即可，例如「厨房水龙头漏水了，翠湖花园3栋2单元501」；"
               "回复「进度」查看工单，「帮助」查看全部指令。")
@@ -44,7 +45,7 @@ _BY_ROLE = {Role.OWNER: _OWNER, Role.TECHNICIAN: _TECHNICIAN, Role.DISPATCHER: _
 
 def kind(text: str) -> str | None:
     """"greet", "present", "thanks", "bye", or None when the message says anything more."""
-    words = re.sub(r"[\W_]+", " ", normalize(text).lower()).strip()
+    words = _NON_WORD.sub(" ", normalize(text).lower()).strip()
     words = words.replace(" ", "") if not words.isascii() else words
     words = words.rstrip(_PARTICLES) or words
     bare = _ACK.sub("", words).strip() or words

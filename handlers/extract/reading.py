@@ -65,14 +65,19 @@ _LABEL = re.compile(
     re.IGNORECASE)
 
 
+_GAP_OF = re.compile(rf"(?<={_GAP})\s*的")
+_GAPS = re.compile(rf"(?:[^\w{_GAP}]*{_GAP}+[^\w{_GAP}]*)+")
+_ENDS = re.compile(r"^[\W_]+|[\W_]+$")
+
+
 def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
         chars[start:end] = _GAP * (end - start)
     rest = _LABEL.sub("", "".join(chars))
-    rest = re.sub(rf"(?<={_GAP})\s*的", "", rest)  # "501室的热水器" -> "热水器"
-    rest = re.sub(rf"(?:[^\w{_GAP}]*{_GAP}+[^\w{_GAP}]*)+", "，", rest)
-    return re.sub(r"^[\W_]+|[\W_]+$", "", rest)
+    rest = _GAP_OF.sub("", rest)  # "501室的热水器" -> "热水器"
+    rest = _GAPS.sub("，", rest)
+    return _ENDS.sub("", rest)
 
 
 # "501 哦不对 502", "电话打错了 应该是139…": what follows the last of these replaces what came before.
@@ -161,11 +166,12 @@ _NO_PREFIX = ("取消", "算了", "不要", "不用", "不需要", "不报", "�
 _PARTICLES = "啊呀吧哦噢呢啦了哈嘛"
 # Courtesy around an answer ("可以，谢谢") is neither a yes nor a no.
 _POLITE = frozenset({"谢谢", "谢谢你", "谢谢师傅", "麻烦", "麻烦你", "辛苦", "辛苦你"})
+_NON_WORD = re.compile(r"[\W_]+")
 _YES_EMOJI = str.maketrans({"👍": " 好 ", "👌": " 好 ", "✅": " 好 "})
 
 
 def _reply_parts(text: str) -> list[str]:
-    parts = re.split(r"[\W_]+", normalize(text).translate(_YES_EMOJI).lower())
+    parts = _NON_WORD.split(normalize(text).translate(_YES_EMOJI).lower())
     return [p for p in parts if p and p not in _POLITE and p.rstrip(_PARTICLES) not in _POLITE]
 
 

@@ -7,6 +7,7 @@ in, broken glass. A slow drip is a repair like any other, however long it has be
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # (hazard, pattern). Read after normalize(): simplified characters, half-width.
 HAZARDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
@@ -35,6 +36,10 @@ _DRIP = re.compile(r"滴答|嘀嗒|滴滴答答|一滴一滴|慢慢(?:地|的)?[
                    r"关不紧|有点潮|有水印|水渍")
 
 
+_STRONG_FLOOD = re.compile(r"全是水|都是水|满地|水漫|淹|楼下|爆|喷|哗哗")
+
+
+@lru_cache(maxsize=1024)   # a message's description is read here by the extraction and again by the form
 def hazard(text: str) -> str | None:
     """The hazard the text describes ("flood", "power", "gas", …, "said"), or None."""
     calm = _CALM.sub(" ", text.lower())
@@ -48,7 +53,7 @@ def hazard(text: str) -> str | None:
 
 def _strong_flood(text: str) -> bool:
     """Water on the floor or downstairs is urgent even when it began as a drip."""
-    return bool(re.search(r"全是水|都是水|满地|水漫|淹|楼下|爆|喷|哗哗", text))
+    return bool(_STRONG_FLOOD.search(text))
 
 
 def is_urgent(text: str) -> bool:

@@ -51,6 +51,8 @@ _PERIOD_WORDS = {
     "晚上": "晚上", "傍晚": "晚上", "晚间": "晚上", "夜里": "晚上",
 }
 _PERIOD_RE = "|".join(sorted(_PERIOD_WORDS, key=len, reverse=True))
+_PERIOD = re.compile(_PERIOD_RE)
+_BOOK = re.compile(r"^预约\s*")
 _WORK_DAY = (9, 18)
 _SLOT = timedelta(hours=1)
 
@@ -82,6 +84,10 @@ _NEXT_MONTH = re.compile(r"下个?月\s*(\d{1,2})\s*[日号]")
 _UNREAD_DAY = re.compile(r"[月号]|周|星期|礼拜|农历|初[一二三四五六七八九十]|节|过几天|改天|回头")
 _FESTIVAL_RE = re.compile("|".join(sorted(_FESTIVALS, key=len, reverse=True)))
 _DAY_ONLY = re.compile(r"(?<![\d月])(\d{1,2})\s*[日号](?!楼)")
+# What those patterns cannot do without, looked for first: most messages name no day (a search costs little
+# next to the patterns' own, which try every position).
+_WEEK_WORD = re.compile(r"周|星期|礼拜")
+_DATE_MARK = re.compile(r"[-/.年月日号]")   # _FULL_DATE, _MONTH_DAY, _DAY_ONLY
 _MINUTE = r"半|[1一3三]刻|\d{1,2}"
 
 
@@ -92,6 +98,7 @@ def _clock_re(n: int, unit_optional: bool = False) -> str:
 
 
 _SINGLE = re.compile(_clock_re(1))
+_CLOCK_UNIT = re.compile(r"[点时:]")   # what every clock time has (the end of a range too)
 _RANGE = re.compile(_clock_re(1, unit_optional=True) + r"\s*(?:到|至|-|~|—)\s*" + _clock_re(2))
 
 
@@ -104,7 +111,7 @@ def _cn_to_int(match: re.Match[str]) -> str:
 
 def _prepare(text: str) -> str:
     text = normalize(text).lower().replace("：", ":")
-    text = re.sub(r"^预约\s*", "", text).replace("周末", "周六")
+    text = _BOOK.sub("", text).replace("周末", "周六")
     return _NOT_A_TIME.sub(" ", text)
 
 
@@ -153,7 +160,7 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
     if m:
         offset, hint = _RELATIVE[m.group(0)]
         return _Day(today + timedelta(days=offset), hint=hint), _cut(text, m)
-    m = _WEEKDAY_RE.search(text)
+    m = _WEEKDAY_RE.search(text) if _WEEK_WORD.search(text) else None
     if m:
         return _weekday(today, m.group("scope"), _WEEKDAYS[m.group("d")]), _cut(text, m)
     m = _NEXT_MONTH.search(text)
@@ -168,6 +175,8 @@ def _take_day(text: str, today: date) -> tuple[_Day | None, str]:
         named_month, named_day = _FESTIVALS[m.group(0)]
         return _Day(_calendar_day(today, named_month, named_day) or today), _cut(text, m)
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
+    if not _DATE_MARK.search(text):
+        return None, text
     m = _FULL_DATE.search(text)
     if m:
         try:
@@ -222,6 +231,8 @@ def _clock(m: re.Match[str], n: int, fallback: str | None) -> time | None:
 
 
 def _take_times(text: str, hint: str | None) -> _Clock | None:
+    if not _CLOCK_UNIT.search(text):
+        return None   # most messages: no 点, 时 or colon, so no clock time (_SINGLE, _RANGE) can be in them
     text = _CN_BEFORE_UNIT.sub(_cn_to_int, text)
     text = _CN_MINUTES.sub(_cn_to_int, text)
     m = _RANGE.search(text)
@@ -242,7 +253,7 @@ def _take_times(text: str, hint: str | None) -> _Clock | None:
 
 
 def _take_period(text: str, hint: str | None) -> tuple[int, int] | None:
-    m = re.search(_PERIOD_RE, text)
+    m = _PERIOD.search(text)
     word = _PERIOD_WORDS[m.group(0)] if m else hint
     return _PERIODS[word] if word else None
 
