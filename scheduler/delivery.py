@@ -146,6 +146,12 @@ def _send(claimed: Claimed) -> DeliveryError | None:
         claimed.sender.send(message)
     except DeliveryError as e:
         return e
+    except Exception as e:
+        # A fault of ours in one notice must not sink the pass: the others it took would sit as
+        # "sending" until their lease ran out. Whether this one went out is unknown; it is not
+        # sent again on its own (an operator sees it in `outbox list` and may retry it).
+        log.exception("notice %s: sending failed unexpectedly", claimed.id)
+        return DeliveryError(f"{type(e).__name__}", unsure=True)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -242,6 +243,23 @@ def test_uploads_follow_the_size_limits(desk: Desk, fake: FakeWecom, clock: Fake
     assert tiny.value.code == 40006
     media_id = api.upload("app", "image", "a.jpg", b"\xff\xd8" + b"x" * 100, "image/jpeg")
     assert fake.media[media_id].startswith(b"\xff\xd8") and api.media("app", media_id) == fake.media[media_id]
+    api.close()
+
+
+def test_an_upload_answered_without_a_media_id_is_a_platform_error_tried_again_later(desk: Desk,
+                                                                                    clock: FakeClock) -> None:
+    def platform(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/cgi-bin/gettoken":
+            return httpx.Response(200, json={"errcode": 0, "access_token": "t", "expires_in": 7200})
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})   # success, but no media_id
+
+    settings = desk.settings.wecom.model_copy(update={"corp_id": "ww1", "secret": "s",
+                                                      "api_base_url": "http://wecom.test"})
+    api = WecomApi(settings, desk.store, clock, http=httpx.Client(transport=httpx.MockTransport(platform),
+                                                                  base_url="http://wecom.test"))
+    with pytest.raises(ApiError) as e:
+        api.upload("app", "image", "a.jpg", b"\xff\xd8" + b"x" * 100, "image/jpeg")
+    assert e.value.retryable and "media_id" in str(e.value)
     api.close()
 
 

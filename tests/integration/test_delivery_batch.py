@@ -65,3 +65,23 @@ def test_a_timeout_in_the_same_pass_as_its_dropped_offer_is_dropped_too(chat: Ch
     deliver_due(chat.desk, {"console": sender}, clock(), fallback="console")
     assert [m for m in sender.sent if m.ticket_number == number and m.kind in ("offer", "expired")] == []
     assert statuses(chat, number) == {"offer": "dropped", "expired": "dropped"}
+
+
+class Faulty(Recorder):
+    """A sender with a bug that shows on one kind of notice only."""
+
+    def send(self, message: Outgoing) -> None:
+        if message.kind == "expired":
+            raise KeyError("media_id")
+        super().send(message)
+
+
+def test_a_notice_whose_sending_fails_unexpectedly_does_not_hold_up_the_rest_of_its_pass(
+        chat: Chat, clock: FakeClock) -> None:
+    number, tech = offer_and_its_timeout(chat, clock)
+    sender = Faulty()
+    deliver_due(chat.desk, {"console": sender}, clock(), fallback="console")
+    assert [m.kind for m in sender.sent if m.ticket_number == number] == ["offer"]
+    # The rest of the pass is recorded as sent; the failing one waits for a person, never sent twice.
+    assert statuses(chat, number) == {"offer": "sent", "expired": "unsure"}
+    assert deliver_due(chat.desk, {"console": sender}, clock(), fallback="console") == 0

@@ -87,7 +87,10 @@ class WecomApi:
             files = {"media": (filename, data, content_type)}
             return _decode(self._request("POST", "/cgi-bin/media/upload", token, params={"type": kind},
                                          files=files))
-        return str(self._with_token(app, send)["media_id"])  # type: ignore[index]
+        media_id = self._with_token(app, send).get("media_id")
+        if not media_id:   # an answer without one: the file is not there to send
+            raise ApiError(BAD_ANSWER, "no media_id")
+        return str(media_id)
 
     def token(self, app: str, fresh: bool = False) -> str:
         key = self._token_key(app)
