@@ -41,6 +41,8 @@ from handlers.extract.products import (
     CatalogItem,
     ProductMatch,
     _exact_weight,
+    similarity,
+    term_forms,
 )
 
 
@@ -311,7 +313,7 @@ class _Bounds:
 class ProductRanking:
     def __init__(self, items: Sequence[CatalogItem]) -> None:
         self._categories: list[str] = list(dict.fromkeys(item.category.lower() for item in items))
-        self._category_forms = [(c, c.translate(_CONFUSABLE), _PLACE.sub("", c)) for c in self._categories]
+        self._category_forms = [term_forms(c) for c in self._categories]
         numbers = {category: n for n, category in enumerate(self._categories)}
         self._longest_alias = max((len(t) for item in items for t in item.aliases), default=0)
         self._entries = [self._entry(item, numbers[item.category.lower()], self._longest_alias) for item in items]
@@ -378,17 +380,11 @@ class ProductRanking:
         return reading.arrays[0]
 
     def _category(self, reading: _Reading, number: int) -> float:
-        """products._similarity of the category, from its precomputed forms."""
+        """products._similarity of the category, from its forms made once."""
         sim = reading.categories.get(number)
         if sim is None:
-            lower, confused, cut = self._category_forms[number]
-            text = reading.text
-            if len(lower) < 2 or lower in text or confused in reading.confused:
-                sim = 0.0 if len(lower) < 2 else 100.0
-            elif len(cut) < 3:
-                sim = 0.0
-            else:
-                sim = fuzz.ratio(cut, text) if len(cut) > len(text) else fuzz.partial_ratio(cut, text)
+            forms = self._category_forms[number]
+            sim = similarity(forms, reading.text, reading.confused) if len(forms[0]) >= 2 else 0.0
             reading.categories[number] = sim
         return sim
 

@@ -40,14 +40,27 @@ _PLACE = re.compile(r"^(?:卫生间|洗手间|浴室|厕所|厨房|卧室|客厅
 
 
 def _similarity(term: str, text: str) -> float:
-    if term in text or term.translate(_CONFUSABLE) in text.translate(_CONFUSABLE):
+    return similarity(term_forms(term), text, text.translate(_CONFUSABLE))
+
+
+Forms = tuple[str, str, str]   # a term, with the characters owners confuse folded, without place words
+
+
+def term_forms(term: str) -> Forms:
+    return term, term.translate(_CONFUSABLE), _PLACE.sub("", term)
+
+
+def similarity(forms: Forms, text: str, confused_text: str) -> float:
+    """How well the term (as `term_forms` gives it) matches the text (`confused_text`: folded the same
+    way); the forms are made once when a term is compared with many messages."""
+    term, confused, cut = forms
+    if term in text or confused in confused_text:
         return 100.0
-    term = _PLACE.sub("", term)
-    if len(term) < 3:  # two characters with one wrong is a different word
+    if len(cut) < 3:  # two characters with one wrong is a different word
         return 0.0
-    if len(term) > len(text):
-        return fuzz.ratio(term, text)
-    return fuzz.partial_ratio(term, text)
+    if len(cut) > len(text):
+        return fuzz.ratio(cut, text)
+    return fuzz.partial_ratio(cut, text)
 
 
 def _exact_weight(term: str, is_name: bool) -> float:
