@@ -69,17 +69,25 @@ def _job_facts(dialect: str) -> CompoundSelect:
 def job_facts(session: Session, sku: str, site_id: int | None) -> tuple[Product | None, Site | None, PartsRead]:
     """`product_and_site` with what `SqlParts.usage_and_fitting` says of the product, in one
     statement when the session holds neither the product nor the site."""
-    if any(session.identity_map.get(identity_key(mapped, key)) is not None
-           for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+    if _held_or_flush(session, sku, site_id):
         return (*product_and_site(session, sku, site_id), SqlParts(session).usage_and_fitting(sku))
-    if session.new and session.autoflush:
-        session.flush()
     rows = session.execute(_job_facts(session.get_bind().dialect.name),
                            {"sku": sku, "site": site_id, "product": sku, "limit": USAGE_LIMIT}).all()
     product, site = _split(rows[0], "p_", _PRODUCTS), _split(rows[0], "s_", _SITES)   # part 0 sorts first
     parts = parts_query.parts_read([SimpleNamespace(**{**r._mapping, "kind": r.part - 1}) for r in rows[1:]])
     return ((mapping.to_domain(Product, product) if product else None),
             (mapping.to_domain(Site, site) if site else None), parts)
+
+
+def _held_or_flush(session: Session, sku: str, site_id: int | None) -> bool:
+    """The session holds the product or the site already (its copy wins, as `by_key` would read it);
+    when not, what it has yet to write is flushed, so the one read below sees it."""
+    if any(session.identity_map.get(identity_key(mapped, key)) is not None
+           for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+        return True
+    if session.new and session.autoflush:
+        session.flush()
+    return False
 
 
 def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
@@ -93,13 +101,10 @@ def _split(row: Any, prefix: str, table: Table) -> SimpleNamespace | None:
 def product_and_site(session: Session, sku: str | None, site_id: int | None) -> tuple[Product | None, Site | None]:
     """A ticket's product and site, as `SqlCatalog.product` and `SqlPlaces.site` find them, in one
     statement when neither is already held by the session."""
-    if not sku or not site_id or any(session.identity_map.get(identity_key(mapped, key)) is not None
-                                     for mapped, key in ((ProductRow, sku), (SiteRow, site_id))):
+    if not sku or not site_id or _held_or_flush(session, sku, site_id):
         product = by_key(session, ProductRow, sku) if sku else None
         site = by_key(session, SiteRow, site_id) if site_id else None
     else:
-        if session.new and session.autoflush:
-            session.flush()
         row = session.execute(_PRODUCT_AND_SITE, {"sku": sku, "site": site_id}).one()
         product, site = _split(row, "p_", _PRODUCTS), _split(row, "s_", _SITES)
     return (mapping.product(product) if product else None), (mapping.site(site) if site else None)

@@ -39,18 +39,20 @@ USER_AGENT = f"python-httpx/{httpx.__version__}"   # what these calls said befor
 log = logging.getLogger("httpx")
 
 
-class Unsent(Exception):
-    """Nothing was written; `name` is the httpx exception that stood for it before."""
+class _Failed(Exception):
+    """`name` is the httpx exception that stood for this failure before."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
 
 
-class AnswerLost(Exception):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
+class Unsent(_Failed):
+    """Nothing was written."""
+
+
+class AnswerLost(_Failed):
+    """Written (or being written), and no answer came: it may have arrived."""
 
 
 @dataclass(frozen=True)
