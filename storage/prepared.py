@@ -8,10 +8,10 @@ the events, per call. A `Prepared` statement keeps SQLAlchemy's own compilation 
 processors) and only skips that per-call machinery.
 
 A statement needs SQLAlchemy at execution when it has IN lists expanded per call or column defaults
-computed per row; so does a connection someone watches (`echo`, cursor-execute listeners). Those run through `Session.execute` as before, so a
-`Prepared` is always correct and fast where it can be. Driver errors are raised as SQLAlchemy's
-(an `OperationalError` is still "try again later" to the router), and a lost connection is
-invalidated as SQLAlchemy would.
+computed per row; so does a connection someone watches (`echo`, cursor-execute listeners). Those
+run through `Session.execute` as before, so a `Prepared` is always correct and fast where it can
+be. Driver errors are raised as SQLAlchemy's (an `OperationalError` is still "try again later" to
+the router), and a lost connection is invalidated as SQLAlchemy would.
 """
 from __future__ import annotations
 
