@@ -22,6 +22,7 @@ from domain.sla import SlaPolicy, parse_duration
 from handlers.phrasings import TABLES
 from scheduler.cron import crontab_trigger
 from storage import db, sealing
+from storage.handoff import Handoff
 from storage.kv import KeyValueStore
 from storage.kv_open import open_store
 from storage.uow import SqlUnitOfWork
@@ -48,6 +49,8 @@ class Desk:
     store: KeyValueStore
     clock: Clock
     dialog_ttl: timedelta
+    # Set when this process's worker loop delivers: callbacks hand their replies to it (storage.handoff).
+    handoff: Handoff | None = None
 
     def uow(self, readonly: bool = False) -> SqlUnitOfWork:
         """A unit of work; a `readonly` one only reads, and takes no write lock on SQLite."""

@@ -10,7 +10,9 @@ from bot.bootstrap import Desk
 from bot.channels.base import Channel, build_channels, outlets
 from scheduler import jobs
 from scheduler.ports import Outlets
+from scheduler.delivery import LEASE, deliver_handed
 from scheduler.wake import Job, Waker
+from storage.handoff import Handoff
 from storage import wakeup
 
 
@@ -46,12 +48,18 @@ class Edges:
         return True
 
     def run_worker(self) -> None:
-        """Deliveries (and photo fetches) on a thread of their own, woken by callbacks."""
+        """Deliveries (and photo fetches) on a thread of their own, woken by callbacks, which hand
+        it their replies (storage.handoff)."""
+        self.desk.handoff = Handoff(LEASE)
         self.waker = Waker(self._pass).start()
 
     def _pass(self) -> None:
         media = self._media_due.is_set()
         self._media_due.clear()
+        if self.desk.handoff is not None:
+            handed = self.desk.handoff.take(self.desk.clock())
+            if handed:
+                deliver_handed(self.desk, self.outlets.senders, handed, self.desk.clock())
         jobs.deliver_now(self.desk, self.outlets, fetch_media=media)
 
     def start(self) -> None:
@@ -60,6 +68,7 @@ class Edges:
 
     def stop(self) -> None:
         if self.waker is not None:   # first: its last pass still sends through the channels
+            self.desk.handoff = None
             self.waker.stop()
             self.waker = None
         for channel in self.channels:

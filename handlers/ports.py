@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from domain.rules import Rules
+from storage.handoff import Handoff
 from storage.kv import KeyValueStore
 from storage.uow import SqlUnitOfWork
 
@@ -24,6 +25,8 @@ class Desk(Protocol):
     def clock(self) -> Callable[[], datetime]: ...
     @property
     def dialog_ttl(self) -> timedelta: ...   # how long an unfinished dialog (a report draft) is kept
+    @property
+    def handoff(self) -> Handoff | None: ...   # replies this process's delivery thread sends (storage.handoff)
     def uow(self) -> SqlUnitOfWork: ...
 
 
@@ -45,6 +48,10 @@ class WithStore:
     @property
     def dialog_ttl(self) -> timedelta:
         return self.desk.dialog_ttl
+
+    @property
+    def handoff(self) -> Handoff | None:
+        return self.desk.handoff
 
     def uow(self) -> SqlUnitOfWork:
         return self.desk.uow()

@@ -22,7 +22,7 @@ from handlers.ports import Desk, WithStore
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
 from storage.kv import Keys, StoreUnavailable
-from storage.outbox import release_held
+from storage.outbox import Due, release_held
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
 from storage.upsert import insert_ignore
@@ -121,12 +121,28 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
         else:
             replies = _converse(WithStore(desk, staged), uow, inbound, now)
             mark_handled(staged, inbound.channel, inbound.sender, inbound.sent_at, SEEN_TTL)
-        if to is not None:
-            for i, reply in enumerate(replies):
-                uow.outbox.add(_reply_notice(inbound, to, reply, str(i), now), now)
+        taken = _queue(desk, uow, inbound, to, replies, now)
         uow.commit_all()
+    if taken:
+        assert desk.handoff is not None
+        desk.handoff.hand(taken, now + desk.handoff.lease)
     _after_commit(desk, inbound, staged)
     return replies
+
+
+def _queue(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, to: str | None, replies: list[Reply],
+           now: datetime) -> list[Due]:
+    """The replies into the outbox; when this process's delivery thread sends them, written taken
+    for it (storage.handoff), and what it needs of them."""
+    if to is None:
+        return []
+    notices = [_reply_notice(inbound, to, reply, str(i), now) for i, reply in enumerate(replies)]
+    if desk.handoff is None:
+        for notice in notices:
+            uow.outbox.add(notice, now)
+        return []
+    taken = (uow.outbox.add_taken(notice, now, now + desk.handoff.lease) for notice in notices)
+    return [due for due in taken if due is not None]
 
 
 def _read_ahead(staged: StagedStore, inbound: Inbound) -> None:

@@ -53,13 +53,30 @@ def deliver_due(desk: Host, senders: Mapping[str, Sender], now: datetime,
     """Claim in one short transaction, send with no database lock held, record in another.
 
     Platform calls can take seconds; holding the write lock meanwhile would stall callbacks."""
+    with desk.uow(readonly=True) as uow:   # a wake with nothing due costs one read, no write lock
+        if not uow.outbox.any_due(now):
+            return 0
     docs = document_config(desk)
     with desk.uow() as uow:
         rows = uow.outbox.claim(now, limit)
-        if not rows:   # a wake with nothing due costs one read, no write
-            return 0
         taken = _take_all(uow, rows, senders, now, fallback, (desk.rules, docs))
         uow.commit()
+    return _send_all(desk, taken, now)
+
+
+def deliver_handed(desk: Host, senders: Mapping[str, Sender], rows: list[Due], now: datetime) -> int:
+    """Replies a callback of this process wrote already taken (storage.handoff): sent and recorded
+    as claimed rows are, with no claim. Replies carry their channel and address, no file."""
+    return _send_all(desk, [_reply(row, senders) for row in rows], now)
+
+
+def _reply(row: Due, senders: Mapping[str, Sender]) -> Claimed:
+    sender = senders.get(row.channel)
+    return Claimed(row.id, _outgoing(row, row.address) if sender else None, sender)
+
+
+def _send_all(desk: Host, taken: list[Claimed], now: datetime) -> int:
+    """Sent with no database lock held, the outcomes recorded in one transaction."""
     if not taken:
         return 0
     outcomes = [(c, _send(c)) for c in taken]
@@ -116,7 +133,7 @@ def _take(uow: SqlUnitOfWork, row: Due, senders: Mapping[str, Sender], now: date
     if target is None:
         return Claimed(row.id, None, None)
     sender, address = target
-    message = Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
+    message = _outgoing(row, address)
     if not row.attachment:
         return Claimed(row.id, message, sender)
     if row.attachment.get("render") == CHART:
@@ -126,6 +143,10 @@ def _take(uow: SqlUnitOfWork, row: Due, senders: Mapping[str, Sender], now: date
     except (Unavailable, TemplateError, KeyError, ValueError) as e:
         log.warning("notice %s: its attachment cannot be made (%s)", row.id, e)
         return Claimed(row.id, message, sender, error=DeliveryError(f"attachment: {e}", retry=False))
+
+
+def _outgoing(row: Due, address: str) -> Outgoing:
+    return Outgoing(address, row.text, tuple(row.buttons), row.key, row.kind, row.ticket_number)
 
 
 def _send(claimed: Claimed) -> DeliveryError | None:

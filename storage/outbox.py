@@ -13,7 +13,7 @@ from domain.model import Role, mask_phones
 from domain.notices import Notice
 from storage.prepared import Prepared
 from storage.tables import CustomerRow, OutboxRow
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_ignore_returning
 
 
 class Due(NamedTuple):
@@ -39,11 +39,18 @@ class SqlOutbox:
     def add(self, notice: Notice, now: datetime) -> None:
         """Idempotent: a second notice with the same key is dropped. One statement, no row read
         back: a message's replies are the hottest insert there is."""
-        insert_ignore(self.s, OutboxRow, dict(
-            key=notice.key[:160], role=str(notice.role), person_id=notice.person_id, channel=notice.channel,
-            address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
-            text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
-            due_at=notice.due_at or now, created_at=now, status="pending", attempts=0), keys=["key"])
+        insert_ignore(self.s, OutboxRow, _values(notice, now, "pending", notice.due_at or now), keys=["key"])
+
+    def add_taken(self, notice: Notice, now: datetime, lease_until: datetime) -> Due | None:
+        """A reply this process is about to send itself: written as a claim leaves a row (being
+        sent until the lease runs out, then any pass may take it), so no pass has to claim it.
+        What delivery needs of it; None when a notice with its key was queued before."""
+        values = _values(notice, now, "sending", lease_until)
+        row_id = insert_ignore_returning(self.s, OutboxRow, values, keys=["key"], column="id")
+        if row_id is None:
+            return None
+        return Due(row_id, values["key"], values["role"], notice.person_id, notice.ticket_number, notice.kind,
+                   notice.channel, notice.address, values["text"], values["buttons"], notice.attachment)
 
     def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
         """Held notices without buttons for one person become one digest (the originals marked
@@ -76,6 +83,10 @@ class SqlOutbox:
         """Due rows (and rows whose sender's lease ran out), locked while they are marked as taken
         (`take`, in the same transaction)."""
         return [Due(*row) for row in _CLAIM.all(self.s, {"now": now, "limit": limit})]
+
+    def any_due(self, now: datetime) -> bool:
+        """Whether a claim would find anything (read on its own, it takes no lock)."""
+        return _ANY_DUE.first(self.s, {"now": now}) is not None
 
     def take(self, sending: list[int], dropped: list[int], lease_until: datetime) -> None:
         """Claimed rows: being sent until the lease runs out (then another pass may take them
@@ -131,6 +142,13 @@ class SqlOutbox:
         return self.s.scalars(stmt.limit(1)).first() is not None
 
 
+def _values(notice: Notice, now: datetime, status: str, due_at: datetime) -> dict[str, Any]:
+    return dict(key=notice.key[:160], role=str(notice.role), person_id=notice.person_id, channel=notice.channel,
+                address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
+                text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
+                due_at=due_at, created_at=now, status=status, attempts=0)
+
+
 def release_held(session: Session, role: str, person_id: str, now: datetime,
                  channel: str = "", address: str = "") -> None:
     """The person wrote again: notices kept for them can go now, and so can replies kept for this
@@ -146,8 +164,9 @@ _OUTBOX = cast(Table, OutboxRow.__table__)
 _O = _OUTBOX.c
 FEW = 3   # rows a delivery pass carries under load: up to this many, each id is bound by itself
 _DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
-_CLAIM = Prepared(select(*(_O[name] for name in Due._fields))
-                  .where(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
+_DUE = and_(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
+_ANY_DUE = Prepared(select(_O.id).where(_DUE).limit(1))
+_CLAIM = Prepared(select(*(_O[name] for name in Due._fields)).where(_DUE)
                   # A file queued with a reply goes after it: the words first, then the picture they speak of.
                   .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))
                   .with_for_update(skip_locked=True))

@@ -21,19 +21,27 @@ from storage.prepared import Prepared
 def insert_ignore(session: Session, table: Any, values: dict[str, Any], keys: Sequence[str] | None = None) -> bool:
     """Insert unless a row with the same `keys` exists (`table`: a mapped class or its Table);
     without `keys`, unless any unique key of the table is taken. True when this call inserted it."""
+    return insert_ignore_returning(session, table, values, keys) is not None
+
+
+def insert_ignore_returning(session: Session, table: Any, values: dict[str, Any],
+                            keys: Sequence[str] | None = None, column: str | None = None) -> Any:
+    """`insert_ignore`, giving the inserted row's `column` (its id, say), or None when nothing was
+    inserted; without `column`, 1."""
     stmt = _insert_ignore(session.get_bind().dialect.name, getattr(table, "__table__", table),
-                          tuple(keys) if keys else None)
-    return stmt.first(session, values) is not None
+                          tuple(keys) if keys else None, column)
+    row = stmt.first(session, values)
+    return None if row is None else row[0]
 
 
 @lru_cache(maxsize=64)
-def _insert_ignore(dialect: str, table: Table, keys: tuple[str, ...] | None) -> Prepared:
+def _insert_ignore(dialect: str, table: Table, keys: tuple[str, ...] | None, column: str | None) -> Prepared:
     """Built once per table, the values passed as parameters (a message's dedup row and replies go
     this way: storage/prepared.py)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 rows for this statement, which read as "inserted".
     return Prepared(insert(table).on_conflict_do_nothing(index_elements=list(keys) if keys else None)
-                    .returning(literal_column("1")))
+                    .returning(table.c[column] if column else literal_column("1")))
 
 
 def changed(session: Session, stmt: Executable) -> int:
