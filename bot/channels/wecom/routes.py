@@ -12,6 +12,7 @@ from typing import Protocol
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.wecom.crypto import CallbackCrypto, Rejected, parse_xml
@@ -66,17 +67,19 @@ def make_router(channel: Callbacks, clock: Clock) -> APIRouter:
         # The bare plaintext: no quotes (JSON), no BOM, no newline.
         return PlainTextResponse(plain)
 
-    @router.post("/wecom/callback", include_in_schema=False)
-    async def receive(request: Request, background: BackgroundTasks) -> Response:
+    async def receive(request: Request) -> Response:
         try:
             body = await _read_body(request)
         except Rejected as e:
             return gate.refuse(e)
         response, jobs = await run_in_threadpool(_process, channel, clock, gate, request.query_params, body)
-        for job in jobs:
-            background.add_task(_quietly, job)
+        if jobs:
+            response.background = BackgroundTasks([BackgroundTask(_quietly, job) for job in jobs])
         return response
 
+    # A plain route, not a FastAPI one: nothing of it is declared to validate, and the app calls
+    # it ahead of the framework's per-request layers (bot.app: every message comes this way).
+    router.add_route("/wecom/callback", receive, methods=["POST"], include_in_schema=False)
     return router
 
 
