@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session factory
 Synchronous = Literal["full", "normal"]
+POOL = 20
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous = "full") -> Engine:
@@ -28,7 +29,11 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
     scheduler batch (25 tickets, `scheduler.jobs.BATCH`) each hold the lock for milliseconds;
     `busy_timeout_ms` is only the ceiling of a wait, for a starved machine."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+        # Connections are kept for as many threads as a busy server runs at once (the web server's
+        # worker threads, the scheduler's): one opened above the pool's size is closed when
+        # returned, and the next opens anew, reading the schema again on its first statement.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+                               pool_size=POOL, max_overflow=POOL)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
         writers = WriterQueue(busy_timeout_ms / 1000)
         event.listen(engine, "begin", partial(_sqlite_begin, writers))
