@@ -50,8 +50,8 @@ class Edges:
     def run_worker(self) -> None:
         """Deliveries (and photo fetches) on a thread of their own, woken by callbacks, which hand
         it their replies (storage.handoff)."""
-        self.desk.handoff = Handoff(LEASE)
         self.waker = Waker(self._pass).start()
+        self.desk.handoff = Handoff(LEASE, self.waker.wake)
 
     def _pass(self) -> None:
         media = self._media_due.is_set()

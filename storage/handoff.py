@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from storage.outbox import Due
@@ -24,16 +25,21 @@ MARGIN = timedelta(seconds=10)   # a hand-over this close to its lease's end is 
 
 
 class Handoff:
-    def __init__(self, lease: timedelta) -> None:
+    """`wake` asks the delivery thread for a pass."""
+
+    def __init__(self, lease: timedelta, wake: Callable[[], None]) -> None:
         self.lease = lease
+        self._wake = wake
         self._rows: deque[tuple[datetime, Due]] = deque()
         self._mu = threading.Lock()
 
     def hand(self, rows: list[Due], lease_until: datetime) -> None:
-        """Rows written taken until `lease_until`, after their transaction committed."""
+        """Rows written taken until `lease_until`, after their transaction committed; the
+        delivery thread is woken for them, whatever the channel does after."""
         if rows:
             with self._mu:
                 self._rows.extend((lease_until, row) for row in rows)
+            self._wake()
 
     def take(self, now: datetime) -> list[Due]:
         """Everything handed over so far whose lease still holds, oldest first."""

@@ -97,3 +97,29 @@ def test_two_web_processes_and_a_worker_deliver_every_reply_once(desk: Desk, fak
         say_hello(owners[OWNERS:])   # these wake the running worker
         until(lambda: all(fake.to(o) for o in owners) and settled(desk), "the worker did not deliver")
     assert [len(fake.to(o)) for o in owners] == [1] * len(owners)
+
+
+def test_two_serving_processes_hand_their_replies_to_their_own_loops_and_send_each_once(
+        desk: Desk, fake: FakeWecom, clock: FakeClock) -> None:
+    """With the worker loop in the web process, a callback's replies go to that loop in memory,
+    written already taken: neither the other process's loop nor a `worker` sends them again,
+    also when WeCom retries a callback on the other process."""
+    clock.now = datetime.now(timezone.utc)
+    env = environment(desk, fake)
+    ports = [free_port(), free_port()]
+    owners = [f"owner{i:02d}" for i in range(2 * OWNERS)]
+    with ExitStack() as stack:
+        stack.enter_context(process(["worker"], env))
+        for port in ports:
+            stack.enter_context(process(["serve", "--port", str(port)], env, port))
+        clients = [stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{p}", timeout=30)) for p in ports]
+        web = [Callbacks(fake, client) for client in clients]   # type: ignore[arg-type]
+        for i, owner in enumerate(owners):
+            assert web[i % 2].text(owner, "你好").status_code == 200
+        for query, body in web[0].sent:
+            assert web[1].post(query, body, keep=False).status_code == 200
+        until(lambda: all(fake.to(o) for o in owners) and settled(desk), "the replies were not delivered")
+    assert [len(fake.to(o)) for o in owners] == [1] * len(owners)
+    with desk.uow(readonly=True) as uow:
+        statuses = uow.session.scalars(select(OutboxRow.status).where(OutboxRow.kind == "reply")).all()
+    assert sorted(set(statuses)) == ["sent"] and len(statuses) == len(owners)
