@@ -57,9 +57,10 @@ class Edges:
         media = self._media_due.is_set()
         self._media_due.clear()
         if self.desk.handoff is not None:
-            handed = self.desk.handoff.take(self.desk.clock())
+            now = self.desk.clock()
+            handed = self.desk.handoff.take(now)
             if handed:
-                deliver_handed(self.desk, self.outlets.senders, handed, self.desk.clock())
+                deliver_handed(self.desk, self.outlets.senders, handed, now)
         jobs.deliver_now(self.desk, self.outlets, fetch_media=media)
 
     def start(self) -> None:

@@ -21,6 +21,7 @@ from handlers.identity import Unknown, Who, as_stored, identify
 from handlers.ports import Desk, WithStore
 from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
+from storage.handoff import Handoff
 from storage.kv import Keys, StoreUnavailable
 from storage.outbox import Due, release_held
 from storage.tables import InboundRow, MediaRow
@@ -111,6 +112,7 @@ def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
 
 def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
     now = desk.clock()
+    handoff = desk.handoff if to is not None else None
     staged = StagedStore(desk.store)
     _read_ahead(staged, inbound)
     with desk.uow() as uow:
@@ -121,27 +123,26 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
         else:
             replies = _converse(WithStore(desk, staged), uow, inbound, now)
             mark_handled(staged, inbound.channel, inbound.sender, inbound.sent_at, SEEN_TTL)
-        taken = _queue(desk, uow, inbound, to, replies, now)
+        taken = _queue(uow, inbound, to, replies, now, handoff)
         uow.commit_all()
-    if taken:
-        assert desk.handoff is not None
-        desk.handoff.hand(taken, now + desk.handoff.lease)
+    if handoff is not None:
+        handoff.hand(taken, now)
     _after_commit(desk, inbound, staged)
     return replies
 
 
-def _queue(desk: Desk, uow: SqlUnitOfWork, inbound: Inbound, to: str | None, replies: list[Reply],
-           now: datetime) -> list[Due]:
+def _queue(uow: SqlUnitOfWork, inbound: Inbound, to: str | None, replies: list[Reply], now: datetime,
+           handoff: Handoff | None) -> list[Due]:
     """The replies into the outbox; when this process's delivery thread sends them, written taken
     for it (storage.handoff), and what it needs of them."""
     if to is None:
         return []
     notices = [_reply_notice(inbound, to, reply, str(i), now) for i, reply in enumerate(replies)]
-    if desk.handoff is None:
+    if handoff is None:
         for notice in notices:
             uow.outbox.add(notice, now)
         return []
-    taken = (uow.outbox.add_taken(notice, now, now + desk.handoff.lease) for notice in notices)
+    taken = (uow.outbox.add_taken(notice, now, handoff.until(now)) for notice in notices)
     return [due for due in taken if due is not None]
 
 

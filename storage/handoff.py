@@ -33,12 +33,16 @@ class Handoff:
         self._rows: deque[tuple[datetime, Due]] = deque()
         self._mu = threading.Lock()
 
-    def hand(self, rows: list[Due], lease_until: datetime) -> None:
-        """Rows written taken until `lease_until`, after their transaction committed; the
-        delivery thread is woken for them, whatever the channel does after."""
+    def until(self, written: datetime) -> datetime:
+        """The lease of rows written taken at `written`."""
+        return written + self.lease
+
+    def hand(self, rows: list[Due], written: datetime) -> None:
+        """Rows written taken at `written`, after their transaction committed; the delivery
+        thread is woken for them, whatever the channel does after."""
         if rows:
             with self._mu:
-                self._rows.extend((lease_until, row) for row in rows)
+                self._rows.extend((self.until(written), row) for row in rows)
             self._wake()
 
     def take(self, now: datetime) -> list[Due]:
