@@ -1,23 +1,25 @@
 """Encrypted WeCom app callbacks from distinct owners against `baoxiu serve` and a bare baseline.
 
-    .venv/bin/python benchmarks/callback.py [--saturate 400] [--rate 10] [--seconds 30]
+    .venv/bin/python benchmarks/callback.py [--saturate 400] [--rounds 5] [--rate 10] [--seconds 30]
     .venv/bin/python benchmarks/callback.py --quick        # 100 messages, 10 s open loop
 
-Starts, one after the other on a free port each: the bare baseline (benchmarks/callback_baseline.py:
+Starts, side by side on a free port each: the bare baseline (benchmarks/callback_baseline.py:
 FastAPI, the same WeCom signature check, decryption and XML parse, one committed SQLite row in WAL
 mode) and `baoxiu serve` on its embedded default (SQLite, in-process store and scheduler, the demo
 data, WeCom enabled against a local stand-in of the WeCom API that accepts every send). Both get
 the same kind of pre-encrypted callbacks (a fault report from a different owner each, a fresh
 MsgId each). Per server:
-- saturation: 8 callbacks in flight until `--saturate` are answered and (for `serve`) every
-  owner's reply has reached the WeCom stand-in: req/s, and the server's CPU milliseconds per
-  message (its process's user + system time, from /proc), delivery included, wherever in the
-  process it runs;
+- saturation: 8 callbacks in flight until a burst is answered and (for `serve`) every owner's
+  reply has reached the WeCom stand-in: req/s, and the server's CPU milliseconds per message (its
+  process's user + system time, from /proc), delivery included, wherever in the process it runs.
+  `--saturate` callbacks in `--rounds` bursts, the two servers taking turns, each figure the
+  median of its bursts: a shared machine's speed drifts during a run, and two bursts seconds
+  apart meet the same machine;
 - open loop: `--rate` callbacks a second for `--seconds`, each sent at its scheduled time and its
   latency counted from that time (so a stalled server is not hidden by a waiting client):
   p50 / p99 of the 200, p50 / p99 of the reply's arrival at the stand-in, and the slowest
   second's throughput against the mean.
-Then the ratios ours / baseline. The load generator is pinned to the last core and the servers to
+Then the ratios ours / baseline (throughput: the median of the rounds' ratios, and their range). The load generator is pinned to the last core and the servers to
 the first where the machine allows (os.sched_setaffinity). Targets (issue 14): throughput at least
 50% of the baseline; p99 under 50 ms; no second below half the mean.
 """
@@ -39,7 +41,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -253,22 +255,50 @@ def server(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterat
                 proc.kill()
 
 
-def measure(argv: list[str], env: dict[str, str], port: int, calls: Callbacks, args: argparse.Namespace,
-            replies: bool, log_dir: Path) -> Figures:
-    """`replies`: the server answers each owner on the platform (ours); the baseline does not."""
-    figures = Figures()
-    url = f"http://127.0.0.1:{port}/wecom/callback"
+@dataclass
+class Running:
+    name: str
+    pid: int
+    client: httpx.Client
+    url: str
+    log: Path
+    replies: bool                # the server answers each owner on the platform (ours); the baseline does not
+    figures: Figures = field(default_factory=Figures)
+    rounds: list[Figures] = field(default_factory=list)
+
+
+@contextmanager
+def running(name: str, argv: list[str], env: dict[str, str], port: int, replies: bool,
+            log_dir: Path) -> Iterator[Running]:
     log = log_dir / f"server-{port}.log"
     with server(argv, env, port, log) as proc, \
             httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
-        saturate(client, url, proc.pid, calls.batch(30), Figures(), replies)   # warm up
-        started = log.stat().st_size
-        saturate(client, url, proc.pid, calls.batch(args.saturate), figures, replies)
-        with log.open("rb") as f:
-            f.seek(started)
-            figures.log_lines = f.read().count(b"\n") / args.saturate
-        open_loop(client, url, calls.batch(int(args.rate * args.seconds)), args.rate, figures, replies)
-    return figures
+        yield Running(name, proc.pid, client, f"http://127.0.0.1:{port}/wecom/callback", log, replies)
+
+
+def alternate(servers: list[Running], calls: Callbacks, args: argparse.Namespace) -> None:
+    """Saturation in `--rounds` bursts, the servers taking turns (the first burst's order reversed
+    in the next): a shared machine's speed drifts over a run, and each round's ratio compares two
+    bursts seconds apart."""
+    per_round = max(args.saturate // args.rounds, 1)
+    for server in servers:
+        saturate(server.client, server.url, server.pid, calls.batch(30), Figures(), server.replies)   # warm up
+    for i in range(args.rounds):
+        for server in servers if i % 2 == 0 else servers[::-1]:
+            started = server.log.stat().st_size
+            burst = Figures()
+            saturate(server.client, server.url, server.pid, calls.batch(per_round), burst, server.replies)
+            with server.log.open("rb") as out:
+                out.seek(started)
+                burst.log_lines = out.read().count(b"\n") / per_round
+            server.rounds.append(burst)
+    for server in servers:
+        total, bursts = server.figures, server.rounds
+        total.rps = statistics.median(b.rps for b in bursts)
+        total.cpu_ms = statistics.median(b.cpu_ms for b in bursts)
+        total.log_lines = statistics.mean(b.log_lines for b in bursts)
+        total.errors = sum(b.errors for b in bursts)
+        total.undelivered = sum(b.undelivered for b in bursts)
 
 
 def serve_env(folder: Path, port: int, api_port: int) -> dict[str, str]:
@@ -304,32 +334,38 @@ def main() -> None:
     parser.add_argument("--saturate", type=int, default=400)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=5, help="saturation bursts per server, taking turns")
     parser.add_argument("--quick", action="store_true", help="100 messages saturated, 10 s open loop")
     args = parser.parse_args()
     if args.quick:
-        args.saturate, args.seconds = 100, 10.0
+        args.saturate, args.seconds, args.rounds = 100, 10.0, 2
     pin((os.cpu_count() or 1) - 1)()
     api = ThreadingHTTPServer(("127.0.0.1", free_port()), FakeWecomApi)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     folder = Path(tempfile.mkdtemp(prefix="baoxiu-bench-"))
     calls = Callbacks(int(time.time()) % 100000 * 10000)
     try:
-        port = free_port()
+        port, ours_port = free_port(), free_port()
         base_argv = [sys.executable, str(ROOT / "benchmarks" / "callback_baseline.py"), "--port", str(port), "--db",
                      str(folder / "base.db"), "--token", TOKEN, "--aes-key", AES_KEY, "--corp-id", CORP_ID]
-        baseline = measure(base_argv, dict(os.environ), port, calls, args, replies=False, log_dir=folder)
-        report("bare baseline", baseline)
-        port = free_port()
-        env = serve_env(folder, port, api.server_address[1])
+        env = serve_env(folder, ours_port, api.server_address[1])
         config = ["--config", str(bench_config(folder))]
         for step in (["db", "upgrade"], ["demo"]):
             subprocess.run([str(BIN / "baoxiu"), *config, *step], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
-        ours = measure([str(BIN / "baoxiu"), *config, "serve"], env, port, calls, args, replies=True, log_dir=folder)
-        report("baoxiu serve", ours)
-        print(f"throughput ours / baseline = {ours.rps / baseline.rps:.3f} (target ≥ 0.50); CPU per message "
-              f"ours / baseline = {ours.cpu_ms / baseline.cpu_ms:.1f}; p99 {ours.p99:.1f} ms / 50 ms target = "
-              f"{ours.p99 / 50:.2f}; slowest second {ours.worst_second:.2f} of the mean (target ≥ 0.5)")
+        with running("bare baseline", base_argv, dict(os.environ), port, False, folder) as base, \
+                running("baoxiu serve", [str(BIN / "baoxiu"), *config, "serve"], env, ours_port, True, folder) as ours:
+            alternate([base, ours], calls, args)
+            for server in (base, ours):
+                open_loop(server.client, server.url, calls.batch(int(args.rate * args.seconds)), args.rate,
+                          server.figures, server.replies)
+        report(base.name, base.figures)
+        report(ours.name, ours.figures)
+        ratios = sorted(o.rps / b.rps for o, b in zip(ours.rounds, base.rounds))
+        print(f"throughput ours / baseline = {statistics.median(ratios):.3f} (median of {len(ratios)} rounds, "
+              f"{ratios[0]:.3f}–{ratios[-1]:.3f}; target ≥ 0.50); CPU per message ours / baseline = "
+              f"{ours.figures.cpu_ms / base.figures.cpu_ms:.1f}; p99 {ours.figures.p99:.1f} ms / 50 ms target = "
+              f"{ours.figures.p99 / 50:.2f}; slowest second {ours.figures.worst_second:.2f} of the mean (target ≥ 0.5)")
     finally:
         api.shutdown()
         shutil.rmtree(folder, ignore_errors=True)
