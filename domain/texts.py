@@ -82,14 +82,16 @@ NO_VISIT = frozenset({"return", "complaint"})
 
 
 def promise(ticket: Ticket, rules: Rules) -> str:
-    """What happens next, as the owner is told: the window they asked for, a visit by the deadline, or a call."""
+    """What happens next, as the owner is told: the window they asked for, a visit by the deadline, or a call
+    (as soon as possible where no time limit is set for the ticket's type)."""
+    by = f"将在 {when(ticket.arrive_by, rules.tz)} 前" if ticket.arrive_by else "会尽快"
     if ticket.type == "complaint":
-        return f"客服主管将在 {when(ticket.arrive_by, rules.tz)} 前与您联系处理"
+        return f"客服主管{by}与您联系处理"
     if ticket.type in NO_VISIT:
-        return f"客服将在 {when(ticket.arrive_by, rules.tz)} 前与您联系，核实后办理{rules.type_name(ticket.type)}"
+        return f"客服{by}与您联系，核实后办理{rules.type_name(ticket.type)}"
     if ticket.appointment_start:
         return f"我们会按您希望的时间 {window(ticket.appointment_start, ticket.appointment_end, rules.tz)} 安排师傅上门"
-    return f"我们将在 {when(ticket.arrive_by, rules.tz)} 前安排师傅上门"
+    return f"我们{by}安排师傅上门"
 
 
 def opened_for_owner(ticket: Ticket, rules: Rules) -> str:
