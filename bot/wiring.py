@@ -69,9 +69,13 @@ class Edges:
 
     def stop(self) -> None:
         if self.waker is not None:   # first: its last pass still sends through the channels
-            self.desk.handoff = None
+            handoff, self.desk.handoff = self.desk.handoff, None
             self.waker.stop()
             self.waker = None
+            if handoff is not None:
+                # Replies handed over after the last pass go out now, not when their lease runs out.
+                now = self.desk.clock()
+                deliver_handed(self.desk, self.outlets.senders, handoff.take(now), now)
         for channel in self.channels:
             channel.stop()
 

@@ -8,9 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.bootstrap import Desk
+from bot.wiring import Edges
 from handlers.base import Inbound
 from handlers.router import handle_into_outbox
 from scheduler.delivery import LEASE, deliver_due, deliver_handed
+from scheduler.ports import Outlets
+from scheduler.wake import Waker
 from storage.handoff import MARGIN, Handoff
 from storage.tables import OutboxRow
 from tests.conftest import FakeClock
@@ -86,3 +89,14 @@ def test_without_a_delivery_thread_here_replies_wait_for_any_pass(desk: Desk, cl
     sender = Recorder()
     assert deliver_due(desk, {"wecom": sender}, clock()) == 1
     assert replies(desk) == [("sent", OWNER)]
+
+
+def test_replies_handed_over_after_the_last_pass_go_out_when_the_process_stops(desk: Desk, clock: FakeClock) -> None:
+    sender = Recorder()
+    edges = Edges(desk, outlets=Outlets(senders={"wecom": sender}))
+    edges.waker = Waker(lambda: None).start()            # a loop that has not got to them yet
+    desk.handoff = Handoff(LEASE, lambda: None)
+    answer = a_message(desk)
+    edges.stop()
+    assert [(m.to, m.text) for m in sender.sent] == [(OWNER, answer)]
+    assert replies(desk) == [("sent", OWNER)] and desk.handoff is None
