@@ -57,10 +57,7 @@ class Edges:
         media = self._media_due.is_set()
         self._media_due.clear()
         if self.desk.handoff is not None:
-            now = self.desk.clock()
-            handed = self.desk.handoff.take(now)
-            if handed:
-                deliver_handed(self.desk, self.outlets.senders, handed, now)
+            self._send_handed(self.desk.handoff)
         jobs.deliver_now(self.desk, self.outlets, fetch_media=media)
 
     def start(self) -> None:
@@ -72,12 +69,14 @@ class Edges:
             handoff, self.desk.handoff = self.desk.handoff, None
             self.waker.stop()
             self.waker = None
-            if handoff is not None:
-                # Replies handed over after the last pass go out now, not when their lease runs out.
-                now = self.desk.clock()
-                deliver_handed(self.desk, self.outlets.senders, handoff.take(now), now)
+            if handoff is not None:   # handed over after the last pass: sent now, not when the lease runs out
+                self._send_handed(handoff)
         for channel in self.channels:
             channel.stop()
+
+    def _send_handed(self, handoff: Handoff) -> None:
+        now = self.desk.clock()
+        deliver_handed(self.desk, self.outlets.senders, handoff.take(now), now)
 
 
 def wire(desk: Desk, web_only: bool = False) -> Edges:

@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url, text
+from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import catalog_stamp
@@ -32,10 +32,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
         # Connections are kept for as many threads as a busy server runs at once (the web server's
         # worker threads, the scheduler's): one opened above the pool's size is closed when
         # returned, and the next opens anew, reading the schema again on its first statement.
-        # (An in-memory database lives in its one connection: SQLAlchemy's own pool for it stays.)
-        pool = {} if _in_memory(url) else {"pool_size": POOL, "max_overflow": POOL}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-                               **pool)
+                               pool_size=POOL)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
         writers = WriterQueue(busy_timeout_ms / 1000)
         event.listen(engine, "begin", partial(_sqlite_begin, writers))
@@ -45,11 +43,6 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_session)
     return engine
-
-
-def _in_memory(url: str) -> bool:
-    database = make_url(url).database
-    return not database or database == ":memory:" or "mode=memory" in url
 
 
 def _postgres_session(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

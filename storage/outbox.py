@@ -49,8 +49,7 @@ class SqlOutbox:
         row_id = insert_ignore_returning(self.s, OutboxRow, values, keys=["key"], column="id")
         if row_id is None:
             return None
-        return Due(row_id, values["key"], values["role"], notice.person_id, notice.ticket_number, notice.kind,
-                   notice.channel, notice.address, values["text"], values["buttons"], notice.attachment)
+        return Due(row_id, *(values[name] for name in Due._fields[1:]))
 
     def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
         """Held notices without buttons for one person become one digest (the originals marked
