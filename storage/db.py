@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import catalog_stamp
+from storage.group_sync import WalSync
 from storage.writers import TURN, WriterQueue
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "baoxiu_read_only"   # execution option of the read-only session factory
+WRITING = "baoxiu_writing"        # connection info key: a writing transaction is open
 Synchronous = Literal["full", "normal"]
 POOL = 20
 
@@ -25,6 +27,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
     """SQLite in WAL mode, with `synchronous` FULL by default: each commit is on disk before the
     platform is answered, so a power cut never loses a message the platform will not send again
     (NORMAL saves that fsync and can lose the last commits on power loss, never on a crash).
+    FULL on a database file is kept by group commit (storage/group_sync.py): the same guarantee,
+    one fsync for the commits of many threads, taken after the write lock is released.
     Writers of this process take turns (storage/writers.py), and a callback's write and a
     scheduler batch (25 tickets, `scheduler.jobs.BATCH`) each hold the lock for milliseconds;
     `busy_timeout_ms` is only the ceiling of a wait, for a starved machine."""
@@ -34,11 +38,12 @@ def make_engine(url: str, busy_timeout_ms: int = 30000, synchronous: Synchronous
         # returned, and the next opens anew, reading the schema again on its first statement.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
                                pool_size=POOL)
-        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous))
+        wal = _group_sync(engine) if synchronous == "full" else None
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms, synchronous, wal is not None))
         writers = WriterQueue(busy_timeout_ms / 1000)
         event.listen(engine, "begin", partial(_sqlite_begin, writers))
-        event.listen(engine, "commit", partial(_sqlite_end, writers, "commit"))
-        event.listen(engine, "rollback", partial(_sqlite_end, writers, "rollback"))
+        event.listen(engine, "commit", partial(_sqlite_end, writers, wal, "commit"))
+        event.listen(engine, "rollback", partial(_sqlite_end, writers, None, "rollback"))
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_session)
@@ -53,11 +58,22 @@ def _postgres_session(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-d
     dbapi_conn.commit()
 
 
-def _sqlite_pragmas(busy_timeout_ms: int, synchronous: Synchronous, dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _group_sync(engine: Engine) -> WalSync | None:
+    """Group commit for a database file; an in-memory or URI-named one keeps SQLite's own FULL."""
+    name = engine.url.database or ""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return WalSync(str(Path(name).resolve()))
+
+
+def _sqlite_pragmas(busy_timeout_ms: int, synchronous: Synchronous, grouped: bool,  # type: ignore[no-untyped-def]
+                    dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    wal = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    # Grouped, a commit leaves the fsync of the log to storage.group_sync; a database that cannot
+    # run a log (a file system without shared memory) keeps FULL's own.
+    cur.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' and not (grouped and wal) else 'NORMAL'}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.close()
@@ -72,12 +88,13 @@ def _sqlite_begin(writers: WriterQueue, conn) -> None:  # type: ignore[no-untype
     if conn.get_execution_options().get(READ_ONLY):
         _begin(conn, "BEGIN")
         return
+    conn.info[WRITING] = True
     if writers.enter():
         conn.info[TURN] = True
     try:
         _begin(conn, "BEGIN IMMEDIATE")
     except Exception:
-        _sqlite_end(writers, "rollback", conn)
+        _sqlite_end(writers, None, "rollback", conn)
         raise
 
 
@@ -88,24 +105,30 @@ def _begin(conn, sql: str) -> None:  # type: ignore[no-untyped-def]
         raise exc.DBAPIError.instance(sql, (), e, sqlite3.Error) from e
 
 
-def _sqlite_end(writers: WriterQueue, how: str, conn) -> None:  # type: ignore[no-untyped-def]
-    """SQLAlchemy calls this just before it commits or rolls back. The transaction is ended here
-    first, so the writer the turn passes to finds SQLite's lock free; handed over before the end,
-    its BEGIN IMMEDIATE met the lock still held and SQLite's busy handler slept 1 ms or more.
+def _sqlite_end(writers: WriterQueue, wal: WalSync | None, how: str, conn) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy calls this just before it commits or rolls back. A writing transaction is ended
+    here first, so the writer the turn passes to finds SQLite's lock free (handed over before the
+    end, its BEGIN IMMEDIATE met the lock still held and SQLite's busy handler slept 1 ms or
+    more), and a commit then waits for its group's fsync with the lock already free.
     SQLAlchemy's own COMMIT / ROLLBACK after this finds no transaction and does nothing, or, if
     ending it failed here, ends it itself and raises the error as its own."""
-    if not conn.info.pop(TURN, False):
+    if not conn.info.pop(WRITING, False):
         return
+    committed = False
     try:
         dbapi = conn.connection.dbapi_connection
         if dbapi is not None and dbapi.in_transaction and how == "commit":
             dbapi.commit()
+            committed = True
         elif dbapi is not None and dbapi.in_transaction:
             dbapi.rollback()
     except sqlite3.Error:
         pass
     finally:
-        writers.leave()
+        if conn.info.pop(TURN, False):
+            writers.leave()
+    if committed and wal is not None:
+        wal.committed()
 
 
 def session_factory(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:
