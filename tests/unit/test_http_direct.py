@@ -115,3 +115,38 @@ def test_a_platform_that_does_not_speak_tls_fails_before_anything_is_written(pla
     with pytest.raises(Unsent) as unsent:
         DirectPoster(3.0, 5.0).request("POST", https, b"{}", {})
     assert unsent.value.name == "ConnectError" and platform.received == []
+
+
+@pytest.mark.parametrize("answer, kept", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"6\r\n{\"errc\r\n7\r\node\":0}\r\n0\r\n\r\n", True),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
+     b"{\"errcode\":0}", False),
+    (b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"errcode\":0}", False),   # to the close
+])
+def test_chunked_closing_and_close_delimited_answers_are_read_whole(answer: bytes, kept: bool) -> None:
+    """Answers framed each way HTTP allows; a connection the answer says will close is not kept."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        accepted.append(conn)
+        request = b""
+        while b"\r\n\r\n" not in request or not request.endswith(b"{}"):
+            request += conn.recv(4096)
+        conn.sendall(answer)
+        if not kept:
+            conn.close()
+
+    server = threading.Thread(target=serve)
+    server.start()
+    poster = DirectPoster(3.0, 5.0)
+    got = poster.request("POST", f"http://127.0.0.1:{listener.getsockname()[1]}/send", b"{}", {})
+    server.join(5)
+    assert (got.status, got.content_type, got.body) == (200, "application/json", b'{"errcode":0}')
+    assert sum(len(idle) for idle in poster._idle.values()) == (1 if kept else 0)
+    poster.close()
+    for conn in accepted:
+        conn.close()
+    listener.close()

@@ -4,7 +4,7 @@ dingtalk-sdk only speaks oapi.dingtalk.com and retries expired tokens without a 
 robot and card calls go through here: the token is shared through the key-value store, refreshed
 five minutes before it expires, and fetched again at most once when DingTalk calls it invalid.
 Each process also holds the token it last read or fetched (bot/channels/held_tokens.py). JSON calls
-and session-webhook replies go over urllib3's kept-alive connections
+and session-webhook replies go over kept-alive connections read by httptools
 (bot/channels/http_direct.py); uploads and downloads through httpx.
 """
 from __future__ import annotations

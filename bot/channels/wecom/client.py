@@ -5,7 +5,7 @@ cached in the key-value store (shared by every process), refreshed before expiry
 refetched once on 40014/42001/40001 -- then the call fails and the outbox decides. Each process
 also holds the token it last read or fetched (bot/channels/held_tokens.py).
 
-JSON calls (every message sent) go over urllib3's kept-alive connections
+JSON calls (every message sent) go over kept-alive connections read by httptools
 (bot/channels/http_direct.py); uploads, downloads and token fetches go through httpx.
 """
 from __future__ import annotations
