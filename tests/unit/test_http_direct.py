@@ -150,3 +150,55 @@ def test_chunked_closing_and_close_delimited_answers_are_read_whole(answer: byte
     for conn in accepted:
         conn.close()
     listener.close()
+
+
+def _self_signed() -> tuple[bytes, bytes]:
+    """A certificate for localhost and its key, PEM."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=36500))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
+
+
+def test_calls_over_tls_check_the_certificate_and_keep_the_connection(
+        platform: Platform, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+    from pathlib import Path
+
+    from bot.channels import http_direct
+
+    cert, key = _self_signed()
+    folder = Path(str(tmp_path))
+    (folder / "cert.pem").write_bytes(cert)
+    (folder / "key.pem").write_bytes(key)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    platform.socket = served.wrap_socket(platform.socket, server_side=True)
+    https = url(platform).replace("http://127.0.0.1", "https://localhost")
+
+    # The system's trust store does not know this certificate: refused before anything is written.
+    with pytest.raises(Unsent):
+        DirectPoster(3.0, 5.0).request("POST", https, b"{}", {})
+    assert platform.received == []
+
+    monkeypatch.setattr(http_direct, "_tls_context", lambda: ssl.create_default_context(cadata=cert.decode()))
+    poster = DirectPoster(3.0, 5.0)
+    for n in range(2):
+        answer = poster.request("POST", https, f"message {n}".encode(), {})
+        assert (answer.status, answer.body) == (200, b'{"errcode":0}')
+    assert platform.received == [b"message 0", b"message 1"]
+    poster.close()
