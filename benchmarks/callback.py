@@ -10,14 +10,15 @@ data, WeCom enabled against a local stand-in of the WeCom API that accepts every
 the same kind of pre-encrypted callbacks (a fault report from a different owner each, a fresh
 MsgId each). Per server:
 - saturation: 8 callbacks in flight until a burst is answered and (for `serve`) every owner's
-  reply has reached the WeCom stand-in: req/s, and the server's CPU milliseconds per message (its
+  reply has reached the platform (in the callback's answer, a passive reply, or at the WeCom
+  stand-in through the send API): req/s, and the server's CPU milliseconds per message (its
   process's user + system time, from /proc), delivery included, wherever in the process it runs.
   `--saturate` callbacks in `--rounds` bursts, the two servers taking turns, each figure the
   median of its bursts: a shared machine's speed drifts during a run, and two bursts seconds
   apart meet the same machine;
 - open loop: `--rate` callbacks a second for `--seconds`, each sent at its scheduled time and its
   latency counted from that time (so a stalled server is not hidden by a waiting client):
-  p50 / p99 of the 200, p50 / p99 of the reply's arrival at the stand-in, and the slowest
+  p50 / p99 of the 200, p50 / p99 of the reply's arrival at the platform, and the slowest
   second's throughput against the mean.
 Then the ratios ours / baseline (throughput: the median of the rounds' ratios, and their range). The load generator is pinned to the last core and the servers to
 the first where the machine allows (os.sched_setaffinity). Targets (issue 14): throughput at least
@@ -156,6 +157,14 @@ class Figures:
     errors: int = 0
 
 
+def taken(call: Call, response: httpx.Response) -> int:
+    """A reply given in the callback's own answer (a passive reply) reached the platform with it."""
+    if response.status_code == 200 and b"<Encrypt>" in response.content:
+        with FakeWecomApi.lock:
+            FakeWecomApi.arrivals.setdefault(call[2], time.perf_counter())
+    return response.status_code
+
+
 def replies_in(calls: list[Call], replies: bool, within: float = 30.0) -> list[float | None]:
     """When each call's reply reached the stand-in; waits for them all (up to `within` seconds) so
     that work moved off the request (delivery) is counted in the CPU and latency figures."""
@@ -172,7 +181,7 @@ def replies_in(calls: list[Call], replies: bool, within: float = 30.0) -> list[f
 def saturate(client: httpx.Client, url: str, pid: int, calls: list[Call], figures: Figures,
              replies: bool) -> None:
     def post(call: Call) -> int:
-        return client.post(url, params=call[0], content=call[1]).status_code
+        return taken(call, client.post(url, params=call[0], content=call[1]))
 
     cpu, start = cpu_seconds(pid), time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
@@ -200,7 +209,7 @@ def open_loop(client: httpx.Client, url: str, calls: list[Call], rate: float, fi
     start = time.perf_counter() + 0.2
 
     def post(scheduled: float, call: Call) -> None:
-        code = client.post(url, params=call[0], content=call[1]).status_code
+        code = taken(call, client.post(url, params=call[0], content=call[1]))
         now = time.perf_counter()
         with lock:
             latencies.append((now - scheduled) * 1000)

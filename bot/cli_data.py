@@ -71,7 +71,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "dropped", "merged", "all"]),
+@click.option("--status", type=click.Choice(["pending", "sending", "held", "dead", "sent", "answered", "dropped", "merged", "all"]),
               default="dead")
 @click.option("--limit", type=int, default=50)
 @click.pass_obj

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -23,7 +24,7 @@ from handlers.serial import SenderBusy, is_older, mark_handled, one_at_a_time
 from handlers.staged import StagedStore
 from storage.handoff import Handoff
 from storage.kv import Keys, StoreUnavailable
-from storage.outbox import Due, release_held
+from storage.outbox import Due
 from storage.tables import InboundRow, MediaRow
 from storage.uow import SqlUnitOfWork
 from storage.upsert import insert_ignore
@@ -31,6 +32,8 @@ from storage.upsert import insert_ignore
 log = logging.getLogger("baoxiu.chat")
 
 MAX_TEXT = 2000
+# A reply is given in the callback's answer only while the platform still waits for it (WeCom: 5 s).
+ANSWER_WITHIN = timedelta(seconds=3)
 SORRY = "抱歉，系统开小差了，请稍后再试。如情况紧急请直接致电客服。"
 SEEN_TTL = timedelta(days=1)
 Handler = Callable[[Ctx, SqlUnitOfWork], None]
@@ -58,10 +61,16 @@ ROLE_HANDLERS = {
 }
 
 
+@dataclass(frozen=True)
+class Handled:
+    replies: list[Reply]
+    answer: Reply | None = None   # given in the callback's own answer, not queued
+
+
 def handle(desk: Desk, inbound: Inbound) -> list[Reply]:
     """One message in, the replies for the sender out (the caller delivers them). Never raises."""
     try:
-        return _run(desk, inbound, to=None)
+        return _run(desk, inbound, to=None).replies
     except Exception:
         log.exception("message from %s:%s failed", inbound.channel, _short(inbound.sender))
         return [Reply(SORRY)]
@@ -72,6 +81,18 @@ def handle_and_queue(desk: Desk, inbound: Inbound, to: str | None = None) -> int
     return len(handle_into_outbox(desk, inbound, to))
 
 
+def handle_answering(desk: Desk, inbound: Inbound) -> Reply | None:
+    """For a platform whose callback answer can carry one reply (WeCom's self-built app): the
+    sender's reply, when it is the only one and has no buttons and the platform still waits,
+    comes back to be put in the answer (kept in the outbox as "answered", never sent); everything
+    else is queued as `handle_into_outbox` queues it. A retried callback gets the same reply
+    again: the platform retries only when it did not take the answer."""
+    try:
+        return _handled(desk, inbound, inbound.sender, answer=True).answer
+    except _Failed:
+        return None   # the apology is queued
+
+
 def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> list[Reply]:
     """The replies go to the outbox, to `to` (default: the sender), and are returned as well.
 
@@ -80,9 +101,23 @@ def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> l
     lock timeout) is raised with nothing recorded: the callback answers non-200 and the platform
     delivers the message again. Any other failure queues an apology.
     """
-    address = to or inbound.sender
     try:
-        return _run(desk, inbound, to=address)
+        return _handled(desk, inbound, to or inbound.sender).replies
+    except _Failed as failed:
+        return [failed.apology]
+
+
+class _Failed(Exception):
+    """The handling failed for good; the apology was queued."""
+
+    def __init__(self, apology: Reply) -> None:
+        super().__init__(apology.text)
+        self.apology = apology
+
+
+def _handled(desk: Desk, inbound: Inbound, address: str, answer: bool = False) -> Handled:
+    try:
+        return _run(desk, inbound, to=address, answer=answer)
     except Exception as e:
         if transient(e):  # the type only: a driver's message may quote the SQL parameters
             log.warning("message from %s:%s not handled (%s); left for the platform's retry",
@@ -93,7 +128,7 @@ def handle_into_outbox(desk: Desk, inbound: Inbound, to: str | None = None) -> l
         with desk.uow() as uow:
             uow.outbox.add(_reply_notice(inbound, address, sorry, "sorry", desk.clock()), desk.clock())
             uow.commit()
-        return [sorry]
+        raise _Failed(sorry) from None
 
 
 def transient(e: BaseException) -> bool:
@@ -102,42 +137,67 @@ def transient(e: BaseException) -> bool:
         (isinstance(e, DBAPIError) and e.connection_invalidated)
 
 
-def _run(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
+def _run(desk: Desk, inbound: Inbound, to: str | None, answer: bool = False) -> Handled:
+    """`answer`: the caller can put one reply in the callback's answer, until `ANSWER_WITHIN` has passed."""
     inbound = as_stored(inbound)
     if inbound.msg_id and _seen(desk, inbound):
-        return []
+        return Handled([], _answered_before(desk, inbound) if answer else None)
+    until = desk.clock() + ANSWER_WITHIN if answer else None
     with one_at_a_time(desk.store, inbound.channel, inbound.sender):
-        return _run_alone(desk, inbound, to)
+        return _run_alone(desk, inbound, to, until)
 
 
-def _run_alone(desk: Desk, inbound: Inbound, to: str | None) -> list[Reply]:
+def _run_alone(desk: Desk, inbound: Inbound, to: str | None, answer_until: datetime | None) -> Handled:
     now = desk.clock()
     handoff = desk.handoff if to is not None else None
     staged = StagedStore(desk.store)
     _read_ahead(staged, inbound)
     with desk.uow() as uow:
         if inbound.msg_id and not _claim(uow, inbound, now):
-            return []
+            return Handled([], _answered(uow, inbound) if answer_until else None)
         if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
             replies = [_late(desk, inbound)]   # acting on it now could undo what came after it
         else:
             replies = _converse(WithStore(desk, staged), uow, inbound, now)
             mark_handled(staged, inbound.channel, inbound.sender, inbound.sent_at, SEEN_TTL)
-        taken = _queue(uow, inbound, to, replies, now, handoff)
+        answer = _answerable(uow, replies) if answer_until is not None and desk.clock() < answer_until else None
+        taken = _queue(uow, inbound, to, replies, now, handoff, answer)
         uow.commit_all()
     if handoff is not None:
         handoff.hand(taken, now)
     _after_commit(desk, inbound, staged)
-    return replies
+    return Handled(replies, answer)
+
+
+def _answerable(uow: SqlUnitOfWork, replies: list[Reply]) -> Reply | None:
+    """A callback's answer carries one text: a single reply without buttons, when nothing else was
+    queued with it (a card, several replies, a reply with a picture after it or with notices
+    released to the sender, go through the platform's API in their order)."""
+    alone = len(replies) == 1 and not replies[0].buttons and uow.outbox.queued == 0
+    return replies[0] if alone else None
+
+
+def _answered(uow: SqlUnitOfWork, inbound: Inbound) -> Reply | None:
+    text = uow.outbox.answered(_reply_key(inbound, "0", None))
+    return None if text is None else Reply(text)
+
+
+def _answered_before(desk: Desk, inbound: Inbound) -> Reply | None:
+    with desk.uow() as uow:
+        return _answered(uow, inbound)
 
 
 def _queue(uow: SqlUnitOfWork, inbound: Inbound, to: str | None, replies: list[Reply], now: datetime,
-           handoff: Handoff | None) -> list[Due]:
-    """The replies into the outbox; when this process's delivery thread sends them, written taken
-    for it (storage.handoff), and what it needs of them."""
+           handoff: Handoff | None, answer: Reply | None) -> list[Due]:
+    """The replies into the outbox (`answer`, given in the callback's answer, as said already);
+    when this process's delivery thread sends them, written taken for it (storage.handoff), and
+    what it needs of them."""
     if to is None:
         return []
     notices = [_reply_notice(inbound, to, reply, str(i), now) for i, reply in enumerate(replies)]
+    if answer is not None:
+        uow.outbox.add_answered(notices[0], now)
+        return []
     if handoff is None:
         for notice in notices:
             uow.outbox.add(notice, now)
@@ -180,7 +240,7 @@ def _enter(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Who:
     """What every message writes before its handler: the sender's sighting, the notices kept for
     them released, a photo's row."""
     who = identify(uow, inbound, now)
-    release_held(uow.session, who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
+    uow.outbox.release_held(who.actor.role, who.actor.id, now, inbound.channel, inbound.sender)
     if inbound.media and inbound.channel != "console":
         uow.session.add(MediaRow(channel=inbound.channel, ref=inbound.media, created_at=now))
     return who
@@ -204,9 +264,13 @@ def _late(desk: Desk, inbound: Inbound) -> Reply:
 
 
 def _reply_notice(inbound: Inbound, to: str, reply: Reply, index: str, now: datetime) -> Notice:
-    stamp = inbound.msg_id or now.isoformat()
-    return Notice("reply", "", "reply", reply.text, f"reply:{inbound.channel}:{stamp}:{index}",
+    return Notice("reply", "", "reply", reply.text, _reply_key(inbound, index, now),
                   buttons=reply.buttons, channel=inbound.channel, address=to)
+
+
+def _reply_key(inbound: Inbound, index: str, now: datetime | None) -> str:
+    stamp = inbound.msg_id or (now.isoformat() if now else "")
+    return f"reply:{inbound.channel}:{stamp}:{index}"
 
 
 def _claim(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> bool:

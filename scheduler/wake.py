@@ -5,7 +5,8 @@ pass (several transactions, a claim that writes even with nothing to send) per m
 the scheduler in the same process, the callback only sets an event; this thread wakes and runs
 one delivery pass for every callback that came in meanwhile, so a burst of messages costs a
 few passes, not one each. Work a callback leaves for after its answer (a card sweep, a 微信客服
-pull) is handed to this thread too (`later`), and runs just before the pass that sends its result.
+pull) is handed to this thread too (`later`), and runs before the next pass; a job alone (a card
+sweep after a message answered in its callback) runs no pass: nothing was queued.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Waker:
     def __init__(self, work: Job, name: str = "baoxiu-delivery") -> None:
         self._work = work
         self._due = threading.Event()
+        self._pass = False   # a pass was asked for (not only jobs)
         self._jobs: deque[Job] = deque()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -32,10 +34,12 @@ class Waker:
 
     def wake(self) -> None:
         """Ask for one more pass; wakes while a pass runs fold into the next one."""
+        self._pass = True
         self._due.set()
 
     def later(self, job: Job) -> None:
-        """Run `job` on the loop's thread before its next pass (and wake it)."""
+        """Run `job` on the loop's thread soon, before its next pass; a job that queues something
+        asks for the pass itself (`wake`)."""
         self._jobs.append(job)
         self._due.set()
 
@@ -52,7 +56,9 @@ class Waker:
                 return
             while self._jobs:
                 _quietly(self._jobs.popleft(), "job")
-            _quietly(self._work, "delivery pass")
+            if self._pass:
+                self._pass = False   # before the pass: a wake during it asks for the next one
+                _quietly(self._work, "delivery pass")
 
 
 def _quietly(job: Job, what: str) -> None:

@@ -16,6 +16,9 @@ from storage.tables import CustomerRow, OutboxRow
 from storage.upsert import insert_ignore, insert_ignore_returning
 
 
+ANSWERED = "answered"   # said in the callback's answer (a passive reply); delivery never takes it
+
+
 class Due(NamedTuple):
     """What delivery reads of a claimed row: a plain tuple, not an ORM entity (a delivery pass
     runs for every reply, and loading entities into the identity map cost more than the query)."""
@@ -35,11 +38,13 @@ class Due(NamedTuple):
 class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self.s = session
+        self.queued = 0   # rows this unit of work made due for delivery (added or released)
 
     def add(self, notice: Notice, now: datetime) -> None:
         """Idempotent: a second notice with the same key is dropped. One statement, no row read
         back: a message's replies are the hottest insert there is."""
-        insert_ignore(self.s, OutboxRow, _values(notice, now, "pending", notice.due_at or now), keys=["key"])
+        if insert_ignore(self.s, OutboxRow, _values(notice, now, "pending", notice.due_at or now), keys=["key"]):
+            self.queued += 1
 
     def add_taken(self, notice: Notice, now: datetime, lease_until: datetime) -> Due | None:
         """A reply this process is about to send itself: written as a claim leaves a row (being
@@ -50,6 +55,16 @@ class SqlOutbox:
         if row_id is None:
             return None
         return Due(row_id, *(values[name] for name in Due._fields[1:]))
+
+    def add_answered(self, notice: Notice, now: datetime) -> None:
+        """A reply that goes back in the callback's own answer (a passive reply): kept as what was
+        said, never sent by delivery, and read again if the platform retries the callback."""
+        insert_ignore(self.s, OutboxRow, {**_values(notice, now, ANSWERED, now), "sent_at": now, "attempts": 1},
+                      keys=["key"])
+
+    def answered(self, key: str) -> str | None:
+        """The text of a reply given in a callback's answer under `key`; None if it went another way."""
+        return _ANSWERED.scalar(self.s, {"key": key[:160]})
 
     def merge_held(self, role: str, person_id: str, now: datetime, heading: str, max_bytes: int) -> int:
         """Held notices without buttons for one person become one digest (the originals marked
@@ -108,7 +123,7 @@ class SqlOutbox:
         return self.s.get(OutboxRow, row_id)
 
     def release_held(self, role: str, person_id: str, now: datetime, channel: str = "", address: str = "") -> None:
-        release_held(self.s, role, person_id, now, channel, address)
+        self.queued += release_held(self.s, role, person_id, now, channel, address)
 
     def console_address(self, role: str, person_id: str) -> str:
         """Owners are known in the console by phone (`owner:138…`), staff by id."""
@@ -149,13 +164,14 @@ def _values(notice: Notice, now: datetime, status: str, due_at: datetime) -> dic
 
 
 def release_held(session: Session, role: str, person_id: str, now: datetime,
-                 channel: str = "", address: str = "") -> None:
+                 channel: str = "", address: str = "") -> int:
     """The person wrote again: notices kept for them can go now, and so can replies kept for this
     chat (a reply is addressed by channel and address, not by person)."""
     mine, chat = bool(person_id), bool(channel and address)
-    if mine or chat:
-        _release_held(mine, chat).rowcount(session, {"b_role": role, "b_person": person_id, "b_channel": channel,
-                                                      "b_address": address, "now": now})
+    if not (mine or chat):
+        return 0
+    return _release_held(mine, chat).rowcount(session, {"b_role": role, "b_person": person_id, "b_channel": channel,
+                                                         "b_address": address, "now": now})
 
 
 # Statements every message or delivery pass runs (storage/prepared.py).
@@ -165,6 +181,7 @@ FEW = 3   # rows a delivery pass carries under load: up to this many, each id is
 _DROP = update(_OUTBOX).where(_O.id.in_(bindparam("ids", expanding=True))).values(status="dropped")
 _DUE = and_(_O.status.in_(("pending", "sending")), _O.due_at <= bindparam("now"))
 _ANY_DUE = Prepared(select(_O.id).where(_DUE).limit(1))
+_ANSWERED = Prepared(select(_O.text).where(_O.key == bindparam("key"), _O.status == ANSWERED))
 _CLAIM = Prepared(select(*(_O[name] for name in Due._fields)).where(_DUE)
                   # A file queued with a reply goes after it: the words first, then the picture they speak of.
                   .order_by(_O.due_at, _O.attachment.is_not(None), _O.id).limit(bindparam("limit"))

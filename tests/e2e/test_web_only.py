@@ -1,4 +1,5 @@
-"""`serve --no-scheduler`: a callback queues the reply and wakes the worker; only the worker sends.
+"""`serve --no-scheduler`: a callback queues what goes through the send API and wakes the worker;
+only the worker sends (a reply given in the callback's own answer is the platform's to show).
 
 The wake itself is checked on the database the run uses: a commit on SQLite (the file's
 data_version), a NOTIFY on PostgreSQL.
@@ -23,12 +24,14 @@ def test_a_web_only_process_queues_the_reply_and_leaves_the_sending_to_the_worke
     enable(desk, fake)
     with TestClient(create_app(desk, web_only=True)) as client:
         wecom = Callbacks(fake, client)
-        assert wecom.text("zhangsan", "你好").status_code == 200
-        assert fake.to("zhangsan") == []   # nothing went out from the web process
+        # A report told whole is summed up on a card with buttons: the send API's, not the answer's.
+        answer = wecom.text("zhaoyezhu", "厨房水龙头漏水了，翠湖花园3栋2单元501，电话13800138000")
+        assert answer.status_code == 200 and answer.content == b""
+        assert fake.to("zhaoyezhu") == []   # nothing went out from the web process
         with desk.uow(readonly=True) as uow:
             assert list(uow.session.scalars(select(OutboxRow.status))) == ["pending"]
         deliver_now(desk, wecom.outlets)   # the worker's pass
-    assert len(fake.to("zhangsan")) == 1
+    assert [m["msgtype"] for m in fake.to("zhaoyezhu")] == ["template_card"]
 
 
 def test_the_worker_is_woken_by_another_process_queueing_work(desk: Desk) -> None:

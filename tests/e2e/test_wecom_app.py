@@ -166,30 +166,36 @@ def test_a_click_on_a_dead_offer_says_so_on_the_button(desk: Desk, fake: FakeWec
     assert passive_reply(answer.text)["Button"]["ReplaceName"] == "已失效"
 
 
-def test_an_expired_token_is_fetched_again_once(desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
-    wecom.text(TECH, "我的工单")
+def test_an_expired_token_is_fetched_again_once(desk: Desk, fake: FakeWecom, wecom: Callbacks,
+                                                clock: FakeClock) -> None:
+    notify(desk, clock, "T01", "第一条通知", "token-1")
+    tick(desk, wecom.outlets, clock())
     calls = fake.gettoken_calls
     fake.expire_tokens()
-    wecom.text(TECH, "帮助")
+    notify(desk, clock, "T01", "第二条通知", "token-2")
+    tick(desk, wecom.outlets, clock())
     assert fake.gettoken_calls == calls + 1
-    assert len(texts_to(fake, TECH)) == 2
+    assert texts_to(fake, TECH) == ["第一条通知", "第二条通知"]
 
 
 def test_a_token_refused_again_after_a_refetch_fails_instead_of_looping(desk: Desk, fake: FakeWecom,
-                                                                       wecom: Callbacks) -> None:
-    wecom.text(TECH, "我的工单")
+                                                                       wecom: Callbacks, clock: FakeClock) -> None:
+    notify(desk, clock, "T01", "第一条通知", "token-1")
+    tick(desk, wecom.outlets, clock())
     sends = lambda: len([p for p, _ in fake.requests if p == "/cgi-bin/message/send"])  # noqa: E731
     calls, before = fake.gettoken_calls, sends()
     fake.refuse_tokens = True
-    wecom.text(TECH, "帮助")
+    notify(desk, clock, "T01", "第二条通知", "token-2")
+    tick(desk, wecom.outlets, clock())
     assert fake.gettoken_calls == calls + 1 and sends() == before + 2
-    assert len(texts_to(fake, TECH)) == 1
+    assert texts_to(fake, TECH) == ["第一条通知"]
 
 
-def test_a_wrong_secret_fails_at_once_and_the_outbox_keeps_the_reply(
-        desk: Desk, fake: FakeWecom, wecom: Callbacks) -> None:
+def test_a_wrong_secret_fails_at_once_and_the_outbox_keeps_the_notice(
+        desk: Desk, fake: FakeWecom, wecom: Callbacks, clock: FakeClock) -> None:
     desk.settings.wecom.secret = "not-the-secret"
-    wecom.text(TECH, "帮助")
+    notify(desk, clock, "T01", "一条通知", "secret-1")
+    tick(desk, wecom.outlets, clock())
     assert fake.gettoken_calls == 1 and texts_to(fake, TECH) == []
     with desk.uow() as uow:
         status, attempts, error = uow.session.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from xml.etree import ElementTree
 from urllib.parse import quote
 
 import pytest
@@ -172,17 +173,27 @@ def test_an_answer_slower_than_five_seconds_on_wecoms_clock_is_retried_and_handl
     assert len(wecom.fake.to("someowner")) == 1
 
 
-def test_only_a_card_click_is_answered_with_a_body(desk: Desk, wecom: Callbacks,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    wecom.text("wangjianguo", "帮助")
-    wecom.deliver("enter_agent", user="wangjianguo")
-    wecom.deliver("voice", user="wangjianguo", media_id="v1", msg_id="9001")
-    wecom.location("wangjianguo", "某处")
-    wecom.kf_event()
+def test_a_members_message_is_answered_in_the_callback_itself_and_nothing_else_carries_a_body(
+        desk: Desk, wecom: Callbacks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply the member's message gets is its callback's answer (a passive text reply, sealed and
+    signed as WeCom checks it), kept in the outbox as said and never sent through the API; a
+    微信客服 notification and a voice message (answered through the API) get an empty 200."""
+    answer = wecom.text("wangjianguo", "帮助")
+    envelope = ElementTree.fromstring(answer.content)
+    reply = ElementTree.fromstring(PrpCrypto(base64.b64decode(AES_KEY + "=")).decrypt(envelope.findtext("Encrypt"), CORP_ID))
+    assert (reply.findtext("MsgType"), reply.findtext("ToUserName")) == ("text", "wangjianguo")
+    assert "师傅" in reply.findtext("Content", "")
+    assert [m["body"]["text"]["content"] for m in wecom.fake.to("wangjianguo")] == [reply.findtext("Content")]
+    assert not [p for p, _ in wecom.fake.requests if p == "/cgi-bin/message/send"]
+    with desk.uow() as uow:
+        assert uow.session.scalars(select(OutboxRow.status)).all() == ["answered"]
+    assert wecom.kf_event().content == b""
+    assert wecom.deliver("voice", user="wangjianguo", media_id="v1", msg_id="9001").content == b""
     assert wecom.fake.violations == []
+
     from bot.channels.wecom import channel as module
     from fastapi.responses import Response
 
     monkeypatch.setattr(module.WecomChannel, "on_callback", lambda self, msg, gate: (Response("success"), []))
     wecom.text("wangjianguo", "帮助")
-    assert wecom.fake.violations == ["a non-click callback was answered with a body: success"]
+    assert wecom.fake.violations == ["an answer that is not a passive reply: success"]

@@ -4,7 +4,8 @@ restart with a fresh key-value store and across two processes sharing one databa
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from dataclasses import replace
 
 import pytest
@@ -42,16 +43,20 @@ def texts_to(fake: FakeWecom, user: str) -> list[str]:
 
 @pytest.fixture
 def outbox_blip(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
-    """The next outbox write fails once, as a database that drops a connection would."""
-    original, state = outbox.SqlOutbox.add, {"armed": 0, "failed": 0, "replies_only": 0}
+    """The next outbox write fails once, as a database that drops a connection would: a notice
+    queued, or a reply kept as given in the callback's answer."""
+    state = {"armed": 0, "failed": 0, "replies_only": 0}
 
-    def flaky(self: outbox.SqlOutbox, notice: Notice, now: object) -> None:
-        if state["armed"] and (notice.kind == "reply" or not state["replies_only"]):
-            state["armed"], state["failed"] = 0, state["failed"] + 1
-            raise OperationalError("INSERT INTO outbox", {}, Exception("server closed the connection"))
-        original(self, notice, now)  # type: ignore[arg-type]
+    def flaky(original: Callable[[outbox.SqlOutbox, Notice, datetime], None]) -> Callable[..., None]:
+        def write(self: outbox.SqlOutbox, notice: Notice, now: datetime) -> None:
+            if state["armed"] and (notice.kind == "reply" or not state["replies_only"]):
+                state["armed"], state["failed"] = 0, state["failed"] + 1
+                raise OperationalError("INSERT INTO outbox", {}, Exception("server closed the connection"))
+            original(self, notice, now)
+        return write
 
-    monkeypatch.setattr(outbox.SqlOutbox, "add", flaky)
+    monkeypatch.setattr(outbox.SqlOutbox, "add", flaky(outbox.SqlOutbox.add))
+    monkeypatch.setattr(outbox.SqlOutbox, "add_answered", flaky(outbox.SqlOutbox.add_answered))
     yield state
 
 

@@ -42,6 +42,7 @@ class FakeWecom:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.messages: list[dict[str, Any]] = []       # app messages delivered, one per member
         self.dropped: list[dict[str, Any]] = []        # over 30/min: dropped without an error
+        self.answered: dict[str, str] = {}            # MsgId -> the passive reply shown for it
         self.violations: list[str] = []                # what WeCom would truncate or frown on
         self.task_ids: set[str] = set()
         self.seen_content: dict[tuple[str, str, str], float] = {}   # duplicate check: content -> first sent
@@ -229,6 +230,18 @@ class FakeWecom:
         recent = [m for m in self.messages if m["to"] == user and self.now() - m["at"] < 60]
         record = {"to": user, "at": self.now(), "msgtype": body["msgtype"], "body": body}
         (self.dropped if len(recent) >= 30 else self.messages).append(record)
+
+    def answer(self, user: str, msg_id: str, content: str) -> None:
+        """A passive reply to `msg_id`, shown to the member like a sent text; once a message."""
+        if msg_id in self.answered:
+            if self.answered[msg_id] != content:
+                self.violations.append(f"message {msg_id} answered twice, differently")
+            return
+        self.answered[msg_id] = content
+        if len(content.encode()) > 2048:
+            self.violations.append("passive text over 2048 bytes (truncated)")
+        self.messages.append({"to": user, "at": self.now(), "msgtype": "text", "passive": True,
+                              "body": {"msgtype": "text", "text": {"content": content}}})
 
     def issue_code(self, task_id: str, user: str) -> str:
         code = self.next_id("rc") + hashlib.sha1(task_id.encode()).hexdigest()[:16]

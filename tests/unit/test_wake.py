@@ -1,4 +1,5 @@
-"""The worker loop runs a delivery pass when woken, and folds wakes that come during a pass into one."""
+"""The worker loop runs a delivery pass when woken, and folds wakes that come during a pass into one;
+work handed to it runs there, and alone asks for no pass."""
 from __future__ import annotations
 
 import threading
@@ -52,9 +53,9 @@ def test_a_failing_pass_does_not_stop_the_loop() -> None:
         waker.stop()
 
 
-def test_work_handed_over_runs_on_the_worker_thread_before_the_pass_it_wakes() -> None:
+def test_work_handed_over_runs_on_the_worker_thread_before_the_next_pass_and_alone_runs_none() -> None:
     order: list[str] = []
-    done = threading.Event()
+    ran, done = threading.Event(), threading.Event()
 
     def work() -> None:
         order.append("pass")
@@ -62,8 +63,11 @@ def test_work_handed_over_runs_on_the_worker_thread_before_the_pass_it_wakes() -
 
     waker = Waker(work).start()
     try:
-        waker.later(lambda: order.append(f"job on {threading.current_thread().name}"))
+        waker.later(lambda: (order.append(f"job on {threading.current_thread().name}"), ran.set()))
+        assert ran.wait(5)                   # a job alone: a card sweep after a message answered in its callback
+        waker.later(lambda: order.append("job that queued a notice"))
+        waker.wake()
         assert done.wait(5)
     finally:
         waker.stop()
-    assert order == ["job on baoxiu-delivery", "pass"]
+    assert order == ["job on baoxiu-delivery", "job that queued a notice", "pass"]

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from bot.bootstrap import Desk
-from bot.channels.wecom.cards import BUTTON_CHARS, cut_chars
+from bot.channels.wecom.cards import BUTTON_CHARS, TEXT_BYTES, cut_bytes, cut_chars
 from bot.channels.wecom.client import WecomApi
 from bot.channels.wecom.crypto import CallbackCrypto, cdata
 from bot.channels.wecom.inbound import APP, KF, KF_MEDIA, Parsed, parse_app
@@ -26,7 +26,8 @@ from domain.model import Role
 from domain.notices import Notice, button_label
 from domain.ticket import State
 from handlers import commands
-from handlers.router import handle_and_queue, handle_into_outbox
+from handlers.base import Reply
+from handlers.router import handle_and_queue, handle_answering, handle_into_outbox
 from scheduler.outbound import DeliverNow, Sender
 from scheduler.wake import Job
 
@@ -85,9 +86,12 @@ class WecomChannel:
             reply = self.crypto.seal(self._button_reply(inbound.sender, self.click(parsed)), self._now())
             return (Response(reply, media_type="application/xml"),
                     self._after_answer(lambda: self.sweep(inbound.sender), deliver=True))
-        self.queue(parsed)
-        return Response(status_code=EMPTY), self._after_answer(lambda: self.sweep(inbound.sender), deliver=True,
-                                                                media=bool(inbound.media))
+        answer = self.queue(parsed)
+        response = Response(status_code=EMPTY) if answer is None else \
+            Response(self.crypto.seal(self._text_reply(inbound.sender, answer), self._now()), media_type="application/xml")
+        # Answered in the callback, the handling queued nothing: no delivery pass, unless a photo came.
+        return response, self._after_answer(lambda: self.sweep(inbound.sender), deliver=answer is None or bool(inbound.media),
+                                            media=bool(inbound.media))
 
     def _after_answer(self, job: Job, deliver: bool = False, media: bool = False) -> list[Job]:
         """On the worker loop if there is one here (then woken at once); else as background tasks."""
@@ -97,25 +101,27 @@ class WecomChannel:
             return []
         return [self.deliver, job] if deliver else [job]
 
-    def queue(self, parsed: Parsed) -> None:
-        """The handler's replies go to the outbox, keyed by the platform's message id."""
+    def queue(self, parsed: Parsed) -> Reply | None:
+        """The handler's replies go to the outbox, keyed by the platform's message id; an app
+        member's only reply comes back instead, for the callback's answer (a passive reply)."""
         if parsed.kind == "kf_system":
             self.sessions.on_event(parsed.event or {}, parsed.msg_id)
-            return
+            return None
         inbound = parsed.inbound
         assert inbound is not None
         account = ""
         if inbound.channel == KF:
             account = self.window.account(inbound.sender) or self.settings.kf_open_kfid
             if self.sessions.steer(account, inbound):
-                return
+                return None
             self._digest(inbound.sender)
         if parsed.kind == "voice":
             self._reply_only(inbound.channel, inbound.sender, inbound.text, inbound.msg_id or "")
-            return
-        replies = handle_into_outbox(self.desk, inbound)
-        if inbound.channel == KF:
-            self.sessions.after_reply(account, inbound, replies)
+            return None
+        if inbound.channel != KF:
+            return handle_answering(self.desk, inbound)
+        self.sessions.after_reply(account, inbound, handle_into_outbox(self.desk, inbound))
+        return None
 
     def click(self, parsed: Parsed) -> str:
         """Run the pressed button's command; the label the clicked button turns into."""
@@ -209,6 +215,12 @@ class WecomChannel:
         return (f"<xml><ToUserName>{cdata(user)}</ToUserName><FromUserName>{cdata(self.settings.corp_id)}"
                 f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata('update_button')}"
                 f"</MsgType><Button><ReplaceName>{cdata(label)}</ReplaceName></Button></xml>")
+
+    def _text_reply(self, user: str, reply: Reply) -> str:
+        """A passive text reply: what the send API would have carried (the same cut to 2,048 bytes)."""
+        return (f"<xml><ToUserName>{cdata(user)}</ToUserName><FromUserName>{cdata(self.settings.corp_id)}"
+                f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+                f"<Content>{cdata(cut_bytes(reply.text, TEXT_BYTES))}</Content></xml>")
 
     def _now(self) -> str:
         return str(int(self.desk.clock().timestamp()))
