@@ -27,7 +27,7 @@ class Desk(Protocol):
     def dialog_ttl(self) -> timedelta: ...   # how long an unfinished dialog (a report draft) is kept
     @property
     def handoff(self) -> Handoff | None: ...   # replies this process's delivery thread sends (storage.handoff)
-    def uow(self) -> SqlUnitOfWork: ...
+    def uow(self, readonly: bool = False) -> SqlUnitOfWork: ...   # a readonly one takes no write lock
 
 
 @dataclass(frozen=True)
@@ -53,5 +53,5 @@ class WithStore:
     def handoff(self) -> Handoff | None:
         return self.desk.handoff
 
-    def uow(self) -> SqlUnitOfWork:
-        return self.desk.uow()
+    def uow(self, readonly: bool = False) -> SqlUnitOfWork:
+        return self.desk.uow(readonly)

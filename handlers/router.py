@@ -1,7 +1,8 @@
 """The conversation's front door: dedup, identify, route by role, turn failures into polite replies.
 
 One message is one transaction: the dedup row (`InboundRow`), the handler's ticket, audit and
-outbox writes, and (for platforms that answer later) the replies commit together. A handling
+outbox writes, and (for platforms that answer later) the replies commit together; a reply given in
+the callback's own answer (WeCom's passive reply) is kept with them as said. A handling
 that fails leaves no trace, so the platform's retry is handled afresh instead of dropped.
 """
 from __future__ import annotations
@@ -183,7 +184,7 @@ def _answered(uow: SqlUnitOfWork, inbound: Inbound) -> Reply | None:
 
 
 def _answered_before(desk: Desk, inbound: Inbound) -> Reply | None:
-    with desk.uow() as uow:
+    with desk.uow(readonly=True) as uow:
         return _answered(uow, inbound)
 
 
