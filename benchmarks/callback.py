@@ -209,7 +209,11 @@ def open_loop(client: httpx.Client, url: str, calls: list[Call], rate: float, fi
     start = time.perf_counter() + 0.2
 
     def post(scheduled: float, call: Call) -> None:
-        code = taken(call, client.post(url, params=call[0], content=call[1]))
+        try:
+            code = taken(call, client.post(url, params=call[0], content=call[1]))
+        except httpx.HTTPError as e:   # counted, and named: a pool thread's exception is otherwise lost
+            print(f"  callback failed in the client: {type(e).__name__}: {e}", file=sys.stderr)
+            code = 0
         now = time.perf_counter()
         with lock:
             latencies.append((now - scheduled) * 1000)
