@@ -285,7 +285,9 @@ def running(name: str, argv: list[str], env: dict[str, str], port: int, replies:
             log_dir: Path) -> Iterator[Running]:
     log = log_dir / f"server-{port}.log"
     with server(argv, env, port, log) as proc, \
-            httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+            httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64, keepalive_expiry=2.0)) as client:
+        # Idle connections are let go before uvicorn's own 5 s keep-alive ends: one reused just as the
+        # server closes it is reset, a client's race that says nothing of the server.
         yield Running(name, proc.pid, client, f"http://127.0.0.1:{port}/wecom/callback", log, replies)
 
 

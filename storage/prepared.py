@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = Sequence[Any]
+_HELD = "baoxiu_prepared_connection"   # session info key: (its transaction, its connection)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Prepared:
 
     def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[_Plan, Any] | None:
         """The plan and the driver's cursor after executing; None when SQLAlchemy must run the statement."""
-        conn = session.connection()
+        conn = _connection(session)
         plan = self._plan(conn.dialect, tuple(params))
         if plan is None or _watched(conn) or not plan.given <= params.keys():
             return None   # (a value missing: SQLAlchemy says which, as it always has)
@@ -135,6 +136,19 @@ def _planned(compiled: SQLCompiler, dialect: Dialect) -> _Plan | None:
         return None
     return _Plan(compiled.string, names, frozenset(names) - fixed.keys(), fixed, convert, dialect.positional,
                  results)
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection in its current transaction. SQLAlchemy's `Session.connection()`
+    walks its transaction machinery on every call, and a message runs several prepared
+    statements in one transaction: the answer is kept for that transaction."""
+    transaction = session.get_transaction()
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is transaction is not None and not held[1].invalidated:
+        return held[1]
+    conn = session.connection()
+    session.info[_HELD] = (session.get_transaction(), conn)
+    return conn
 
 
 def _watched(conn: Connection) -> bool:
