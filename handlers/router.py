@@ -155,7 +155,7 @@ def _run_alone(desk: Desk, inbound: Inbound, to: str | None, answer_until: datet
     _read_ahead(staged, inbound)
     with desk.uow() as uow:
         if inbound.msg_id and not _claim(uow, inbound, now):
-            return Handled([], _answered(uow, inbound) if answer_until else None)
+            return Handled([], _answered(uow, inbound, now) if answer_until else None)
         if is_older(staged, inbound.channel, inbound.sender, inbound.sent_at):
             replies = [_late(desk, inbound)]   # acting on it now could undo what came after it
         else:
@@ -178,14 +178,14 @@ def _answerable(uow: SqlUnitOfWork, replies: list[Reply]) -> Reply | None:
     return replies[0] if alone else None
 
 
-def _answered(uow: SqlUnitOfWork, inbound: Inbound) -> Reply | None:
-    text = uow.outbox.answered(_reply_key(inbound, "0", None))
+def _answered(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> Reply | None:
+    text = uow.outbox.answered(_reply_key(inbound, "0", now))
     return None if text is None else Reply(text)
 
 
 def _answered_before(desk: Desk, inbound: Inbound) -> Reply | None:
     with desk.uow(readonly=True) as uow:
-        return _answered(uow, inbound)
+        return _answered(uow, inbound, desk.clock())
 
 
 def _queue(uow: SqlUnitOfWork, inbound: Inbound, to: str | None, replies: list[Reply], now: datetime,
@@ -269,9 +269,8 @@ def _reply_notice(inbound: Inbound, to: str, reply: Reply, index: str, now: date
                   buttons=reply.buttons, channel=inbound.channel, address=to)
 
 
-def _reply_key(inbound: Inbound, index: str, now: datetime | None) -> str:
-    stamp = inbound.msg_id or (now.isoformat() if now else "")
-    return f"reply:{inbound.channel}:{stamp}:{index}"
+def _reply_key(inbound: Inbound, index: str, now: datetime) -> str:
+    return f"reply:{inbound.channel}:{inbound.msg_id or now.isoformat()}:{index}"
 
 
 def _claim(uow: SqlUnitOfWork, inbound: Inbound, now: datetime) -> bool:

@@ -123,7 +123,12 @@ class SqlOutbox:
         return self.s.get(OutboxRow, row_id)
 
     def release_held(self, role: str, person_id: str, now: datetime, channel: str = "", address: str = "") -> None:
-        self.queued += release_held(self.s, role, person_id, now, channel, address)
+        """The person wrote again: notices kept for them can go now, and so can replies kept for this
+        chat (a reply is addressed by channel and address, not by person)."""
+        mine, chat = bool(person_id), bool(channel and address)
+        if mine or chat:
+            self.queued += _release_held(mine, chat).rowcount(self.s, {
+                "b_role": role, "b_person": person_id, "b_channel": channel, "b_address": address, "now": now})
 
     def console_address(self, role: str, person_id: str) -> str:
         """Owners are known in the console by phone (`owner:138…`), staff by id."""
@@ -161,17 +166,6 @@ def _values(notice: Notice, now: datetime, status: str, due_at: datetime) -> dic
                 address=notice.address, ticket_number=notice.ticket_number, kind=notice.kind,
                 text=mask_phones(notice.text), buttons=list(notice.buttons), attachment=notice.attachment,
                 due_at=due_at, created_at=now, status=status, attempts=0)
-
-
-def release_held(session: Session, role: str, person_id: str, now: datetime,
-                 channel: str = "", address: str = "") -> int:
-    """The person wrote again: notices kept for them can go now, and so can replies kept for this
-    chat (a reply is addressed by channel and address, not by person)."""
-    mine, chat = bool(person_id), bool(channel and address)
-    if not (mine or chat):
-        return 0
-    return _release_held(mine, chat).rowcount(session, {"b_role": role, "b_person": person_id, "b_channel": channel,
-                                                         "b_address": address, "now": now})
 
 
 # Statements every message or delivery pass runs (storage/prepared.py).

@@ -212,15 +212,16 @@ class WecomChannel:
             uow.commit()
 
     def _button_reply(self, user: str, label: str) -> str:
-        return (f"<xml><ToUserName>{cdata(user)}</ToUserName><FromUserName>{cdata(self.settings.corp_id)}"
-                f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata('update_button')}"
-                f"</MsgType><Button><ReplaceName>{cdata(label)}</ReplaceName></Button></xml>")
+        return self._passive(user, "update_button", f"<Button><ReplaceName>{cdata(label)}</ReplaceName></Button>")
 
     def _text_reply(self, user: str, reply: Reply) -> str:
         """A passive text reply: what the send API would have carried (the same cut to 2,048 bytes)."""
+        return self._passive(user, "text", f"<Content>{cdata(cut_bytes(reply.text, TEXT_BYTES))}</Content>")
+
+    def _passive(self, user: str, msg_type: str, body: str) -> str:
         return (f"<xml><ToUserName>{cdata(user)}</ToUserName><FromUserName>{cdata(self.settings.corp_id)}"
-                f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata('text')}</MsgType>"
-                f"<Content>{cdata(cut_bytes(reply.text, TEXT_BYTES))}</Content></xml>")
+                f"</FromUserName><CreateTime>{self._now()}</CreateTime><MsgType>{cdata(msg_type)}</MsgType>"
+                f"{body}</xml>")
 
     def _now(self) -> str:
         return str(int(self.desk.clock().timestamp()))
