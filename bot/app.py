@@ -1,7 +1,7 @@
 """The FastAPI application factory: health, REST API, and the platform callbacks."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -9,7 +9,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
-from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -20,7 +19,7 @@ from bot.wiring import Edges, wire
 from scheduler import runner
 from storage.db import READ_ONLY
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Endpoint = ASGIApp   # a channel's callback, a bare ASGI route
 
 
 def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None, web_only: bool = False) -> FastAPI:
@@ -40,7 +39,9 @@ def create_app(desk: Desk, scheduler: bool = False, edges: Edges | None = None, 
         if jobs is not None:
             jobs.shutdown(wait=False)
 
-    app = FastAPIOffline(title="Baoxiu 报修", version=__version__, lifespan=lifespan)
+    # No OpenTelemetry here: FastAPI's own would otherwise look for a configured provider on every request.
+    app = FastAPIOffline(title="Baoxiu 报修", version=__version__, lifespan=lifespan,
+                         telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.desk = desk
     app.state.edges = wired
 
@@ -85,8 +86,7 @@ class CallbackLane:
         if endpoint is None:
             await self.app(scope, receive, send)
             return
-        response = await endpoint(Request(scope, receive, send))
-        await response(scope, receive, send)
+        await endpoint(scope, receive, send)
 
 
 def _plain_posts(channels: list[Channel]) -> dict[str, Endpoint]:

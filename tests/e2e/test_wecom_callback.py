@@ -109,6 +109,40 @@ def test_bad_callbacks_are_refused_and_nothing_is_stored(desk: Desk, wecom: Call
     assert "Traceback" not in caplog.text
 
 
+def test_a_body_streamed_past_the_limit_or_cut_short_is_refused_unread(desk: Desk, wecom: Callbacks) -> None:
+    """No content-length to go by: the limit holds as the chunks come, and a sender gone mid-body leaves nothing."""
+    query, body = wecom.seal(text_xml(wecom))
+    channels = wecom.client.app.state.edges.channels  # type: ignore[attr-defined]
+    receiver = next(route.endpoint for channel in channels if channel.router is not None
+                    for route in channel.router.routes if "POST" in getattr(route, "methods", ()))
+    chunk = {"type": "http.request", "body": b" " * 8192, "more_body": True}
+    assert _asgi_post(receiver, query, [{"type": "http.request", "body": b"<xml>", "more_body": True},
+                                        *[chunk] * 9]) == 413
+    assert _asgi_post(receiver, query, [{"type": "http.request", "body": body[:40], "more_body": True},
+                                        {"type": "http.disconnect"}]) == 400
+    assert _asgi_post(receiver, query, [{"type": "http.request", "body": body, "more_body": False}]) == 200
+    assert stored(desk) == (1, 1)   # only the whole one was handled
+
+
+def _asgi_post(app: object, query: dict[str, str], messages: list[dict[str, object]]) -> int:
+    """A POST straight to an ASGI route, its body in these messages, no content-length: the status answered."""
+    import asyncio
+    from urllib.parse import urlencode
+
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/wecom/callback", "headers": [],
+             "query_string": urlencode(query).encode()}
+    asyncio.run(app(scope, receive, send))  # type: ignore[operator]
+    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))  # type: ignore[call-overload]
+
+
 def test_a_flood_of_bad_callbacks_logs_one_line_a_minute(wecom: Callbacks, clock: FakeClock,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     query, body = wecom.seal(text_xml(wecom))

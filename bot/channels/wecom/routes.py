@@ -9,13 +9,15 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from bot.channels.wecom.crypto import CallbackCrypto, Rejected, parse_xml
+from bot.offload import offload
 
 log = logging.getLogger("baoxiu.wecom")
 
@@ -67,20 +69,31 @@ def make_router(channel: Callbacks, clock: Clock) -> APIRouter:
         # The bare plaintext: no quotes (JSON), no BOM, no newline.
         return PlainTextResponse(plain)
 
-    async def receive(request: Request) -> Response:
+    # A bare ASGI route, not a FastAPI one: nothing of it is declared to validate, and the app calls
+    # it ahead of the framework's per-request layers (bot.app: every message comes this way).
+    router.add_route("/wecom/callback", Receiver(channel, clock, gate), methods=["POST"], include_in_schema=False)
+    return router
+
+
+class Receiver:
+    """POST /wecom/callback as an ASGI app: the body and query read straight off the request,
+    the work on a callback thread (bot.offload), the answer (and any work after it) sent back."""
+
+    def __init__(self, channel: Callbacks, clock: Clock, gate: LogGate) -> None:
+        self.channel, self.clock, self.gate = channel, clock, gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            body = await _read_body(request)
+            body = await _read_body(scope, receive)
         except Rejected as e:
-            return gate.refuse(e)
-        response, jobs = await run_in_threadpool(_process, channel, clock, gate, request.query_params, body)
+            await self.gate.refuse(e)(scope, receive, send)
+            return
+        # As the framework reads a query (its QueryParams), the last of a repeated name winning.
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        response, jobs = await offload(_process, self.channel, self.clock, self.gate, params, body)
         if jobs:
             response.background = BackgroundTasks([BackgroundTask(_quietly, job) for job in jobs])
-        return response
-
-    # A plain route, not a FastAPI one: nothing of it is declared to validate, and the app calls
-    # it ahead of the framework's per-request layers (bot.app: every message comes this way).
-    router.add_route("/wecom/callback", receive, methods=["POST"], include_in_schema=False)
-    return router
+        await response(scope, receive, send)
 
 
 def _process(channel: Callbacks, clock: Clock, gate: LogGate, params: Mapping[str, str],
@@ -101,17 +114,22 @@ def _process(channel: Callbacks, clock: Clock, gate: LogGate, params: Mapping[st
         return Response(status_code=500), []
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Rejected(413, "body too large")
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+            raise Rejected(413, "body too large")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Rejected(400, "client went away")   # nothing was read to act on; nobody hears the answer
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
             raise Rejected(413, "body too large")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _need(params: Mapping[str, str], *names: str) -> dict[str, str]:
