@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from bot import safe_json
 from bot.bootstrap import Desk
@@ -20,6 +19,7 @@ from bot.channels.dingtalk.crypto import EventCrypto, EventRefused, EventUnreada
 from bot.channels.dingtalk.events import on_event
 from bot.channels.dingtalk.inbound import Malformed, deliver_quietly, parse, receive
 from bot.channels.dingtalk.settings import DingtalkSettings
+from bot.offload import offload
 from handlers.router import transient
 from scheduler.outbound import DeliverNow
 
@@ -51,7 +51,7 @@ def build_router(desk: Desk, settings: DingtalkSettings, events: EventCrypto | N
         if message is None:
             return JSONResponse({"msgtype": "empty"})  # a message type we do not handle
         try:
-            await run_in_threadpool(receive, desk, message)
+            await offload(receive, desk, message)
         except Exception as e:
             if not transient(e):
                 raise
