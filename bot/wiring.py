@@ -81,10 +81,7 @@ class Edges:
 
 def wire(desk: Desk, web_only: bool = False) -> Edges:
     edges = Edges(desk, web_only=web_only)
-    # The channels get `deliver_now` before the outlets exist; it reads them when called.
-    edges.channels = build_channels(desk, edges.deliver_now)
-    for channel in edges.channels:
-        if hasattr(channel, "later"):   # channels that leave work for after a callback's answer
-            channel.later = edges.later
+    # The channels get the edges' hooks before the outlets exist; `deliver_now` reads them when called.
+    edges.channels = build_channels(desk, edges)
     edges.outlets = outlets(edges.channels)
     return edges

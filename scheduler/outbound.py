@@ -1,6 +1,7 @@
 """The sending port: what the scheduler hands a chat platform, and how a platform says no."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -55,3 +56,14 @@ class DeliverNow(Protocol):
     the next tick, after a callback is answered. Channels never call the scheduler themselves."""
 
     def __call__(self, fetch_media: bool = False) -> None: ...
+
+
+class Hooks(Protocol):
+    """What the wiring hands each channel as it is built (bot.wiring.Edges)."""
+
+    def deliver_now(self, fetch_media: bool = False) -> None:
+        """As `DeliverNow`."""
+
+    def later(self, job: Callable[[], None]) -> bool:
+        """Work a callback leaves for after its answer, run on the worker loop when this process
+        has one; False when it has none (the channel then runs it after the answer itself)."""

@@ -1,6 +1,6 @@
 """The contract every chat platform implements, and the one table of platforms.
 
-A platform is a folder under `bot/channels/` whose `channel.build(desk, deliver_now, settings)`
+A platform is a folder under `bot/channels/` whose `channel.build(desk, hooks, settings)`
 returns a `Channel`; it is switched on by `[<name>] enabled = true` in the settings. Adding a
 platform touches its folder and `PLATFORMS` below, nothing else.
 """
@@ -15,7 +15,7 @@ from bot.bootstrap import Desk
 from bot.channels.dingtalk import channel as dingtalk
 from bot.channels.wecom import channel as wecom
 from bot.channels.wecom_bot import channel as wecom_bot
-from scheduler.outbound import DeliverNow, Sender
+from scheduler.outbound import Hooks, Sender
 from scheduler.ports import Outlets
 
 
@@ -34,7 +34,7 @@ class Channel(Protocol):
     def stop(self) -> None: ...
 
 
-Factory = Callable[[Desk, DeliverNow, Any], Channel]   # (desk, deliver_now, the platform's settings)
+Factory = Callable[[Desk, Hooks, Any], Channel]   # (desk, the wiring's hooks, the platform's settings)
 
 PLATFORMS: dict[str, Factory] = {
     "wecom": wecom.build,
@@ -43,13 +43,13 @@ PLATFORMS: dict[str, Factory] = {
 }
 
 
-def build_channels(desk: Desk, deliver_now: DeliverNow) -> list[Channel]:
+def build_channels(desk: Desk, hooks: Hooks) -> list[Channel]:
     """The platforms switched on in the settings (`[wecom]`, `[wecom_bot]`, `[dingtalk]`, …), each built once."""
     found = []
     for name, factory in PLATFORMS.items():
         settings = getattr(desk.settings, name)
         if settings.enabled:
-            found.append(factory(desk, deliver_now, settings))
+            found.append(factory(desk, hooks, settings))
     return found
 
 

@@ -30,7 +30,7 @@ from bot.channels.dingtalk.routes import build_router
 from bot.channels.dingtalk.send import DingtalkSender
 from bot.channels.dingtalk.settings import DingtalkSettings
 from handlers.router import transient
-from scheduler.outbound import DeliverNow, Sender
+from scheduler.outbound import DeliverNow, Hooks, Sender
 
 if TYPE_CHECKING:  # the Stream SDK is imported only when a Stream connection is configured
     from bot.channels.dingtalk.stream import StreamRunner
@@ -40,8 +40,8 @@ ROBOT_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 
 
-def build(desk: Desk, deliver_now: DeliverNow, settings: DingtalkSettings) -> DingtalkChannel:
-    return DingtalkChannel(desk, deliver_now, settings)
+def build(desk: Desk, hooks: Hooks, settings: DingtalkSettings) -> DingtalkChannel:
+    return DingtalkChannel(desk, hooks.deliver_now, settings)
 
 
 class DingtalkChannel:

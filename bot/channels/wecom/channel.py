@@ -28,7 +28,7 @@ from domain.ticket import State
 from handlers import commands
 from handlers.base import Reply
 from handlers.router import handle_and_queue, handle_answering, handle_into_outbox
-from scheduler.outbound import DeliverNow, Sender
+from scheduler.outbound import Hooks, Sender
 from scheduler.wake import Job
 
 
@@ -38,16 +38,17 @@ DIGEST_BYTES = 1900   # under send_msg's 2048 bytes with room for a menu
 OFFER_LABELS = frozenset({"已接单", "已拒单", "已失效"})
 
 
-def build(desk: Desk, deliver_now: DeliverNow, settings: WecomSettings) -> WecomChannel:
-    return WecomChannel(desk, deliver_now, settings)
+def build(desk: Desk, hooks: Hooks, settings: WecomSettings) -> WecomChannel:
+    return WecomChannel(desk, hooks, settings)
 
 
 class WecomChannel:
     name = "wecom"
 
-    def __init__(self, desk: Desk, deliver_now: DeliverNow, settings: WecomSettings) -> None:
+    def __init__(self, desk: Desk, hooks: Hooks, settings: WecomSettings) -> None:
         s = settings
-        self.desk, self.settings, self.deliver_now = desk, s, deliver_now
+        self.desk, self.settings = desk, s
+        self.deliver_now, self.later = hooks.deliver_now, hooks.later
         self.api = WecomApi(s, desk.store, desk.clock)
         self.crypto = CallbackCrypto(s.token, s.encoding_aes_key, s.corp_id, s.timestamp_window)
         self.book = CardBook(desk.store)
@@ -58,8 +59,6 @@ class WecomChannel:
         self.kf_sync = KfSync(desk, self.api, self.window, self.queue)
         self.senders: dict[str, Sender] = {"wecom": self.app, "wecom_kf": self.kf}
         self.router: APIRouter | None = make_router(self, desk.clock)
-        # Set by the wiring: hands a job to the worker loop; False when none runs in this process.
-        self.later: Callable[[Job], bool] = lambda job: False
 
     def start(self) -> None:
         pass

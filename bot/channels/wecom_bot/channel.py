@@ -57,7 +57,7 @@ from bot.channels.wecom_bot.lease import Lease
 from bot.channels.wecom_bot.send import CHANNEL, WecomBotSender
 from bot.channels.wecom_bot.settings import WecomBotSettings
 from handlers.router import transient
-from scheduler.outbound import DeliverNow, Sender
+from scheduler.outbound import DeliverNow, Hooks, Sender
 
 log = logging.getLogger("baoxiu.wecom_bot")
 CLICK_BUDGET = 4.0     # seconds: a click not handled by then gets a "处理中" card inside WeCom's 5
@@ -67,8 +67,8 @@ WELCOME = ("您好，这里是报修助手。师傅可以说「我的工单」�
 WORKING = "已收到，正在处理…\n结果会另发消息告诉您。"
 
 
-def build(desk: Desk, deliver_now: DeliverNow, settings: WecomBotSettings) -> WecomBotChannel:
-    return WecomBotChannel(desk, deliver_now, settings)
+def build(desk: Desk, hooks: Hooks, settings: WecomBotSettings) -> WecomBotChannel:
+    return WecomBotChannel(desk, hooks.deliver_now, settings)
 
 
 class WecomBotChannel:
