@@ -27,7 +27,7 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def get_desk(request: Request) -> Desk:
-    return request.app.state.desk  # type: ignore[no-any-return]
+    return request.app.state.desk
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
@@ -121,4 +121,4 @@ def ticket_events(number: str, desk: DeskDep, client: Client) -> list[dict[str, 
         ticket = uow.tickets.get(number.upper())
         if ticket is None:
             raise HTTPException(404, f"no ticket {number[:40]}")
-        return ticket_view(uow, ticket, desk.rules, trail=True)["trail"]  # type: ignore[no-any-return]
+        return ticket_view(uow, ticket, desk.rules, trail=True)["trail"]

@@ -30,7 +30,7 @@ def robot_sign(timestamp: str, secret: str) -> str:
 
 def robot_sign_ok(timestamp: str | None, sign: str | None, secret: str, now_ms: int, window_s: int) -> bool:
     """A fresh timestamp and the right sign; the comparison takes the same time either way."""
-    if not sign or not fresh(timestamp, now_ms, window_s):
+    if not sign or timestamp is None or not fresh(timestamp, now_ms, window_s):
         return False
     return hmac.compare_digest(robot_sign(timestamp, secret).encode(), sign.encode())
 

@@ -64,4 +64,6 @@ def _row(uow: SqlUnitOfWork, user_id: str) -> TechnicianRow | StaffRow | None:
     if who is None:
         return None
     role, person_id = who
-    return uow.session.get(TechnicianRow if role == Role.TECHNICIAN else StaffRow, person_id)
+    if role == Role.TECHNICIAN:
+        return uow.session.get(TechnicianRow, person_id)
+    return uow.session.get(StaffRow, person_id)

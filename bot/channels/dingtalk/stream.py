@@ -151,7 +151,7 @@ class StreamRunner:
             loop.close()
 
 
-class _Client(DingTalkStreamClient):  # type: ignore[misc]
+class _Client(DingTalkStreamClient):
     def __init__(self, credential: Credential, endpoint: str, runner: StreamRunner) -> None:
         super().__init__(credential, logger=log)
         self.endpoint, self.runner = endpoint, runner
@@ -256,7 +256,7 @@ class _Client(DingTalkStreamClient):  # type: ignore[misc]
             await self.websocket.send(json.dumps(ack.to_dict()))
 
 
-class _NoFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _NoFrames(logging.LoggerAdapter):
     """websockets logs every frame's text at DEBUG; for this connection it never does."""
 
     def isEnabledFor(self, level: int) -> bool:
@@ -273,7 +273,7 @@ def _ack(message_id: str, code: int = AckMessage.STATUS_OK) -> AckMessage:
     return ack
 
 
-class _Callback(CallbackHandler):  # type: ignore[misc]
+class _Callback(CallbackHandler):
     """Acknowledges first; the gateway does not wait for the database or DingTalk's API."""
 
     def __init__(self, runner: StreamRunner, work: Work) -> None:
@@ -286,7 +286,7 @@ class _Callback(CallbackHandler):  # type: ignore[misc]
         return _ack(callback_message.headers.message_id)
 
 
-class _Events(EventHandler):  # type: ignore[misc]
+class _Events(EventHandler):
     def __init__(self, runner: StreamRunner, work: Work) -> None:
         super().__init__()
         self.runner, self.work = runner, work

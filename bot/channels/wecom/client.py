@@ -71,7 +71,7 @@ class WecomApi:
         return self._with_token(app, lambda token: self._json("POST", path, token, body=body))
 
     def get(self, app: str, path: str, params: dict[str, str]) -> dict[str, Any]:
-        return self._with_token(app, lambda token: _decode(self._request("GET", path, token, params=params)))  # type: ignore[return-value]
+        return self._with_token(app, lambda token: _decode(self._request("GET", path, token, params=params)))
 
     def media(self, app: str, media_id: str) -> bytes:
         """media/get answers the file itself, or JSON when it fails."""
@@ -80,7 +80,7 @@ class WecomApi:
             if "json" in response.headers.get("content-type", "") or response.content[:1] == b"{":
                 return _decode(response)
             return response.content
-        return self._with_token(app, fetch)  # type: ignore[return-value]
+        return self._with_token(app, fetch)
 
     def upload(self, app: str, kind: str, filename: str, data: bytes, content_type: str) -> str:
         def send(token: str) -> dict[str, Any]:

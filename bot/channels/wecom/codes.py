@@ -39,7 +39,7 @@ def write_png(link: str, text: str, path: Path, font: str | None = None) -> Path
     code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     face = _font(font, size=max(18, code.width // 18))
     box = ImageDraw.Draw(code).textbbox((0, 0), text, font=face)
-    sheet = Image.new("RGB", (max(code.width, box[2] + 40), code.height + box[3] + 30), "white")
+    sheet = Image.new("RGB", (max(code.width, int(box[2]) + 40), code.height + int(box[3]) + 30), "white")
     sheet.paste(code, ((sheet.width - code.width) // 2, 0))
     ImageDraw.Draw(sheet).text(((sheet.width - box[2]) // 2, code.height + 5), text, fill="black", font=face)
     path.parent.mkdir(parents=True, exist_ok=True)

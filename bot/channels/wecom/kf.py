@@ -29,7 +29,7 @@ TOKEN_REFUSED = frozenset({95007})   # the event's token is spent or expired: pu
 
 
 class KfSync:
-    def __init__(self, desk: Desk, api: WecomApi, window: KfWindow, on_message: Callable[[Parsed], None]) -> None:
+    def __init__(self, desk: Desk, api: WecomApi, window: KfWindow, on_message: Callable[[Parsed], object]) -> None:
         self.desk, self.api, self.window, self.on_message = desk, api, window, on_message
         self.pending = PendingPulls(desk, desk.clock)
 

@@ -71,7 +71,8 @@ def make_router(channel: Callbacks, clock: Clock) -> APIRouter:
 
     # A bare ASGI route, not a FastAPI one: nothing of it is declared to validate, and the app calls
     # it ahead of the framework's per-request layers (bot.app: every message comes this way).
-    router.add_route("/wecom/callback", Receiver(channel, clock, gate), methods=["POST"], include_in_schema=False)
+    router.add_route("/wecom/callback", Receiver(channel, clock, gate),  # type: ignore[arg-type]  # an ASGI app routes too
+                     methods=["POST"], include_in_schema=False)
     return router
 
 

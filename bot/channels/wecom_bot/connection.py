@@ -27,7 +27,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import websockets
@@ -124,18 +124,18 @@ class LongConnection:
         """Answer a callback at most once (a card update); False when it was answered already."""
         return bool(self._call(self.answer_first(req_id, cmd, body, timeout), timeout + 1))
 
-    def call_later(self, delay: float, work: Callable[[], Awaitable[Any]]) -> None:
+    def call_later(self, delay: float, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: loop.call_later(delay, lambda: loop.create_task(work())))
 
-    def _call(self, coro: Awaitable[Any], timeout: float) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, Any], timeout: float) -> Any:
         loop = self._loop
         if loop is None or loop.is_closed() or not self.connected.is_set():
             if asyncio.iscoroutine(coro):
                 coro.close()
             raise NotConnected("no live connection in this process")
-        future = asyncio.run_coroutine_threadsafe(coro, loop)  # type: ignore[arg-type]
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
         try:
             return future.result(timeout)
         except concurrent.futures.TimeoutError:
@@ -335,7 +335,7 @@ def safe_dumps(frame: Frame) -> str:
     return json.dumps(frame, ensure_ascii=False)
 
 
-class _NoFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _NoFrames(logging.LoggerAdapter):
     """websockets logs every frame's text at DEBUG; frames carry names and phones, so never here."""
 
     def isEnabledFor(self, level: int) -> bool:
