@@ -132,8 +132,7 @@ class LongConnection:
     def _call(self, coro: Coroutine[Any, Any, Any], timeout: float) -> Any:
         loop = self._loop
         if loop is None or loop.is_closed() or not self.connected.is_set():
-            if asyncio.iscoroutine(coro):
-                coro.close()
+            coro.close()   # never awaited: closed, so Python does not warn of it
             raise NotConnected("no live connection in this process")
         future = asyncio.run_coroutine_threadsafe(coro, loop)
         try:
