@@ -17,6 +17,7 @@ from handlers.extract.address import indexed_communities
 from handlers.extract.products import CatalogItem
 from handlers.product_ranking import indexed_catalog
 from storage import catalog_stamp
+from storage.prepared import transaction_of
 from storage.uow import SqlUnitOfWork
 
 
@@ -35,12 +36,11 @@ _building = threading.Lock()
 def snapshot(uow: SqlUnitOfWork) -> Snapshot:
     """The catalog as of this unit of work's transaction, built at most once per change; the stamp
     is read once per transaction (a message asks for the catalog and the communities several times)."""
-    transaction = uow.session.get_transaction()
     memo = uow.session.info.get(catalog_stamp.MEMO)
-    if memo is not None and transaction is not None and memo[0] is transaction:
+    if memo is not None and memo[0] is not None and memo[0] is transaction_of(uow.session):
         return cast(Snapshot, memo[1])
     held = _current(uow)
-    uow.session.info[catalog_stamp.MEMO] = (uow.session.get_transaction(), held)
+    uow.session.info[catalog_stamp.MEMO] = (transaction_of(uow.session), held)
     return held
 
 

@@ -139,9 +139,16 @@ def _planned(compiled: SQLCompiler, dialect: Dialect) -> _Plan | None:
 
 
 def _connection(session: Session) -> Connection:
-    """The session's connection in its current transaction. SQLAlchemy's `Session.connection()`
-    walks its transaction machinery on every call, and a message runs several prepared
-    statements in one transaction: the answer is kept for that transaction."""
+    """The session's connection in its current transaction. A session bound to a connection (a unit
+    of work's, storage/uow.py) runs them on it, beginning the transaction the session joins when
+    it is first used. Over an engine, SQLAlchemy's `Session.connection()` walks its transaction
+    machinery on every call, and a message runs several prepared statements in one transaction:
+    the answer is kept for that transaction."""
+    bind = session.bind
+    if isinstance(bind, Connection):
+        if not bind.in_transaction():
+            bind.begin()
+        return bind
     transaction = session.get_transaction()
     held = session.info.get(_HELD)
     if held is not None and held[0] is transaction is not None and not held[1].invalidated:
@@ -149,6 +156,12 @@ def _connection(session: Session) -> Connection:
     conn = session.connection()
     session.info[_HELD] = (session.get_transaction(), conn)
     return conn
+
+
+def transaction_of(session: Session) -> object | None:
+    """What stands for the session's current database transaction: a memo kept for it is stale after."""
+    bind = session.bind
+    return bind.get_transaction() if isinstance(bind, Connection) else session.get_transaction()
 
 
 def _watched(conn: Connection) -> bool:

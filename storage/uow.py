@@ -1,10 +1,18 @@
-"""The unit of work: one transaction for a ticket change, its audit rows and its outbox notices."""
+"""The unit of work: one transaction for a ticket change, its audit rows and its outbox notices.
+
+The transaction lives on a connection the unit of work holds; its Session is bound to that
+connection and joins the transaction when it is first used. A chat message's own statements (its
+dedup row, who sent it, its reply) run on the connection (storage/prepared.py) and most messages
+never use the Session's ORM at all: its transaction machinery (begin, commit, close) cost several
+times the statements themselves, and is now paid only by work that loads or writes mapped rows.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from domain.ports import UnitOfWork
@@ -23,7 +31,11 @@ class SqlUnitOfWork:
         self._redo: Callable[[], None] | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.session = self._factory()
+        engine: Engine = self._factory.kw["bind"]
+        self.connection: Connection = engine.connect()
+        # "control_fully": joining a transaction begun on the connection, the Session commits and
+        # rolls it back as if it had begun it.
+        self.session = self._factory(bind=self.connection, join_transaction_mode="control_fully")
         self.tickets = SqlTickets(self.session)
         self.people = SqlPeople(self.session)
         self.places = SqlPlaces(self.session)
@@ -37,8 +49,10 @@ class SqlUnitOfWork:
                  tb: TracebackType | None) -> None:
         # Nothing is kept unless the use case committed; an error rolls everything back.
         self._held, self._point, self._redo = False, None, None
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.close()
+        finally:
+            self.connection.close()   # rolls back what is still open, and returns it to the pool
 
     def hold_commits(self, redo: Callable[[], None] | None = None) -> None:
         """From here on, commit() and rollback() act on checkpoints of ONE transaction.
@@ -56,7 +70,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         if not self._held:
-            self.session.commit()
+            self._commit_all()
             return
         if self._point is not None:
             self._point.commit()
@@ -65,13 +79,13 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Back to the last commit (or checkpoint)."""
         if not self._held:
-            self.session.rollback()
+            self._rollback_all()
             return
         if self._point is not None:
             self._point.rollback()
             self._point = self.session.begin_nested()
             return
-        self.session.rollback()
+        self._rollback_all()
         self.identities = SqlIdentities(self.session)   # what it remembers is of the undone transaction
         if self._redo is not None:
             self._redo()
@@ -79,7 +93,21 @@ class SqlUnitOfWork:
     def commit_all(self) -> None:
         """Ends checkpoint mode: everything since `hold_commits` is committed at once."""
         self._held, self._point, self._redo = False, None, None
-        self.session.commit()  # SQLAlchemy 2: commits the outer transaction, releasing savepoints
+        self._commit_all()
+
+    def _commit_all(self) -> None:
+        # The Session's transaction (with its savepoints) when it has one, which commits the
+        # connection's; else the one begun on the connection alone.
+        if self.session.in_transaction():
+            self.session.commit()
+        if self.connection.in_transaction():
+            self.connection.commit()
+
+    def _rollback_all(self) -> None:
+        if self.session.in_transaction():
+            self.session.rollback()
+        if self.connection.in_transaction():
+            self.connection.rollback()
 
 
 if TYPE_CHECKING:
