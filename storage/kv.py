@@ -135,10 +135,14 @@ def _join(kind: str, *parts: str) -> str:
     return ":".join((kind, *parts))
 
 
+_NONE = timedelta(0)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
 def ttl_ms(ttl: timedelta | None) -> int | None:
     if ttl is None:
         return None
-    if ttl <= timedelta(0):
+    if ttl <= _NONE:
         raise ValueError(f"ttl must be positive, got {ttl}")
     # Round up so a sub-millisecond ttl never becomes 0, which Redis rejects.
-    return max(1, math.ceil(ttl / timedelta(milliseconds=1)))
+    return max(1, math.ceil(ttl / _MILLISECOND))

@@ -57,7 +57,7 @@ def test_the_wrong_nonce_of_the_published_negative_case_is_refused() -> None:
 def test_a_passive_reply_is_encrypted_byte_for_byte_as_published() -> None:
     v = next(x for x in vectors() if x["id"] == "wecom-wechatpy-tests")
     r = v["encrypt_reply"]
-    with mock.patch("wechatpy.crypto.base.BasePrpCrypto.get_random_string", return_value=r["fixed_random_16"]):
+    with mock.patch("bot.channels.wecom.crypto._random_prefix", return_value=r["fixed_random_16"].encode()):
         sealed = parse_xml(crypto_for(v).seal(r["plaintext"], r["timestamp"], r["nonce"]))
     assert sealed["Encrypt"] == r["expected_encrypt"]
     assert sealed["MsgSignature"] == r["expected_msg_signature"]
