@@ -74,6 +74,33 @@ def test_a_driver_error_is_raised_as_sqlalchemy_names_it(desk: Desk, clock: Fake
             plain.rowcount(uow.session, {"channel": "wecom", "msg_id": "x", "received_at": later})
 
 
+def _msg_ids(desk: Desk) -> list[str]:
+    with desk.uow(readonly=True) as uow:
+        return list(uow.session.scalars(select(InboundRow.msg_id).order_by(InboundRow.msg_id)))
+
+
+def test_the_session_joins_the_transaction_its_statements_began(desk: Desk, clock: FakeClock) -> None:
+    """A message's own statements begin the transaction on the unit of work's connection; ORM work
+    after them is in the same transaction: committed with them, rolled back with them."""
+    plain = Prepared(insert(InboundRow))
+    for msg, keep in (("kept", True), ("undone", False)):
+        with desk.uow() as uow:
+            plain.rowcount(uow.session, {"channel": "wecom", "msg_id": f"{msg}-1", "received_at": clock()})
+            uow.session.add(InboundRow(channel="wecom", msg_id=f"{msg}-2", received_at=clock()))
+            if keep:
+                uow.commit()
+            else:
+                uow.rollback()
+    with desk.uow() as uow:   # held: a refusal goes back to the last checkpoint, which stays
+        uow.hold_commits()
+        plain.rowcount(uow.session, {"channel": "wecom", "msg_id": "held-1", "received_at": clock()})
+        uow.commit()
+        uow.session.add(InboundRow(channel="wecom", msg_id="held-2", received_at=clock()))
+        uow.rollback()
+        uow.commit_all()
+    assert _msg_ids(desk) == ["held-1", "kept-1", "kept-2"]
+
+
 def _fields(row: OutboxRow) -> dict[str, Any]:
     return {c: getattr(row, c) for c in ("role", "person_id", "channel", "address", "kind", "text", "buttons",
                                           "attachment", "due_at", "created_at", "status", "attempts", "last_error")}
