@@ -14,8 +14,8 @@ import secrets
 import struct
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import ElementTree as SafeTree
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from defusedxml import ElementTree as SafeTree
 from defusedxml.common import DefusedXmlException
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
