@@ -24,8 +24,8 @@ OWNER = "wangfang"   # a WeCom member the desk does not know yet: still answered
 
 def replies(desk: Desk) -> list[tuple[str, str]]:
     with desk.uow() as uow:
-        return list(uow.session.execute(select(OutboxRow.status, OutboxRow.address)
-                                        .where(OutboxRow.kind == "reply")).tuples())
+        return [(status, address) for status, address in uow.session.execute(
+            select(OutboxRow.status, OutboxRow.address).where(OutboxRow.kind == "reply"))]
 
 
 def a_message(desk: Desk, msg_id: str = "m1") -> str:
