@@ -1,13 +1,13 @@
 """The sending port: what the scheduler hands a chat platform, and how a platform says no."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from domain.charts import ChartFigures
 from scheduler.attachments import Attachment
+from scheduler.wake import Job
 
 
 class DeliveryError(Exception):
@@ -64,6 +64,6 @@ class Hooks(Protocol):
     def deliver_now(self, fetch_media: bool = False) -> None:
         """As `DeliverNow`."""
 
-    def later(self, job: Callable[[], None]) -> bool:
+    def later(self, job: Job) -> bool:
         """Work a callback leaves for after its answer, run on the worker loop when this process
         has one; False when it has none (the channel then runs it after the answer itself)."""

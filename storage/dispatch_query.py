@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from domain.dispatch import FACTORS, NEW_TECH, Candidate, Exclusions, Job, Weights
 from domain.model import Technician
 from domain.ticket import State
+from storage.prepared import transaction_of
 from storage.tables import TechnicianRow as T
 from storage.tables import TicketRow
 
@@ -93,13 +94,13 @@ def mark_offered(session: Session, tech_id: str, now: datetime) -> None:
     """Set when the technician was last offered a job, with the load step of the save that follows
     (written on its own if that save moves no load to them, or before anything ranks)."""
     write_offered_mark(session)
-    session.info[OFFERED] = (session.get_transaction(), tech_id, now)
+    session.info[OFFERED] = (transaction_of(session), tech_id, now)
 
 
 def _pending(session: Session) -> tuple[str, datetime] | None:
     """The offered mark waiting in this transaction (one left by a rolled-back one is dropped)."""
     held = session.info.pop(OFFERED, None)
-    return (held[1], held[2]) if held and held[0] is session.get_transaction() else None
+    return (held[1], held[2]) if held and held[0] is transaction_of(session) else None
 
 
 def step_load(session: Session, tech_id: str, step: int) -> None:
@@ -109,7 +110,7 @@ def step_load(session: Session, tech_id: str, step: int) -> None:
         session.execute(STEP_LOAD_OFFERED, {"tech": tech_id, "step": step, "at": pending[1]})
         return
     if pending:
-        session.info[OFFERED] = (session.get_transaction(), *pending)
+        session.info[OFFERED] = (transaction_of(session), *pending)
     session.execute(STEP_LOAD, {"tech": tech_id, "step": step})
 
 

@@ -55,7 +55,7 @@ class CallbackCrypto:
         self.corp_id = corp_id
         self.window = window
         self._crypto = WeChatCrypto(token, encoding_aes_key, corp_id)
-        key = base64.b64decode(encoding_aes_key + "=")
+        key = self._crypto.key   # the decoded EncodingAESKey
         self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))   # the platform's IV: the key's first 16 bytes
         self._corp = corp_id.encode()
 
