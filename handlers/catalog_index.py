@@ -61,13 +61,15 @@ class PairIndex:
                 found |= row[second]
         return found
 
-    def positions(self, text: str) -> np.ndarray:
-        """Positions of the entries that could match `text`, in entry order, as an array."""
+    def positions(self, text: str) -> list[int] | np.ndarray:
+        """Positions of the entries that could match `text`, in entry order: a list when they are few,
+        else an array."""
         return _positions(self.mask(text), self.size)
 
     def candidates(self, text: str) -> list[int]:
         """Positions of the entries that could match `text`, in entry order."""
-        return self.positions(text).tolist()
+        found = self.positions(text)
+        return found if isinstance(found, list) else found.tolist()
 
 
 def _mask(positions: Iterable[int]) -> int:
@@ -77,8 +79,18 @@ def _mask(positions: Iterable[int]) -> int:
     return mask
 
 
-def _positions(mask: int, size: int) -> np.ndarray:
+_FEW_BITS = 32   # up to this many set bits, peeling them off in Python beats numpy's cost per call
+
+
+def _positions(mask: int, size: int) -> list[int] | np.ndarray:
     """The set bits of `mask` (below `size`), lowest first."""
+    if mask.bit_count() <= _FEW_BITS:
+        found = []
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
     raw = np.frombuffer(mask.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
     return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
 

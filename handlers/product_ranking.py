@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from heapq import heappop, heappush
 
 import numpy as np
@@ -179,8 +179,18 @@ class _Reading:
         """The item's best exact weight (0: none), as _best finds it for all items (and has, after a walk)."""
         if self.arrays:
             return float(self.arrays[0][position])
-        return max((found.get(position, 0.0) for table in (self.exact, self.cut) for found in table.values()),
-                   default=0.0)
+        return self._hit_weights.get(position, 0.0)
+
+    @cached_property
+    def _hit_weights(self) -> dict[int, float]:
+        """Each item hit exactly: its best weight (a few items scored one by one ask for theirs)."""
+        best: dict[int, float] = {}
+        for table in (self.exact, self.cut):
+            for found in table.values():
+                for position, weight in found.items():
+                    if weight > best.get(position, 0.0):
+                        best[position] = weight
+        return best
 
 
 _NEAR_HALF = 1e-6   # tenths this close to a half round up in the bounds: round() may take either side

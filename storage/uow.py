@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -21,6 +21,37 @@ from storage.outbox import SqlOutbox
 from storage.parts import SqlParts
 from storage.people import SqlCatalog, SqlPeople, SqlPlaces
 from storage.tickets import SqlTickets
+
+
+class _SessionWhenUsed:
+    """The unit of work's Session, made when something first asks more of it than its connection
+    (`bind`, `get_bind()`) or its `info`, which is all a message's prepared statements and memos use. Making and
+    closing a Session (its identity map, its event dispatch) cost more than a message's statements;
+    most messages never load or write a mapped row. Once made, everything is the Session's: the
+    two share one `info`."""
+
+    def __init__(self, make: Callable[[], Session], connection: Connection) -> None:
+        self.bind = connection
+        self.info: dict[Any, Any] = {}
+        self._make = make
+        self._made: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:   # only for what is not found on this object
+        made = self._made
+        if made is None:
+            made = self._made = self._make()
+            made.info = self.info   # a memoized property: one dict for both
+        return getattr(made, name)
+
+    def get_bind(self, *args: Any, **kw: Any) -> Connection:
+        return self.bind   # what the Session answers too: it is bound to this connection alone
+
+    def in_transaction(self) -> bool:
+        return self._made is not None and self._made.in_transaction()
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
 
 
 class SqlUnitOfWork:
@@ -35,7 +66,8 @@ class SqlUnitOfWork:
         self.connection: Connection = engine.connect()
         # "control_fully": joining a transaction begun on the connection, the Session commits and
         # rolls it back as if it had begun it.
-        self.session = self._factory(bind=self.connection, join_transaction_mode="control_fully")
+        self.session = cast(Session, _SessionWhenUsed(
+            lambda: self._factory(bind=self.connection, join_transaction_mode="control_fully"), self.connection))
         self.tickets = SqlTickets(self.session)
         self.people = SqlPeople(self.session)
         self.places = SqlPlaces(self.session)
