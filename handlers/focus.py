@@ -50,8 +50,14 @@ def load(ctx: Ctx) -> Focus:
     return Focus(**data, pending=Pending(**pending) if pending else None)
 
 def save(ctx: Ctx, focus: Focus) -> None:
+    if focus == _NONE:   # nothing looked at, nothing asked (a new owner's report): nothing to keep
+        ctx.desk.store.delete(_key(ctx))
+        return
     # sealed: a question waiting for its answer holds the words it was asked about (reasons, phones)
     ctx.desk.store.set(_key(ctx), sealing.sealed_json(asdict(focus)), ttl=KEPT)
+
+
+_NONE = Focus()
 
 def touch(ctx: Ctx, focus: Focus, number: str) -> None:
     if number != focus.last:

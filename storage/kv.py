@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 __all__ = [
@@ -125,6 +126,7 @@ class Keys:
         return _join("cursor", name)
 
 
+@lru_cache(maxsize=4096)   # a message asks for its sender's few keys a dozen times
 def _join(kind: str, *parts: str) -> str:
     for index, part in enumerate(parts):
         if not part:

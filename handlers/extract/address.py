@@ -100,6 +100,9 @@ def _parts(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((name, "".join(parts), *parts)))
 
 
+_FEW_PARTS = 64
+
+
 class _CommunityIndex:
     """The names a message can match at all, as _community_hit reads it, without trying every name.
 
@@ -115,6 +118,7 @@ class _CommunityIndex:
         self._owner: list[int] = []          # part number -> name position
         self._needs: list[int] = []          # part number -> distinct shared characters a fuzzy hit needs
         chars: dict[str, list[int]] = {}
+        part_chars: list[str] = []           # part number -> the part
         for position, name in enumerate(names):
             for part in _parts(name):
                 if len(part) < 2:
@@ -122,6 +126,7 @@ class _CommunityIndex:
                 self._prefixes.setdefault(part[:_shortest_prefix(part)], set()).add(position)
                 if len(part) >= 3:
                     number = len(self._owner)
+                    part_chars.append(part)
                     self._owner.append(position)
                     self._needs.append(-(-3 * len(part) // 5) - (len(part) - len(set(part))))
                     for char in set(part):
@@ -130,6 +135,9 @@ class _CommunityIndex:
         self._chars = {char: np.array(found, dtype=np.intp) for char, found in chars.items()}
         self._owners = np.array(self._owner, dtype=np.intp)
         self._least = np.maximum(np.array(self._needs, dtype=np.intp), 1)   # a part shares one character at least
+        # Few parts (most desks' communities): counted in Python, which beats numpy's cost per call there.
+        self._few = [(self._owner[n], frozenset(parts), int(self._least[n])) for n, parts in enumerate(part_chars)] \
+            if len(self._owner) <= _FEW_PARTS else None
         # what a substring may begin with for some prefix to follow: a walk from a start stops at the first miss
         self._starts = frozenset(key[:n] for key in self._prefixes for n in range(2, len(key) + 1))
 
@@ -143,6 +151,10 @@ class _CommunityIndex:
                 if key not in starts:
                     break
                 found.update(prefixes.get(key, ()))
+        if self._few is not None:
+            present = set(text)
+            found.update(owner for owner, chars, least in self._few if len(chars & present) >= least)
+            return sorted(found)
         held = [parts for char in set(text) if (parts := self._chars.get(char)) is not None]
         if held:
             shared = np.bincount(np.concatenate(held), minlength=len(self._owners))

@@ -10,6 +10,8 @@ import csv
 import random
 from pathlib import Path
 
+import pytest
+
 from handlers.extract.address import find_community, indexed_communities
 from handlers.product_ranking import indexed_catalog
 from handlers.extract.products import CatalogItem, match_products
@@ -54,9 +56,12 @@ def test_the_indexed_catalog_ranks_every_message_as_the_full_scan_does() -> None
         assert match_products(text, indexed) == match_products(text, items), text
 
 
-def test_indexed_communities_find_what_the_full_scan_finds() -> None:
+@pytest.mark.parametrize("heads", [("翠湖", "金域", "星河", "云栖", "滨江"),   # a few names, as most desks have
+                                   ("翠湖", "金域", "星河", "云栖", "滨江", "万科", "保利", "碧桂", "融创", "龙湖",
+                                    "绿城", "中海", "华润", "招商")])             # many more (another way of counting)
+def test_indexed_communities_find_what_the_full_scan_finds(heads: tuple[str, ...]) -> None:
     rng = random.Random(4)
-    names = ["翠湖花园", "滨江壹号", "未来科技城·云栖苑", *{f"{a}{b}" for a in ("翠湖", "金域", "星河", "云栖", "滨江")
+    names = ["翠湖花园", "滨江壹号", "未来科技城·云栖苑", *{f"{a}{b}" for a in heads
                                                     for b in ("花园", "壹号", "名邸", "华庭", "家园")}]
     indexed = indexed_communities(names)
     texts = [f"{rng.choice(names).replace('·', '')[: rng.randint(2, 8)]}{rng.choice(WORDS)}3栋501" for _ in range(300)]
