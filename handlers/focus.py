@@ -39,6 +39,8 @@ class Focus:
     at: str = ""
     pending: Pending | None = None
 
+_NONE = Focus()
+
 def _key(ctx: Ctx) -> str:
     return Keys.focus(ctx.actor.role.value, ctx.actor.id or ctx.inbound.sender)
 
@@ -55,9 +57,6 @@ def save(ctx: Ctx, focus: Focus) -> None:
         return
     # sealed: a question waiting for its answer holds the words it was asked about (reasons, phones)
     ctx.desk.store.set(_key(ctx), sealing.sealed_json(asdict(focus)), ttl=KEPT)
-
-
-_NONE = Focus()
 
 def touch(ctx: Ctx, focus: Focus, number: str) -> None:
     if number != focus.last:

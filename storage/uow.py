@@ -1,10 +1,10 @@
 """The unit of work: one transaction for a ticket change, its audit rows and its outbox notices.
 
-The transaction lives on a connection the unit of work holds; its Session is bound to that
-connection and joins the transaction when it is first used. A chat message's own statements (its
+The transaction lives on a connection the unit of work holds; its Session, made only when first
+needed, is bound to that connection and joins the transaction when it is first used. A chat message's own statements (its
 dedup row, who sent it, its reply) run on the connection (storage/prepared.py) and most messages
-never use the Session's ORM at all: its transaction machinery (begin, commit, close) cost several
-times the statements themselves, and is now paid only by work that loads or writes mapped rows.
+never use the Session's ORM at all: its making and its transaction machinery (begin, commit, close)
+cost several times the statements themselves, and are paid only by work that loads or writes mapped rows.
 """
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ from storage.tickets import SqlTickets
 
 class _SessionWhenUsed:
     """The unit of work's Session, made when something first asks more of it than its connection
-    (`bind`, `get_bind()`) or its `info`, which is all a message's prepared statements and memos use. Making and
-    closing a Session (its identity map, its event dispatch) cost more than a message's statements;
-    most messages never load or write a mapped row. Once made, everything is the Session's: the
-    two share one `info`."""
+    (`bind`, `get_bind()`) or its `info`: all that a message's prepared statements and memos use.
+    Making and closing a Session (its identity map, its event dispatch) cost more than a message's
+    statements, and most messages never load or write a mapped row. Once made, everything is the
+    Session's, and the two share one `info`."""
 
     def __init__(self, make: Callable[[], Session], connection: Connection) -> None:
         self.bind = connection
