@@ -1,10 +1,11 @@
 """The unit of work: one transaction for a ticket change, its audit rows and its outbox notices.
 
 The transaction lives on a connection the unit of work holds; its Session, made only when first
-needed, is bound to that connection and joins the transaction when it is first used. A chat message's own statements (its
-dedup row, who sent it, its reply) run on the connection (storage/prepared.py) and most messages
-never use the Session's ORM at all: its making and its transaction machinery (begin, commit, close)
-cost several times the statements themselves, and are paid only by work that loads or writes mapped rows.
+needed, is bound to that connection and joins the transaction when it is first used. A chat
+message's own statements (its dedup row, who sent it, its reply) run on the connection
+(storage/prepared.py) and most messages never use the Session's ORM at all: making a Session and
+its transaction machinery (begin, commit, close) cost several times the statements themselves,
+and are paid only by work that loads or writes mapped rows.
 """
 from __future__ import annotations
 

@@ -110,7 +110,8 @@ class _CommunityIndex:
     two characters): one dictionary probe per short substring finds those. A fuzzy hit of 75 or more
     against a window of the text needs a common subsequence of at least 0.6 of the part's length
     (a full window: 2·lcs / 2L ≥ 0.75; a shorter one at an edge, w ≥ 0.6L: 2·lcs / (L + w) ≥ 0.75),
-    so at least that many of its characters are in the text: counted per character, in one numpy bincount.
+    so at least that many of its characters are in the text: counted per character, in one numpy bincount
+    (in Python for a desk's few names).
     """
 
     def __init__(self, names: Sequence[str]) -> None:
@@ -118,7 +119,7 @@ class _CommunityIndex:
         self._owner: list[int] = []          # part number -> name position
         self._needs: list[int] = []          # part number -> distinct shared characters a fuzzy hit needs
         chars: dict[str, list[int]] = {}
-        part_chars: list[str] = []           # part number -> the part
+        parts_made: list[str] = []           # part number -> the part
         for position, name in enumerate(names):
             for part in _parts(name):
                 if len(part) < 2:
@@ -126,7 +127,7 @@ class _CommunityIndex:
                 self._prefixes.setdefault(part[:_shortest_prefix(part)], set()).add(position)
                 if len(part) >= 3:
                     number = len(self._owner)
-                    part_chars.append(part)
+                    parts_made.append(part)
                     self._owner.append(position)
                     self._needs.append(-(-3 * len(part) // 5) - (len(part) - len(set(part))))
                     for char in set(part):
@@ -136,8 +137,8 @@ class _CommunityIndex:
         self._owners = np.array(self._owner, dtype=np.intp)
         self._least = np.maximum(np.array(self._needs, dtype=np.intp), 1)   # a part shares one character at least
         # Few parts (most desks' communities): counted in Python, which beats numpy's cost per call there.
-        self._few = [(self._owner[n], frozenset(parts), int(self._least[n])) for n, parts in enumerate(part_chars)] \
-            if len(self._owner) <= _FEW_PARTS else None
+        self._few = None if len(self._owner) > _FEW_PARTS else \
+            [(self._owner[n], frozenset(part), int(self._least[n])) for n, part in enumerate(parts_made)]
         # what a substring may begin with for some prefix to follow: a walk from a start stops at the first miss
         self._starts = frozenset(key[:n] for key in self._prefixes for n in range(2, len(key) + 1))
 
