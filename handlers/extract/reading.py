@@ -18,6 +18,7 @@ from handlers.catalog_index import IndexedCatalog
 from handlers.extract.address import find_address, find_community
 from handlers.extract.products import CatalogItem, ProductMatch, match_products
 from handlers.extract.urgency import is_urgent
+from handlers.smalltalk import kind as courtesy
 from handlers.text import normalize, phone_spans
 
 
@@ -77,7 +78,20 @@ def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
     rest = _LABEL.sub("", "".join(chars))
     rest = _GAP_OF.sub("", rest)  # "501室的热水器" -> "热水器"
     rest = _GAPS.sub("，", rest)
-    return _ENDS.sub("", rest)
+    return _without_courtesy(_ENDS.sub("", rest))
+
+
+_FIRST_CLAUSE = re.compile(r"^([^，,。.!！?？~\s]+)[，,。.!！?？~\s]+")
+_LAST_CLAUSE = re.compile(r"[，,。.!！?？~\s]+([^，,。.!！?？~\s]+)[\W_]*$")
+
+
+def _without_courtesy(text: str) -> str:
+    """"你好，马桶堵了，谢谢": the greeting and the thanks around a fault are not part of its description."""
+    while (first := _FIRST_CLAUSE.match(text)) and courtesy(first.group(1)):
+        text = text[first.end():]
+    while (last := _LAST_CLAUSE.search(text)) and courtesy(last.group(1)):
+        text = text[:last.start()]
+    return text
 
 
 # "501 哦不对 502", "电话打错了 应该是139…": what follows the last of these replaces what came before.

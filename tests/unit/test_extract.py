@@ -281,3 +281,13 @@ def test_a_community_written_without_its_dot_is_cut_out_of_the_description_whole
     assert found.community == "未来科技城·云栖苑"
     assert (found.building, found.unit, found.room) == ("5", "1", "302")
     assert "云栖苑" not in found.description and "水漫出来了" in found.description
+
+
+@pytest.mark.parametrize("text, description", [
+    ("你好，卫生间马桶堵了，翠湖花园3栋2单元1201", "卫生间马桶堵了"),
+    ("您好 在吗？热水器不出热水了，谢谢！", "热水器不出热水了"),
+    ("你好，你好，厨房水龙头漏水，麻烦了", "厨房水龙头漏水"),
+    ("你好", "你好"),                                  # nothing else said: kept as it was
+])
+def test_a_greeting_or_thanks_around_a_fault_is_not_part_of_its_description(text: str, description: str) -> None:
+    assert extract(text, CATALOG, COMMUNITIES).description == description
