@@ -55,9 +55,9 @@ def measure(name: str, argv: list[str], env: dict[str, str], port: int, replies:
             messages: int, folder: Path) -> tuple[float, float]:
     """Instructions per message, and the instructions of the same wall time idle, per message."""
     out = folder / f"{name}.callgrind"
-    log = (folder / f"{name}.log").open("wb")
-    proc = subprocess.Popen([*VALGRIND, f"--callgrind-out-file={out}", *argv], env=env, cwd=bench.ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
+    with (folder / f"{name}.log").open("wb") as log:   # the child holds its own copy of the descriptor
+        proc = subprocess.Popen([*VALGRIND, f"--callgrind-out-file={out}", *argv], env=env, cwd=bench.ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
     try:
         bench.wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
         with httpx.Client(timeout=120) as client:

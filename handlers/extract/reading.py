@@ -81,8 +81,9 @@ def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return _without_courtesy(_ENDS.sub("", rest))
 
 
-_FIRST_CLAUSE = re.compile(r"^([^，,。.!！?？~\s]+)[，,。.!！?？~\s]+")
-_LAST_CLAUSE = re.compile(r"[，,。.!！?？~\s]+([^，,。.!！?？~\s]+)[\W_]*$")
+_BETWEEN = r"，,。.!！?？~\s"   # what separates the clauses of a message
+_FIRST_CLAUSE = re.compile(rf"^([^{_BETWEEN}]+)[{_BETWEEN}]+")
+_LAST_CLAUSE = re.compile(rf"[{_BETWEEN}]+([^{_BETWEEN}]+)[\W_]*$")
 
 
 def _without_courtesy(text: str) -> str:
