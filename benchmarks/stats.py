@@ -10,7 +10,7 @@ thousand tickets a day going back as far as the size needs (so 1M tickets is abo
 of history, and a day holds the same in both), with audit events (SLA breaches, holds for
 parts), assets that come back, sites in regions. PostgreSQL is loaded set-based (one
 INSERT ... SELECT over generate_series per table, seeded); SQLite with executemany.
-Then times, median of the runs, on the path managers use:
+Then times, median of the runs (the sizes taking turns run by run), on the path managers use:
 - 今日统计: `domain.reports.today_text` (the day's figures and 30 days of service quality) and
   the chart of the week up to today (`domain.charts.chart_figures`), as the desk answers it;
 - the daily report: yesterday's figures, the overdue list and the week's chart;
@@ -207,18 +207,26 @@ def _server_cpu(uow: object) -> Callable[[], float]:
     return lambda: float(schedstat.read_text().split()[0])
 
 
-def timed(desk: Desk, runs: int, work: Callable[[Desk], object]) -> tuple[float, float]:
-    """Median wall-clock and CPU milliseconds (this process and the database's, which a loaded machine
-    does not inflate the way it does the wall clock)."""
-    wall, cpu = [], []
+def timed_once(desk: Desk, work: Callable[[Desk], object]) -> tuple[float, float]:
+    """Wall-clock and CPU milliseconds of one run (this process's and the database's CPU, which a
+    loaded machine does not inflate the way it does the wall clock)."""
+    with desk.uow() as uow:
+        server = _server_cpu(uow)
+        start, own, theirs = time.perf_counter(), time.process_time(), server()
+        work(uow)  # type: ignore[arg-type]
+        wall = (time.perf_counter() - start) * 1000
+        return wall, (time.process_time() - own) * 1000 + (server() - theirs) / 1e6
+
+
+def timed(desks: list[Desk], runs: int, work: Callable[[Desk, Desk], object]) -> list[tuple[float, float]]:
+    """Median wall-clock and CPU milliseconds per desk. The sizes take turns run by run, so that a
+    shared machine's drifting speed reaches each size alike and their ratio is not the drift's."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in desks]
     for _ in range(runs):
-        with desk.uow() as uow:
-            server = _server_cpu(uow)
-            start, own, theirs = time.perf_counter(), time.process_time(), server()
-            work(uow)  # type: ignore[arg-type]
-            wall.append((time.perf_counter() - start) * 1000)
-            cpu.append((time.process_time() - own) * 1000 + (server() - theirs) / 1e6)
-    return statistics.median(wall), statistics.median(cpu)
+        for desk, taken in zip(desks, samples):
+            taken.append(timed_once(desk, lambda uow, d=desk: work(uow, d)))  # type: ignore[misc]
+    return [(statistics.median(w for w, _ in taken), statistics.median(c for _, c in taken))
+            for taken in samples]
 
 
 def _last_days(desk: Desk, days: int) -> tuple[date, date]:
@@ -260,19 +268,22 @@ def main() -> None:
     if args.quick:
         args.sizes, args.runs = [10_000, 100_000], 3
     folder = Path(tempfile.mkdtemp(prefix="baoxiu-bench-"))
-    results: dict[str, list[tuple[float, float]]] = {q: [] for q in QUESTIONS}
-    for size in args.sizes:
-        started = time.perf_counter()
-        desk = build(size, folder, args.reuse)
-        print(f"{size:,} tickets on {desk.engine.dialect.name}, loaded in {time.perf_counter() - started:.0f} s")
-        try:
-            for label, question in QUESTIONS.items():
-                ms, cpu = timed(desk, args.runs, lambda uow, q=question: q(uow, desk))  # type: ignore[misc]
-                results[label].append((ms, cpu))
-                print(f"  {label}: median {ms:.1f} ms wall clock, {cpu:.1f} ms CPU; "
-                      f"/ {TARGET_MS:.0f} ms target = {ms / TARGET_MS:.2f} (CPU {cpu / TARGET_MS:.2f})")
-        finally:
+    desks: list[Desk] = []
+    try:
+        for size in args.sizes:
+            started = time.perf_counter()
+            desks.append(build(size, folder, args.reuse))
+            print(f"{size:,} tickets on {desks[-1].engine.dialect.name}, loaded in {time.perf_counter() - started:.0f} s")
+        results = {label: timed(desks, args.runs, question) for label, question in QUESTIONS.items()}
+    finally:
+        for desk in desks:
             desk.close()
+    for n, size in enumerate(args.sizes):
+        print(f"{size:,} tickets, median of {args.runs} runs taken in turns with the other sizes:")
+        for label, figures in results.items():
+            ms, cpu = figures[n]
+            print(f"  {label}: median {ms:.1f} ms wall clock, {cpu:.1f} ms CPU; "
+                  f"/ {TARGET_MS:.0f} ms target = {ms / TARGET_MS:.2f} (CPU {cpu / TARGET_MS:.2f})")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for label, figures in results.items():
         (wall, cpu), (wall0, cpu0) = figures[-1], figures[0]
