@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from bot.channels.wecom.client import ApiError, WecomApi
-from bot.channels.wecom.codes import caption, contact_link, file_name, write_png, write_sheets
 from bot.channels.wecom.scene import Scene, SceneTooLong
 from bot.cli_context import DeskContext
 
 COLUMNS = ("community", "building", "unit", "room", "sku")
+# bot.channels.wecom.codes (segno, Pillow, fontTools: about 5 MB) is imported by these commands only:
+# every process, `serve` included, loads this module for the command list.
 
 
 @click.group()
@@ -48,11 +49,13 @@ def qr_batch(obj: DeskContext, units: str, out: str, font: str | None) -> None:
         raise click.ClickException(f"{units}: needs a header line with {','.join(COLUMNS)}")
     scenes = [Scene(*((row.get(c) or "").strip() for c in COLUMNS)) for row in rows]
     made = _make(obj, scenes, Path(out), font)
+    from bot.channels.wecom.codes import write_sheets
     sheets = write_sheets([(scene, png) for scene, (_, png) in zip(scenes, made)], Path(out))
     click.echo(f"{len(made)} codes written to {out}, with {len(sheets)} PDF sheet(s), one per building")
 
 
 def _make(obj: DeskContext, scenes: list[Scene], out: Path, font: str | None) -> list[tuple[str, Path]]:
+    from bot.channels.wecom.codes import caption, contact_link, file_name, write_png
     desk = obj.desk()
     s = desk.settings.wecom
     if not (s.enabled and s.kf_secret and s.kf_open_kfid and s.scene_key):
