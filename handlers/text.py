@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import zhconv
+from zhconv_rs import zhconv
 
 # U+FF01..U+FF5E mirror ASCII 0x21..0x7E; U+3000 is the ideographic space.
 # Chinese sentence punctuation (，！？；：（）) is left alone: it is what owners
@@ -15,11 +15,11 @@ _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FU
 _WIDTH[0x3000] = 0x20
 
 
-@lru_cache(maxsize=2048)   # one message is normalized several times (reading, products, dates); zhconv is slow
+@lru_cache(maxsize=2048)   # one message is normalized several times (reading, products, dates)
 def normalize(text: str) -> str:
     """Half-width ASCII, simplified characters, single spaces, no padding."""
     text = text.translate(_WIDTH)
-    text = zhconv.convert(text, "zh-cn")
+    text = zhconv(text, "zh-cn")
     return re.sub(r"\s+", " ", text).strip()
 
 
