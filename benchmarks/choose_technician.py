@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/choose_technician.py --quick        # 500 technicians, 100 runs
 
 Measures on a SQLite file in a temporary folder, then on PostgreSQL when
-BAOXIU_TEST_DATABASE_URL is set (that database is emptied); --url names one database
-instead. Each gets the technicians, their open work (loads), three months of closed,
+BAOXIU_TEST_DATABASE_URL is set (in a schema of its own there, dropped at the end: the tests'
+schemas are left alone); --url names one database instead (it is emptied). Each gets the technicians, their open work (loads), three months of closed,
 rated jobs (records) and when each was last offered a job, then the hourly roster
 refresh the worker runs (loads and records onto the roster). Each run opens a
 transaction and calls `domain.offers.dispatch` for a fresh ticket — choosing among the
@@ -37,6 +37,7 @@ from domain import roster
 from domain.dispatch import Job
 from domain.offers import dispatch
 from domain.ticket import State, Ticket
+from schemas import in_schema, remake  # a sibling script: benchmarks/ is on the path
 from scheduler.jobs import run
 from storage.tables import CustomerRow, ProductRow, SiteRow, TechnicianRow, TicketRow
 
@@ -45,7 +46,8 @@ SKILLS = ("plumbing", "carpentry", "flooring", "lock", "window", "electrical")
 REGIONS = tuple(f"区{i:02d}" for i in range(30))
 NOW = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
 TARGET_MS = 5.0
-PG_ENV = "BAOXIU_TEST_DATABASE_URL"   # the PostgreSQL database the tests use, emptied here
+PG_ENV = "BAOXIU_TEST_DATABASE_URL"   # the PostgreSQL database the tests use
+SCHEMA = "baoxiu_bench_dispatch"
 
 
 def technicians(n: int, rng: random.Random) -> list[dict]:  # type: ignore[type-arg]
@@ -215,9 +217,16 @@ def main() -> None:
     if args.quick:
         args.techs, args.runs = 500, 100
     sqlite = f"sqlite:///{Path(tempfile.mkdtemp(prefix='baoxiu-bench-')) / 'dispatch.db'}"
-    urls = [args.url] if args.url else [sqlite, *([os.environ[PG_ENV]] if os.environ.get(PG_ENV) else [])]
-    for url in urls:
-        measure(url, args.techs, args.runs)
+    if args.url:
+        measure(args.url, args.techs, args.runs)
+        return
+    measure(sqlite, args.techs, args.runs)
+    if base := os.environ.get(PG_ENV):
+        remake(base, SCHEMA)
+        try:
+            measure(in_schema(base, SCHEMA), args.techs, args.runs)
+        finally:
+            remake(base, SCHEMA, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from domain.reports import overdue_lines, period_figures, today_figures, today_t
 from domain.ticket import State
 from storage.db import make_engine
 from storage.importer import import_csv
+from schemas import in_schema, remake  # a sibling script: benchmarks/ is on the path
 from storage.tables import AssetRow, CustomerRow, ProductRow, SiteRow, TicketEventRow, TicketRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,11 +67,10 @@ def _url(size: int, folder: Path, reuse: bool) -> tuple[str, bool]:
     with engine.begin() as conn:
         loaded = reuse and conn.scalar(text(f"SELECT to_regclass('{schema}.tickets') IS NOT NULL")) and conn.scalar(
             text(f"SELECT count(*) FROM {schema}.tickets")) == size
-        if not loaded:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", not loaded
+    if not loaded:
+        remake(base, schema)
+    return in_schema(base, schema), not loaded
 
 
 def _ticket(i: int, size: int, rng: random.Random, skus: list[str]) -> dict:  # type: ignore[type-arg]
