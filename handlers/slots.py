@@ -53,6 +53,9 @@ def take_phone(text: str) -> tuple[str | None, str]:
     return phone, text[:start] + "%" + text[end:]
 
 
+_HONORIFICS = ("师傅", "师父")
+
+
 def _forms(person: Person) -> set[str]:
     """How colleagues call someone: 王建国, 建国, 老王, 小王, 王师傅, 王工, 王师."""
     name = person.name.strip()
@@ -84,6 +87,8 @@ def take_technician(text: str, index: dict[str, tuple[str, ...]]) -> tuple[tuple
     if best is None:
         return (), text
     start, end, ids = best
+    if text.startswith(_HONORIFICS, end):   # 刘洋师傅: the whole name is the person, so 让@去 still reads
+        end += 2
     return ids, text[:start] + "@" + text[end:]
 
 
