@@ -241,6 +241,9 @@ def assign(uow: UnitOfWork, rules: Rules, now: datetime, cmd: Assign) -> Ticket:
         raise Refused(f"没有找到师傅 {tech_ref[:20]}。")
     if not ticket.can(Action.ASSIGN):
         raise Refused(texts.cannot(ticket, Action.ASSIGN))
+    if tech.id == ticket.assignee_id and ticket.state is not State.NEW:
+        # Offering it again would take back an acceptance the owner has been told about.
+        raise Refused(f"工单 {ticket.number} 已经是 {tech.name} 的（{texts.state(ticket)}），无需再派。")
     previous = ticket.assignee_id
     ticket.declined = [t for t in ticket.declined if t != tech.id]
     if previous and previous != tech.id:

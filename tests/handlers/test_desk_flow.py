@@ -27,6 +27,19 @@ def test_a_caller_on_the_phone_gets_a_ticket_and_the_notices(chat: Chat) -> None
     assert f"→ owner:13912345678 工单 {number}：" in out
 
 
+def test_sending_a_technician_their_own_accepted_job_again_changes_nothing(chat: Chat) -> None:
+    number = proxy_report(chat)
+    tech_id = chat.ticket(number).assignee_id
+    chat("technician:" + tech_id, "接单")
+    with chat.desk.uow() as uow:
+        name = uow.people.technician(tech_id).name
+    out = chat(DESK, f"让{name}师傅去{number}")
+    assert f"工单 {number} 已经是 {name} 的（已接单），无需再派。" in out
+    assert "【新工单】" not in out   # no second card asking them to accept again
+    ticket = chat.ticket(number)
+    assert ticket.state is State.ACCEPTED and ticket.accepted_at is not None
+
+
 def test_the_queue_tells_unsent_tickets_from_offers_not_yet_accepted(chat: Chat) -> None:
     assert "没有待派单" in chat(DESK, "待派单")
     number = proxy_report(chat)
