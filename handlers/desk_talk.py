@@ -16,8 +16,9 @@ from handlers.picking import pick
 from storage.uow import SqlUnitOfWork
 
 # what a caller's report starts with when the desk files it: not part of the fault
-_PROXY_WORDS = re.compile(r"^(?:代客报修|代报一单|代报|帮一?个业主报修|帮业主报修|客户来电|业主来电|刚接到电话|"
-                          r"有业主打电话来报修)[\s，,：:]*")
+# The words that only say "a report on someone's behalf", however many lead the message (业主来电报修 …).
+_PROXY_WORDS = re.compile(r"^(?:(?:代客报修|代报一单|代报|帮一?个?(?:业主|客户)报个?修|帮(?:业主|客户)报|客户来电|业主来电|"
+                          r"(?:客户|业主)打电话来?|刚接到电话|有业主打电话来报修|报个?修|来电)[\s，,：:说]*)+")
 _DEFAULT_DAYS = 30
 
 

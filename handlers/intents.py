@@ -20,8 +20,9 @@ from handlers.text import normalize
 from handlers.when import Window, parse_when
 
 # "能不能快点" and "可以取消吗" ask for something: a request, not a question about a state.
+# ([一-鿿])不\1: the A-not-A question (多不多, 来不来, 好不好)
 _QUESTION = re.compile(r"[?？]|吗|么$|呢|了没(?=$|有|[吗呢啊呀\s])|没有?$|什么时候|啥时候|几点|多久|多少|怎么样|咋样|哪些|有没有|"
-                       r"是不是|谁|几单|几个|几家|几次|咋回事|什么情况|啥情况|到哪")
+                       r"是不是|谁|几单|几个|几家|几次|咋回事|什么情况|啥情况|到哪|([\u4e00-\u9fff])不\1")
 _REQUEST = re.compile(r"^(?:能不能|能否|可不可以|可以|能|帮我|麻烦|请)|能不能|可不可以")
 # a dot or colon between digits is part of a date or a time (11.20, 14:00)
 _PUNCT = re.compile(r"(?<!\d)[.:](?!\d)|[，,。!！~～、；;：…\"'“”‘’()（）\[\]【】]+")

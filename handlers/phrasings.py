@@ -126,7 +126,8 @@ DESK = (
     IntentSpec("queue", "待派单", _w("待派单 没派 单没派 多少单没派 没派的 待处理 在等 排队 漏派 pending 没人接 待分配 等着派")),
     IntentSpec("proxy", "代客报修", _w("代客报修 代报 帮一个业主报修 帮业主报修 打电话来报修 来电 接到电话 报修 报个修 "
                                       "帮业主报 帮客户报 客户来电 业主来电 客户打电话 业主打电话"),
-               _w("业主说 坏了 漏水 堵了 漏 起鼓"), slots=(("phone", 1.0),)),
+               # asserts: "翠湖花园最近报修多吗" asks about reports, it does not start one
+               _w("业主说 坏了 漏水 堵了 漏 起鼓"), asserts=True, slots=(("phone", 1.0),)),
     IntentSpec("customer", "查客户", _w("客户 查客户 查一下 是谁 资料 报过几次 这个号码 号码"),
                slots=(("phone", 1.5),)),
     IntentSpec("show", "查看工单", _w("工单 什么情况 啥情况 咋回事 怎么回事 谁在跟 谁在做 查看工单"),
@@ -135,7 +136,7 @@ DESK = (
     IntentSpec("callback_done", "已回访", _w("已回访 回访了 回访过")),
     IntentSpec("incident_fixed", "批量故障解除", _w("故障解除 解除故障 批量故障解除 故障已排除 已恢复供水 已恢复供电 电梯已恢复"),
                asserts=True, risky=True, slots=(("number", 1.2),)),
-    IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报"),
+    IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报 报修量 单量 多不多 多吗"),
                slots=(("period", 1.2),)),
     # Only its own words name it (no slot weights): a period or "按区域" alone ask for the figures.
     IntentSpec("statement", "结算单", _w("结算单 对账单 结算表 月结单 结算 结算单按区域 结算单按师傅 按区域结算单 "

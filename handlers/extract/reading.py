@@ -69,6 +69,8 @@ _LABEL = re.compile(
 _GAP_OF = re.compile(rf"(?<={_GAP})\s*的")
 _GAPS = re.compile(rf"(?:[^\w{_GAP}]*{_GAP}+[^\w{_GAP}]*)+")
 _ENDS = re.compile(r"^[\W_]+|[\W_]+$")
+# A report passed on by the desk: "客户来电 186… 说地板起鼓了" describes 地板起鼓了 (说明书 stays whole).
+_RELAYED = re.compile(r"^(?:业主|客户|他|她)?(?:反映说?|说(?!明|法))\s*")
 
 
 def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -78,7 +80,7 @@ def _describe(text: str, spans: Iterable[tuple[int, int]]) -> str:
     rest = _LABEL.sub("", "".join(chars))
     rest = _GAP_OF.sub("", rest)  # "501室的热水器" -> "热水器"
     rest = _GAPS.sub("，", rest)
-    return _without_courtesy(_ENDS.sub("", rest))
+    return _without_courtesy(_RELAYED.sub("", _ENDS.sub("", rest)))
 
 
 _BETWEEN = r"，,。.!！?？~\s"   # what separates the clauses of a message

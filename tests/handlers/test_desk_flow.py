@@ -75,3 +75,16 @@ def test_managers_cannot_dispatch(chat: Chat) -> None:
 
 def test_a_claimed_role_must_match_the_staff_record(chat: Chat) -> None:
     assert "没有编号为 M01 的派单员" in chat("dispatcher:M01", "待派单")
+
+
+def test_a_question_about_reports_does_not_start_one(chat: Chat) -> None:
+    out = chat(DESK, "翠湖花园最近报修多吗")
+    assert "请确认报修信息" not in out and "哪件产品" not in out and "已记下" not in out
+    assert "今日统计" in chat(DESK, "今天报修的多不多")
+    # no report form was left open to take the next message's phone as its own
+    assert "已记下" not in chat(DESK, "查一下13911112222")
+
+
+def test_a_report_passed_on_by_phone_is_described_as_the_owner_put_it(chat: Chat) -> None:
+    out = chat(DESK, "业主来电报修 13922223333 滨江壹号2栋1单元1102 说热水器不出热水")
+    assert "描述：热水器不出热水\n" in out

@@ -291,3 +291,12 @@ def test_a_community_written_without_its_dot_is_cut_out_of_the_description_whole
 ])
 def test_a_greeting_or_thanks_around_a_fault_is_not_part_of_its_description(text: str, description: str) -> None:
     assert extract(text, CATALOG, COMMUNITIES).description == description
+
+
+@pytest.mark.parametrize("text, description", [
+    ("18612345678 说地板起鼓了 翠湖花园3栋2单元502", "地板起鼓了"),
+    ("业主反映说卫生间马桶堵了", "卫生间马桶堵了"),
+    ("说明书丢了 热水器不会调温度", "说明书丢了 热水器不会调温度"),   # 说明书 is a thing, not "says"
+])
+def test_a_report_passed_on_by_the_desk_is_described_without_who_said_it(text: str, description: str) -> None:
+    assert extract(text, CATALOG, COMMUNITIES).description == description
