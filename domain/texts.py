@@ -162,6 +162,13 @@ def state(ticket: Ticket) -> str:
     return LABELS[ticket.state]
 
 
+def job_line(ticket: Ticket, tz: tzinfo) -> str:
+    """One job in a technician's list: number, state, what it is, and the visit booked."""
+    booked = ticket.appointment_start
+    return (f"{ticket.number} {state(ticket)} {mask_phones(ticket.description)[:20]}"
+            + (f" 预约{window(booked, ticket.appointment_end, tz)}" if booked else ""))
+
+
 ACTION_WORDS = {"arrive": "签到", "hold": "挂起", "resume": "恢复", "resolve": "完工", "confirm": "确认",
                 "reopen": "反馈未修好", "cancel": "取消", "assign": "派单", "accept": "接单"}
 

@@ -16,9 +16,9 @@ from handlers.base import Ctx
 from storage.uow import SqlUnitOfWork
 
 DISPATCHER_HELP = ("派单员指令：代客报修 · 派单 BX… 给 王师傅 · 改优先级 BX… 紧急 · 待派单 · "
-                   "工单 BX… · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
+                   "工单 BX… · 王师傅手上有几单 · 客户 手机号/工单号/序列号 · 配件 BX… · 预留 BX… 配件编号 数量 · 待回访 · "
                    "已回访 BX… 备注 · 故障解除 BX… · 今日统计 · 帮助")
-MANAGER_HELP = "主管指令：今日统计 · 本周统计 · 上个月结算单（按区域 / Excel）· 工单 BX… · 客户 手机号/工单号/序列号 · 帮助"
+MANAGER_HELP = "主管指令：今日统计 · 本周统计 · 上个月结算单（按区域 / Excel）· 工单 BX… · 王师傅手上有几单 · 客户 手机号/工单号/序列号 · 帮助"
 
 
 def _proxy(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:

@@ -15,7 +15,6 @@ from handlers.conversation import Choose, Turn
 from handlers.picking import pick
 from storage.uow import SqlUnitOfWork
 
-# what a caller's report starts with when the desk files it: not part of the fault
 # The words that only say "a report on someone's behalf", however many lead the message (业主来电报修 …).
 _PROXY_WORDS = re.compile(r"^(?:(?:代客报修|代报一单|代报|帮一?个?(?:业主|客户)报个?修|帮(?:业主|客户)报|客户来电|业主来电|"
                           r"(?:客户|业主)打电话来?|刚接到电话|有业主打电话来报修|报个?修|来电)[\s，,：:说]*)+")
@@ -138,6 +137,19 @@ def _customer(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     desk._customer(ctx, uow, commands.Command("customer", number if isinstance(number, str) else None, ref))
 
 
+def _workload(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
+    """What a technician has in hand (王建国手上有几单), as they would see it under 我的工单."""
+    named = turn.slot("technician")
+    tech = uow.people.technician(named) if isinstance(named, str) else None
+    if tech is None:
+        raise Refused("请说是哪位师傅，例如：王建国手上有几单" if named is None else
+                      "有几位师傅叫这个名字，请写全名或编号，例如：T01 手上有几单")
+    jobs = uow.tickets.for_technician(tech.id, parts_chat.ACTIVE)
+    duty = "在岗" if tech.on_duty else "不在岗"
+    ctx.say(f"{tech.name}（{tech.id}，{duty}）手上 {len(jobs)} 张工单，上限 {tech.capacity} 张"
+            + "".join(f"\n{texts.job_line(t, ctx.desk.rules.tz)}" for t in jobs))
+
+
 def _show(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
     desk._show(ctx, uow, commands.Command("show", conversation.number(ctx, uow, turn), ""))
 
@@ -201,7 +213,7 @@ def _not_yours(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 _FIGURES: dict[str, conversation.Action] = {
     "stats": _stats, "overdue": _overdue, "ranking": _ranking, "breakdown": _breakdown,
-    "show": _show, "customer": _customer, "help": _old("help"), "statement": desk_statements.on_statement,
+    "show": _show, "workload": _workload, "customer": _customer, "help": _old("help"), "statement": desk_statements.on_statement,
 }
 DISPATCHER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, "assign": _assign, "priority": _priority, "queue": _old("queue"), "proxy": _proxy,

@@ -171,8 +171,7 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
         scores[intent] = scores.get(intent, 0.0) + 1.0 + 0.6 * (end - start - 1)
     for name, spec in specs.items():
         for slot, weight in spec.slots:
-            # a risky statement of fact takes its own words: a bare ticket number is not "故障解除"
-            if slot in found and (name in phrased or not (spec.risky and spec.asserts)):
+            if slot in found and (name in phrased or not spec.words_first):
                 scores[name] = scores.get(name, 0.0) + weight * _strength(found[slot])
         if name in scores and spec.states and states:
             # an action none of the person's tickets allows is an unlikely reading of their words

@@ -24,11 +24,12 @@ class IntentSpec:
     states: tuple[str, ...] = ()     # the person's ticket states that make this reading likely
     slots: tuple[tuple[str, float], ...] = ()   # slots whose presence speaks for it, with their weight
     needs_ticket: bool = False       # meaningless for an owner with no ticket in `states` (moving a visit)
+    words_first: bool = False        # its slots speak for it only beside its own words
 
 
 # Intents that only show something (a list, a figure, a ticket). A wrong guess costs one more
 # question and changes nothing, so these are acted on when they lead at all, not only when clear.
-SHOWS_ONLY = frozenset({"status", "warranty", "hours", "help", "confirmation", "my_jobs", "parts", "queue",
+SHOWS_ONLY = frozenset({"status", "warranty", "hours", "help", "confirmation", "my_jobs", "parts", "queue", "workload",
                         "customer", "show", "callbacks", "stats", "statement", "overdue", "ranking", "breakdown"})
 
 
@@ -132,10 +133,14 @@ DESK = (
                slots=(("phone", 1.5),)),
     IntentSpec("show", "查看工单", _w("工单 什么情况 啥情况 咋回事 怎么回事 谁在跟 谁在做 查看工单"),
                slots=(("number", 1.2), ("ref", 1.0))),
+    # "王建国手上有几单": what a technician has in hand, asked before sending them more. The name alone
+    # is a dispatch (让王建国去…), so it speaks for this reading only beside these words.
+    IntentSpec("workload", "师傅手上的单", _w("手上 手头 手里 在手 忙不忙 手上的活 手上的单 手头的活 手上几单 手上有几单"),
+               slots=(("technician", 3.0),), words_first=True),
     IntentSpec("callbacks", "待回访", _w("待回访 要回访 回访")),
     IntentSpec("callback_done", "已回访", _w("已回访 回访了 回访过")),
     IntentSpec("incident_fixed", "批量故障解除", _w("故障解除 解除故障 批量故障解除 故障已排除 已恢复供水 已恢复供电 电梯已恢复"),
-               asserts=True, risky=True, slots=(("number", 1.2),)),
+               asserts=True, risky=True, slots=(("number", 1.2),), words_first=True),  # a bare number is not 故障解除
     IntentSpec("stats", "统计", _w("统计 今日统计 日报 报表 数据 多少单 kpi 完成率 数 统记 周报 月报 报修量 单量 多不多 多吗"),
                slots=(("period", 1.2),)),
     # Only its own words name it (no slot weights): a period or "按区域" alone ask for the figures.

@@ -14,7 +14,6 @@ from domain.actors import Actor
 from domain.commands import (AcceptOffer, Arrive, AttachPhoto, BookVisit, Depart, Finish, HandBack, Hold,
                              NoteLocation, RejectOffer, Resume)
 from domain.errors import Refused
-from domain.model import mask_phones
 from domain.offers import accept_offer, reject_offer
 from domain.ports import UnitOfWork
 from domain.rules import Rules
@@ -163,11 +162,7 @@ def _my_jobs(ctx: Ctx, uow: SqlUnitOfWork, cmd: commands.Command) -> None:
     if not jobs:
         ctx.say("您当前没有工单。")
         return
-    tz = ctx.desk.rules.tz
-    lines = [f"{t.number} {texts.state(t)} {mask_phones(t.description)[:20]}"
-             + (f" 预约{texts.window(t.appointment_start, t.appointment_end, tz)}" if t.appointment_start else "")
-             for t in jobs]
-    ctx.say("您的工单：\n" + "\n".join(lines))
+    ctx.say("您的工单：\n" + "\n".join(texts.job_line(t, ctx.desk.rules.tz) for t in jobs))
 
 
 def _duty(on: bool) -> Verb:

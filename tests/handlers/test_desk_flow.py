@@ -88,3 +88,17 @@ def test_a_question_about_reports_does_not_start_one(chat: Chat) -> None:
 def test_a_report_passed_on_by_phone_is_described_as_the_owner_put_it(chat: Chat) -> None:
     out = chat(DESK, "业主来电报修 13922223333 滨江壹号2栋1单元1102 说热水器不出热水")
     assert "描述：热水器不出热水\n" in out
+
+
+def test_the_desk_asks_what_a_technician_has_in_hand(chat: Chat) -> None:
+    number = proxy_report(chat)
+    tech_id = chat.ticket(number).assignee_id
+    chat("technician:" + tech_id, "接单")
+    with chat.desk.uow() as uow:
+        tech = uow.people.technician(tech_id)
+    out = chat(DESK, f"{tech.name}今天手上有几单")
+    assert f"{tech.name}（{tech_id}，在岗）手上 1 张工单，上限 {tech.capacity} 张" in out
+    assert f"\n{number} 已接单 卫生间马桶水箱一直漏水" in out
+    assert chat.ticket(number).state is State.ACCEPTED   # asking sends nobody anywhere
+    other = "T10" if tech_id != "T10" else "T11"
+    assert "手上 0 张工单" in chat("manager:M01", f"{other} 忙不忙")
