@@ -19,7 +19,7 @@ from domain import texts
 from domain.model import mask_phone
 from domain.rules import Rules
 from handlers import form_texts as say
-from handlers import purchase_match, same_problem, smalltalk
+from handlers import purchase_match, returning, same_problem, smalltalk
 from handlers.base import Ctx
 from handlers.catalog_cache import community_names
 from handlers.dialog_done import create
@@ -49,6 +49,7 @@ def start(ctx: Ctx, uow: SqlUnitOfWork, found: Extracted, for_desk: bool = False
     heard = Heard(found.text, found, ctx.now.astimezone(rules.tz))
     take(ctx, draft, heard, take_description=not ONLY_INTENT.match(found.description))
     purchase_match.match(ctx, uow, draft, found)
+    returning.take_last_address(ctx, uow, draft)
     _advance(ctx, uow, draft, heard)
 
 
@@ -234,7 +235,7 @@ def _summary(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> str:
         lines.append(f"描述：{f['description']}")
     address = address_line(f)
     if address:
-        lines.append(f"地址：{address}")
+        lines.append(f"地址：{address}" + (say.LAST_ADDRESS if returning.from_last(f) else ""))
     if f.get("when_start"):
         start, end = datetime.fromisoformat(f["when_start"]), datetime.fromisoformat(f["when_end"])
         lines.append(f"期望上门：{texts.window(start, end, rules.tz)}")

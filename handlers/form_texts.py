@@ -34,6 +34,7 @@ WHAT_IS_WRONG = "请问哪里不对？直接发正确的内容即可，例如「
 ADDED_DETAIL = "已补充到描述。"
 
 SUMMARY_HEAD = "请确认报修信息："
+LAST_ADDRESS = "（上次报修的地址；如不是这里，直接发新地址）"
 SUMMARY_ADD_COMMUNITY = "（如需补充小区名称，直接回复小区名即可）"
 SUMMARY_TAIL = "回复「确认」提交，「修改」重新填写，「取消」放弃；哪一项不对，直接发正确的内容即可。"
 CONFIRM_BUTTONS = ("确认", "修改", "取消")

@@ -1,7 +1,7 @@
 """The report dialog: corrections at the confirmation, the complaint's details, products we do not sell, rooms."""
 from __future__ import annotations
 
-from tests.conftest import Chat
+from tests.conftest import Chat, FakeClock
 
 OWNER = "owner:13800138000"
 
@@ -75,3 +75,26 @@ def test_returns_and_complaints_are_not_promised_a_technician_at_the_door(chat: 
     chat(OWNER, "马桶想退货")
     out = chat(OWNER, "确认")
     assert "安排师傅上门" not in out and "办理退换货" in out
+
+
+def test_a_returning_owner_is_not_asked_the_address_again(chat: Chat, clock: FakeClock) -> None:
+    chat(OWNER, "马桶漏水 翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    clock.advance(days=3)   # not an aside to the report just made
+    out = chat(OWNER, "卫生间的灯不亮了")
+    assert "地址：翠湖花园3栋2单元501室（上次报修的地址；如不是这里，直接发新地址）" in out
+    out = chat(OWNER, "不对，是滨江壹号2栋1单元1102")
+    assert "地址：滨江壹号2栋1单元1102室\n" in out   # the owner's own answer is not "last time"
+    chat(OWNER, "确认")
+    with chat.desk.uow() as uow:
+        ticket = uow.tickets.get(chat.last_number())
+        assert uow.places.site(ticket.site_id).room == "1102"
+
+
+def test_another_owners_last_address_is_never_offered(chat: Chat, clock: FakeClock) -> None:
+    chat(OWNER, "马桶漏水 翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    clock.advance(days=3)
+    out = chat("owner:13911112222", "卫生间的灯不亮了")
+    answer = "".join(m for m in out.split("→ ") if m.startswith("owner:13911112222"))   # not the timers' notices
+    assert "501室" not in answer and "请告诉我地址" in answer
