@@ -17,7 +17,7 @@ from functools import lru_cache
 from handlers import periods, slots
 from handlers.phrasings import FILLERS, QUESTION_FALLBACK, SHOWS_ONLY, TABLES, IntentSpec
 from handlers.text import normalize
-from handlers.when import Window, parse_when
+from handlers.when import Window, offered, parse_when
 
 # "能不能快点" and "可以取消吗" ask for something: a request, not a question about a state.
 # ([一-鿿])不\1: the A-not-A question (多不多, 来不来, 好不好)
@@ -135,7 +135,7 @@ def _slots(role: str, raw: str, text: str, prefix: str, people: dict[str, tuple[
     if (r := slots.ref(text)) is not None:
         found["ref"] = r
     if role in ("owner", "technician") and now is not None:
-        window = parse_when(slots.time_text(raw), now)
+        window = parse_when(offered(slots.time_text(raw), now.date()), now)
         if window is not None:
             found["time"] = window
     if role == "technician" and (named := slots.parts(text)):

@@ -285,6 +285,37 @@ def _span_window(day: date, hours: tuple[int, int], now: datetime) -> Window | N
     return Window(start, end) if start < end else None
 
 
+# A clause that turns a time down: "明天上午我不在家", "周六有事".
+_UNAVAILABLE = re.compile(r"不在家|不在|没人在?|不行|不方便|没空|没时间|有事|要上班|来不了|去不了")
+_CLAUSE = re.compile(r"[，,。.!！?？~；;\s]+")
+
+
+def offered(text: str, today: date) -> str:
+    """What to read a time from when part of `text` turns a time down: "明天上午我不在家 下午可以吗"
+    offers 明天下午. The clauses that turn a time down are left out, lending their day to the rest
+    when it names none; a text that turns nothing down comes back as it is, one that only turns a
+    time down ("明天不在家") offers none."""
+    clauses = [c for c in _CLAUSE.split(text) if c]
+    kept = [c for c in clauses if not _UNAVAILABLE.search(c)]
+    if not kept:
+        return ""
+    if len(kept) == len(clauses):
+        return text
+    rest = " ".join(kept)
+    if _day_in(rest, today) is None:
+        for clause in clauses:
+            if clause not in kept and (found := _day_in(clause, today)) is not None:
+                return f"{found.day.year}年{found.day.month}月{found.day.day}日 {rest}"
+    return rest
+
+
+def _day_in(text: str, today: date) -> _Day | None:
+    try:
+        return _take_day(_prepare(text), today)[0]
+    except _Impossible:
+        return None
+
+
 def parse_when(text: str, now: datetime) -> Window | None:
     try:
         return _parse(_prepare(text), now)

@@ -96,3 +96,9 @@ def test_an_unclear_message_offers_the_likeliest_readings_not_the_command_list(c
     out = chat(OWNER, "嗯 那个")
     assert "「确认修好」" in out and "「反馈没修好」" in out and "评分 1-5" not in out
     assert chat.ticket(number).state is State.RESOLVED
+
+
+def test_the_time_an_owner_turns_down_is_not_the_time_passed_on(chat: Chat) -> None:
+    number, tech = booked(chat)
+    out = chat(OWNER, "明天上午我不在家 下午可以吗")
+    assert f"→ {tech} 【改约】工单 {number}：业主希望改到 11月24日(周二) 13:00-18:00" in out

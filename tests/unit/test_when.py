@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.extract.when import Window, is_past, parse_when
+from handlers.extract.when import Window, is_past, offered, parse_when
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)          # Monday 10:00
@@ -179,3 +179,14 @@ def test_a_time_already_over_is_refused_and_recognised_as_past(text: str) -> Non
 @pytest.mark.parametrize("text", ["明天25点", "随便", "下午4点到2点"])
 def test_nonsense_is_not_called_past(text: str) -> None:
     assert parse_when(text, MONDAY) is None and not is_past(text, MONDAY)
+
+
+@pytest.mark.parametrize("text, window", [
+    ("明天上午我不在家 下午可以吗", w(at(11, 24, 13), 18)),       # the day turned down lends its day
+    ("明天上午我不在家，后天下午可以吗", w(at(11, 25, 13), 18)),  # the offer names its own
+    ("周六有事 周日上午来吧", w(at(11, 29, 9), 12)),
+    ("明天下午三点", w(at(11, 24, 15), 16)),                     # nothing turned down: read as it is
+    ("明天不在家", None),                                         # only turned down: no time offered
+])
+def test_a_time_turned_down_is_not_the_time_offered(text: str, window: Window | None) -> None:
+    assert parse_when(offered(text, MONDAY.date()), MONDAY) == window
