@@ -20,9 +20,9 @@ from handlers.text import normalize
 from handlers.when import Window, offered, parse_when
 
 # "能不能快点" and "可以取消吗" ask for something: a request, not a question about a state.
-# ([一-鿿])不\1: the A-not-A question (多不多, 来不来, 好不好)
+# ([一-鿿])不\1: the A-not-A question (多不多, 来不来, 好不好); a final 不 asks too (上门不)
 _QUESTION = re.compile(r"[?？]|吗|么$|呢|了没(?=$|有|[吗呢啊呀\s])|没有?$|什么时候|啥时候|几点|多久|多少|怎么样|咋样|哪些|有没有|"
-                       r"是不是|谁|几单|几个|几家|几次|咋回事|什么情况|啥情况|到哪|([\u4e00-\u9fff])不\1")
+                       r"是不是|谁|几单|几个|几家|几次|咋回事|什么情况|啥情况|到哪|([\u4e00-\u9fff])不\1|不$")
 _REQUEST = re.compile(r"^(?:能不能|能否|可不可以|可以|能|帮我|麻烦|请)|能不能|可不可以")
 # a dot or colon between digits is part of a date or a time (11.20, 14:00)
 _PUNCT = re.compile(r"(?<!\d)[.:](?!\d)|[，,。!！~～、；;：…\"'“”‘’()（）\[\]【】]+")
@@ -167,8 +167,9 @@ def _scores(role: str, text: str, matches: list[tuple[int, int, str, bool]], fou
     specs = _BY_NAME.get(role, {})
     scores: dict[str, float] = {}
     phrased = {m[2] for m in matches}
-    for start, end, intent, _ in matches:
-        scores[intent] = scores.get(intent, 0.0) + 1.0 + 0.6 * (end - start - 1)
+    for start, end, intent, verb in matches:
+        if verb or question or not (intent in specs and specs[intent].asks):
+            scores[intent] = scores.get(intent, 0.0) + 1.0 + 0.6 * (end - start - 1)
     for name, spec in specs.items():
         for slot, weight in spec.slots:
             if slot in found and (name in phrased or not spec.words_first):

@@ -11,7 +11,7 @@ from domain.model import Role, mask_phone, mask_phones
 from domain.notices import Notice
 from domain.ticket import State, Ticket
 from domain.visibility import visible_ticket
-from handlers import binding, commands, conversation, owner_talk, report, wording
+from handlers import binding, commands, conversation, intents, owner_talk, report, wording
 from handlers.base import Ctx
 from handlers.extract import is_affirmative
 from handlers.picking import in_states, pick
@@ -45,6 +45,8 @@ def on_message(ctx: Ctx, uow: SqlUnitOfWork) -> None:
     if made and cmd is None and report.is_cancel(text):
         cmd = commands.Command("cancel", made, text)   # the ticket just made, never a new report
     elif made and cmd is None and not ctx.inbound.media and report.more_about_just_made(ctx, uow, made, text):
+        if _hurries(ctx, uow, text):   # "能不能早点来 漏得厉害": kept on the ticket, and the ticket hurried
+            _urge(ctx, uow, commands.Command("urge", made, text))
         return
     if ctx.inbound.media:
         _photo(ctx, uow)
@@ -220,6 +222,11 @@ def _maybe_rating(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
     uow.commit()
     ctx.say(f"感谢您的评价（{stars} 星）！" + ("我们会尽快回访改进。" if stars <= 2 else "欢迎再次使用。"))
     return True
+
+
+def _hurries(ctx: Ctx, uow: SqlUnitOfWork, text: str) -> bool:
+    reading = conversation.reader(ctx, "owner", owner_talk.states(ctx, uow))(text)
+    return reading.intent == "urge" and intents.clear(reading)
 
 
 def _photo(ctx: Ctx, uow: SqlUnitOfWork) -> None:

@@ -25,6 +25,7 @@ class IntentSpec:
     slots: tuple[tuple[str, float], ...] = ()   # slots whose presence speaks for it, with their weight
     needs_ticket: bool = False       # meaningless for an owner with no ticket in `states` (moving a visit)
     words_first: bool = False        # its slots speak for it only beside its own words
+    asks: bool = False               # its cues ask ("周六上门吗"): in a statement ("周六全天都行") they say nothing
 
 
 # Intents that only show something (a list, a figure, a ticket). A wrong guess costs one more
@@ -55,7 +56,7 @@ OWNER = (
     IntentSpec("reschedule", "改约时间", _w("取消预约 改约 改时间 换个时间 换时间 改个时间 换个日子 改天 改一下时间 "
                                          "改到 改成 推迟 延后 晚点来 早点来的话 约的时间 预约时间 那天"),
                _w("不在家 没人在家 才有人在家 有人在家 去不了 家里没人 临时有事 有事 不方便 才有人 才在家 才有空 才回来 "
-                  "换一天 换天"),
+                  "换一天 换天 全天都行 全天都可以 全天在家 全天有人 都在家 一天都在"),
                states=("accepted", "assigned", "waiting"), needs_ticket=True, slots=(("time", 1.5),)),
     IntentSpec("fixed", "确认修好", _w("修好了 修好 确认修好 已修好 好了 弄好了 搞掂 搞定 修好咗 没问题了 不漏了 可以了 "
                                      "正常了 ok"),
@@ -68,7 +69,7 @@ OWNER = (
     IntentSpec("warranty", "保修咨询", _w("保修 保固 质保 过保 保内 保外"),
                _w("要钱 要收费 收费吗 花钱 免费 收钱 多少钱 要钱不 费用")),
     IntentSpec("hours", "服务时间", _w("几点上班 上班时间 营业时间 工作时间 服务时间 几点到几点 几点下班"),
-               _w("周末 星期天 星期六 周日 周六 节假日 假期 晚上可以 休息日 上门吗 有人修吗 有师傅吗 上门不")),
+               _w("周末 星期天 星期六 周日 周六 节假日 假期 晚上可以 休息日 上门吗 有人修吗 有师傅吗 上门不"), asks=True),
     IntentSpec("complaint", "投诉", _w("投诉 给个说法 谁负责 要赔 赔偿 态度差 态度太差 态度不好 乱收费"),
                _w("刮花 划了 划伤 弄坏了我 砸了 弄脏 打碎了 磕坏 碰坏 撞坏 损坏了我 弄坏我 把我家 把我的"),
                states=("closed", "resolved", "in_progress")),

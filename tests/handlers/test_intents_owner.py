@@ -102,3 +102,12 @@ def test_the_time_an_owner_turns_down_is_not_the_time_passed_on(chat: Chat) -> N
     number, tech = booked(chat)
     out = chat(OWNER, "明天上午我不在家 下午可以吗")
     assert f"→ {tech} 【改约】工单 {number}：业主希望改到 11月24日(周二) 13:00-18:00" in out
+
+
+def test_hurrying_right_after_the_report_both_adds_the_detail_and_hurries(chat: Chat) -> None:
+    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    number = chat.last_number()
+    out = chat(OWNER, "能不能早点来 漏得厉害")
+    assert f"已补充到刚提交的工单 {number}" in out
+    assert f"→ dispatcher:D01 【催单】业主催促工单 {number}" in out
