@@ -5,9 +5,10 @@
 
 Measures on a SQLite file in a temporary folder, then on PostgreSQL when
 BAOXIU_TEST_DATABASE_URL is set (in a schema of its own there, dropped at the end: the tests'
-schemas are left alone); --url names one database instead (it is emptied). Each gets the technicians, their open work (loads), three months of closed,
-rated jobs (records) and when each was last offered a job, then the hourly roster
-refresh the worker runs (loads and records onto the roster). Each run opens a
+schemas are left alone); --url names one database instead (it is emptied). Each gets the
+technicians, their open work (loads), three months of closed, rated jobs (records) and when
+each was last offered a job, then the hourly roster refresh the worker runs (loads and records
+onto the roster). Each run opens a
 transaction and calls `domain.offers.dispatch` for a fresh ticket — choosing among the
 technicians in the database, logging the decision and making the offer — then rolls
 back, so every run sees the same data. Two figures: the choice alone (the ranked

@@ -273,7 +273,8 @@ def main() -> None:
         for size in args.sizes:
             started = time.perf_counter()
             desks.append(build(size, folder, args.reuse))
-            print(f"{size:,} tickets on {desks[-1].engine.dialect.name}, loaded in {time.perf_counter() - started:.0f} s")
+            loaded = time.perf_counter() - started
+            print(f"{size:,} tickets on {desks[-1].engine.dialect.name}, loaded in {loaded:.0f} s")
         results = {label: timed(desks, args.runs, question) for label, question in QUESTIONS.items()}
     finally:
         for desk in desks:

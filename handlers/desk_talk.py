@@ -213,7 +213,8 @@ def _not_yours(ctx: Ctx, uow: SqlUnitOfWork, turn: Turn) -> None:
 
 _FIGURES: dict[str, conversation.Action] = {
     "stats": _stats, "overdue": _overdue, "ranking": _ranking, "breakdown": _breakdown,
-    "show": _show, "workload": _workload, "customer": _customer, "help": _old("help"), "statement": desk_statements.on_statement,
+    "show": _show, "workload": _workload, "customer": _customer, "help": _old("help"),
+    "statement": desk_statements.on_statement,
 }
 DISPATCHER_ACTIONS: dict[str, conversation.Action] = {
     **_FIGURES, "assign": _assign, "priority": _priority, "queue": _old("queue"), "proxy": _proxy,
