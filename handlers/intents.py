@@ -29,7 +29,7 @@ _PUNCT = re.compile(r"(?<!\d)[.:](?!\d)|[，,。!！~～、；;：…\"'“”�
 _FILLER = re.compile("|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)))
 _STAR = re.compile(r"^(?:评分|打分|评价|给个?|打)?\s*([1-5一二两三四五])\s*(?:分(?!钟)|星|颗星|$)")
 _AGAIN = re.compile(r"还是|又|还在|依然|仍然|照样|一样")
-_JOIN = re.compile(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])")
+_JOIN = re.compile(r"(?<=[^\x00-\x7f]) (?! )|(?<! ) (?=[^\x00-\x7f])")   # one space, never the two of a clause break
 _NOT_REASON = re.compile(r"[#%@]|这(?:一|个|张)?单子?|^\s*(?:先|就|我)\s*")   # placeholders, "this ticket", a lead-in
 _SPACES = re.compile(r"\s+")
 _BY_NAME = {role: {s.name: s for s in specs} for role, specs in TABLES.items()}   # the tables hold each name once
@@ -64,10 +64,10 @@ class Reading:
 
 
 def clean(text: str) -> str:
-    """Simplified, half-width, lower case; fillers and punctuation gone, words kept apart by one space."""
-    text = normalize(text).lower()
-    text = _PUNCT.sub(" ", text)
-    return _SPACES.sub(" ", _FILLER.sub(" ", text)).strip()
+    """Simplified, half-width, lower case; fillers gone and words kept apart by one space; punctuation
+    gone too but leaving two, which the voice join (_JOIN) never closes: "家里白天没人，来之前…" is not 没人来."""
+    text = _SPACES.sub(" ", _FILLER.sub(" ", normalize(text).lower()))
+    return _PUNCT.sub("  ", text).strip()
 
 
 def spec_of(role: str, intent: str) -> IntentSpec | None:

@@ -111,3 +111,10 @@ def test_hurrying_right_after_the_report_both_adds_the_detail_and_hurries(chat: 
     out = chat(OWNER, "能不能早点来 漏得厉害")
     assert f"已补充到刚提交的工单 {number}" in out
     assert f"→ dispatcher:D01 【催单】业主催促工单 {number}" in out
+
+
+def test_a_note_for_the_visit_does_not_hurry_the_ticket(chat: Chat) -> None:
+    chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
+    chat(OWNER, "确认")
+    out = chat(OWNER, "家里白天没人，来之前打我爱人电话")   # 没人，来: two clauses, not 没人来
+    assert "【催单】" not in out and "已为您催促" not in out
