@@ -26,6 +26,10 @@ KNOWN = re.compile("|".join([re.escape(s) for s in (SECRET, KF_SECRET, DING_SECR
 NAMED = re.compile(r"""(?i)(?<![A-Za-z0-9_])(corpsecret|app_?secret|kf_?secret|access_?token|session(?==))["']?\s*[=:]\s*"""
                    r"""["']?(?!\*\*\*)[A-Za-z0-9_\-]{8,}""")
 
+# Ciphertexts, digests, uuids and hex tokens: random characters, nothing anyone typed.
+OPAQUE = re.compile(r"enc1:[A-Za-z0-9_=-]+|(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])"
+                    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 
 class LeakGuard(logging.Handler):
     def __init__(self) -> None:
@@ -38,7 +42,7 @@ class LeakGuard(logging.Handler):
     def _raw_phone(self, record: logging.LogRecord) -> bool:
         """A full phone in the record as made, before any filter: the filter is a safety net, not
         the way a phone is meant to stay out of the log."""
-        text = _text(record)
+        text = OPAQUE.sub(" ", _text(record))   # a signature or session id may hold eleven digits in a row
         if not self.phone_allowed and mask_phones(text) != text:
             self._leak(record, "a full mobile number", text)
         return True

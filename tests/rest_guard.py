@@ -29,14 +29,11 @@ from storage.kv_memory import MemoryStore
 from storage.kv_redis import RedisStore
 from tests.fakes import dingtalk, wecom_api
 from tests.fakes.wecom import KF_EVENT_TOKEN
-from tests.leak_guard import KNOWN
+from tests.leak_guard import KNOWN, OPAQUE
 
 KEY = Fernet.generate_key().decode()
 # Desks built from a config file (the CLI's, other processes') read the key from here.
 KEY_VARIABLE = "BAOXIU_SECURITY_DATA_KEY"
-# Ciphertexts, digests, uuids and hex tokens: random characters, nothing anyone typed.
-OPAQUE = re.compile(r"enc1:[A-Za-z0-9_=-]+|(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])"
-                    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # Beside what the log check knows: the platforms' callback keys and tokens in the test config, and
