@@ -1,6 +1,7 @@
 """The DONE step: the ticket made from a confirmed draft, and what follows about it right after."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from domain import progress, texts
@@ -13,6 +14,9 @@ from handlers.base import Ctx
 from handlers.dialog_store import Draft, Step, save
 from handlers.dialog_words import MORE, is_yes, read
 from storage.uow import SqlUnitOfWork
+
+# What the technician should know before coming ("家里白天没人，来之前打我爱人电话"): kept with the ticket just made.
+_VISIT_NOTE = re.compile(r"来之前|上门前|到了打|打我|联系我|钥匙|门卫|物业|有狗|停车")
 
 
 def create(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
@@ -89,7 +93,8 @@ def _more_detail(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
         return False
     if found.products and not MORE.match(found.text):
         return False   # the product named again with its fault, no "还/又/而且": a report of its own
-    if not (found.ticket_type == "repair" or found.urgent) or len(found.description) < 2:
+    if not (found.ticket_type == "repair" or found.urgent or _VISIT_NOTE.search(found.text)) \
+            or len(found.description) < 2:
         return False
     progress.add_detail(uow, ctx.desk.rules, ctx.now,
                         AddDetail(number, ctx.actor, found.description[:300], hazard=found.urgent))
