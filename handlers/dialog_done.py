@@ -93,11 +93,11 @@ def _more_detail(ctx: Ctx, uow: SqlUnitOfWork, number: str, text: str) -> bool:
         return False
     if found.products and not MORE.match(found.text):
         return False   # the product named again with its fault, no "还/又/而且": a report of its own
-    if not (found.ticket_type == "repair" or found.urgent or _VISIT_NOTE.search(found.text)) \
-            or len(found.description) < 2:
+    note = bool(_VISIT_NOTE.search(found.text))
+    if not (found.ticket_type == "repair" or found.urgent or note) or len(found.description) < 2:
         return False
-    progress.add_detail(uow, ctx.desk.rules, ctx.now,
-                        AddDetail(number, ctx.actor, found.description[:300], hazard=found.urgent))
+    detail = found.text if note else found.description   # a note keeps the number it says to call
+    progress.add_detail(uow, ctx.desk.rules, ctx.now, AddDetail(number, ctx.actor, detail[:300], hazard=found.urgent))
     uow.commit()
     ctx.say(say.JUST_MADE_DETAIL.format(number=number))
     return True

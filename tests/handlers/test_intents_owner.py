@@ -117,6 +117,7 @@ def test_a_note_for_the_visit_does_not_hurry_the_ticket(chat: Chat) -> None:
     chat(OWNER, "厨房水龙头漏水了，翠湖花园3栋2单元501")
     chat(OWNER, "确认")
     number = chat.last_number()
-    out = chat(OWNER, "家里白天没人，来之前打我爱人电话")   # 没人，来: two clauses, not 没人来
+    out = chat(OWNER, "家里白天没人，来之前打我爱人电话 139 1234 5678")   # 没人，来: two clauses, not 没人来
     assert "【催单】" not in out and "已为您催促" not in out
     assert f"已补充到刚提交的工单 {number}，师傅上门前会看到" in out   # a note for the visit, kept
+    assert chat.ticket(number).description.endswith("来之前打我爱人电话 139 1234 5678")   # with the number to call
