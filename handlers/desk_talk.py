@@ -12,12 +12,13 @@ from handlers import commands, conversation, desk, desk_statements, parts_chat, 
 from handlers import focus as memory
 from handlers.base import Ctx
 from handlers.conversation import Choose, Turn
+from handlers.phrasings import PROXY_WORDS
 from handlers.picking import pick
 from storage.uow import SqlUnitOfWork
 
 # The words that only say "a report on someone's behalf", however many lead the message (业主来电报修 …).
-_PROXY_WORDS = re.compile(r"^(?:(?:代客报修|代报一单|代报|帮一?个?(?:业主|客户)报个?修|帮(?:业主|客户)报|客户来电|业主来电|"
-                          r"(?:客户|业主)打电话来?|刚接到电话|有业主打电话来报修|报个?修|来电)[\s，,：:说]*)+")
+_PROXY_WORDS = re.compile("^(?:(?:{})[\\s，,：:说]*)+".format(
+    "|".join(sorted(map(re.escape, PROXY_WORDS), key=len, reverse=True))))
 _DEFAULT_DAYS = 30
 
 

@@ -10,6 +10,7 @@ from handlers.base import Ctx
 from handlers.purchase_match import ADDRESS_PARTS, Draft, verified_customer
 from storage.uow import SqlUnitOfWork
 
+_LOOKED_BACK = 5   # reports read for a place with a room: a desk's contact may have thousands
 FROM_LAST = "address_from_last"   # the address taken, as its parts joined: still shown as "last time" while unchanged
 
 
@@ -20,7 +21,7 @@ def take_last_address(ctx: Ctx, uow: SqlUnitOfWork, draft: Draft) -> None:
     customer = verified_customer(ctx, uow, draft)
     if customer is None or customer.id is None:
         return
-    for ticket in uow.tickets.for_customer(customer.id, open_only=False):   # newest first
+    for ticket in uow.tickets.for_customer(customer.id, open_only=False, limit=_LOOKED_BACK):   # newest first
         site = uow.places.site(ticket.site_id) if ticket.site_id else None
         if site is not None and site.community and site.room:
             f.update(community=site.community, building=site.building, unit=site.unit, room=site.room)

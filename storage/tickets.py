@@ -102,11 +102,12 @@ class SqlTickets:
                               .values(value=CounterRow.value + 1).returning(CounterRow.value))
         return f"{prefix}{day}-{value:04d}"
 
-    def for_customer(self, customer_id: int, open_only: bool = True) -> list[Ticket]:
+    def for_customer(self, customer_id: int, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
+        """Newest first; `limit` reads only the newest few."""
         stmt = select(TicketRow).where(TicketRow.customer_id == customer_id)
         if open_only:
             stmt = stmt.where(TicketRow.state.in_([s.value for s in OPEN_STATES]))
-        return [mapping.ticket(r) for r in self.s.scalars(stmt.order_by(TicketRow.id.desc()))]
+        return [mapping.ticket(r) for r in self.s.scalars(stmt.order_by(TicketRow.id.desc()).limit(limit))]
 
     def for_technician(self, tech_id: str, states: Sequence[State]) -> list[Ticket]:
         stmt = (select(TicketRow).where(TicketRow.assignee_id == tech_id,

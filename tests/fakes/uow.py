@@ -53,8 +53,8 @@ class FakeTickets:
         self._days[day] = self._days.get(day, 0) + 1
         return f"{prefix}{day}-{self._days[day]:04d}"
 
-    def for_customer(self, customer_id: int, open_only: bool = True) -> list[Ticket]:
-        return [t for t in self._all() if t.customer_id == customer_id and (t.is_open or not open_only)][::-1]
+    def for_customer(self, customer_id: int, open_only: bool = True, limit: int | None = None) -> list[Ticket]:
+        return [t for t in self._all() if t.customer_id == customer_id and (t.is_open or not open_only)][::-1][:limit]
 
     def for_technician(self, tech_id: str, states: Sequence[State]) -> list[Ticket]:
         return [t for t in self._all() if t.assignee_id == tech_id and t.state in states]
