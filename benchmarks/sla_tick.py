@@ -32,14 +32,17 @@ from storage.tables import CustomerRow, TicketRow
 CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 DUE = 100
+PER_DAY = 1000
 BATCH = 20000
 
 
 def rows(n: int, start: int) -> list[dict]:  # type: ignore[type-arg]
     out = []
     for i in range(start, min(start + BATCH, n)):
-        # The first DUE tickets were opened 5 hours ago: their 4-hour arrival deadline has passed.
-        opened = NOW - timedelta(hours=5 if i < DUE else 1)
+        # The first DUE tickets were opened 5 hours ago: their 4-hour arrival deadline has passed. The
+        # others were opened a thousand a day before that (as in stats.py), so the last hours hold
+        # what a desk's last hours hold: the incident check reads the tickets opened in its window.
+        opened = NOW - (timedelta(hours=5) if i < DUE else timedelta(days=1 + (i - DUE) // PER_DAY))
         due = NOW - timedelta(minutes=1) if i < DUE else NOW + timedelta(hours=2, minutes=i % 5000)
         out.append(dict(number=f"BX20261123-{i:07d}", type="repair", priority="urgent", state="accepted",
                         description="漏水", customer_id=1, created_at=opened, accepted_at=opened,

@@ -18,9 +18,13 @@ class SqlIncidents:
     def unlinked_reports(self, since: datetime) -> list[tuple[TicketRow, SiteRow]]:
         """Open tickets opened since then, at a known site, not yet part of an incident."""
         linked = select(IncidentTicketRow.ticket_number)
+        # The state as an expression (state || '') and the window's order: SQLite, which keeps no
+        # statistics, would otherwise walk every open ticket (by the state index, or by id for the
+        # order) instead of the window's few by created_at, and this runs on every tick.
+        state = TicketRow.state + ""
         stmt = (select(TicketRow, SiteRow).join(SiteRow, SiteRow.id == TicketRow.site_id)
-                .where(TicketRow.created_at >= since, TicketRow.state.in_([s.value for s in OPEN_STATES]),
-                       TicketRow.number.not_in(linked)).order_by(TicketRow.id))
+                .where(TicketRow.created_at >= since, state.in_([s.value for s in OPEN_STATES]),
+                       TicketRow.number.not_in(linked)).order_by(TicketRow.created_at, TicketRow.id))
         return [(t, s) for t, s in self.s.execute(stmt)]
 
     def open_at(self, kind: str, community: str, building: str) -> IncidentRow | None:
